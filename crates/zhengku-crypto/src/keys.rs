@@ -653,13 +653,15 @@ impl PrivateKey {
         Ok(key)
     }
 
-    /// Reads a PEM private key: `PRIVATE KEY` (PKCS#8) or `EC PRIVATE KEY` (SEC1).
+    /// Reads a PEM private key: `PRIVATE KEY` (PKCS#8) or `EC PRIVATE KEY` / `SM2 PRIVATE KEY`
+    /// (SEC1).
     pub fn from_pem(pem: &str) -> Result<Self, KeyError> {
         let (label, der) = decode_pem(pem)?;
         let der = Zeroizing::new(der);
         match label.as_str() {
             "PRIVATE KEY" => Self::from_pkcs8_der(&der),
-            "EC PRIVATE KEY" => Self::from_sec1_der(&der),
+            // OpenSSL 3's `openssl ec` labels SEC1 SM2 keys "SM2 PRIVATE KEY".
+            "EC PRIVATE KEY" | "SM2 PRIVATE KEY" => Self::from_sec1_der(&der),
             "ENCRYPTED PRIVATE KEY" => Err(KeyError::PemLabel {
                 expected: "an unencrypted PRIVATE KEY (decrypt it with `openssl pkcs8` first)",
                 found: label,

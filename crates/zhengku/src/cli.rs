@@ -1,0 +1,116 @@
+//! The command line: every subcommand and flag, in one place, so `--help` and this file
+//! read the same.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use zhengku_crypto::Algorithm;
+
+/// zhengku (证库): electronic licences and seals signed with SM2/SM3 and ECDSA P-256.
+///
+/// Exit status: 0 valid / ok, 1 verification failed or invalid, 2 usage or input error.
+#[derive(Debug, Parser)]
+#[command(name = "zhengku", version, about, long_about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate a key pair (PKCS#8 private key, mode 0600; SPKI public key).
+    Keygen(KeygenArgs),
+    /// Sign files and verify signatures (DER, SM2-with-SM3 or ECDSA-SHA256).
+    #[command(subcommand)]
+    Sig(SigCommand),
+    /// Check identifiers: licence identifiers (GB/T 36904), USCC (GB 32100), citizen IDs (GB 11643).
+    #[command(subcommand)]
+    Id(IdCommand),
+}
+
+/// Key algorithm on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum AlgArg {
+    /// SM2 with SM3 (GM/T 0003).
+    Sm2,
+    /// ECDSA P-256 with SHA-256.
+    P256,
+}
+
+impl From<AlgArg> for Algorithm {
+    fn from(a: AlgArg) -> Self {
+        match a {
+            AlgArg::Sm2 => Algorithm::Sm2Sm3,
+            AlgArg::P256 => Algorithm::EcdsaP256Sha256,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct KeygenArgs {
+    /// Key algorithm.
+    #[arg(long, value_enum)]
+    pub alg: AlgArg,
+    /// Where to write the private key (PEM PKCS#8). Created with mode 0600.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Where to write the public key (PEM SubjectPublicKeyInfo).
+    #[arg(long)]
+    pub pub_out: Option<PathBuf>,
+    /// Replace existing files instead of refusing.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SigCommand {
+    /// Sign a file; writes a DER signature.
+    Sign(SignArgs),
+    /// Verify a DER (or raw 64-byte r||s) signature over a file; the algorithm comes from the key.
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SignArgs {
+    /// Private key (PEM PKCS#8 or SEC1).
+    #[arg(long)]
+    pub key: PathBuf,
+    /// File to sign (`-` for standard input).
+    #[arg(long = "in")]
+    pub input: PathBuf,
+    /// Where to write the DER signature.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// SM2 distinguishing ID (default 1234567812345678).
+    #[arg(long)]
+    pub distid: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Public key (PEM SubjectPublicKeyInfo).
+    #[arg(long = "pub")]
+    pub public: PathBuf,
+    /// The signed file (`-` for standard input).
+    #[arg(long = "in")]
+    pub input: PathBuf,
+    /// The signature file.
+    #[arg(long)]
+    pub sig: PathBuf,
+    /// SM2 distinguishing ID (default 1234567812345678).
+    #[arg(long)]
+    pub distid: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IdCommand {
+    /// Say what each value is and whether it is valid (and if not, why).
+    Check(IdCheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct IdCheckArgs {
+    /// Values: licence identifiers, unified social credit codes, citizen ID numbers.
+    #[arg(required = true)]
+    pub values: Vec<String>,
+}

@@ -1,0 +1,26 @@
+//! `zhengku keygen`: make a development or test key pair.
+
+use anyhow::{Result, bail};
+use zhengku_crypto::PrivateKey;
+
+use crate::cli::KeygenArgs;
+use crate::{Outcome, files};
+
+pub fn run(args: KeygenArgs) -> Result<Outcome> {
+    if args.pub_out.as_deref() == Some(args.out.as_path()) {
+        bail!("--out and --pub-out name the same file");
+    }
+    let key = PrivateKey::generate(args.alg.into())?;
+    files::write_new(&args.out, key.to_pkcs8_pem().as_bytes(), 0o600, args.force)?;
+    if let Some(pub_out) = &args.pub_out {
+        files::write_new(pub_out, key.public_key().to_pem().as_bytes(), 0o644, args.force)?;
+    }
+    let public = key.public_key();
+    println!(
+        "generated {} key {} -> {}",
+        public.algorithm(),
+        public.key_id(),
+        args.out.display()
+    );
+    Ok(Outcome::Valid)
+}

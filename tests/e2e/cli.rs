@@ -1,0 +1,104 @@
+//! The CLI's contract as a new user meets it: exit codes, one-line errors, file modes.
+
+use crate::util::Dir;
+
+#[test]
+fn keygen_writes_a_private_key_only_its_owner_can_read() {
+    use std::os::unix::fs::PermissionsExt;
+    let d = Dir::new();
+    let out = d
+        .zhengku(&["keygen", "--alg", "p256", "--out", "k.pem", "--pub-out", "p.pem"])
+        .expect(0);
+    assert!(out.stdout.contains("ECDSA-P256-SHA256"));
+    let mode = std::fs::metadata(d.path("k.pem")).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    assert!(String::from_utf8(d.read("k.pem")).unwrap().starts_with("-----BEGIN PRIVATE KEY-----\n"));
+    assert!(String::from_utf8(d.read("p.pem")).unwrap().starts_with("-----BEGIN PUBLIC KEY-----\n"));
+    // Never overwrites a key by accident.
+    let again = d
+        .zhengku(&["keygen", "--alg", "p256", "--out", "k.pem"])
+        .expect(2);
+    assert!(again.stderr.contains("already exists"));
+}
+
+#[test]
+fn usage_errors_exit_2_and_input_errors_say_one_line() {
+    let d = Dir::new();
+    d.zhengku(&["keygen", "--alg", "rsa", "--out", "k"]).expect(2);
+    d.zhengku(&["sig"]).expect(2);
+    d.zhengku(&["frobnicate"]).expect(2);
+
+    d.zhengku(&["keygen", "--alg", "sm2", "--out", "k.pem", "--pub-out", "p.pem"])
+        .expect(0);
+    d.write("doc", "abc");
+    for (sig, why) in [
+        (&b"\x30\x03\x02\x01"[..], "truncated"),
+        (&b"not a signature at all"[..], "expected SEQUENCE"),
+        (&b""[..], "empty"),
+    ] {
+        d.write("bad.sig", sig);
+        let r = d
+            .zhengku(&["sig", "verify", "--pub", "p.pem", "--in", "doc", "--sig", "bad.sig"])
+            .expect(2);
+        assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+        assert!(r.stderr.contains(why), "{}", r.stderr);
+    }
+    let r = d
+        .zhengku(&["sig", "verify", "--pub", "missing.pem", "--in", "doc", "--sig", "bad.sig"])
+        .expect(2);
+    assert!(r.stderr.starts_with("zhengku: error: cannot open missing.pem"), "{}", r.stderr);
+}
+
+#[test]
+fn signature_with_trailing_byte_is_an_input_error_not_a_pass() {
+    let d = Dir::new();
+    d.zhengku(&["keygen", "--alg", "sm2", "--out", "k.pem", "--pub-out", "p.pem"])
+        .expect(0);
+    d.write("doc", "abc");
+    d.zhengku(&["sig", "sign", "--key", "k.pem", "--in", "doc", "--out", "s"])
+        .expect(0);
+    let mut sig = d.read("s");
+    d.zhengku(&["sig", "verify", "--pub", "p.pem", "--in", "doc", "--sig", "s"])
+        .expect(0);
+    sig.push(0);
+    d.write("s", &sig);
+    let r = d
+        .zhengku(&["sig", "verify", "--pub", "p.pem", "--in", "doc", "--sig", "s"])
+        .expect(2);
+    assert!(r.stderr.contains("trailing"), "{}", r.stderr);
+}
+
+#[test]
+fn sign_reads_standard_input() {
+    let d = Dir::new();
+    d.zhengku(&["keygen", "--alg", "sm2", "--out", "k.pem", "--pub-out", "p.pem"])
+        .expect(0);
+    d.write("doc", "from a pipe");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_zhengku"))
+        .args(["sig", "sign", "--key", "k.pem", "--in", "-", "--out", "s"])
+        .current_dir(d.path(""))
+        .stdin(std::fs::File::open(d.path("doc")).unwrap())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    d.zhengku(&["sig", "verify", "--pub", "p.pem", "--in", "doc", "--sig", "s"])
+        .expect(0);
+}
+
+#[test]
+fn raw_r_s_signatures_are_accepted_on_input() {
+    let d = Dir::new();
+    d.zhengku(&["keygen", "--alg", "sm2", "--out", "k.pem", "--pub-out", "p.pem"])
+        .expect(0);
+    d.write("doc", "abc");
+    d.zhengku(&["sig", "sign", "--key", "k.pem", "--in", "doc", "--out", "s"])
+        .expect(0);
+    let der = d.read("s");
+    let sig = zhengku_crypto::Signature::from_der(zhengku_crypto::Algorithm::Sm2Sm3, &der).unwrap();
+    d.write("raw", sig.to_raw());
+    d.zhengku(&["sig", "verify", "--pub", "p.pem", "--in", "doc", "--sig", "raw"])
+        .expect(0);
+    d.write("doc", "abd");
+    d.zhengku(&["sig", "verify", "--pub", "p.pem", "--in", "doc", "--sig", "raw"])
+        .expect(1);
+}

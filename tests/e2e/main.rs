@@ -1,0 +1,8 @@
+//! End-to-end tests: the built `zhengku` binary, checked against tools we did not write
+//! (the `openssl` CLI). One test binary, modules by subject (ripgrep's layout).
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod util;
+
+mod cli;
+mod interop_openssl;

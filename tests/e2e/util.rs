@@ -1,0 +1,88 @@
+//! Helpers: a temporary folder per test, running `zhengku` and `openssl`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A test's own folder, removed when the test ends.
+pub struct Dir {
+    tmp: tempfile::TempDir,
+}
+
+impl Dir {
+    pub fn new() -> Self {
+        Dir {
+            tmp: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.tmp.path().join(name)
+    }
+
+    pub fn write(&self, name: &str, data: impl AsRef<[u8]>) -> PathBuf {
+        let p = self.path(name);
+        std::fs::write(&p, data).unwrap();
+        p
+    }
+
+    pub fn read(&self, name: &str) -> Vec<u8> {
+        std::fs::read(self.path(name)).unwrap()
+    }
+
+    /// Runs `zhengku` with `args` in this folder.
+    pub fn zhengku(&self, args: &[&str]) -> Run {
+        run(Command::new(env!("CARGO_BIN_EXE_zhengku"))
+            .args(args)
+            .current_dir(self.tmp.path()))
+    }
+
+    /// Runs `openssl` with `args` in this folder.
+    pub fn openssl(&self, args: &[&str]) -> Run {
+        run(Command::new("openssl").args(args).current_dir(self.tmp.path()))
+    }
+
+    /// Runs `openssl`, failing the test unless it succeeds.
+    pub fn openssl_ok(&self, args: &[&str]) -> Run {
+        let r = self.openssl(args);
+        assert_eq!(r.code, 0, "openssl {args:?} failed: {}", r.stderr);
+        r
+    }
+}
+
+/// A finished process.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+fn run(cmd: &mut Command) -> Run {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
+}
+
+impl Run {
+    /// Asserts the exit code, showing the output when it differs.
+    pub fn expect(self, code: i32) -> Self {
+        assert_eq!(
+            self.code, code,
+            "exit {} (wanted {code})\nstdout: {}\nstderr: {}",
+            self.code, self.stdout, self.stderr
+        );
+        self
+    }
+}
+
+/// The repository root (for templates and sample files).
+#[allow(dead_code)]
+pub fn repo_root() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+}
