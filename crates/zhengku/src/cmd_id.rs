@@ -1,7 +1,7 @@
 //! `zhengku id check`: placeholder until the model crate lands.
-use anyhow::Result;
-use crate::cli::IdCheckArgs;
 use crate::Outcome;
+use crate::cli::IdCheckArgs;
+use anyhow::Result;
 pub fn check(_args: IdCheckArgs) -> Result<Outcome> {
     Ok(Outcome::Invalid)
 }

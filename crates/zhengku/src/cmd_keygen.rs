@@ -13,7 +13,12 @@ pub fn run(args: KeygenArgs) -> Result<Outcome> {
     let key = PrivateKey::generate(args.alg.into())?;
     files::write_new(&args.out, key.to_pkcs8_pem().as_bytes(), 0o600, args.force)?;
     if let Some(pub_out) = &args.pub_out {
-        files::write_new(pub_out, key.public_key().to_pem().as_bytes(), 0o644, args.force)?;
+        files::write_new(
+            pub_out,
+            key.public_key().to_pem().as_bytes(),
+            0o644,
+            args.force,
+        )?;
     }
     let public = key.public_key();
     println!(

@@ -42,7 +42,11 @@ pub fn verify(args: VerifyArgs) -> Result<Outcome> {
     files::stream_into(&args.input, &mut hasher)?;
     match key.verify_prehash(&hasher.finalize(), &sig) {
         Ok(()) => {
-            println!("valid: {} signature by key {}", key.algorithm(), key.key_id());
+            println!(
+                "valid: {} signature by key {}",
+                key.algorithm(),
+                key.key_id()
+            );
             Ok(Outcome::Valid)
         }
         Err(e) => {

@@ -19,7 +19,11 @@ pub fn read_small(path: &Path) -> Result<Vec<u8>> {
         .read_to_end(&mut buf)
         .with_context(|| format!("cannot read {}", path.display()))?;
     if buf.len() as u64 > SMALL_FILE_LIMIT {
-        bail!("{} is larger than {} bytes; not a key or signature file", path.display(), SMALL_FILE_LIMIT);
+        bail!(
+            "{} is larger than {} bytes; not a key or signature file",
+            path.display(),
+            SMALL_FILE_LIMIT
+        );
     }
     Ok(buf)
 }
@@ -45,7 +49,10 @@ pub fn stream_into(path: &Path, sink: &mut impl Write) -> Result<()> {
 /// unix permissions `mode`. Refuses to replace an existing file unless `force`.
 pub fn write_new(path: &Path, data: &[u8], mode: u32, force: bool) -> Result<()> {
     if !force && path.exists() {
-        bail!("{} already exists (use --force to replace it)", path.display());
+        bail!(
+            "{} already exists (use --force to replace it)",
+            path.display()
+        );
     }
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
@@ -54,7 +61,11 @@ pub fn write_new(path: &Path, data: &[u8], mode: u32, force: bool) -> Result<()>
     let name = path
         .file_name()
         .with_context(|| format!("{} is not a file path", path.display()))?;
-    let tmp = dir.join(format!(".{}.tmp{}", name.to_string_lossy(), std::process::id()));
+    let tmp = dir.join(format!(
+        ".{}.tmp{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
     let mut opts = OpenOptions::new();
     opts.write(true).create_new(true);
     #[cfg(unix)]

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs every zhengku test: unit, doc, end-to-end and interop tests, and each benchmark once
+# (criterion's test mode, so benches cannot rot). Installs the system tools the tests call
+# when they are missing, so a fresh machine needs nothing but a Rust toolchain.
+#
+#   bash scripts/test.sh            # everything
+#   bash scripts/test.sh -- NAME    # extra arguments go to the test binaries
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Tools the tests run (tests check against implementations we did not write).
+#   openssl: SM2/P-256 signature and key-file interop
+missing=()
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+
+if ((${#missing[@]})); then
+    echo "scripts/test.sh: installing ${missing[*]}" >&2
+    sudo=()
+    [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+    "${sudo[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+cargo test --workspace --locked --all-targets "$@"
+cargo test --workspace --locked --doc
