@@ -13,7 +13,9 @@ fn signatures(c: &mut Criterion) {
         let Ok(key) = PrivateKey::generate(alg) else {
             panic!("key generation failed")
         };
-        let Ok(sig) = key.sign(msg) else { panic!("signing failed") };
+        let Ok(sig) = key.sign(msg) else {
+            panic!("signing failed")
+        };
         let mut g = c.benchmark_group(alg.short_name());
         g.throughput(Throughput::Elements(1));
         g.bench_function("sign", |b| b.iter(|| key.sign(black_box(msg))));

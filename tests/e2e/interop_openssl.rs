@@ -22,7 +22,9 @@ fn sm2_signature_made_by_openssl_verifies_in_zhengku() {
         "-in", "doc", "-out", "doc.sig",
     ]);
     let out = d
-        .zhengku(&["sig", "verify", "--pub", "o.pub", "--in", "doc", "--sig", "doc.sig"])
+        .zhengku(&[
+            "sig", "verify", "--pub", "o.pub", "--in", "doc", "--sig", "doc.sig",
+        ])
         .expect(0);
     assert!(out.stdout.contains("valid: SM2-SM3"), "{}", out.stdout);
 
@@ -34,18 +36,30 @@ fn sm2_signature_made_by_openssl_verifies_in_zhengku() {
     changed[3] ^= 1;
     assert!(public.verify(&changed, &sig).is_err());
     d.write("doc", changed);
-    d.zhengku(&["sig", "verify", "--pub", "o.pub", "--in", "doc", "--sig", "doc.sig"])
-        .expect(1);
+    d.zhengku(&[
+        "sig", "verify", "--pub", "o.pub", "--in", "doc", "--sig", "doc.sig",
+    ])
+    .expect(1);
 }
 
 #[test]
 fn sm2_signature_made_by_zhengku_verifies_in_openssl() {
     let d = Dir::new();
-    d.zhengku(&["keygen", "--alg", "sm2", "--out", "z.key", "--pub-out", "z.pub"])
-        .expect(0);
+    d.zhengku(&[
+        "keygen",
+        "--alg",
+        "sm2",
+        "--out",
+        "z.key",
+        "--pub-out",
+        "z.pub",
+    ])
+    .expect(0);
     d.write("doc", b"licence record bytes".repeat(100));
-    d.zhengku(&["sig", "sign", "--key", "z.key", "--in", "doc", "--out", "doc.sig"])
-        .expect(0);
+    d.zhengku(&[
+        "sig", "sign", "--key", "z.key", "--in", "doc", "--out", "doc.sig",
+    ])
+    .expect(0);
     let ok = d.openssl(&[
         "pkeyutl", "-verify", "-rawin", "-digest", "sm3", "-pkeyopt", DISTID, "-pubin", "-inkey",
         "z.pub", "-in", "doc", "-sigfile", "doc.sig",
@@ -75,7 +89,10 @@ fn many_sm2_and_p256_signatures_verify_in_openssl() {
         let msg = format!("message {i} ").repeat(i % 7 + 1);
         d.write(&format!("m{i}"), &msg);
         d.write(&format!("s{i}"), sm2.sign(msg.as_bytes()).unwrap().to_der());
-        d.write(&format!("p{i}"), p256.sign(msg.as_bytes()).unwrap().to_der());
+        d.write(
+            &format!("p{i}"),
+            p256.sign(msg.as_bytes()).unwrap().to_der(),
+        );
         script.push_str(&format!(
             "openssl pkeyutl -verify -rawin -digest sm3 -pkeyopt {DISTID} -pubin -inkey sm2.pub -in m{i} -sigfile s{i} >/dev/null\n\
              openssl dgst -sha256 -verify p256.pub -signature p{i} m{i} >/dev/null\n"
@@ -100,15 +117,36 @@ fn sm2_custom_distinguishing_id_interoperates() {
     openssl_sm2_key(&d);
     d.write("doc", "证照");
     d.openssl_ok(&[
-        "pkeyutl", "-sign", "-rawin", "-digest", "sm3", "-pkeyopt",
-        "distid:ALICE123@YAHOO.COM", "-inkey", "o.key", "-in", "doc", "-out", "doc.sig",
+        "pkeyutl",
+        "-sign",
+        "-rawin",
+        "-digest",
+        "sm3",
+        "-pkeyopt",
+        "distid:ALICE123@YAHOO.COM",
+        "-inkey",
+        "o.key",
+        "-in",
+        "doc",
+        "-out",
+        "doc.sig",
     ]);
     // The default ID does not match…
-    d.zhengku(&["sig", "verify", "--pub", "o.pub", "--in", "doc", "--sig", "doc.sig"])
-        .expect(1);
+    d.zhengku(&[
+        "sig", "verify", "--pub", "o.pub", "--in", "doc", "--sig", "doc.sig",
+    ])
+    .expect(1);
     // …the right one does.
     d.zhengku(&[
-        "sig", "verify", "--pub", "o.pub", "--in", "doc", "--sig", "doc.sig", "--distid",
+        "sig",
+        "verify",
+        "--pub",
+        "o.pub",
+        "--in",
+        "doc",
+        "--sig",
+        "doc.sig",
+        "--distid",
         "ALICE123@YAHOO.COM",
     ])
     .expect(0);
@@ -118,10 +156,24 @@ fn sm2_custom_distinguishing_id_interoperates() {
         .unwrap()
         .with_dist_id(DistId::new("ALICE123@YAHOO.COM").unwrap())
         .unwrap();
-    d.write("z.sig", key.sign(b"\xe8\xaf\x81\xe7\x85\xa7").unwrap().to_der());
+    d.write(
+        "z.sig",
+        key.sign(b"\xe8\xaf\x81\xe7\x85\xa7").unwrap().to_der(),
+    );
     d.openssl_ok(&[
-        "pkeyutl", "-verify", "-rawin", "-digest", "sm3", "-pkeyopt",
-        "distid:ALICE123@YAHOO.COM", "-pubin", "-inkey", "o.pub", "-in", "doc", "-sigfile",
+        "pkeyutl",
+        "-verify",
+        "-rawin",
+        "-digest",
+        "sm3",
+        "-pkeyopt",
+        "distid:ALICE123@YAHOO.COM",
+        "-pubin",
+        "-inkey",
+        "o.pub",
+        "-in",
+        "doc",
+        "-sigfile",
         "z.sig",
     ]);
 }
@@ -129,23 +181,54 @@ fn sm2_custom_distinguishing_id_interoperates() {
 #[test]
 fn p256_signatures_interoperate_both_ways() {
     let d = Dir::new();
-    d.openssl_ok(&["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "o.key"]);
+    d.openssl_ok(&[
+        "genpkey",
+        "-algorithm",
+        "EC",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-out",
+        "o.key",
+    ]);
     d.openssl_ok(&["pkey", "-in", "o.key", "-pubout", "-out", "o.pub"]);
     d.write("doc", "food business permit");
     d.openssl_ok(&["dgst", "-sha256", "-sign", "o.key", "-out", "o.sig", "doc"]);
-    d.zhengku(&["sig", "verify", "--pub", "o.pub", "--in", "doc", "--sig", "o.sig"])
-        .expect(0);
+    d.zhengku(&[
+        "sig", "verify", "--pub", "o.pub", "--in", "doc", "--sig", "o.sig",
+    ])
+    .expect(0);
 
-    d.zhengku(&["sig", "sign", "--key", "o.key", "--in", "doc", "--out", "z.sig"])
-        .expect(0);
-    d.openssl_ok(&["dgst", "-sha256", "-verify", "o.pub", "-signature", "z.sig", "doc"]);
+    d.zhengku(&[
+        "sig", "sign", "--key", "o.key", "--in", "doc", "--out", "z.sig",
+    ])
+    .expect(0);
+    d.openssl_ok(&[
+        "dgst",
+        "-sha256",
+        "-verify",
+        "o.pub",
+        "-signature",
+        "z.sig",
+        "doc",
+    ]);
     d.write("doc", "food business permiT");
     assert_ne!(
-        d.openssl(&["dgst", "-sha256", "-verify", "o.pub", "-signature", "z.sig", "doc"]).code,
+        d.openssl(&[
+            "dgst",
+            "-sha256",
+            "-verify",
+            "o.pub",
+            "-signature",
+            "z.sig",
+            "doc"
+        ])
+        .code,
         0
     );
-    d.zhengku(&["sig", "verify", "--pub", "o.pub", "--in", "doc", "--sig", "z.sig"])
-        .expect(1);
+    d.zhengku(&[
+        "sig", "verify", "--pub", "o.pub", "--in", "doc", "--sig", "z.sig",
+    ])
+    .expect(1);
 }
 
 /// zhengku writes exactly what OpenSSL writes for the same key, and reads what OpenSSL
@@ -154,15 +237,34 @@ fn p256_signatures_interoperate_both_ways() {
 fn key_files_round_trip_through_openssl() {
     let d = Dir::new();
     for alg in ["sm2", "p256"] {
-        d.zhengku(&["keygen", "--alg", alg, "--out", "z.key", "--pub-out", "z.pub", "--force"])
-            .expect(0);
+        d.zhengku(&[
+            "keygen",
+            "--alg",
+            alg,
+            "--out",
+            "z.key",
+            "--pub-out",
+            "z.pub",
+            "--force",
+        ])
+        .expect(0);
         // OpenSSL accepts and checks our private key, and re-encodes both files identically.
         d.openssl_ok(&["pkey", "-in", "z.key", "-check", "-noout"]);
         let re_key = d.openssl_ok(&["pkey", "-in", "z.key"]).stdout;
-        assert_eq!(re_key.as_bytes(), d.read("z.key"), "{alg} private key differs");
+        assert_eq!(
+            re_key.as_bytes(),
+            d.read("z.key"),
+            "{alg} private key differs"
+        );
         let re_pub = d.openssl_ok(&["pkey", "-in", "z.key", "-pubout"]).stdout;
-        assert_eq!(re_pub.as_bytes(), d.read("z.pub"), "{alg} public key differs");
-        let re_pub2 = d.openssl_ok(&["pkey", "-pubin", "-in", "z.pub", "-pubout"]).stdout;
+        assert_eq!(
+            re_pub.as_bytes(),
+            d.read("z.pub"),
+            "{alg} public key differs"
+        );
+        let re_pub2 = d
+            .openssl_ok(&["pkey", "-pubin", "-in", "z.pub", "-pubout"])
+            .stdout;
         assert_eq!(re_pub2.as_bytes(), d.read("z.pub"));
 
         // SEC1 ("EC PRIVATE KEY") and compressed-point forms that OpenSSL writes.
@@ -170,9 +272,22 @@ fn key_files_round_trip_through_openssl() {
         // cannot write SM2 at all.)
         d.openssl_ok(&["ec", "-in", "z.key", "-out", "sec1.key"]);
         let label = String::from_utf8(d.read("sec1.key")).unwrap();
-        assert!(label.contains("-----BEGIN EC PRIVATE KEY-----") || label.contains("-----BEGIN SM2 PRIVATE KEY-----"), "{label}");
+        assert!(
+            label.contains("-----BEGIN EC PRIVATE KEY-----")
+                || label.contains("-----BEGIN SM2 PRIVATE KEY-----"),
+            "{label}"
+        );
 
-        d.openssl_ok(&["ec", "-in", "z.key", "-pubout", "-conv_form", "compressed", "-out", "c.pub"]);
+        d.openssl_ok(&[
+            "ec",
+            "-in",
+            "z.key",
+            "-pubout",
+            "-conv_form",
+            "compressed",
+            "-out",
+            "c.pub",
+        ]);
         let z_key = PrivateKey::from_pem(&String::from_utf8(d.read("z.key")).unwrap()).unwrap();
         let sec1 = PrivateKey::from_pem(&String::from_utf8(d.read("sec1.key")).unwrap()).unwrap();
         let comp = PublicKey::from_pem(&String::from_utf8(d.read("c.pub")).unwrap()).unwrap();
@@ -182,27 +297,50 @@ fn key_files_round_trip_through_openssl() {
 
         // And zhengku signs with the SEC1 file.
         d.write("doc", alg);
-        d.zhengku(&["sig", "sign", "--key", "sec1.key", "--in", "doc", "--out", "doc.sig"])
-            .expect(0);
-        d.zhengku(&["sig", "verify", "--pub", "c.pub", "--in", "doc", "--sig", "doc.sig"])
-            .expect(0);
+        d.zhengku(&[
+            "sig", "sign", "--key", "sec1.key", "--in", "doc", "--out", "doc.sig",
+        ])
+        .expect(0);
+        d.zhengku(&[
+            "sig", "verify", "--pub", "c.pub", "--in", "doc", "--sig", "doc.sig",
+        ])
+        .expect(0);
     }
 }
 
 #[test]
 fn keys_on_other_curves_are_refused_with_the_curve_named() {
     let d = Dir::new();
-    d.openssl_ok(&["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:secp384r1", "-out", "k.key"]);
+    d.openssl_ok(&[
+        "genpkey",
+        "-algorithm",
+        "EC",
+        "-pkeyopt",
+        "ec_paramgen_curve:secp384r1",
+        "-out",
+        "k.key",
+    ]);
     d.openssl_ok(&["pkey", "-in", "k.key", "-pubout", "-out", "k.pub"]);
     d.write("doc", "x");
     let r = d
         .zhengku(&["sig", "sign", "--key", "k.key", "--in", "doc", "--out", "s"])
         .expect(2);
-    assert!(r.stderr.contains("unsupported curve 1.3.132.0.34"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("unsupported curve 1.3.132.0.34"),
+        "{}",
+        r.stderr
+    );
     d.openssl_ok(&["genpkey", "-algorithm", "ED25519", "-out", "e.key"]);
     let r = d
         .zhengku(&["sig", "sign", "--key", "e.key", "--in", "doc", "--out", "s"])
         .expect(2);
-    assert!(r.stderr.contains("not an elliptic-curve key"), "{}", r.stderr);
-    assert!(!d.path("s").exists(), "a failed sign must not write a signature");
+    assert!(
+        r.stderr.contains("not an elliptic-curve key"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        !d.path("s").exists(),
+        "a failed sign must not write a signature"
+    );
 }

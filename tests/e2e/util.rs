@@ -38,7 +38,9 @@ impl Dir {
 
     /// Runs `openssl` with `args` in this folder.
     pub fn openssl(&self, args: &[&str]) -> Run {
-        run(Command::new("openssl").args(args).current_dir(self.tmp.path()))
+        run(Command::new("openssl")
+            .args(args)
+            .current_dir(self.tmp.path()))
     }
 
     /// Runs `openssl`, failing the test unless it succeeds.
@@ -61,7 +63,9 @@ fn run(cmd: &mut Command) -> Run {
         status,
         stdout,
         stderr,
-    } = cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    } = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
     Run {
         code: status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&stdout).into_owned(),

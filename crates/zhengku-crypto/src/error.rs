@@ -31,7 +31,9 @@ pub enum SignatureError {
     #[error("signature is empty")]
     Empty,
     /// A DER element had another tag than the structure requires.
-    #[error("malformed DER signature: expected {expected} at byte {offset}, found tag 0x{found:02x}")]
+    #[error(
+        "malformed DER signature: expected {expected} at byte {offset}, found tag 0x{found:02x}"
+    )]
     UnexpectedTag {
         /// What the structure requires there.
         expected: &'static str,
@@ -131,7 +133,9 @@ pub enum KeyError {
         oid: String,
     },
     /// An EC key on a curve zhengku does not use.
-    #[error("unsupported curve {oid} (zhengku uses sm2p256v1 1.2.156.10197.1.301 and prime256v1 1.2.840.10045.3.1.7)")]
+    #[error(
+        "unsupported curve {oid} (zhengku uses sm2p256v1 1.2.156.10197.1.301 and prime256v1 1.2.840.10045.3.1.7)"
+    )]
     WrongCurve {
         /// The curve OID found.
         oid: String,

@@ -861,7 +861,9 @@ mod tests {
             .unwrap();
         assert_eq!(other.key_id(), key.public_key().key_id());
         assert!(other.verify(b"m", &sig).is_err());
-        let key = key.with_dist_id(DistId::new("ALICE123@YAHOO.COM").unwrap()).unwrap();
+        let key = key
+            .with_dist_id(DistId::new("ALICE123@YAHOO.COM").unwrap())
+            .unwrap();
         other.verify(b"m", &key.sign(b"m").unwrap()).unwrap();
         let p = PrivateKey::generate(Algorithm::EcdsaP256Sha256).unwrap();
         assert!(matches!(

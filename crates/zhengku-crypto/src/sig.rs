@@ -6,8 +6,8 @@
 //! because a signature that can be re-encoded without invalidating it lets two different
 //! byte strings stand for one signed object.
 
-use crate::error::{Scalar, SignatureError};
 use crate::Algorithm;
+use crate::error::{Scalar, SignatureError};
 
 /// A signature: the algorithm and its two scalars, each in `[1, n-1]`.
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -201,7 +201,11 @@ impl Reader<'_> {
         if first == 0 && rest.first().is_some_and(|b| b & 0x80 == 0) {
             return Err(SignatureError::NonMinimalInteger { which });
         }
-        let digits = if first == 0 && !rest.is_empty() { rest } else { content };
+        let digits = if first == 0 && !rest.is_empty() {
+            rest
+        } else {
+            content
+        };
         if digits.len() > 32 {
             return Err(SignatureError::ScalarOutOfRange { which, alg });
         }
@@ -242,7 +246,10 @@ mod tests {
         s[30] = 0x80;
         let sig = Signature::from_scalars(Algorithm::Sm2Sm3, r, s).unwrap();
         let der = sig.to_der();
-        assert_eq!(der, [0x30, 0x08, 0x02, 0x01, 0x01, 0x02, 0x03, 0x00, 0x80, 0x00]);
+        assert_eq!(
+            der,
+            [0x30, 0x08, 0x02, 0x01, 0x01, 0x02, 0x03, 0x00, 0x80, 0x00]
+        );
         assert_eq!(Signature::from_der(Algorithm::Sm2Sm3, &der).unwrap(), sig);
     }
 
@@ -263,7 +270,11 @@ mod tests {
         wrong_tag[0] = 0x31;
         assert!(matches!(
             Signature::from_der(alg, &wrong_tag),
-            Err(SignatureError::UnexpectedTag { found: 0x31, offset: 0, .. })
+            Err(SignatureError::UnexpectedTag {
+                found: 0x31,
+                offset: 0,
+                ..
+            })
         ));
 
         // Same content with a long-form length byte for a short length.
@@ -313,7 +324,10 @@ mod tests {
         // Extra element after s.
         let mut extra = vec![0x30, 0x09, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01, 0x05, 0x00];
         extra[1] = 0x08;
-        assert_eq!(Signature::from_der(alg, &extra), Err(SignatureError::ExtraElements));
+        assert_eq!(
+            Signature::from_der(alg, &extra),
+            Err(SignatureError::ExtraElements)
+        );
     }
 
     #[test]
@@ -326,11 +340,17 @@ mod tests {
             assert!(Signature::from_scalars(alg, n_minus_1, ok).is_ok());
             assert_eq!(
                 Signature::from_scalars(alg, ok, n),
-                Err(SignatureError::ScalarOutOfRange { which: Scalar::S, alg })
+                Err(SignatureError::ScalarOutOfRange {
+                    which: Scalar::S,
+                    alg
+                })
             );
             assert_eq!(
                 Signature::from_scalars(alg, [0xFF; 32], ok),
-                Err(SignatureError::ScalarOutOfRange { which: Scalar::R, alg })
+                Err(SignatureError::ScalarOutOfRange {
+                    which: Scalar::R,
+                    alg
+                })
             );
             // 33 significant bytes in DER.
             let mut der = vec![0x30, 0x26, 0x02, 0x21, 0x01];
@@ -338,7 +358,10 @@ mod tests {
             der.extend_from_slice(&[0x02, 0x01, 0x01]);
             assert_eq!(
                 Signature::from_der(alg, &der),
-                Err(SignatureError::ScalarOutOfRange { which: Scalar::R, alg })
+                Err(SignatureError::ScalarOutOfRange {
+                    which: Scalar::R,
+                    alg
+                })
             );
         }
     }

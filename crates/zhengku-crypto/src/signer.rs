@@ -171,10 +171,17 @@ mod tests {
             });
             let dynamic: Box<dyn Signer> = Box::new(remote.clone());
             let sig = dynamic.sign(b"licence").unwrap();
-            Signer::public_key(&remote).verify(b"licence", &sig).unwrap();
+            Signer::public_key(&remote)
+                .verify(b"licence", &sig)
+                .unwrap();
             let sig = block_on(remote.sign_async(b"licence")).unwrap();
-            Signer::public_key(&remote).verify(b"licence", &sig).unwrap();
-            assert_eq!(Signer::key_id(&remote), Signer::public_key(&remote).key_id());
+            Signer::public_key(&remote)
+                .verify(b"licence", &sig)
+                .unwrap();
+            assert_eq!(
+                Signer::key_id(&remote),
+                Signer::public_key(&remote).key_id()
+            );
         }
     }
 }

@@ -14,6 +14,8 @@
 //!   department's [`IssueRequest`] into a record or reports every problem at once.
 //! - [`record`]: the licence record ([`LicenceRecord`], GB/T 36903 core metadata plus 照面信息)
 //!   and its canonical, signable form ([`LicenceRecord::to_canonical_cbor`]).
+//! - [`signed`]: [`SignedLicence`], the record's canonical bytes with algorithm, key id and
+//!   signature — what the library stores and every verifier checks.
 //! - [`status`]: [`LicenceStatus`] (有效, 已暂停, 已撤销, …) and its transitions. Status is kept
 //!   apart from the record because it changes after signing.
 //!
@@ -135,10 +137,8 @@ pub mod date;
 pub mod identifier;
 pub mod licence_type;
 pub mod record;
+pub mod signed;
 pub mod status;
-
-// A `signed` module (record bytes + signature, built on zhengku-crypto) is planned to sit
-// beside `record`; nothing here needs to change for it beyond a `pub mod signed;` line.
 
 #[doc(hidden)]
 pub mod testing;
@@ -149,4 +149,5 @@ pub use record::{
     FieldError, HolderCode, HolderCodeType, IssueRequest, Issuer, LicenceRecord, RecordError,
     Timestamp, ValidationErrors,
 };
+pub use signed::{SignedError, SignedLicence};
 pub use status::{LicenceStatus, StatusError};
