@@ -6,3 +6,4 @@ mod util;
 
 mod cli;
 mod interop_openssl;
+mod licence;

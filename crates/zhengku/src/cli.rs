@@ -26,6 +26,9 @@ pub enum Command {
     /// Check identifiers: licence identifiers (GB/T 36904), USCC (GB 32100), citizen IDs (GB 11643).
     #[command(subcommand)]
     Id(IdCommand),
+    /// Make, verify and show signed licence records (the canonical signed form).
+    #[command(subcommand)]
+    Licence(LicenceCommand),
 }
 
 /// Key algorithm on the command line.
@@ -113,4 +116,66 @@ pub struct IdCheckArgs {
     /// Values: licence identifiers, unified social credit codes, citizen ID numbers.
     #[arg(required = true)]
     pub values: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LicenceCommand {
+    /// Validate an issue request against its licence type, assign the identifier, sign.
+    Sign(LicenceSignArgs),
+    /// Verify a signed licence file with the issuer's public key.
+    Verify(LicenceVerifyArgs),
+    /// Print a signed licence file's contents (does not verify; use `licence verify`).
+    Show(LicenceShowArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LicenceSignArgs {
+    /// The issue request (JSON; see templates/*/example-request.json).
+    #[arg(long)]
+    pub request: PathBuf,
+    /// The issuing department's private key (PEM).
+    #[arg(long)]
+    pub key: PathBuf,
+    /// 证照颁发机构: the issuing department's name.
+    #[arg(long)]
+    pub issuer_name: String,
+    /// 证照颁发机构代码: the issuing department's unified social credit code.
+    #[arg(long)]
+    pub issuer_code: String,
+    /// Sequence number for the identifier's serial (year + 7-digit sequence).
+    #[arg(long)]
+    pub sequence: u32,
+    /// Year for the identifier's serial (default: the year of issue_date).
+    #[arg(long)]
+    pub year: Option<u16>,
+    /// Folder of licence type definitions.
+    #[arg(long, default_value = "templates")]
+    pub templates: PathBuf,
+    /// SM2 distinguishing ID (default 1234567812345678).
+    #[arg(long)]
+    pub distid: Option<String>,
+    /// Where to write the signed licence.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct LicenceVerifyArgs {
+    /// The issuer's public key (PEM).
+    #[arg(long = "pub")]
+    pub public: PathBuf,
+    /// SM2 distinguishing ID (default 1234567812345678).
+    #[arg(long)]
+    pub distid: Option<String>,
+    /// The signed licence file.
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct LicenceShowArgs {
+    /// The signed licence file.
+    pub file: PathBuf,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 }

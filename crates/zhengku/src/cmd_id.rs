@@ -2,6 +2,8 @@
 //! social credit code (GB 32100), citizen ID number (GB 11643) or area code (GB/T 2260) —
 //! and whether it is valid, and if not, why.
 
+use std::io::Write;
+
 use anyhow::Result;
 use zhengku_model::LicenceId;
 use zhengku_model::codes::{AreaCode, CitizenId, Uscc};
@@ -9,12 +11,12 @@ use zhengku_model::codes::{AreaCode, CitizenId, Uscc};
 use crate::Outcome;
 use crate::cli::IdCheckArgs;
 
-pub fn check(args: IdCheckArgs) -> Result<Outcome> {
+pub fn check(args: IdCheckArgs, out: &mut dyn Write) -> Result<Outcome> {
     let mut all_valid = true;
     for value in &args.values {
         let (valid, line) = explain(value);
         all_valid &= valid;
-        println!("{value}: {line}");
+        writeln!(out, "{value}: {line}")?;
     }
     Ok(if all_valid {
         Outcome::Valid

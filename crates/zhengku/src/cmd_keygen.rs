@@ -1,12 +1,14 @@
 //! `zhengku keygen`: make a development or test key pair.
 
+use std::io::Write;
+
 use anyhow::{Result, bail};
 use zhengku_crypto::PrivateKey;
 
 use crate::cli::KeygenArgs;
 use crate::{Outcome, files};
 
-pub fn run(args: KeygenArgs) -> Result<Outcome> {
+pub fn run(args: KeygenArgs, out: &mut dyn Write) -> Result<Outcome> {
     if args.pub_out.as_deref() == Some(args.out.as_path()) {
         bail!("--out and --pub-out name the same file");
     }
@@ -21,11 +23,12 @@ pub fn run(args: KeygenArgs) -> Result<Outcome> {
         )?;
     }
     let public = key.public_key();
-    println!(
+    writeln!(
+        out,
         "generated {} key {} -> {}",
         public.algorithm(),
         public.key_id(),
         args.out.display()
-    );
+    )?;
     Ok(Outcome::Valid)
 }

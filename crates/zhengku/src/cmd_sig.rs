@@ -2,13 +2,15 @@
 //! `openssl pkeyutl -rawin -digest sm3 -pkeyopt distid:…` (SM2) and `openssl dgst -sha256`
 //! (P-256).
 
+use std::io::Write;
+
 use anyhow::{Context, Result};
 use zhengku_crypto::{DistId, PrivateKey, PublicKey, Signature, SignatureError, Signer};
 
 use crate::cli::{SignArgs, VerifyArgs};
 use crate::{Outcome, files};
 
-pub fn sign(args: SignArgs) -> Result<Outcome> {
+pub fn sign(args: SignArgs, out: &mut dyn Write) -> Result<Outcome> {
     let pem = zeroize::Zeroizing::new(files::read_text(&args.key)?);
     let mut key = PrivateKey::from_pem(&pem)
         .with_context(|| format!("cannot read private key {}", args.key.display()))?;
@@ -19,17 +21,18 @@ pub fn sign(args: SignArgs) -> Result<Outcome> {
     files::stream_into(&args.input, &mut hasher)?;
     let sig = key.sign_prehash(&hasher.finalize())?;
     files::write_new(&args.out, &sig.to_der(), 0o644, true)?;
-    println!(
+    writeln!(
+        out,
         "signed {} with {} key {} -> {}",
         args.input.display(),
         key.algorithm(),
         key.key_id(),
         args.out.display()
-    );
+    )?;
     Ok(Outcome::Valid)
 }
 
-pub fn verify(args: VerifyArgs) -> Result<Outcome> {
+pub fn verify(args: VerifyArgs, out: &mut dyn Write) -> Result<Outcome> {
     let mut key = PublicKey::from_pem(&files::read_text(&args.public)?)
         .with_context(|| format!("cannot read public key {}", args.public.display()))?;
     if let Some(id) = args.distid {
@@ -42,15 +45,16 @@ pub fn verify(args: VerifyArgs) -> Result<Outcome> {
     files::stream_into(&args.input, &mut hasher)?;
     match key.verify_prehash(&hasher.finalize(), &sig) {
         Ok(()) => {
-            println!(
+            writeln!(
+                out,
                 "valid: {} signature by key {}",
                 key.algorithm(),
                 key.key_id()
-            );
+            )?;
             Ok(Outcome::Valid)
         }
         Err(e) => {
-            println!("INVALID: {e} (key {})", key.key_id());
+            writeln!(out, "INVALID: {e} (key {})", key.key_id())?;
             Ok(Outcome::Invalid)
         }
     }

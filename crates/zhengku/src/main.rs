@@ -6,6 +6,7 @@
 mod cli;
 mod cmd_id;
 mod cmd_keygen;
+mod cmd_licence;
 mod cmd_sig;
 mod files;
 
@@ -23,15 +24,28 @@ pub enum Outcome {
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
+    let stdout = std::io::stdout();
+    let out = &mut stdout.lock();
     let result = match args.command {
-        cli::Command::Keygen(a) => cmd_keygen::run(a),
-        cli::Command::Sig(cli::SigCommand::Sign(a)) => cmd_sig::sign(a),
-        cli::Command::Sig(cli::SigCommand::Verify(a)) => cmd_sig::verify(a),
-        cli::Command::Id(cli::IdCommand::Check(a)) => cmd_id::check(a),
+        cli::Command::Keygen(a) => cmd_keygen::run(a, out),
+        cli::Command::Sig(cli::SigCommand::Sign(a)) => cmd_sig::sign(a, out),
+        cli::Command::Sig(cli::SigCommand::Verify(a)) => cmd_sig::verify(a, out),
+        cli::Command::Id(cli::IdCommand::Check(a)) => cmd_id::check(a, out),
+        cli::Command::Licence(cli::LicenceCommand::Sign(a)) => cmd_licence::sign(a, out),
+        cli::Command::Licence(cli::LicenceCommand::Verify(a)) => cmd_licence::verify(a, out),
+        cli::Command::Licence(cli::LicenceCommand::Show(a)) => cmd_licence::show(a, out),
     };
     match result {
         Ok(Outcome::Valid) => ExitCode::SUCCESS,
         Ok(Outcome::Invalid) => ExitCode::from(1),
+        // The reader went away (`zhengku … | head`): nothing more to say, and no one to say
+        // it to. Exit 2 because the command did not finish.
+        Err(e)
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            ExitCode::from(2)
+        }
         Err(e) => {
             // One line: the error and its causes, outermost first.
             eprintln!("zhengku: error: {e:#}");
