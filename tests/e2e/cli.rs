@@ -48,16 +48,7 @@ fn usage_errors_exit_2_and_input_errors_say_one_line() {
     d.zhengku(&["sig"]).expect(2);
     d.zhengku(&["frobnicate"]).expect(2);
 
-    d.zhengku(&[
-        "keygen",
-        "--alg",
-        "sm2",
-        "--out",
-        "k.pem",
-        "--pub-out",
-        "p.pem",
-    ])
-    .expect(0);
+    d.keygen("sm2");
     d.write("doc", "abc");
     for (sig, why) in [
         (&b"\x30\x03\x02\x01"[..], "truncated"),
@@ -96,24 +87,11 @@ fn usage_errors_exit_2_and_input_errors_say_one_line() {
 #[test]
 fn signature_with_trailing_byte_is_an_input_error_not_a_pass() {
     let d = Dir::new();
-    d.zhengku(&[
-        "keygen",
-        "--alg",
-        "sm2",
-        "--out",
-        "k.pem",
-        "--pub-out",
-        "p.pem",
-    ])
-    .expect(0);
+    d.keygen("sm2");
     d.write("doc", "abc");
-    d.zhengku(&["sig", "sign", "--key", "k.pem", "--in", "doc", "--out", "s"])
-        .expect(0);
+    d.sig_sign("k.pem", "doc", "s");
     let mut sig = d.read("s");
-    d.zhengku(&[
-        "sig", "verify", "--pub", "p.pem", "--in", "doc", "--sig", "s",
-    ])
-    .expect(0);
+    d.sig_verify("p.pem", "doc", "s").expect(0);
     sig.push(0);
     d.write("s", &sig);
     let r = d
@@ -127,16 +105,7 @@ fn signature_with_trailing_byte_is_an_input_error_not_a_pass() {
 #[test]
 fn sign_reads_standard_input() {
     let d = Dir::new();
-    d.zhengku(&[
-        "keygen",
-        "--alg",
-        "sm2",
-        "--out",
-        "k.pem",
-        "--pub-out",
-        "p.pem",
-    ])
-    .expect(0);
+    d.keygen("sm2");
     d.write("doc", "from a pipe");
     let status = std::process::Command::new(env!("CARGO_BIN_EXE_zhengku"))
         .args(["sig", "sign", "--key", "k.pem", "--in", "-", "--out", "s"])
@@ -145,40 +114,21 @@ fn sign_reads_standard_input() {
         .status()
         .unwrap();
     assert!(status.success());
-    d.zhengku(&[
-        "sig", "verify", "--pub", "p.pem", "--in", "doc", "--sig", "s",
-    ])
-    .expect(0);
+    d.sig_verify("p.pem", "doc", "s").expect(0);
 }
 
 #[test]
 fn raw_r_s_signatures_are_accepted_on_input() {
     let d = Dir::new();
-    d.zhengku(&[
-        "keygen",
-        "--alg",
-        "sm2",
-        "--out",
-        "k.pem",
-        "--pub-out",
-        "p.pem",
-    ])
-    .expect(0);
+    d.keygen("sm2");
     d.write("doc", "abc");
-    d.zhengku(&["sig", "sign", "--key", "k.pem", "--in", "doc", "--out", "s"])
-        .expect(0);
+    d.sig_sign("k.pem", "doc", "s");
     let der = d.read("s");
     let sig = zhengku_crypto::Signature::from_der(zhengku_crypto::Algorithm::Sm2Sm3, &der).unwrap();
     d.write("raw", sig.to_raw());
-    d.zhengku(&[
-        "sig", "verify", "--pub", "p.pem", "--in", "doc", "--sig", "raw",
-    ])
-    .expect(0);
+    d.sig_verify("p.pem", "doc", "raw").expect(0);
     d.write("doc", "abd");
-    d.zhengku(&[
-        "sig", "verify", "--pub", "p.pem", "--in", "doc", "--sig", "raw",
-    ])
-    .expect(1);
+    d.sig_verify("p.pem", "doc", "raw").expect(1);
 }
 
 #[test]

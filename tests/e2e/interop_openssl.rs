@@ -36,30 +36,15 @@ fn sm2_signature_made_by_openssl_verifies_in_zhengku() {
     changed[3] ^= 1;
     assert!(public.verify(&changed, &sig).is_err());
     d.write("doc", changed);
-    d.zhengku(&[
-        "sig", "verify", "--pub", "o.pub", "--in", "doc", "--sig", "doc.sig",
-    ])
-    .expect(1);
+    d.sig_verify("o.pub", "doc", "doc.sig").expect(1);
 }
 
 #[test]
 fn sm2_signature_made_by_zhengku_verifies_in_openssl() {
     let d = Dir::new();
-    d.zhengku(&[
-        "keygen",
-        "--alg",
-        "sm2",
-        "--out",
-        "z.key",
-        "--pub-out",
-        "z.pub",
-    ])
-    .expect(0);
+    d.keygen_to("sm2", "z.key", "z.pub");
     d.write("doc", b"licence record bytes".repeat(100));
-    d.zhengku(&[
-        "sig", "sign", "--key", "z.key", "--in", "doc", "--out", "doc.sig",
-    ])
-    .expect(0);
+    d.sig_sign("z.key", "doc", "doc.sig");
     let ok = d.openssl(&[
         "pkeyutl", "-verify", "-rawin", "-digest", "sm3", "-pkeyopt", DISTID, "-pubin", "-inkey",
         "z.pub", "-in", "doc", "-sigfile", "doc.sig",
@@ -132,10 +117,7 @@ fn sm2_custom_distinguishing_id_interoperates() {
         "doc.sig",
     ]);
     // The default ID does not match…
-    d.zhengku(&[
-        "sig", "verify", "--pub", "o.pub", "--in", "doc", "--sig", "doc.sig",
-    ])
-    .expect(1);
+    d.sig_verify("o.pub", "doc", "doc.sig").expect(1);
     // …the right one does.
     d.zhengku(&[
         "sig",
@@ -181,27 +163,12 @@ fn sm2_custom_distinguishing_id_interoperates() {
 #[test]
 fn p256_signatures_interoperate_both_ways() {
     let d = Dir::new();
-    d.openssl_ok(&[
-        "genpkey",
-        "-algorithm",
-        "EC",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-out",
-        "o.key",
-    ]);
-    d.openssl_ok(&["pkey", "-in", "o.key", "-pubout", "-out", "o.pub"]);
+    d.openssl_ec_key("P-256", "o");
     d.write("doc", "food business permit");
     d.openssl_ok(&["dgst", "-sha256", "-sign", "o.key", "-out", "o.sig", "doc"]);
-    d.zhengku(&[
-        "sig", "verify", "--pub", "o.pub", "--in", "doc", "--sig", "o.sig",
-    ])
-    .expect(0);
+    d.sig_verify("o.pub", "doc", "o.sig").expect(0);
 
-    d.zhengku(&[
-        "sig", "sign", "--key", "o.key", "--in", "doc", "--out", "z.sig",
-    ])
-    .expect(0);
+    d.sig_sign("o.key", "doc", "z.sig");
     d.openssl_ok(&[
         "dgst",
         "-sha256",
@@ -225,10 +192,7 @@ fn p256_signatures_interoperate_both_ways() {
         .code,
         0
     );
-    d.zhengku(&[
-        "sig", "verify", "--pub", "o.pub", "--in", "doc", "--sig", "z.sig",
-    ])
-    .expect(1);
+    d.sig_verify("o.pub", "doc", "z.sig").expect(1);
 }
 
 /// zhengku writes exactly what OpenSSL writes for the same key, and reads what OpenSSL
@@ -237,17 +201,7 @@ fn p256_signatures_interoperate_both_ways() {
 fn key_files_round_trip_through_openssl() {
     let d = Dir::new();
     for alg in ["sm2", "p256"] {
-        d.zhengku(&[
-            "keygen",
-            "--alg",
-            alg,
-            "--out",
-            "z.key",
-            "--pub-out",
-            "z.pub",
-            "--force",
-        ])
-        .expect(0);
+        d.keygen_to(alg, "z.key", "z.pub");
         // OpenSSL accepts and checks our private key, and re-encodes both files identically.
         d.openssl_ok(&["pkey", "-in", "z.key", "-check", "-noout"]);
         let re_key = d.openssl_ok(&["pkey", "-in", "z.key"]).stdout;
@@ -297,30 +251,15 @@ fn key_files_round_trip_through_openssl() {
 
         // And zhengku signs with the SEC1 file.
         d.write("doc", alg);
-        d.zhengku(&[
-            "sig", "sign", "--key", "sec1.key", "--in", "doc", "--out", "doc.sig",
-        ])
-        .expect(0);
-        d.zhengku(&[
-            "sig", "verify", "--pub", "c.pub", "--in", "doc", "--sig", "doc.sig",
-        ])
-        .expect(0);
+        d.sig_sign("sec1.key", "doc", "doc.sig");
+        d.sig_verify("c.pub", "doc", "doc.sig").expect(0);
     }
 }
 
 #[test]
 fn keys_on_other_curves_are_refused_with_the_curve_named() {
     let d = Dir::new();
-    d.openssl_ok(&[
-        "genpkey",
-        "-algorithm",
-        "EC",
-        "-pkeyopt",
-        "ec_paramgen_curve:secp384r1",
-        "-out",
-        "k.key",
-    ]);
-    d.openssl_ok(&["pkey", "-in", "k.key", "-pubout", "-out", "k.pub"]);
+    d.openssl_ec_key("secp384r1", "k");
     d.write("doc", "x");
     let r = d
         .zhengku(&["sig", "sign", "--key", "k.key", "--in", "doc", "--out", "s"])

@@ -51,17 +51,7 @@ fn sign_as(d: &Dir, issuer: (&str, &str), request: &str, key: &str, out: &str) -
 fn every_shipped_type_issues_verifies_and_shows() {
     let d = Dir::new();
     for alg in ["sm2", "p256"] {
-        d.zhengku(&[
-            "keygen",
-            "--alg",
-            alg,
-            "--out",
-            "k.pem",
-            "--pub-out",
-            "p.pem",
-            "--force",
-        ])
-        .expect(0);
+        d.keygen(alg);
         for (dir, name, holder, issuer) in [
             (
                 "business-licence",
@@ -112,26 +102,8 @@ fn every_shipped_type_issues_verifies_and_shows() {
 #[test]
 fn changed_files_and_foreign_keys_fail_verification() {
     let d = Dir::new();
-    d.zhengku(&[
-        "keygen",
-        "--alg",
-        "sm2",
-        "--out",
-        "k.pem",
-        "--pub-out",
-        "p.pem",
-    ])
-    .expect(0);
-    d.zhengku(&[
-        "keygen",
-        "--alg",
-        "sm2",
-        "--out",
-        "k2.pem",
-        "--pub-out",
-        "p2.pem",
-    ])
-    .expect(0);
+    d.keygen("sm2");
+    d.keygen_to("sm2", "k2.pem", "p2.pem");
     sign(&d, &example("business-licence"), "k.pem", "l.zkl").expect(0);
     let other = d
         .zhengku(&["licence", "verify", "--pub", "p2.pem", "l.zkl"])

@@ -43,6 +43,53 @@ impl Dir {
             .current_dir(self.tmp.path()))
     }
 
+    /// `zhengku keygen --alg ALG --out k.pem --pub-out p.pem`, replacing earlier ones.
+    pub fn keygen(&self, alg: &str) {
+        self.keygen_to(alg, "k.pem", "p.pem");
+    }
+
+    /// `zhengku keygen --alg ALG --out KEY --pub-out PUBLIC`, replacing earlier ones.
+    pub fn keygen_to(&self, alg: &str, key: &str, public: &str) {
+        let args = [
+            "keygen",
+            "--alg",
+            alg,
+            "--out",
+            key,
+            "--pub-out",
+            public,
+            "--force",
+        ];
+        self.zhengku(&args).expect(0);
+    }
+
+    /// `zhengku sig verify --pub PUBLIC --in DOC --sig SIG`.
+    pub fn sig_verify(&self, public: &str, doc: &str, sig: &str) -> Run {
+        self.zhengku(&["sig", "verify", "--pub", public, "--in", doc, "--sig", sig])
+    }
+
+    /// `zhengku sig sign --key KEY --in DOC --out SIG`, which must succeed.
+    pub fn sig_sign(&self, key: &str, doc: &str, sig: &str) {
+        self.zhengku(&["sig", "sign", "--key", key, "--in", doc, "--out", sig])
+            .expect(0);
+    }
+
+    /// An OpenSSL EC key pair on `curve` as `NAME.key` and `NAME.pub`.
+    pub fn openssl_ec_key(&self, curve: &str, name: &str) {
+        let (key, public) = (format!("{name}.key"), format!("{name}.pub"));
+        let curve = format!("ec_paramgen_curve:{curve}");
+        self.openssl_ok(&[
+            "genpkey",
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            &curve,
+            "-out",
+            &key,
+        ]);
+        self.openssl_ok(&["pkey", "-in", &key, "-pubout", "-out", &public]);
+    }
+
     /// Runs `openssl`, failing the test unless it succeeds.
     pub fn openssl_ok(&self, args: &[&str]) -> Run {
         let r = self.openssl(args);
