@@ -2,6 +2,7 @@
 //!
 //! Exit codes are a contract scripts rely on: 0 valid / done, 1 verification failed or a
 //! value is invalid, 2 usage or input error (one readable line on stderr).
+#![forbid(unsafe_code)]
 
 mod cli;
 mod cmd_id;
