@@ -128,6 +128,12 @@ impl core::str::FromStr for KeyId {
     }
 }
 
+/// Fills `buf` from the operating system's random generator (for nonces, serial numbers,
+/// tokens); the same source keys and signature nonces come from.
+pub fn fill_random(buf: &mut [u8]) -> Result<(), KeyError> {
+    getrandom::fill(buf).map_err(|e| KeyError::Random(e.to_string()))
+}
+
 /// A public key with what verification needs precomputed (SM2: Z_A; both: the point).
 #[derive(Clone)]
 pub struct PublicKey {

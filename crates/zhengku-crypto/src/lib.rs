@@ -34,6 +34,6 @@ mod signer;
 pub use alg::{Algorithm, DigestAlgorithm, UnknownAlgorithm};
 pub use digest::{Hasher, sha256, sm3};
 pub use error::{KeyError, Scalar, SignError, SignatureError, VerifyError};
-pub use keys::{DEFAULT_DIST_ID, DistId, KeyId, MessageHasher, PrivateKey, PublicKey};
+pub use keys::{DEFAULT_DIST_ID, DistId, KeyId, MessageHasher, PrivateKey, PublicKey, fill_random};
 pub use sig::Signature;
 pub use signer::{AsyncSigner, Prehash, Signer};
