@@ -7,6 +7,9 @@
 //!   signing), seal-maker, seal and server certificates. Every signature goes through a
 //!   [`zhengku_crypto::Signer`], so the CA key can live in an HSM.
 //! - [`issue_crl`]: an X.509 v2 CRL with a CRL number, signed by the issuing CA.
+//! - [`validate()`](validate::validate): the certificate-path validation every verification
+//!   in zhengku uses — a pure function of the certificates, anchors, CRLs, time and purpose,
+//!   returning a [`VerifiedPath`] or a precise [`ValidationError`].
 //! - [`name::SubjectInfo`]: how departments are named, and where their unified social
 //!   credit code (统一社会信用代码) goes.
 //!
@@ -19,8 +22,12 @@ mod error;
 mod issue;
 pub mod name;
 pub mod oids;
+pub mod validate;
 
 pub use crl::{RevocationReason, Revoked, issue_crl};
 pub use error::IssueError;
 pub use issue::{CertKind, CertificateParams, Issuer, Serial, issue_certificate, key_identifier};
 pub use name::SubjectInfo;
+pub use validate::{
+    PathCert, Purpose, Revocation, ValidationError, ValidationInput, VerifiedPath, validate,
+};

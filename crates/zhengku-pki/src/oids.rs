@@ -46,6 +46,41 @@ pub fn oid_der(dotted: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// Dotted form of an OID's content bytes (after tag and length), arcs up to 128 bits; `None`
+/// for malformed encodings. x509-parser prints arcs beyond 64 bits as hex, so the policy OIDs
+/// above need this to be compared.
+pub fn oid_dotted(content: &[u8]) -> Option<String> {
+    let mut arcs: Vec<u128> = Vec::new();
+    let mut v: u128 = 0;
+    let mut in_arc = false;
+    for &b in content {
+        if !in_arc && b == 0x80 {
+            return None; // non-minimal encoding
+        }
+        v = v.checked_mul(128)? | u128::from(b & 0x7F);
+        in_arc = b & 0x80 != 0;
+        if !in_arc {
+            arcs.push(v);
+            v = 0;
+        }
+    }
+    if in_arc {
+        return None;
+    }
+    let (&first, rest) = arcs.split_first()?;
+    let (a, b) = match first {
+        0..=39 => (0, first),
+        40..=79 => (1, first - 40),
+        _ => (2, first - 80),
+    };
+    let mut out = format!("{a}.{b}");
+    for arc in rest {
+        out.push('.');
+        out.push_str(&arc.to_string());
+    }
+    Some(out)
+}
+
 /// id-kp-documentSigning (RFC 9336): the EKU for document signers.
 pub const EKU_DOCUMENT_SIGNING: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.36");
@@ -85,6 +120,16 @@ mod tests {
         }
         let big = super::oid_der(super::POLICY_LICENCE_SIGNING).unwrap();
         assert_eq!(big[2], 0x69); // 2 * 40 + 25
+        for dotted in [
+            super::POLICY_LICENCE_SIGNING,
+            "1.2.156.10197.1.501",
+            "2.5.4.97",
+        ] {
+            let der = super::oid_der(dotted).unwrap();
+            assert_eq!(super::oid_dotted(&der[2..]).unwrap(), dotted);
+        }
+        assert!(super::oid_dotted(&[0x2A, 0x80, 0x01]).is_none());
+        assert!(super::oid_dotted(&[0x2A, 0x86]).is_none());
         assert!(super::oid_der("3.1").is_none());
         assert!(super::oid_der("1.40").is_none());
         assert!(super::oid_der("1.x").is_none());
