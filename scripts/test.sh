@@ -10,8 +10,10 @@ cd "$(dirname "$0")/.."
 
 # Tools the tests run (tests check against implementations we did not write).
 #   openssl: SM2/P-256 signature and key-file interop
+#   softhsm2: the PKCS#11 token the zhengku-hsm tests and bench run against
 missing=()
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+command -v softhsm2-util >/dev/null 2>&1 || missing+=(softhsm2)
 
 if ((${#missing[@]})); then
     echo "scripts/test.sh: installing ${missing[*]}" >&2

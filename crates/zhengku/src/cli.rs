@@ -29,6 +29,165 @@ pub enum Command {
     /// Make, verify and show signed licence records (the canonical signed form).
     #[command(subcommand)]
     Licence(LicenceCommand),
+    /// Certificate authorities: SM2 and P-256 root and issuing CAs, certificates, CRLs.
+    Pki(PkiArgs),
+    /// Keys in the configured key store (file store or PKCS#11 token).
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+/// Where PKI state lives and which key store holds the CA keys.
+#[derive(Debug, Args)]
+pub struct PkiArgs {
+    /// Folder of the CA certificates, CRLs and issuance records (one subfolder per algorithm).
+    #[arg(
+        long,
+        global = true,
+        env = "ZHENGKU_PKI_DIR",
+        default_value = "keys-dev/pki"
+    )]
+    pub dir: PathBuf,
+    #[command(flatten)]
+    pub keystore: KeystoreArgs,
+    #[command(subcommand)]
+    pub command: PkiCommand,
+}
+
+/// How to reach the key store.
+#[derive(Debug, Args)]
+pub struct KeystoreArgs {
+    /// Key store configuration (TOML; see hsm/README.md). Default: the development file
+    /// store in keys-dev/keys.
+    #[arg(long, global = true, env = "ZHENGKU_KEYSTORE")]
+    pub keystore: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// List the keys held: label, algorithm, key id.
+    List(KeystoreArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PkiCommand {
+    /// Create a root CA and an issuing CA (keys in the key store) for each algorithm.
+    Init(PkiInitArgs),
+    /// Issue a certificate from the issuing CA.
+    Issue(PkiIssueArgs),
+    /// Revoke a certificate by serial number and publish a new CRL.
+    Revoke(PkiRevokeArgs),
+    /// Publish fresh CRLs (new CRL number, new thisUpdate/nextUpdate).
+    Crl(PkiCrlArgs),
+    /// Validate a certificate against this PKI's roots, issuing CAs and CRLs.
+    Verify(PkiVerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PkiInitArgs {
+    /// Algorithms to set up (default: both).
+    #[arg(long = "alg", value_enum)]
+    pub algs: Vec<AlgArg>,
+    /// Base URL under which CRLs are published (`<url>/<alg>/issuing.crl`).
+    #[arg(long, default_value = "http://127.0.0.1:8080/pki")]
+    pub crl_base_url: String,
+    /// Organisation name in the CA certificates.
+    #[arg(long, default_value = "证库")]
+    pub organisation: String,
+    /// Replace an existing PKI in --dir (new CA keys under new labels).
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// What a certificate is for.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum CertKindArg {
+    /// An issuing department's licence-signing certificate.
+    Department,
+    /// A seal-making authority (制章者).
+    SealMaker,
+    /// A seal holder's stamping certificate (签章者).
+    Seal,
+    /// A TLS server.
+    Server,
+}
+
+#[derive(Debug, Args)]
+pub struct PkiIssueArgs {
+    /// Which hierarchy issues it.
+    #[arg(long, value_enum)]
+    pub alg: AlgArg,
+    /// What the certificate is for.
+    #[arg(long, value_enum)]
+    pub kind: CertKindArg,
+    /// Subject name (department, seal or host name).
+    #[arg(long)]
+    pub name: String,
+    /// The organisation's unified social credit code (departments, seal makers, seals).
+    #[arg(long)]
+    pub uscc: Option<String>,
+    /// DNS names (servers).
+    #[arg(long = "dns")]
+    pub dns_names: Vec<String>,
+    /// IP addresses (servers).
+    #[arg(long = "ip")]
+    pub ip_addresses: Vec<std::net::IpAddr>,
+    /// Generate the key in the key store under this label.
+    #[arg(long, conflicts_with = "public_key")]
+    pub label: Option<String>,
+    /// Certify an existing public key (PEM) instead.
+    #[arg(long)]
+    pub public_key: Option<PathBuf>,
+    /// Validity in days.
+    #[arg(long, default_value_t = 1095)]
+    pub days: i64,
+    /// Also write the certificate (PEM) here.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct PkiRevokeArgs {
+    /// Serial number (hex, as printed by `pki issue` and `openssl x509 -serial`).
+    pub serial: String,
+    /// RFC 5280 reason: unspecified, keyCompromise, cACompromise, affiliationChanged,
+    /// superseded, cessationOfOperation, certificateHold.
+    #[arg(long)]
+    pub reason: String,
+}
+
+#[derive(Debug, Args)]
+pub struct PkiCrlArgs {
+    /// Algorithms (default: every one initialised).
+    #[arg(long = "alg", value_enum)]
+    pub algs: Vec<AlgArg>,
+}
+
+/// What a certificate is validated for.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum PurposeArg {
+    /// Licence signing (departments).
+    Licence,
+    /// Seal making.
+    SealMaker,
+    /// Seal stamping.
+    Seal,
+    /// TLS server.
+    Server,
+}
+
+#[derive(Debug, Args)]
+pub struct PkiVerifyArgs {
+    /// The certificate (PEM or DER).
+    pub cert: PathBuf,
+    /// What it is to be used for.
+    #[arg(long, value_enum, default_value = "licence")]
+    pub purpose: PurposeArg,
+    /// Validate at this time (RFC 3339) instead of now.
+    #[arg(long)]
+    pub at: Option<String>,
+    /// Fail unless a current CRL covers every certificate in the path.
+    #[arg(long)]
+    pub require_crl: bool,
 }
 
 /// Key algorithm on the command line.

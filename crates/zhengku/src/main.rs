@@ -8,6 +8,7 @@ mod cli;
 mod cmd_id;
 mod cmd_keygen;
 mod cmd_licence;
+mod cmd_pki;
 mod cmd_sig;
 mod files;
 
@@ -35,6 +36,8 @@ fn main() -> ExitCode {
         cli::Command::Licence(cli::LicenceCommand::Sign(a)) => cmd_licence::sign(a, out),
         cli::Command::Licence(cli::LicenceCommand::Verify(a)) => cmd_licence::verify(a, out),
         cli::Command::Licence(cli::LicenceCommand::Show(a)) => cmd_licence::show(a, out),
+        cli::Command::Pki(a) => cmd_pki::run(a, out),
+        cli::Command::Keys(cli::KeysCommand::List(a)) => cmd_pki::list_keys(a, out),
     };
     match result {
         Ok(Outcome::Valid) => ExitCode::SUCCESS,

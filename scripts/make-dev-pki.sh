@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Regenerates keys-dev/: the development SM2 and P-256 CAs and sample end-entity keys and
+# certificates. FOR DEVELOPMENT ONLY — every private key made here is committed to git.
+#
+#   bash scripts/make-dev-pki.sh
+#
+# Keys go to the development file store keys-dev/keys (PKCS#8 PEM, one file per label),
+# certificates and CRLs to keys-dev/pki/<alg>/ (see `zhengku pki --help`), and copies of the
+# sample certificates to keys-dev/*.crt.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cargo build -q -p zhengku
+z=target/debug/zhengku
+
+rm -rf keys-dev/keys keys-dev/pki keys-dev/*.crt
+"$z" pki --dir keys-dev/pki init --crl-base-url http://127.0.0.1:8080/pki
+
+for alg in sm2 p256; do
+    # The issuing department of the sample licences (templates/*/example-request.json).
+    "$z" pki --dir keys-dev/pki issue --alg "$alg" --kind department \
+        --name 杭州市西湖区市场监督管理局 --uscc 11330106MB0B12345L \
+        --label "dept-xihu-samr-$alg" --days 3650 --out "keys-dev/dept-xihu-samr-$alg.crt"
+    # Issuer of the sample senior citizen card.
+    "$z" pki --dir keys-dev/pki issue --alg "$alg" --kind department \
+        --name 杭州市西湖区卫生健康局 --uscc 11330106MB1C234566 \
+        --label "dept-xihu-health-$alg" --days 3650 --out "keys-dev/dept-xihu-health-$alg.crt"
+    # A seal-making authority (制章者) and the department's licence seal (证照专用章).
+    "$z" pki --dir keys-dev/pki issue --alg "$alg" --kind seal-maker \
+        --name 浙江省电子印章制作中心 --uscc 12330000MB12345676 \
+        --label "seal-maker-$alg" --days 3650 --out "keys-dev/seal-maker-$alg.crt"
+    "$z" pki --dir keys-dev/pki issue --alg "$alg" --kind seal \
+        --name 杭州市西湖区市场监督管理局证照专用章 --uscc 11330106MB0B12345L \
+        --label "seal-xihu-samr-$alg" --days 3650 --out "keys-dev/seal-xihu-samr-$alg.crt"
+    # The development server.
+    "$z" pki --dir keys-dev/pki issue --alg "$alg" --kind server \
+        --name localhost --dns localhost --ip 127.0.0.1 \
+        --label "server-$alg" --days 3650 --out "keys-dev/server-$alg.crt"
+done
+echo "keys-dev/ regenerated"
