@@ -607,6 +607,32 @@ impl PrivateKey {
         }
     }
 
+    /// An SM2 key from its scalar and its already known public key, without recomputing the
+    /// public point (the costly part of [`PrivateKey::from_scalar_bytes`]).
+    ///
+    /// For keys unsealed from authenticated storage that keeps both halves together (an HSM
+    /// blob whose AEAD binds the public key): the caller vouches that `public` belongs to
+    /// `d`. A wrong pairing cannot leak `d`; it makes signatures that do not verify. `public`
+    /// keeps its distinguishing ID.
+    pub fn sm2_from_scalar_and_public(d: &[u8; 32], public: &PublicKey) -> Result<Self, KeyError> {
+        let alg = Algorithm::Sm2Sm3;
+        if public.algorithm() != alg {
+            return Err(KeyError::InvalidPrivateScalar { alg });
+        }
+        let invalid = KeyError::InvalidPrivateScalar { alg };
+        let d: sm2::Scalar =
+            Option::from(sm2::Scalar::from_repr((*d).into())).ok_or(invalid.clone())?;
+        if bool::from(d.is_zero()) {
+            return Err(invalid);
+        }
+        let one_plus_d_inv: sm2::Scalar =
+            Option::from((d + sm2::Scalar::ONE).invert()).ok_or(invalid)?;
+        Ok(PrivateKey {
+            secret: Secret::Sm2(Sm2Secret { d, one_plus_d_inv }),
+            public: public.clone(),
+        })
+    }
+
     /// Reads PKCS#8 DER (`PrivateKeyInfo`).
     pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, KeyError> {
         let info =
@@ -855,6 +881,28 @@ mod tests {
             let back = Signature::from_raw(Algorithm::Sm2Sm3, &sig.to_bytes()).unwrap();
             key.public_key().verify(msg, &back).unwrap();
         }
+    }
+
+    #[test]
+    fn sm2_from_scalar_and_public_signs_like_the_full_constructor() {
+        let key = PrivateKey::generate(Algorithm::Sm2Sm3).unwrap();
+        let d = key.scalar_bytes();
+        let fast = PrivateKey::sm2_from_scalar_and_public(&d, key.public_key()).unwrap();
+        key.public_key()
+            .verify(b"m", &fast.sign(b"m").unwrap())
+            .unwrap();
+        assert!(PrivateKey::sm2_from_scalar_and_public(&[0; 32], key.public_key()).is_err());
+        let p = PrivateKey::generate(Algorithm::EcdsaP256Sha256).unwrap();
+        assert!(PrivateKey::sm2_from_scalar_and_public(&d, p.public_key()).is_err());
+        // A wrong pairing yields signatures that fail, not a different valid key.
+        let other = PrivateKey::generate(Algorithm::Sm2Sm3).unwrap();
+        let wrong = PrivateKey::sm2_from_scalar_and_public(&d, other.public_key()).unwrap();
+        assert!(
+            other
+                .public_key()
+                .verify(b"m", &wrong.sign(b"m").unwrap())
+                .is_err()
+        );
     }
 
     #[test]

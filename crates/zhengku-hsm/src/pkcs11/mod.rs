@@ -328,7 +328,7 @@ impl KeyStore for Pkcs11KeyStore {
                 let kek = self.inner.kek(&session, false)?;
                 // Unseal once now: a blob moved from another label or token is refused
                 // here, when the signer is asked for, not at its first signature.
-                drop(sealed.open(&session, kek, label)?);
+                drop(sealed.open_checked(&session, kek, label)?);
                 Ok(Arc::new(WrappedSm2Signer {
                     inner: self.inner.clone(),
                     label: label.to_owned(),

@@ -131,13 +131,58 @@ impl Sealed {
         })
     }
 
-    /// Has the token decrypt the key for one use. The result zeroizes itself when dropped.
+    /// Has the token decrypt the key for one use, and checks that the scalar really belongs
+    /// to the stored public key (one point multiplication). Used once, when a signer is
+    /// handed out. The result zeroizes itself when dropped.
+    pub(crate) fn open_checked(
+        &self,
+        session: &PooledSession<'_>,
+        kek: ObjectHandle,
+        label: &str,
+    ) -> Result<PrivateKey, HsmError> {
+        let d = self.decrypt(session, kek, label)?;
+        let key = PrivateKey::from_scalar_bytes(Algorithm::Sm2Sm3, &d)
+            .map_err(|e| self.corrupt(label, format!("decrypted key: {e}")))?;
+        // The AAD already binds the public key; this guards against a blob sealed by a
+        // buggy writer.
+        if key.public_key().to_spki_der() != self.public.to_spki_der() {
+            return Err(self.corrupt(
+                label,
+                "decrypted key does not match the stored public key".into(),
+            ));
+        }
+        Ok(key)
+    }
+
+    /// Has the token decrypt the key for one signature. The GCM tag binds the scalar to the
+    /// stored public key, and [`SealedSm2::open_checked`] verified the pair when the signer
+    /// was made, so the public point is not recomputed here (it would cost more than the
+    /// signature itself).
     pub(crate) fn open(
         &self,
         session: &PooledSession<'_>,
         kek: ObjectHandle,
         label: &str,
     ) -> Result<PrivateKey, HsmError> {
+        let d = self.decrypt(session, kek, label)?;
+        PrivateKey::sm2_from_scalar_and_public(&d, &self.public)
+            .map_err(|e| self.corrupt(label, format!("decrypted key: {e}")))
+    }
+
+    fn corrupt(&self, label: &str, detail: String) -> HsmError {
+        HsmError::CorruptWrappedKey {
+            label: label.to_owned(),
+            detail,
+        }
+    }
+
+    /// The token's decryption of the sealed scalar.
+    fn decrypt(
+        &self,
+        session: &PooledSession<'_>,
+        kek: ObjectHandle,
+        label: &str,
+    ) -> Result<Zeroizing<[u8; SCALAR_LEN]>, HsmError> {
         let aad = aad(label, &self.public);
         let plaintext = Zeroizing::new(
             session
@@ -161,26 +206,13 @@ impl Sealed {
                     e => HsmError::pkcs11(format!("unsealing SM2 key {label:?}"), e),
                 })?,
         );
-        let corrupt = |detail: String| HsmError::CorruptWrappedKey {
-            label: label.to_owned(),
-            detail,
-        };
         let d: &[u8; SCALAR_LEN] = plaintext.as_slice().try_into().map_err(|_| {
-            corrupt(format!(
-                "decrypted key is {} bytes, not 32",
-                plaintext.len()
-            ))
+            self.corrupt(
+                label,
+                format!("decrypted key is {} bytes, not 32", plaintext.len()),
+            )
         })?;
-        let key = PrivateKey::from_scalar_bytes(Algorithm::Sm2Sm3, d)
-            .map_err(|e| corrupt(format!("decrypted key: {e}")))?;
-        // The AAD already binds the public key; this guards against a blob sealed by a
-        // buggy writer.
-        if key.public_key().to_spki_der() != self.public.to_spki_der() {
-            return Err(corrupt(
-                "decrypted key does not match the stored public key".into(),
-            ));
-        }
-        Ok(key)
+        Ok(Zeroizing::new(*d))
     }
 
     /// CKA_VALUE bytes.
