@@ -239,59 +239,22 @@ fn softhsm_ca_keys_stay_on_the_token() {
             String::from_utf8_lossy(&o.stderr).into_owned(),
         )
     };
-    let (code, _, err) = run(
-        &["pki", "--dir", "pki", "--keystore", "hsm.toml", "init"],
-        "user-2222",
-    );
-    assert_eq!(code, 0, "{err}");
-    let (code, _, err) = run(
-        &[
-            "pki",
-            "--dir",
-            "pki",
-            "--keystore",
-            "hsm.toml",
-            "issue",
-            "--alg",
-            "p256",
-            "--kind",
-            "department",
-            "--name",
-            DEPT,
-            "--uscc",
-            USCC,
-            "--label",
-            "dept-p256",
-            "--out",
-            "dept.pem",
-        ],
-        "user-2222",
-    );
-    assert_eq!(code, 0, "{err}");
-    let (code, _, err) = run(
-        &[
-            "pki",
-            "--dir",
-            "pki",
-            "--keystore",
-            "hsm.toml",
-            "issue",
-            "--alg",
-            "sm2",
-            "--kind",
-            "seal",
-            "--name",
-            DEPT,
-            "--uscc",
-            USCC,
-            "--label",
-            "seal-sm2",
-            "--out",
-            "seal.pem",
-        ],
-        "user-2222",
-    );
-    assert_eq!(code, 0, "{err}");
+    let pki = |args: &[&str]| {
+        let mut all = vec!["pki", "--dir", "pki", "--keystore", "hsm.toml"];
+        all.extend_from_slice(args);
+        let (code, _, err) = run(&all, "user-2222");
+        assert_eq!(code, 0, "{args:?}: {err}");
+    };
+    pki(&["init"]);
+    for (alg, kind, label, out) in [
+        ("p256", "department", "dept-p256", "dept.pem"),
+        ("sm2", "seal", "seal-sm2", "seal.pem"),
+    ] {
+        pki(&[
+            "issue", "--alg", alg, "--kind", kind, "--name", DEPT, "--uscc", USCC, "--label",
+            label, "--out", out,
+        ]);
+    }
     openssl_chain_ok(&d, "p256", "dept.pem");
     openssl_chain_ok(&d, "sm2", "seal.pem");
     let (code, list, _) = run(&["keys", "list", "--keystore", "hsm.toml"], "user-2222");

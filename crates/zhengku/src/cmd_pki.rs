@@ -175,37 +175,31 @@ fn init(dir: &Path, ks: &KeystoreArgs, args: PkiInitArgs, out: &mut dyn Write) -
             Algorithm::Sm2Sm3 => "SM2",
             _ => "P-256",
         };
-        let mut root_subject = SubjectInfo::named(format!("{} {alg_name} 根CA", args.organisation));
-        root_subject.organisation = Some(args.organisation.clone());
+        let ca_params = |kind, role: &str, years: i64, crl_url| -> Result<CertificateParams> {
+            let mut subject =
+                SubjectInfo::named(format!("{} {alg_name} {role}", args.organisation));
+            subject.organisation = Some(args.organisation.clone());
+            Ok(CertificateParams {
+                kind,
+                subject,
+                serial: Serial::random()?,
+                not_before: stamp - Duration::minutes(5),
+                not_after: stamp + Duration::days(365 * years),
+                crl_url,
+            })
+        };
         let root = issue_certificate(
             &Issuer::SelfSigned(root_key.as_ref()),
             root_key.public_key(),
-            &CertificateParams {
-                kind: CertKind::RootCa,
-                subject: root_subject,
-                serial: Serial::random()?,
-                not_before: stamp - Duration::minutes(5),
-                not_after: stamp + Duration::days(365 * 20),
-                crl_url: None,
-            },
+            &ca_params(CertKind::RootCa, "根CA", 20, None)?,
         )?;
-        let mut issuing_subject =
-            SubjectInfo::named(format!("{} {alg_name} 签发CA", args.organisation));
-        issuing_subject.organisation = Some(args.organisation.clone());
         let issuing = issue_certificate(
             &Issuer::Ca {
                 certificate: &root,
                 signer: root_key.as_ref(),
             },
             issuing_key.public_key(),
-            &CertificateParams {
-                kind: CertKind::IssuingCa,
-                subject: issuing_subject,
-                serial: Serial::random()?,
-                not_before: stamp - Duration::minutes(5),
-                not_after: stamp + Duration::days(365 * 10),
-                crl_url: Some(crl_url("root")),
-            },
+            &ca_params(CertKind::IssuingCa, "签发CA", 10, Some(crl_url("root")))?,
         )?;
         write_pem(&adir.join("root.crt"), "CERTIFICATE", &root)?;
         write_pem(&adir.join("issuing.crt"), "CERTIFICATE", &issuing)?;
