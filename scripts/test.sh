@@ -14,6 +14,9 @@ cd "$(dirname "$0")/.."
 missing=()
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v softhsm2-util >/dev/null 2>&1 || missing+=(softhsm2)
+#   java + BouncyCastle: a second SM2 implementation for certificates and CRLs
+command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
+[ -f /usr/share/java/bcprov.jar ] || missing+=(libbcprov-java)
 
 if ((${#missing[@]})); then
     echo "scripts/test.sh: installing ${missing[*]}" >&2

@@ -1,10 +1,12 @@
 //! End-to-end tests: the built `zhengku` binary, checked against tools we did not write
-//! (the `openssl` CLI). One test binary, modules by subject (ripgrep's layout).
+//! (the `openssl` CLI, SoftHSM2, BouncyCastle). One test binary, modules by subject
+//! (ripgrep's layout).
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod util;
 
 mod cli;
+mod interop_bouncycastle;
 mod interop_openssl;
 mod licence;
 mod pki;
