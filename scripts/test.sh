@@ -18,12 +18,29 @@ command -v softhsm2-util >/dev/null 2>&1 || missing+=(softhsm2)
 command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
 [ -f /usr/share/java/bcprov.jar ] || missing+=(libbcprov-java)
 
+sudo=()
+[ "$(id -u)" -eq 0 ] || sudo=(sudo)
 if ((${#missing[@]})); then
     echo "scripts/test.sh: installing ${missing[*]}" >&2
-    sudo=()
-    [ "$(id -u)" -eq 0 ] || sudo=(sudo)
     "${sudo[@]}" apt-get update -qq
     DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# PostgreSQL at 127.0.0.1:5432 (user postgres, trust auth, database test): the store's
+# repository tests run against it as well as SQLite, and refuse to skip it when CI=true.
+if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+    if ! command -v pg_ctlcluster >/dev/null 2>&1; then
+        echo "scripts/test.sh: installing postgresql" >&2
+        "${sudo[@]}" apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq postgresql
+    fi
+    for version in /etc/postgresql/*; do
+        "${sudo[@]}" pg_ctlcluster --skip-systemctl-redirect "$(basename "$version")" main start || true
+    done
+    for _ in $(seq 1 30); do
+        pg_isready -q -h 127.0.0.1 -p 5432 && break
+        sleep 1
+    done
 fi
 
 cargo test --workspace --locked --all-targets "$@"
