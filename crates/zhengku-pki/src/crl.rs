@@ -10,7 +10,7 @@ use x509_cert::crl::{CertificateList, RevokedCert, TbsCertList};
 use x509_cert::ext::Extension;
 use x509_cert::ext::pkix::crl::CrlNumber;
 use x509_cert::ext::pkix::{AuthorityKeyIdentifier, CrlReason};
-use zhengku_crypto::{PublicKey, Signer};
+use zhengku_crypto::Signer;
 
 use crate::issue::{CaInfo, extension, signature_algorithm, to_time};
 use crate::{IssueError, Serial};
@@ -119,21 +119,12 @@ pub fn issue_crl(
         ));
     }
     let ca = CaInfo::read(ca_certificate)?;
-    if ca.spki != signer.public_key().to_spki_der() {
-        let cert_key = PublicKey::from_spki_der(&ca.spki)?;
-        return Err(IssueError::IssuerKeyMismatch {
-            signer: signer.key_id().to_string(),
-            certificate: cert_key.key_id().to_string(),
-        });
-    }
+    ca.check_signer(signer)?;
     let entries = revoked
         .iter()
         .map(|r| -> Result<RevokedCert, IssueError> {
             Ok(RevokedCert {
-                serial_number: x509_cert::serial_number::SerialNumber::new(&signed_bytes(
-                    &r.serial,
-                ))
-                .map_err(|e| IssueError::Serial(e.to_string()))?,
+                serial_number: r.serial.to_x509()?,
                 revocation_date: to_time(r.at)?,
                 crl_entry_extensions: Some(vec![reason_extension(r.reason)?]),
             })
@@ -166,15 +157,6 @@ pub fn issue_crl(
         signature: BitString::from_bytes(&signature.to_der())?,
     };
     Ok(crl.to_der()?)
-}
-
-fn signed_bytes(serial: &Serial) -> Vec<u8> {
-    let mut v = Vec::with_capacity(serial.as_bytes().len() + 1);
-    if serial.as_bytes().first().is_some_and(|b| b & 0x80 != 0) {
-        v.push(0);
-    }
-    v.extend_from_slice(serial.as_bytes());
-    v
 }
 
 fn reason_extension(reason: RevocationReason) -> Result<Extension, IssueError> {

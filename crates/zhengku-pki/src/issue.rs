@@ -132,7 +132,7 @@ impl Serial {
         hex::encode(&self.0)
     }
 
-    fn to_x509(&self) -> Result<SerialNumber, IssueError> {
+    pub(crate) fn to_x509(&self) -> Result<SerialNumber, IssueError> {
         let mut padded = Vec::with_capacity(self.0.len() + 1);
         if self.0.first().is_some_and(|b| b & 0x80 != 0) {
             padded.push(0);
@@ -208,13 +208,7 @@ pub fn issue_certificate(
             signer,
         } => {
             let ca = CaInfo::read(certificate)?;
-            if ca.spki != signer.public_key().to_spki_der() {
-                let cert_key = PublicKey::from_spki_der(&ca.spki)?;
-                return Err(IssueError::IssuerKeyMismatch {
-                    signer: signer.key_id().to_string(),
-                    certificate: cert_key.key_id().to_string(),
-                });
-            }
+            ca.check_signer(*signer)?;
             (*signer, ca.subject, Some(ca.ski))
         }
     };
@@ -328,6 +322,20 @@ impl CaInfo {
             subject: tbs.subject().clone(),
             spki,
             ski,
+        })
+    }
+}
+
+impl CaInfo {
+    /// Refuses a signer whose key is not the one this CA certificate certifies.
+    pub(crate) fn check_signer(&self, signer: &dyn Signer) -> Result<(), IssueError> {
+        if self.spki == signer.public_key().to_spki_der() {
+            return Ok(());
+        }
+        let cert_key = PublicKey::from_spki_der(&self.spki)?;
+        Err(IssueError::IssuerKeyMismatch {
+            signer: signer.key_id().to_string(),
+            certificate: cert_key.key_id().to_string(),
         })
     }
 }
