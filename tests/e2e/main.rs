@@ -5,6 +5,7 @@
 
 mod util;
 
+mod audit;
 mod cli;
 mod interop_bouncycastle;
 mod interop_openssl;

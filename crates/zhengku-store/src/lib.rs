@@ -12,7 +12,10 @@
 //!   how audited transactions are serialised.
 //! - [`audit`]: what an [`AuditEntry`] is, how its hash is computed (SHA-256 over
 //!   deterministic CBOR, chained through `prev_hash`) and [`verify_chain`], a pure function
-//!   that finds a changed, removed or reordered entry.
+//!   that finds a changed, removed or reordered entry; [`ChainVerifier`], the same check one
+//!   entry at a time; and the JSON Lines export format an auditor reads
+//!   ([`AuditEntry::to_json_line`], [`JsonLines`]). [`Store::audit_page`] reads the log in
+//!   pages, so neither exporting nor [`Store::verify_audit`] holds the whole log in memory.
 //! - [`StoreError`] ([`error`]): every failure, with database errors naming the operation
 //!   and never the connection URL's password.
 //!
@@ -42,6 +45,12 @@ pub mod audit;
 pub mod error;
 pub mod store;
 
-pub use audit::{AuditEntry, ChainError, ChainHead, verify_chain};
+pub use audit::{
+    AuditEntry, ChainError, ChainHead, ChainVerifier, ExportError, JsonLines, verify_chain,
+};
 pub use error::StoreError;
-pub use store::{BackendKind, Department, LicenceEvent, NewDepartment, Store, StoredLicence};
+pub use store::access::{ApiKeyRecord, BOOTSTRAP_KEY_ID, IdempotentResult, NewApiKey};
+pub use store::{
+    BackendKind, Department, IdempotencyRecord, LicenceEvent, MAX_IDEMPOTENCY_KEY_CHARS,
+    MAX_USE_CAUSE_CHARS, NewDepartment, Store, StoredLicence,
+};

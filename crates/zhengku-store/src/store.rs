@@ -38,9 +38,7 @@ use zhengku_model::codes::{AreaCode, Uscc};
 use zhengku_model::date::format_date;
 use zhengku_model::{LicenceStatus, SignedLicence};
 
-use crate::audit::{
-    AuditEntry, ChainError, ChainHead, EntryFields, Hash, hash_fields, verify_chain,
-};
+use crate::audit::{AuditEntry, ChainHead, ChainVerifier, EntryFields, Hash, hash_fields};
 use crate::error::{StoreError, redact_url};
 
 static SQLITE_MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -231,6 +229,20 @@ fn check_text(field: &'static str, value: &str, max: usize) -> Result<(), StoreE
 
 /// Longest actor, request id or reason accepted, in characters.
 const MAX_TEXT_CHARS: usize = 500;
+
+/// Longest `Idempotency-Key` accepted, in characters.
+pub const MAX_IDEMPOTENCY_KEY_CHARS: usize = 255;
+
+/// An `Idempotency-Key` to record with the licences an issuing call stores.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyRecord {
+    /// Whose key it is (the API key id): keys of different callers never collide.
+    pub owner: String,
+    /// The header's value.
+    pub key: String,
+    /// SHA-256 of the request body, to tell a retry from a different request.
+    pub request_hash: [u8; 32],
+}
 
 /// A department (发证部门) to register.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -500,31 +512,55 @@ impl Store {
         type_code: &str,
         year: u16,
     ) -> Result<u32, StoreError> {
+        self.next_sequences(issuer_uscc, type_code, year, 1).await
+    }
+
+    /// Allocates `count` consecutive sequence values at once (for a batch) and returns the
+    /// first; the batch uses `first..first + count`. One statement, like
+    /// [`next_sequence`](Self::next_sequence).
+    pub async fn next_sequences(
+        &self,
+        issuer_uscc: &str,
+        type_code: &str,
+        year: u16,
+        count: u32,
+    ) -> Result<u32, StoreError> {
+        let exhausted = || StoreError::SequenceExhausted {
+            issuer_uscc: issuer_uscc.to_owned(),
+            type_code: type_code.to_owned(),
+            year,
+        };
+        if count == 0 || count > MAX_SEQUENCE {
+            return Err(StoreError::InvalidInput {
+                field: "count",
+                reason: "must be 1 to 9999999",
+            });
+        }
+        let n = i64::from(count);
         let allocated: i64 = on_pool!(self, |pool| {
             let row = sqlx::query(
                 "INSERT INTO identifier_sequences (issuer_uscc, type_code, year, next_value) \
-                 VALUES ($1, $2, $3, 2) \
+                 VALUES ($1, $2, $3, 1 + $4) \
                  ON CONFLICT (issuer_uscc, type_code, year) \
-                 DO UPDATE SET next_value = identifier_sequences.next_value + 1 \
-                 RETURNING next_value - 1 AS allocated",
+                 DO UPDATE SET next_value = identifier_sequences.next_value + $4 \
+                 RETURNING next_value - $4 AS allocated",
             )
             .bind(issuer_uscc)
             .bind(type_code)
             .bind(i64::from(year))
+            .bind(n)
             .fetch_one(pool)
             .await
             .map_err(StoreError::db("allocate sequence"))?;
             row.try_get("allocated")
                 .map_err(StoreError::db("read sequence"))?
         });
-        u32::try_from(allocated)
-            .ok()
-            .filter(|v| (1..=MAX_SEQUENCE).contains(v))
-            .ok_or_else(|| StoreError::SequenceExhausted {
-                issuer_uscc: issuer_uscc.to_owned(),
-                type_code: type_code.to_owned(),
-                year,
-            })
+        // The last value handed out must still fit the 7-digit serial.
+        let last = allocated.checked_add(n - 1).ok_or_else(exhausted)?;
+        if allocated < 1 || last > i64::from(MAX_SEQUENCE) {
+            return Err(exhausted());
+        }
+        u32::try_from(allocated).map_err(|_| exhausted())
     }
 
     // ---- licences ------------------------------------------------------------------------
@@ -540,47 +576,94 @@ impl Store {
         actor: &str,
         request_id: &str,
     ) -> Result<(), StoreError> {
+        self.insert_licences(std::slice::from_ref(signed), None, actor, request_id)
+            .await
+    }
+
+    /// Stores newly issued licences, all or none, in one transaction: each with status
+    /// valid and its own `licence.issue` audit entry, and, when `idempotency` is given, the
+    /// idempotency record naming them (so a retry finds exactly what this call stored).
+    ///
+    /// A second record for the same owner and key fails with [`StoreError::Conflict`]
+    /// (`what` = `"idempotency key"`) and stores nothing.
+    pub async fn insert_licences(
+        &self,
+        licences: &[SignedLicence],
+        idempotency: Option<&IdempotencyRecord>,
+        actor: &str,
+        request_id: &str,
+    ) -> Result<(), StoreError> {
         check_text("actor", actor, MAX_TEXT_CHARS)?;
         check_text("request_id", request_id, MAX_TEXT_CHARS)?;
-        let record = signed.record();
-        let identifier = record.identifier.as_str();
-        let issuer = record.issuer_code.as_str();
-        let bytes = signed.to_bytes();
-        let valid_from = format_date(record.valid_from);
-        let valid_until = record.valid_until.map(format_date);
-        let issued_at = to_i64(record.issued_at.unix_seconds(), "issued_at")?;
+        if let Some(idem) = idempotency {
+            check_text("idempotency_key", &idem.key, MAX_IDEMPOTENCY_KEY_CHARS)?;
+        }
         on_pool!(self, |pool| {
             let (mut tx, mut cursor) = begin_audited!(pool);
-            sqlx::query(
-                "INSERT INTO licences \
-                 (identifier, type_code, issuer_uscc, holder_code, holder_code_type, status, \
-                  signed, valid_from, valid_until, issued_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            )
-            .bind(identifier)
-            .bind(record.type_code.as_str())
-            .bind(issuer)
-            .bind(record.holder_code.as_str())
-            .bind(record.holder_code_type().as_str())
-            .bind(LicenceStatus::Valid.as_str())
-            .bind(bytes.as_slice())
-            .bind(&valid_from)
-            .bind(valid_until.as_deref())
-            .bind(issued_at)
-            .bind(cursor.at)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| match &e {
-                sqlx::Error::Database(d) if d.is_foreign_key_violation() => StoreError::NotFound {
-                    what: "department",
-                    key: issuer.to_owned(),
-                },
-                _ => StoreError::db_or_conflict("insert licence", "licence", identifier)(e),
-            })?;
-            insert_audit!(
-                tx,
-                cursor.next(actor, "licence.issue", identifier, None, request_id)
-            );
+            for signed in licences {
+                let record = signed.record();
+                let identifier = record.identifier.as_str();
+                let issuer = record.issuer_code.as_str();
+                let bytes = signed.to_bytes();
+                let valid_from = format_date(record.valid_from);
+                let valid_until = record.valid_until.map(format_date);
+                let issued_at = to_i64(record.issued_at.unix_seconds(), "issued_at")?;
+                sqlx::query(
+                    "INSERT INTO licences \
+                     (identifier, type_code, issuer_uscc, holder_code, holder_code_type, status, \
+                      signed, valid_from, valid_until, issued_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                )
+                .bind(identifier)
+                .bind(record.type_code.as_str())
+                .bind(issuer)
+                .bind(record.holder_code.as_str())
+                .bind(record.holder_code_type().as_str())
+                .bind(LicenceStatus::Valid.as_str())
+                .bind(bytes.as_slice())
+                .bind(&valid_from)
+                .bind(valid_until.as_deref())
+                .bind(issued_at)
+                .bind(cursor.at)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| match &e {
+                    sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
+                        StoreError::NotFound {
+                            what: "department",
+                            key: issuer.to_owned(),
+                        }
+                    }
+                    _ => StoreError::db_or_conflict("insert licence", "licence", identifier)(e),
+                })?;
+                insert_audit!(
+                    tx,
+                    cursor.next(actor, "licence.issue", identifier, None, request_id)
+                );
+            }
+            if let Some(idem) = idempotency {
+                let identifiers: Vec<&str> = licences
+                    .iter()
+                    .map(|l| l.record().identifier.as_str())
+                    .collect();
+                sqlx::query(
+                    "INSERT INTO idempotency_keys \
+                     (owner, idem_key, request_hash, identifiers, created_at) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(&idem.owner)
+                .bind(&idem.key)
+                .bind(idem.request_hash.as_slice())
+                .bind(identifiers.join(" "))
+                .bind(cursor.at)
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::db_or_conflict(
+                    "insert idempotency record",
+                    "idempotency key",
+                    &idem.key,
+                ))?;
+            }
             commit_audited!(tx, cursor);
             Ok(())
         })
@@ -796,82 +879,34 @@ impl Store {
         Ok(AuditCursor::new(seq, &hash)?.head)
     }
 
-    async fn audit_entries_up_to(&self, last: Option<u64>) -> Result<Vec<AuditEntry>, StoreError> {
-        type Row = (
-            i64,
-            i64,
-            String,
-            String,
-            String,
-            Option<String>,
-            String,
-            Vec<u8>,
-            Vec<u8>,
-        );
-        let last = match last {
-            Some(l) => to_i64(l, "audit seq")?,
-            None => i64::MAX,
-        };
-        let rows: Vec<Row> = on_pool!(self, |pool| {
-            sqlx::query_as(
-                "SELECT seq, at, actor, action, target, use_cause, request_id, prev_hash, hash \
-                 FROM audit_log WHERE seq <= $1 ORDER BY seq",
-            )
-            .bind(last)
-            .fetch_all(pool)
-            .await
-            .map_err(StoreError::db("select audit log"))?
-        });
-        rows.into_iter()
-            .map(
-                |(seq, at, actor, action, target, use_cause, request_id, prev, hash)| {
-                    let seq = u64::try_from(seq)
-                        .map_err(|_| corrupt("audit_log.seq")(seq.to_string()))?;
-                    let to_hash = |what, v: Vec<u8>| -> Result<Hash, StoreError> {
-                        Hash::try_from(v.as_slice())
-                            .map_err(|_| corrupt(what)(format!("seq {seq}: {} bytes", v.len())))
-                    };
-                    Ok(AuditEntry {
-                        seq,
-                        at,
-                        actor,
-                        action,
-                        target,
-                        use_cause,
-                        request_id,
-                        prev_hash: to_hash("audit_log.prev_hash", prev)?,
-                        hash: to_hash("audit_log.hash", hash)?,
-                    })
-                },
-            )
-            .collect()
-    }
-
-    /// Every audit entry, in log order.
+    /// Every audit entry, in log order. Holds the whole log in memory: for a log of any
+    /// size read it in pages ([`audit_page`](Self::audit_page)).
     pub async fn audit_entries(&self) -> Result<Vec<AuditEntry>, StoreError> {
-        self.audit_entries_up_to(None).await
+        self.audit_range(0, u64::MAX, u32::MAX).await
     }
 
-    /// Re-reads the whole audit log and checks its hash chain ([`verify_chain`]) and that it
-    /// ends at the recorded head, so entries cut from the end are found too. Returns the
-    /// verified head.
+    /// Re-reads the audit log, a page at a time, and checks its hash chain
+    /// ([`ChainVerifier`]) and that it ends at the recorded head, so entries cut from the end
+    /// are found too. Returns the verified head.
     pub async fn verify_audit(&self) -> Result<ChainHead, StoreError> {
+        // Big enough that round trips do not dominate, small enough that memory stays flat.
+        const PAGE: u32 = 5_000;
         // Head first, then entries up to it: entries committed after the head was read are
         // not part of this check (on PostgreSQL each statement has its own snapshot).
         let recorded = self.audit_head().await?;
-        let entries = self.audit_entries_up_to(Some(recorded.seq)).await?;
-        let head = verify_chain(&entries)?;
-        if head.seq < recorded.seq {
-            return Err(ChainError::Truncated {
-                head_seq: recorded.seq,
-                found_seq: head.seq,
+        let mut verifier = ChainVerifier::new();
+        let mut after = 0;
+        loop {
+            let page = self.audit_range(after, recorded.seq, PAGE).await?;
+            for e in &page {
+                verifier.push(e)?;
             }
-            .into());
+            match page.last() {
+                Some(last) if page.len() == PAGE as usize => after = last.seq,
+                _ => break,
+            }
         }
-        if head != recorded {
-            return Err(ChainError::HeadMismatch { seq: head.seq }.into());
-        }
-        Ok(head)
+        Ok(verifier.finish_at(recorded)?)
     }
 }
 
@@ -935,3 +970,6 @@ impl LicenceRow {
         })
     }
 }
+
+pub mod access;
+mod audit_read;

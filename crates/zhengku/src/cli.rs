@@ -34,6 +34,13 @@ pub enum Command {
     /// Keys in the configured key store (file store or PKCS#11 token).
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// The hash-chained audit log: export it for auditors, verify it.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Run the licence library service (HTTP API). See README for a first run.
+    Serve(Box<ServeArgs>),
+    /// Print the service's OpenAPI 3.1 document (what api/openapi.json holds).
+    Openapi,
 }
 
 /// Where PKI state lives and which key store holds the CA keys.
@@ -337,4 +344,77 @@ pub struct LicenceShowArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Write the audit log, up to its recorded head, as JSON Lines (one entry per line).
+    Export(AuditExportArgs),
+    /// Check the audit log's hash chain, in the database (also against its recorded head)
+    /// or in an exported file.
+    Verify(AuditVerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AuditExportArgs {
+    /// The database (`sqlite://FILE` or `postgres://…`).
+    #[arg(long, env = "ZHENGKU_DATABASE_URL", hide_env_values = true)]
+    pub database_url: String,
+    /// Write the export here (atomically; replaces the file) instead of standard output.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditVerifyArgs {
+    /// The database to check (`sqlite://FILE` or `postgres://…`); default: the
+    /// ZHENGKU_DATABASE_URL environment variable, when --file is not given.
+    // Read from the environment by the command, not by clap: clap would count the variable
+    // as given and refuse it next to --file.
+    #[arg(long)]
+    pub database_url: Option<String>,
+    /// An export to check instead (`-` for standard input).
+    #[arg(long, conflicts_with = "database_url")]
+    pub file: Option<PathBuf>,
+}
+
+/// `zhengku serve`: each flag also reads a `ZHENGKU_*` variable; flags and variables
+/// override the configuration file, which overrides the defaults.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Configuration file (TOML; same keys as these flags, with underscores).
+    #[arg(long, env = "ZHENGKU_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "ZHENGKU_LISTEN")]
+    pub listen: Option<std::net::SocketAddr>,
+    /// Folder for the SQLite database [default: ./data].
+    #[arg(long, env = "ZHENGKU_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Database: sqlite://FILE?mode=rwc or postgres://USER@HOST/DB [default: a SQLite file
+    /// in the data folder].
+    #[arg(long, env = "ZHENGKU_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// development (keys-dev/ allowed; an empty database gets the development departments)
+    /// or production (needs --keystore) [default: production].
+    #[arg(long, env = "ZHENGKU_MODE")]
+    pub mode: Option<String>,
+    /// Shorthand for --mode development.
+    #[arg(long, conflicts_with = "mode")]
+    pub dev: bool,
+    /// Licence type definitions [default: templates].
+    #[arg(long, env = "ZHENGKU_TEMPLATES")]
+    pub templates: Option<PathBuf>,
+    /// Development keys and certificates [default: keys-dev].
+    #[arg(long, env = "ZHENGKU_KEYS_DEV")]
+    pub keys_dev: Option<PathBuf>,
+    /// Key store configuration (TOML, hsm/README.md); required in production.
+    #[arg(long, env = "ZHENGKU_KEYSTORE")]
+    pub keystore: Option<PathBuf>,
+    /// Log format: text or json [default: text]. RUST_LOG filters (default info).
+    #[arg(long, env = "ZHENGKU_LOG_FORMAT")]
+    pub log_format: Option<String>,
+    /// Largest request body in bytes [default: 1048576].
+    #[arg(long, env = "ZHENGKU_BODY_LIMIT")]
+    pub body_limit: Option<usize>,
 }

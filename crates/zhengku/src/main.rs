@@ -5,10 +5,12 @@
 #![forbid(unsafe_code)]
 
 mod cli;
+mod cmd_audit;
 mod cmd_id;
 mod cmd_keygen;
 mod cmd_licence;
 mod cmd_pki;
+mod cmd_serve;
 mod cmd_sig;
 mod files;
 
@@ -26,9 +28,15 @@ pub enum Outcome {
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
+    // The service writes to stdout from many threads (the bootstrap token, logs): it must
+    // not run while this thread holds the stdout lock the other commands use.
+    let args = match args.command {
+        cli::Command::Serve(a) => return exit(cmd_serve::run(*a)),
+        command => command,
+    };
     let stdout = std::io::stdout();
     let out = &mut stdout.lock();
-    let result = match args.command {
+    let result = match args {
         cli::Command::Keygen(a) => cmd_keygen::run(a, out),
         cli::Command::Sig(cli::SigCommand::Sign(a)) => cmd_sig::sign(a, out),
         cli::Command::Sig(cli::SigCommand::Verify(a)) => cmd_sig::verify(a, out),
@@ -38,7 +46,20 @@ fn main() -> ExitCode {
         cli::Command::Licence(cli::LicenceCommand::Show(a)) => cmd_licence::show(a, out),
         cli::Command::Pki(a) => cmd_pki::run(a, out),
         cli::Command::Keys(cli::KeysCommand::List(a)) => cmd_pki::list_keys(a, out),
+        cli::Command::Audit(cli::AuditCommand::Export(a)) => cmd_audit::export(a, out),
+        cli::Command::Audit(cli::AuditCommand::Verify(a)) => cmd_audit::verify(a, out),
+        cli::Command::Serve(_) => unreachable_serve(),
+        cli::Command::Openapi => cmd_serve::openapi(out),
     };
+    exit(result)
+}
+
+/// `serve` is dispatched before stdout is locked.
+fn unreachable_serve() -> anyhow::Result<Outcome> {
+    anyhow::bail!("internal: serve dispatched twice")
+}
+
+fn exit(result: anyhow::Result<Outcome>) -> ExitCode {
     match result {
         Ok(Outcome::Valid) => ExitCode::SUCCESS,
         Ok(Outcome::Invalid) => ExitCode::from(1),

@@ -1,0 +1,580 @@
+//! The JSON shapes of the API: what requests carry and what responses return, each with its
+//! OpenAPI schema. Conversions from the model live here too, so a handler only picks a view.
+//!
+//! Times are RFC 3339 UTC strings, dates `YYYY-MM-DD`; a licence's `valid_until` is `null`
+//! for 长期 (long-term). Binary values (the signed licence, certificates) are standard
+//! base64 or PEM.
+
+use std::collections::BTreeMap;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use utoipa::ToSchema;
+use zhengku_model::LicenceType;
+use zhengku_model::date::format_date;
+use zhengku_model::licence_type::{FieldKind, Validity};
+use zhengku_store::{ApiKeyRecord, AuditEntry, LicenceEvent, StoredLicence};
+
+/// Unix seconds as RFC 3339 (UTC).
+pub fn rfc3339(unix: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_else(|| unix.to_string())
+}
+
+/// Today's date, UTC (for expiry).
+pub fn today() -> time::Date {
+    OffsetDateTime::now_utc().date()
+}
+
+/// A request to issue one licence (the body of `POST /v1/licences`). The values are checked
+/// against the licence type's definition (`GET /v1/licence-types`); every bad field is
+/// reported at once.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "type_code": "11100000MB0143028R001",
+    "licence_number": "330106000123456",
+    "holder_name": "杭州西湖龙井茶业有限公司",
+    "holder_code": "91330106MA2H0YKU5B",
+    "issue_date": "2024-03-15",
+    "valid_from": "2024-03-15",
+    "jurisdiction": "330106",
+    "face": {"类型": "有限责任公司(自然人投资或控股)", "法定代表人": "王建国"}
+}))]
+pub struct IssueRequestSchema {
+    /// 证照类型代码.
+    pub type_code: String,
+    /// 证照编号.
+    pub licence_number: String,
+    /// 持证主体.
+    pub holder_name: String,
+    /// 持证主体代码: a USCC for organisation types, a citizen ID for person types.
+    pub holder_code: String,
+    /// 证照颁发日期, YYYY-MM-DD.
+    pub issue_date: String,
+    /// 证照有效期起始日期, YYYY-MM-DD.
+    pub valid_from: String,
+    /// 证照有效期截止日期, YYYY-MM-DD; omit for 长期 where the type allows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<String>,
+    /// 证照所属管辖属地编码 (6-digit area code).
+    pub jurisdiction: String,
+    /// 照面信息: field name → value, as the type defines them.
+    #[serde(default)]
+    pub face: BTreeMap<String, String>,
+}
+
+/// The body of `POST /v1/licences:batch`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct BatchRequestSchema {
+    /// 1 to 1,000 issue requests.
+    pub requests: Vec<IssueRequestSchema>,
+}
+
+/// 颁发机构 (issuer).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct IssuerView {
+    /// Name.
+    pub name: String,
+    /// 统一社会信用代码.
+    pub code: String,
+}
+
+/// 持证主体 (holder).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct HolderView {
+    /// Name.
+    pub name: String,
+    /// 持证主体代码.
+    pub code: String,
+    /// 持证主体代码类型: `001` USCC, `111` citizen ID.
+    pub code_type: String,
+}
+
+/// The signature over the licence.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SignatureView {
+    /// `SM2-SM3` or `ECDSA-P256-SHA256`.
+    pub algorithm: String,
+    /// The signing key's id (first 8 bytes of SHA-256 of its SubjectPublicKeyInfo), hex.
+    pub key_id: String,
+}
+
+/// A licence, as its issuer, an administrator or a reusing department sees it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LicenceView {
+    /// 证照标识 (GB/T 36904).
+    pub identifier: String,
+    /// 证照编号.
+    pub licence_number: String,
+    /// 证照名称.
+    pub name: String,
+    /// 证照类型代码.
+    pub type_code: String,
+    /// 证照类型名称.
+    pub type_name: String,
+    /// 证照定义机构.
+    pub defining_authority: String,
+    /// 颁发机构.
+    pub issuer: IssuerView,
+    /// 持证主体.
+    pub holder: HolderView,
+    /// 颁发日期.
+    pub issue_date: String,
+    /// 有效期起始日期.
+    pub valid_from: String,
+    /// 有效期截止日期; null for 长期.
+    pub valid_until: Option<String>,
+    /// 管辖属地编码.
+    pub jurisdiction: String,
+    /// 照面信息.
+    pub face: BTreeMap<String, String>,
+    /// When the record was made and signed.
+    pub issued_at: String,
+    /// Stored status: `valid`, `suspended`, `revoked`, … .
+    pub status: String,
+    /// Status today: as stored, or `expired` once `valid_until` has passed.
+    pub effective_status: String,
+    /// The signature's algorithm and key.
+    pub signature: SignatureView,
+    /// The signed licence in its canonical form (deterministic CBOR), base64: what
+    /// `zhengku licence verify` checks offline.
+    pub signed: String,
+}
+
+impl LicenceView {
+    /// The view of a stored licence.
+    pub fn of(l: &StoredLicence) -> LicenceView {
+        let r = l.licence.record();
+        LicenceView {
+            identifier: r.identifier.to_string(),
+            licence_number: r.licence_number.clone(),
+            name: r.name.clone(),
+            type_code: r.type_code.to_string(),
+            type_name: r.type_name.clone(),
+            defining_authority: r.defining_authority.clone(),
+            issuer: IssuerView {
+                name: r.issuer_name.clone(),
+                code: r.issuer_code.as_str().to_owned(),
+            },
+            holder: HolderView {
+                name: r.holder_name.clone(),
+                code: r.holder_code.as_str().to_owned(),
+                code_type: r.holder_code_type().as_str().to_owned(),
+            },
+            issue_date: format_date(r.issue_date),
+            valid_from: format_date(r.valid_from),
+            valid_until: r.valid_until.map(format_date),
+            jurisdiction: r.jurisdiction.as_str().to_owned(),
+            face: r.face.clone(),
+            issued_at: rfc3339(i64::try_from(r.issued_at.unix_seconds()).unwrap_or(i64::MAX)),
+            status: l.status.as_str().to_owned(),
+            effective_status: l.status.on(r.valid_until, today()).as_str().to_owned(),
+            signature: SignatureView {
+                algorithm: l.licence.algorithm().name().to_owned(),
+                key_id: l.licence.key_id().to_string(),
+            },
+            signed: STANDARD.encode(l.licence.to_bytes()),
+        }
+    }
+}
+
+/// The public status of a licence: no personal data.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct StatusView {
+    /// 证照标识.
+    pub identifier: String,
+    /// Status today (`valid`, `suspended`, `revoked`, `expired`, …).
+    pub status: String,
+    /// The same in Chinese (有效, 暂停, 撤销, 过期, …).
+    pub status_label: String,
+    /// 证照类型代码.
+    pub type_code: String,
+    /// 证照类型名称.
+    pub type_name: String,
+    /// 颁发机构.
+    pub issuer: IssuerView,
+    /// 有效期起始日期.
+    pub valid_from: String,
+    /// 有效期截止日期; null for 长期.
+    pub valid_until: Option<String>,
+    /// When this answer was made.
+    pub checked_at: String,
+}
+
+impl StatusView {
+    /// The public status of a stored licence, today.
+    pub fn of(l: &StoredLicence) -> StatusView {
+        let r = l.licence.record();
+        let status = l.status.on(r.valid_until, today());
+        StatusView {
+            identifier: r.identifier.to_string(),
+            status: status.as_str().to_owned(),
+            status_label: status.label_zh().to_owned(),
+            type_code: r.type_code.to_string(),
+            type_name: r.type_name.clone(),
+            issuer: IssuerView {
+                name: r.issuer_name.clone(),
+                code: r.issuer_code.as_str().to_owned(),
+            },
+            valid_from: format_date(r.valid_from),
+            valid_until: r.valid_until.map(format_date),
+            checked_at: rfc3339(OffsetDateTime::now_utc().unix_timestamp()),
+        }
+    }
+}
+
+/// One item of a successful batch.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct BatchItem {
+    /// Position in the request, from 0.
+    pub index: usize,
+    /// Always `issued` in a successful batch.
+    pub outcome: String,
+    /// The licence issued for it.
+    pub licence: LicenceView,
+}
+
+/// The answer to a successful batch.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct BatchResponse {
+    /// Always true: a batch is stored all or nothing. When any item is invalid, the answer
+    /// is a 422 problem listing every item's outcome, and nothing is issued.
+    pub all_or_nothing: bool,
+    /// How many licences were issued.
+    pub issued: usize,
+    /// One result per request item, in request order.
+    pub items: Vec<BatchItem>,
+}
+
+/// The answer to a reuse lookup.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ReuseResponse {
+    /// The use cause given; every licence below was audited as used with it.
+    pub use_cause: String,
+    /// How many licences were found.
+    pub count: usize,
+    /// The licences, by identifier.
+    pub licences: Vec<LicenceView>,
+}
+
+/// The body of suspend, resume and revoke.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusChangeRequest {
+    /// Why: e.g. the decision document number. 1 to 500 characters.
+    pub reason: String,
+}
+
+/// One status change.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct EventView {
+    /// Status before.
+    pub from: String,
+    /// Status after.
+    pub to: String,
+    /// Why.
+    pub reason: String,
+    /// Who (`<department USCC>/<key id>`).
+    pub actor: String,
+    /// When.
+    pub at: String,
+}
+
+impl EventView {
+    /// The view of an event.
+    pub fn of(e: &LicenceEvent) -> EventView {
+        EventView {
+            from: e.from.as_str().to_owned(),
+            to: e.to.as_str().to_owned(),
+            reason: e.reason.clone(),
+            actor: e.actor.clone(),
+            at: rfc3339(e.at),
+        }
+    }
+}
+
+/// The answer to a status change.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct StatusChangeResponse {
+    /// 证照标识.
+    pub identifier: String,
+    /// The status now.
+    pub status: String,
+    /// The change made.
+    pub event: EventView,
+}
+
+/// A licence's status history.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct HistoryResponse {
+    /// 证照标识.
+    pub identifier: String,
+    /// When it was issued.
+    pub issued_at: String,
+    /// Its status now.
+    pub status: String,
+    /// Every change, oldest first.
+    pub events: Vec<EventView>,
+}
+
+/// One face field of a licence type.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct FieldView {
+    /// The name used in `face`.
+    pub name: String,
+    /// The label printed on the licence.
+    pub label: String,
+    /// `text`, `date`, `money`, `enumeration`, `code` or `integer`.
+    pub kind: String,
+    /// Whether it must be given.
+    pub required: bool,
+    /// Longest value, characters.
+    pub max_len: usize,
+    /// For enumerations: the allowed values.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub options: Option<Vec<String>>,
+}
+
+/// A licence type.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LicenceTypeView {
+    /// 证照类型代码.
+    pub code: String,
+    /// 证照类型名称.
+    pub name: String,
+    /// 证照定义机构.
+    pub defining_authority: String,
+    /// `organisation` (holder code is a USCC) or `person` (a citizen ID).
+    pub holder_kind: String,
+    /// Validity rule: `fixed_years:<n>`, `long_term` or `long_term_or_end_date`.
+    pub validity: String,
+    /// Face fields.
+    pub fields: Vec<FieldView>,
+}
+
+impl LicenceTypeView {
+    /// The view of a type.
+    pub fn of(t: &LicenceType) -> LicenceTypeView {
+        LicenceTypeView {
+            code: t.code().to_string(),
+            name: t.name().to_owned(),
+            defining_authority: t.defining_authority().to_owned(),
+            holder_kind: t.holder_kind().as_str().to_owned(),
+            validity: match t.validity() {
+                Validity::FixedYears(n) => format!("fixed_years:{n}"),
+                Validity::LongTerm {
+                    end_date_allowed: false,
+                } => "long_term".to_owned(),
+                _ => "long_term_or_end_date".to_owned(),
+            },
+            fields: t
+                .fields()
+                .iter()
+                .map(|f| FieldView {
+                    name: f.name().to_owned(),
+                    label: f.label().to_owned(),
+                    kind: f.kind().as_str().to_owned(),
+                    required: f.required(),
+                    max_len: f.max_len(),
+                    options: match f.kind() {
+                        FieldKind::Enumeration { options } => Some(options.clone()),
+                        _ => None,
+                    },
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The licence types this library issues.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LicenceTypeList {
+    /// The types, by code.
+    pub types: Vec<LicenceTypeView>,
+}
+
+/// A department to register.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DepartmentCreate {
+    /// Its name, e.g. 杭州市西湖区市场监督管理局.
+    pub name: String,
+    /// 统一社会信用代码.
+    pub uscc: String,
+    /// 行政区划代码 of its jurisdiction (6 digits).
+    pub region_code: String,
+    /// The label of an existing signing key in the key store. Give this or `generate_key`.
+    #[serde(default)]
+    pub key_label: Option<String>,
+    /// Generate a new signing key in the key store: `sm2` or `p256`. Its label is
+    /// `dept-<uscc>-<algorithm>`.
+    #[serde(default)]
+    pub generate_key: Option<String>,
+    /// Its signing certificate (PEM); must certify the signing key.
+    #[serde(default)]
+    pub certificate_pem: Option<String>,
+}
+
+/// A registered department.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DepartmentView {
+    /// 统一社会信用代码.
+    pub uscc: String,
+    /// Name.
+    pub name: String,
+    /// 行政区划代码.
+    pub region_code: String,
+    /// Signing key label in the key store.
+    pub key_label: String,
+    /// Its signing certificate (PEM), when registered with one.
+    pub certificate_pem: Option<String>,
+    /// When it was registered.
+    pub created_at: String,
+}
+
+impl DepartmentView {
+    /// The view of a department.
+    pub fn of(d: &zhengku_store::Department) -> DepartmentView {
+        DepartmentView {
+            uscc: d.uscc.as_str().to_owned(),
+            name: d.name.clone(),
+            region_code: d.region_code.as_str().to_owned(),
+            key_label: d.key_label.clone(),
+            certificate_pem: d.certificate_der.as_deref().and_then(|der| {
+                pem_rfc7468::encode_string("CERTIFICATE", pem_rfc7468::LineEnding::LF, der).ok()
+            }),
+            created_at: rfc3339(d.created_at),
+        }
+    }
+}
+
+/// The departments.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DepartmentList {
+    /// By USCC.
+    pub departments: Vec<DepartmentView>,
+}
+
+/// An API key to create.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApiKeyCreate {
+    /// What it is for.
+    pub name: String,
+    /// The department it acts for; omit for an administrator key.
+    #[serde(default)]
+    pub department_uscc: Option<String>,
+    /// Scopes: `admin`, `issue:<type code>`, `issue:*`, `manage`, `reuse`, `audit`.
+    pub scopes: Vec<String>,
+}
+
+/// An API key (never its secret).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ApiKeyView {
+    /// Public id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Department, or null for administrators.
+    pub department_uscc: Option<String>,
+    /// Scopes.
+    pub scopes: Vec<String>,
+    /// When created.
+    pub created_at: String,
+    /// When revoked, if it was.
+    pub revoked_at: Option<String>,
+}
+
+impl ApiKeyView {
+    /// The view of a stored key.
+    pub fn of(k: &ApiKeyRecord) -> ApiKeyView {
+        ApiKeyView {
+            id: k.id.clone(),
+            name: k.name.clone(),
+            department_uscc: k.department_uscc.clone(),
+            scopes: k.scopes.split_whitespace().map(str::to_owned).collect(),
+            created_at: rfc3339(k.created_at),
+            revoked_at: k.revoked_at.map(rfc3339),
+        }
+    }
+}
+
+/// A newly created API key: the only time its token is shown.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ApiKeyCreated {
+    /// The key.
+    pub key: ApiKeyView,
+    /// The bearer token. Shown once; only a hash is stored.
+    pub token: String,
+}
+
+/// The API keys.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ApiKeyList {
+    /// Oldest first.
+    pub keys: Vec<ApiKeyView>,
+}
+
+/// One audit log entry.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AuditEntryView {
+    /// Position, from 1, without gaps.
+    pub seq: u64,
+    /// When (Unix seconds, as hashed).
+    pub at: i64,
+    /// Who.
+    pub actor: String,
+    /// What (`licence.issue`, `licence.reuse`, `licence.status.revoked`, …).
+    pub action: String,
+    /// On what.
+    pub target: String,
+    /// 用证事由, for reuse.
+    pub use_cause: Option<String>,
+    /// The request.
+    pub request_id: String,
+    /// The previous entry's hash, hex.
+    pub prev_hash: String,
+    /// This entry's hash, hex.
+    pub hash: String,
+}
+
+impl AuditEntryView {
+    /// The view of an entry.
+    pub fn of(e: &AuditEntry) -> AuditEntryView {
+        AuditEntryView {
+            seq: e.seq,
+            at: e.at,
+            actor: e.actor.clone(),
+            action: e.action.clone(),
+            target: e.target.clone(),
+            use_cause: e.use_cause.clone(),
+            request_id: e.request_id.clone(),
+            prev_hash: hex::encode(e.prev_hash),
+            hash: hex::encode(e.hash),
+        }
+    }
+}
+
+/// A page of the audit log.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AuditPage {
+    /// Entries in order.
+    pub entries: Vec<AuditEntryView>,
+    /// Pass as `after_seq` for the next page; null when this page is the end.
+    pub next_after_seq: Option<u64>,
+}
+
+/// A health or readiness answer.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Health {
+    /// `ok`.
+    pub status: String,
+    /// Per dependency: `ok` or what is wrong (readiness only).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub checks: BTreeMap<String, String>,
+}

@@ -1,0 +1,308 @@
+//! The service's settings and where they come from: command-line flags and `ZHENGKU_*`
+//! environment variables (the binary reads both, flags first), then a TOML file, then
+//! defaults.
+//!
+//! Secrets are not settings: the bootstrap token comes only from `ZHENGKU_BOOTSTRAP_TOKEN`
+//! (a flag would show in the process list), and HSM PINs only through the key store's own
+//! `pin = { env | file }` (see `hsm/README.md`).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// Development or production.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Development keys from `keys-dev/` are allowed, and an empty database is seeded with
+    /// the development departments so that licences can be issued at once.
+    Development,
+    /// A real deployment: a key store configuration is required, and the file key store is
+    /// refused (by the key store itself).
+    Production,
+}
+
+impl std::str::FromStr for Mode {
+    type Err = ConfigError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "development" | "dev" => Ok(Mode::Development),
+            "production" | "prod" => Ok(Mode::Production),
+            other => Err(ConfigError::Invalid {
+                key: "mode",
+                detail: format!("{other:?} (expected development or production)"),
+            }),
+        }
+    }
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+impl std::str::FromStr for LogFormat {
+    type Err = ConfigError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "text" => Ok(LogFormat::Text),
+            "json" => Ok(LogFormat::Json),
+            other => Err(ConfigError::Invalid {
+                key: "log_format",
+                detail: format!("{other:?} (expected text or json)"),
+            }),
+        }
+    }
+}
+
+/// Settings given on the command line or in the environment; each overrides the file.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// `--config` / `ZHENGKU_CONFIG`: the TOML file.
+    pub config_file: Option<PathBuf>,
+    /// `--listen` / `ZHENGKU_LISTEN`.
+    pub listen: Option<SocketAddr>,
+    /// `--data-dir` / `ZHENGKU_DATA_DIR`.
+    pub data_dir: Option<PathBuf>,
+    /// `--database-url` / `ZHENGKU_DATABASE_URL`.
+    pub database_url: Option<String>,
+    /// `--mode` / `ZHENGKU_MODE`.
+    pub mode: Option<Mode>,
+    /// `--templates` / `ZHENGKU_TEMPLATES`.
+    pub templates_dir: Option<PathBuf>,
+    /// `--keys-dev` / `ZHENGKU_KEYS_DEV`.
+    pub keys_dev_dir: Option<PathBuf>,
+    /// `--keystore` / `ZHENGKU_KEYSTORE`.
+    pub keystore: Option<PathBuf>,
+    /// `--log-format` / `ZHENGKU_LOG_FORMAT`.
+    pub log_format: Option<LogFormat>,
+    /// `--body-limit` / `ZHENGKU_BODY_LIMIT`.
+    pub body_limit: Option<usize>,
+}
+
+/// The TOML file: the same keys as [`Overrides`], all optional.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<SocketAddr>,
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    mode: Option<Mode>,
+    templates_dir: Option<PathBuf>,
+    keys_dev_dir: Option<PathBuf>,
+    keystore: Option<PathBuf>,
+    log_format: Option<LogFormat>,
+    body_limit: Option<usize>,
+}
+
+/// The resolved settings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address to listen on (default `127.0.0.1:8080`).
+    pub listen: SocketAddr,
+    /// Folder for the SQLite database and other local state (default `./data`).
+    pub data_dir: PathBuf,
+    /// Database URL; `None` means `sqlite://<data_dir>/zhengku.db`.
+    pub database_url: Option<String>,
+    /// Development or production (default production: forgetting the setting must not
+    /// give a production host development keys).
+    pub mode: Mode,
+    /// Licence type definitions (default `templates`).
+    pub templates_dir: PathBuf,
+    /// Development keys and certificates (default `keys-dev`).
+    pub keys_dev_dir: PathBuf,
+    /// Key store configuration (TOML, `hsm/README.md`). Required in production; in
+    /// development the default is the file store in `<keys_dev_dir>/keys`.
+    pub keystore: Option<PathBuf>,
+    /// Log format (default text).
+    pub log_format: LogFormat,
+    /// Largest request body, bytes (default 1 MiB).
+    pub body_limit: usize,
+    /// Most licences in one batch call.
+    pub max_batch: usize,
+}
+
+/// Default body limit: 1 MiB.
+pub const DEFAULT_BODY_LIMIT: usize = 1 << 20;
+
+/// Most licences in one batch.
+pub const MAX_BATCH: usize = 1000;
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("data"),
+            database_url: None,
+            mode: Mode::Production,
+            templates_dir: PathBuf::from("templates"),
+            keys_dev_dir: PathBuf::from("keys-dev"),
+            keystore: None,
+            log_format: LogFormat::Text,
+            body_limit: DEFAULT_BODY_LIMIT,
+            max_batch: MAX_BATCH,
+        }
+    }
+}
+
+/// A setting that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file cannot be read.
+    #[error("cannot read configuration file {path}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML for these settings.
+    #[error("configuration file {path}: {detail}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message (line and key).
+        detail: String,
+    },
+    /// A value is out of range.
+    #[error("setting {key}: {detail}")]
+    Invalid {
+        /// The setting.
+        key: &'static str,
+        /// What is wrong.
+        detail: String,
+    },
+}
+
+impl Config {
+    /// Resolves the settings: overrides, then the file they name, then defaults.
+    pub fn resolve(overrides: Overrides) -> Result<Config, ConfigError> {
+        let file = match &overrides.config_file {
+            None => FileConfig::default(),
+            Some(path) => read_file(path)?,
+        };
+        let d = Config::default();
+        let config = Config {
+            listen: overrides.listen.or(file.listen).unwrap_or(d.listen),
+            data_dir: overrides.data_dir.or(file.data_dir).unwrap_or(d.data_dir),
+            database_url: overrides.database_url.or(file.database_url),
+            mode: overrides.mode.or(file.mode).unwrap_or(d.mode),
+            templates_dir: overrides
+                .templates_dir
+                .or(file.templates_dir)
+                .unwrap_or(d.templates_dir),
+            keys_dev_dir: overrides
+                .keys_dev_dir
+                .or(file.keys_dev_dir)
+                .unwrap_or(d.keys_dev_dir),
+            keystore: overrides.keystore.or(file.keystore),
+            log_format: overrides
+                .log_format
+                .or(file.log_format)
+                .unwrap_or(d.log_format),
+            body_limit: overrides
+                .body_limit
+                .or(file.body_limit)
+                .unwrap_or(d.body_limit),
+            max_batch: d.max_batch,
+        };
+        if !(1024..=64 << 20).contains(&config.body_limit) {
+            return Err(ConfigError::Invalid {
+                key: "body_limit",
+                detail: format!("{} (expected 1024 to 67108864 bytes)", config.body_limit),
+            });
+        }
+        if config.mode == Mode::Production && config.keystore.is_none() {
+            return Err(ConfigError::Invalid {
+                key: "keystore",
+                detail: "production needs a key store configuration (hsm/README.md); \
+                         for development keys run with --mode development"
+                    .into(),
+            });
+        }
+        Ok(config)
+    }
+
+    /// The database URL to connect to.
+    pub fn effective_database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("zhengku.db").display()
+            ),
+        }
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    toml::from_str(&text).map_err(|e| ConfigError::Parse {
+        path: path.to_owned(),
+        detail: e.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+
+    #[test]
+    fn flags_override_file_override_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("z.toml");
+        std::fs::write(
+            &path,
+            "listen = \"0.0.0.0:9000\"\nmode = \"development\"\nbody_limit = 4096\n",
+        )
+        .unwrap();
+        let c = Config::resolve(Overrides {
+            config_file: Some(path.clone()),
+            body_limit: Some(8192),
+            ..Overrides::default()
+        })
+        .unwrap();
+        assert_eq!(c.listen.port(), 9000);
+        assert_eq!(c.mode, Mode::Development);
+        assert_eq!(c.body_limit, 8192);
+        assert_eq!(c.data_dir, PathBuf::from("data"));
+        assert!(
+            c.effective_database_url()
+                .ends_with("data/zhengku.db?mode=rwc")
+        );
+    }
+
+    #[test]
+    fn bad_settings_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("z.toml");
+        std::fs::write(&path, "lisen = \"x\"\n").unwrap();
+        let e = Config::resolve(Overrides {
+            config_file: Some(path),
+            ..Overrides::default()
+        })
+        .unwrap_err();
+        assert!(e.to_string().contains("lisen"), "{e}");
+        let e = Config::resolve(Overrides::default()).unwrap_err();
+        assert!(e.to_string().contains("keystore"), "{e}");
+        let e = Config::resolve(Overrides {
+            mode: Some(Mode::Development),
+            body_limit: Some(10),
+            ..Overrides::default()
+        })
+        .unwrap_err();
+        assert!(e.to_string().contains("body_limit"), "{e}");
+    }
+}

@@ -1,0 +1,330 @@
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+//! The zhengku (证库) licence library service: `zhengku serve`.
+//!
+//! Departments issue licences through the API with their keys; other departments reuse
+//! them with a stated use cause; verifiers check status without logging in; every write and
+//! every reuse is in the hash-chained audit log, in the same transaction as the change.
+//!
+//! Where to start:
+//!
+//! - [`serve`]: what the binary runs: resolve [`Config`], [`prepare`] (database, key store,
+//!   licence types, first-start bootstrap), listen, shut down gracefully on Ctrl-C / SIGTERM.
+//! - [`router`]: every route, with the middleware that gives each request an id, a log
+//!   line and metrics. The handlers are in [`routes`]; what they return in [`api`].
+//! - [`issue`]: the issuing path (validate all, allocate identifiers, sign through the key
+//!   store, store all or nothing).
+//! - [`auth`]: API keys and scopes; [`problem`]: every error and its problem+json.
+//! - [`openapi`]: the OpenAPI 3.1 document, committed as `api/openapi.json`.
+//!
+//! Replicas are stateless: everything shared is in the database (PostgreSQL in
+//! production), and the audit head row serialises audited writes across replicas.
+
+pub mod api;
+pub mod auth;
+pub mod bootstrap;
+pub mod config;
+pub mod extract;
+pub mod issue;
+pub mod metrics;
+pub mod openapi;
+pub mod problem;
+pub mod request_id;
+pub mod routes;
+pub mod state;
+
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use tracing::Instrument;
+use zeroize::Zeroizing;
+use zhengku_hsm::{FileKeyStore, KeyStore, KeyStoreConfig};
+use zhengku_model::Catalogue;
+use zhengku_store::Store;
+
+pub use config::{Config, LogFormat, Mode, Overrides};
+use problem::ApiError;
+use request_id::RequestId;
+pub use state::AppState;
+
+/// Why the service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// A setting is unusable.
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    /// The database could not be opened or migrated.
+    #[error("database: {0}")]
+    Store(#[from] zhengku_store::StoreError),
+    /// The key store could not be opened.
+    #[error("key store: {0}")]
+    KeyStore(String),
+    /// The licence types could not be loaded.
+    #[error("licence types: {0}")]
+    Catalogue(#[from] zhengku_model::CatalogueError),
+    /// First-start setup failed.
+    #[error("bootstrap: {0}")]
+    Bootstrap(#[from] bootstrap::BootstrapError),
+    /// Listening or serving failed.
+    #[error("{what}")]
+    Io {
+        /// What was being done.
+        what: String,
+        /// Why it failed.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A service ready to listen: its state, its router, and the bootstrap token to show if
+/// one was generated.
+pub struct Prepared {
+    /// The shared state.
+    pub state: AppState,
+    /// The routes.
+    pub router: Router,
+    /// A generated bootstrap token, to print once.
+    pub generated_token: Option<Zeroizing<String>>,
+}
+
+/// Opens everything the service needs and runs first-start setup.
+pub async fn prepare(
+    config: &Config,
+    bootstrap_token: Option<Zeroizing<String>>,
+) -> Result<Prepared, ServerError> {
+    if config.database_url.is_none() {
+        std::fs::create_dir_all(&config.data_dir).map_err(|source| ServerError::Io {
+            what: format!("create data folder {}", config.data_dir.display()),
+            source,
+        })?;
+    }
+    let store = Store::connect(&config.effective_database_url()).await?;
+    let keystore = open_keystore(config)?;
+    let catalogue = Catalogue::load_dir(&config.templates_dir)?;
+    let generated_token = bootstrap::admin_token(&store, bootstrap_token).await?;
+    if config.mode == Mode::Development {
+        let n = bootstrap::dev_departments(&store, &keystore, &config.keys_dev_dir).await?;
+        if n > 0 {
+            tracing::info!(
+                departments = n,
+                "registered the development departments from {}",
+                config.keys_dev_dir.display()
+            );
+        }
+    }
+    let state = AppState::new(
+        store,
+        keystore,
+        catalogue,
+        config.body_limit,
+        config.max_batch,
+    );
+    Ok(Prepared {
+        router: router(state.clone()),
+        state,
+        generated_token,
+    })
+}
+
+fn open_keystore(config: &Config) -> Result<Arc<dyn KeyStore>, ServerError> {
+    match &config.keystore {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|source| ServerError::Io {
+                what: format!("read key store configuration {}", path.display()),
+                source,
+            })?;
+            let ks: KeyStoreConfig = toml::from_str(&text)
+                .map_err(|e| ServerError::KeyStore(format!("{}: {e}", path.display())))?;
+            zhengku_hsm::open(&ks).map_err(|e| ServerError::KeyStore(e.to_string()))
+        }
+        None => {
+            // Only reachable in development: Config::resolve refuses production without a
+            // key store configuration.
+            let dir = config.keys_dev_dir.join("keys");
+            let store = FileKeyStore::open(&dir)
+                .map_err(|e| ServerError::KeyStore(format!("{}: {e}", dir.display())))?;
+            Ok(Arc::new(store))
+        }
+    }
+}
+
+/// Runs the service until Ctrl-C or SIGTERM, then finishes the requests in flight.
+pub async fn serve(
+    config: Config,
+    bootstrap_token: Option<Zeroizing<String>>,
+) -> Result<(), ServerError> {
+    let prepared = prepare(&config, bootstrap_token).await?;
+    if let Some(token) = &prepared.generated_token {
+        // Standard output, not the log: the token must not end up in a log collector.
+        println!(
+            "zhengku: bootstrap administrator token (shown once; set {} to choose your own):\n    {}",
+            bootstrap::TOKEN_ENV,
+            token.as_str()
+        );
+    }
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| ServerError::Io {
+            what: format!("listen on {}", config.listen),
+            source,
+        })?;
+    let local = listener.local_addr().map_err(|source| ServerError::Io {
+        what: "read the listening address".into(),
+        source,
+    })?;
+    tracing::info!(
+        address = %local,
+        mode = ?config.mode,
+        database = ?prepared.state.store().backend(),
+        "zhengku listening"
+    );
+    axum::serve(listener, prepared.router)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|source| ServerError::Io {
+            what: "serve".into(),
+            source,
+        })?;
+    prepared.state.store().close().await;
+    tracing::info!("zhengku stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// Sets up logging: `RUST_LOG` filters (default `info`), text or JSON lines.
+pub fn init_tracing(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    // Logs go to stderr; stdout carries only what is meant for the operator's eyes (the
+    // bootstrap token), so the two can be routed apart.
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+    };
+}
+
+/// Every route, with the state and middleware applied.
+pub fn router(state: AppState) -> Router {
+    use routes::{admin, licences, ops};
+    let body_limit = state.body_limit();
+    Router::new()
+        .route(
+            "/v1/licences",
+            post(licences::issue_one).get(licences::reuse),
+        )
+        .route("/v1/licences:batch", post(licences::issue_batch))
+        .route("/v1/licences/{identifier}", get(licences::get_licence))
+        .route("/v1/licences/{identifier}/suspend", post(licences::suspend))
+        .route("/v1/licences/{identifier}/resume", post(licences::resume))
+        .route("/v1/licences/{identifier}/revoke", post(licences::revoke))
+        .route("/v1/licences/{identifier}/history", get(licences::history))
+        .route(
+            "/v1/licences/{identifier}/status",
+            get(licences::public_status),
+        )
+        .route("/v1/licence-types", get(licences::licence_types))
+        .route(
+            "/v1/departments",
+            post(admin::create_department).get(admin::list_departments),
+        )
+        .route("/v1/departments/{uscc}", get(admin::get_department))
+        .route(
+            "/v1/api-keys",
+            post(admin::create_api_key).get(admin::list_api_keys),
+        )
+        .route("/v1/api-keys/{id}/revoke", post(admin::revoke_api_key))
+        .route("/v1/audit", get(ops::audit_log))
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .route("/openapi.json", get(ops::openapi))
+        .route_layer(middleware::from_fn(capture_route))
+        .fallback(|req: Request| async move { ApiError::NoRoute(req.uri().path().to_owned()) })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .with_state(state)
+}
+
+/// Where [`capture_route`] leaves the matched route for [`observe`].
+#[derive(Clone, Default)]
+struct RouteSlot(Arc<Mutex<Option<String>>>);
+
+/// Inside routing: records the matched route template (outer middleware runs before
+/// routing and cannot see it).
+async fn capture_route(req: Request, next: Next) -> Response {
+    if let (Some(slot), Some(path)) = (
+        req.extensions().get::<RouteSlot>(),
+        req.extensions().get::<MatchedPath>(),
+    ) && let Ok(mut s) = slot.0.lock()
+    {
+        *s = Some(path.as_str().to_owned());
+    }
+    next.run(req).await
+}
+
+/// Around every request: its id, its span and log line, its metrics.
+async fn observe(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let id = request_id::from_request(&req);
+    let slot = RouteSlot::default();
+    req.extensions_mut().insert(RequestId(id.clone()));
+    req.extensions_mut().insert(slot.clone());
+    let method = req.method().clone();
+    let start = Instant::now();
+    let span = tracing::info_span!("request", id = %id, method = %method);
+    let mut response = request_id::scope(id.clone(), next.run(req))
+        .instrument(span.clone())
+        .await;
+    let elapsed = start.elapsed();
+    let route = slot
+        .0
+        .lock()
+        .ok()
+        .and_then(|s| s.clone())
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let status = response.status().as_u16();
+    state
+        .metrics()
+        .record_request(method.as_str(), &route, status, elapsed);
+    span.in_scope(|| {
+        tracing::info!(
+            route = %route,
+            status,
+            latency_us = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
+            "request"
+        );
+    });
+    if let Some(v) = request_id::header_value(&id) {
+        response.headers_mut().insert(request_id::HEADER, v);
+    }
+    response.into_response()
+}

@@ -1,0 +1,6 @@
+//! The HTTP routes. Handlers are thin: they check who may do what, call the store or the
+//! issuing path, and pick a view from [`crate::api`]; errors map in [`crate::problem`].
+
+pub mod admin;
+pub mod licences;
+pub mod ops;

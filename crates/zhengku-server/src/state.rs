@@ -1,0 +1,127 @@
+//! The state every handler shares, passed explicitly ([`AppState`]): the store, the key store,
+//! the licence type catalogue, the metrics, and the limits.
+//!
+//! Departments and signers are cached in memory: a department row never changes once
+//! created (there is no update), and opening a signer may mean a PKCS#11 object search.
+//! API keys are not cached, so a revocation takes effect on every replica at once.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use zhengku_crypto::Signer;
+use zhengku_hsm::KeyStore;
+use zhengku_model::Catalogue;
+use zhengku_store::{ApiKeyRecord, Department, Store};
+
+use crate::metrics::Metrics;
+use crate::problem::ApiError;
+
+/// Shared state; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    keystore: Arc<dyn KeyStore>,
+    catalogue: Catalogue,
+    metrics: Metrics,
+    body_limit: usize,
+    max_batch: usize,
+    departments: RwLock<HashMap<String, Department>>,
+    signers: RwLock<HashMap<String, Arc<dyn Signer>>>,
+}
+
+impl AppState {
+    /// Builds the state.
+    pub fn new(
+        store: Store,
+        keystore: Arc<dyn KeyStore>,
+        catalogue: Catalogue,
+        body_limit: usize,
+        max_batch: usize,
+    ) -> Self {
+        AppState {
+            inner: Arc::new(Inner {
+                store,
+                keystore,
+                catalogue,
+                metrics: Metrics::default(),
+                body_limit,
+                max_batch,
+                departments: RwLock::default(),
+                signers: RwLock::default(),
+            }),
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    /// The key store.
+    pub fn keystore(&self) -> &Arc<dyn KeyStore> {
+        &self.inner.keystore
+    }
+
+    /// The licence types.
+    pub fn catalogue(&self) -> &Catalogue {
+        &self.inner.catalogue
+    }
+
+    /// The metrics.
+    pub fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
+    }
+
+    /// Largest request body, bytes.
+    pub fn body_limit(&self) -> usize {
+        self.inner.body_limit
+    }
+
+    /// Most licences per batch.
+    pub fn max_batch(&self) -> usize {
+        self.inner.max_batch
+    }
+
+    /// The API key with this id.
+    pub async fn api_key(&self, id: &str) -> Result<Option<ApiKeyRecord>, ApiError> {
+        Ok(self.inner.store.api_key(id).await?)
+    }
+
+    /// The department with this USCC (cached: departments do not change).
+    pub async fn department(&self, uscc: &str) -> Result<Department, ApiError> {
+        if let Ok(cache) = self.inner.departments.read()
+            && let Some(d) = cache.get(uscc)
+        {
+            return Ok(d.clone());
+        }
+        let d = self.inner.store.get_department(uscc).await?;
+        if let Ok(mut cache) = self.inner.departments.write() {
+            cache.insert(uscc.to_owned(), d.clone());
+        }
+        Ok(d)
+    }
+
+    /// The signer for a key label (cached). Opening it may block (a token search), so it
+    /// runs on the blocking pool.
+    pub async fn signer(&self, label: &str) -> Result<Arc<dyn Signer>, ApiError> {
+        if let Ok(cache) = self.inner.signers.read()
+            && let Some(s) = cache.get(label)
+        {
+            return Ok(s.clone());
+        }
+        let keystore = self.inner.keystore.clone();
+        let owned = label.to_owned();
+        let signer = tokio::task::spawn_blocking(move || keystore.signer(&owned))
+            .await
+            .map_err(|e| ApiError::Internal(format!("key store task: {e}")))?
+            .map_err(|e| ApiError::Unavailable(format!("signing key {label}: {e}")))?;
+        if let Ok(mut cache) = self.inner.signers.write() {
+            cache.insert(label.to_owned(), signer.clone());
+        }
+        Ok(signer)
+    }
+}
