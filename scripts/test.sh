@@ -14,6 +14,8 @@ cd "$(dirname "$0")/.."
 missing=()
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v softhsm2-util >/dev/null 2>&1 || missing+=(softhsm2)
+#   curl: the service's end-to-end tests drive it as README's users do
+command -v curl >/dev/null 2>&1 || missing+=(curl)
 #   java + BouncyCastle: a second SM2 implementation for certificates and CRLs
 command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
 [ -f /usr/share/java/bcprov.jar ] || missing+=(libbcprov-java)
@@ -24,6 +26,13 @@ if ((${#missing[@]})); then
     echo "scripts/test.sh: installing ${missing[*]}" >&2
     "${sudo[@]}" apt-get update -qq
     DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# Python tools the tests run:
+#   openapi-spec-validator: checks api/openapi.json is valid OpenAPI 3.1
+if ! python3 -c "import openapi_spec_validator" >/dev/null 2>&1; then
+    echo "scripts/test.sh: installing openapi-spec-validator (pip)" >&2
+    python3 -m pip install -q --disable-pip-version-check openapi-spec-validator
 fi
 
 # PostgreSQL at 127.0.0.1:5432 (user postgres, trust auth, database test): the store's

@@ -230,6 +230,7 @@ pub async fn get_licence(
 
 /// The query of a reuse lookup.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ReuseQuery {
     /// 持证主体代码 (USCC or citizen ID).

@@ -97,6 +97,7 @@ pub async fn openapi() -> Response {
 
 /// Paging through the audit log.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     /// Entries after this seq (default 0, the start).
