@@ -31,48 +31,12 @@ pub fn today() -> time::Date {
     OffsetDateTime::now_utc().date()
 }
 
-/// A request to issue one licence (the body of `POST /v1/licences`). The values are checked
-/// against the licence type's definition (`GET /v1/licence-types`); every bad field is
-/// reported at once.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({
-    "type_code": "11100000MB0143028R001",
-    "licence_number": "330106000123456",
-    "holder_name": "杭州西湖龙井茶业有限公司",
-    "holder_code": "91330106MA2H0YKU5B",
-    "issue_date": "2024-03-15",
-    "valid_from": "2024-03-15",
-    "jurisdiction": "330106",
-    "face": {"类型": "有限责任公司(自然人投资或控股)", "法定代表人": "王建国"}
-}))]
-pub struct IssueRequestSchema {
-    /// 证照类型代码.
-    pub type_code: String,
-    /// 证照编号.
-    pub licence_number: String,
-    /// 持证主体.
-    pub holder_name: String,
-    /// 持证主体代码: a USCC for organisation types, a citizen ID for person types.
-    pub holder_code: String,
-    /// 证照颁发日期, YYYY-MM-DD.
-    pub issue_date: String,
-    /// 证照有效期起始日期, YYYY-MM-DD.
-    pub valid_from: String,
-    /// 证照有效期截止日期, YYYY-MM-DD; omit for 长期 where the type allows it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub valid_until: Option<String>,
-    /// 证照所属管辖属地编码 (6-digit area code).
-    pub jurisdiction: String,
-    /// 照面信息: field name → value, as the type defines them.
-    #[serde(default)]
-    pub face: BTreeMap<String, String>,
-}
-
 /// The body of `POST /v1/licences:batch`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct BatchRequestSchema {
+#[serde(deny_unknown_fields)]
+pub struct BatchRequest {
     /// 1 to 1,000 issue requests.
-    pub requests: Vec<IssueRequestSchema>,
+    pub requests: Vec<zhengku_model::IssueRequest>,
 }
 
 /// 颁发机构 (issuer).

@@ -29,6 +29,17 @@ pub const MAX_NAME_LEN: usize = 200;
 /// problem can be reported by [`LicenceType::build_record`] rather than by the JSON/TOML
 /// parser one at a time.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "type_code": "11100000MB0143028R001",
+    "licence_number": "91330106MA2H0YKU5B",
+    "holder_name": "杭州证库示例科技有限公司",
+    "holder_code": "91330106MA2H0YKU5B",
+    "issue_date": "2024-03-15",
+    "valid_from": "2019-06-18",
+    "jurisdiction": "330106",
+    "face": {"entity_name": "杭州证库示例科技有限公司", "legal_representative": "张三"}
+})))]
 #[serde(deny_unknown_fields)]
 pub struct IssueRequest {
     /// 证照类型代码; must be the type's own code.

@@ -10,9 +10,9 @@ use zhengku_model::{IssueRequest, LicenceId, LicenceStatus};
 use zhengku_store::{MAX_USE_CAUSE_CHARS, StoredLicence};
 
 use crate::api::{
-    BatchItem, BatchRequestSchema, BatchResponse, EventView, HistoryResponse, IssueRequestSchema,
-    LicenceTypeList, LicenceTypeView, LicenceView, ReuseResponse, StatusChangeRequest,
-    StatusChangeResponse, StatusView,
+    BatchItem, BatchRequest, BatchResponse, EventView, HistoryResponse, LicenceTypeList,
+    LicenceTypeView, LicenceView, ReuseResponse, StatusChangeRequest, StatusChangeResponse,
+    StatusView,
 };
 use crate::auth::Principal;
 use crate::extract::{ApiQuery, JsonBody};
@@ -45,7 +45,7 @@ fn replayed_header(response: &mut Response, replayed: bool) {
 /// Issue one licence.
 #[utoipa::path(
     post, path = "/v1/licences", tag = "licences",
-    request_body = IssueRequestSchema,
+    request_body = IssueRequest,
     params(("Idempotency-Key" = Option<String>, Header,
         description = "A retry with the same key and body returns the same licence (200, \
                        Idempotent-Replayed: true); the same key with another body is a 409.")),
@@ -97,17 +97,10 @@ pub async fn issue_one(
     Ok(response)
 }
 
-/// The batch body, as parsed (the schema is [`BatchRequestSchema`]).
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BatchBody {
-    requests: Vec<IssueRequest>,
-}
-
 /// Issue up to 1,000 licences, all or nothing.
 #[utoipa::path(
     post, path = "/v1/licences:batch", tag = "licences",
-    request_body = BatchRequestSchema,
+    request_body = BatchRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = "As for a single issue.")),
     responses(
         (status = 201, description = "All issued; one result per item", body = BatchResponse),
@@ -124,7 +117,7 @@ pub async fn issue_batch(
     principal: Principal,
     RequestId(request_id): RequestId,
     headers: HeaderMap,
-    body: JsonBody<BatchBody>,
+    body: JsonBody<BatchRequest>,
 ) -> Result<Response, ApiError> {
     let n = body.value.requests.len();
     if n == 0 || n > state.max_batch() {
