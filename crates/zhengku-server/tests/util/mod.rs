@@ -7,13 +7,10 @@
 //! is skipped with a note, except under `CI=true`, where that is a failure.
 
 use std::future::Future;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::path::Path;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use sqlx::{Connection, PgConnection};
 use zhengku_server::{Config, Mode};
 
 pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789abcdef";
@@ -21,9 +18,7 @@ pub const SAMR: &str = "11330106MB0B12345L";
 pub const HEALTH: &str = "11330106MB1C234566";
 pub const BUSINESS_LICENCE: &str = "11100000MB0143028R001";
 
-pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+pub use zhengku_testkit::repo_root;
 
 /// The example business licence request.
 pub fn example_request() -> Value {
@@ -218,11 +213,6 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-fn pg_admin_url() -> String {
-    std::env::var("ZHENGKU_TEST_PG_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
-}
-
 /// Runs `test` against a server on SQLite, then against one on PostgreSQL.
 pub async fn on_both<F, Fut>(test: F)
 where
@@ -230,38 +220,13 @@ where
     Fut: Future<Output = ()>,
 {
     test(start(None, None).await).await;
-
-    let admin_url = pg_admin_url();
-    let mut admin = match PgConnection::connect(&admin_url).await {
-        Ok(c) => c,
-        Err(e) if std::env::var("CI").as_deref() != Ok("true") => {
-            eprintln!("note: PostgreSQL unreachable ({e}); skipping the PostgreSQL half");
-            return;
-        }
-        Err(e) => panic!("PostgreSQL unreachable under CI=true: {e}"),
+    let Some(db) = zhengku_testkit::PgDatabase::fresh("server").await else {
+        return;
     };
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    let name = format!(
-        "zk_server_{}_{}_{nanos}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    );
-    sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap();
-    let server = start(Some(format!("{base}/{name}")), None).await;
-    // A panic inside still drops the database: catch it, clean up, re-raise.
+    let server = start(Some(db.url.clone()), None).await;
+    // A panic inside must still drop the database: catch it, clean up, re-raise.
     let outcome = futures_catch(test(server)).await;
-    sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
+    drop(db);
     if let Err(panic) = outcome {
         eprintln!("(failed on PostgreSQL)");
         std::panic::resume_unwind(panic);

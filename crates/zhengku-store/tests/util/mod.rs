@@ -9,17 +9,13 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
 
-use sqlx::{Connection, PgConnection, PgPool, SqlitePool};
+use sqlx::{PgPool, SqlitePool};
 use zhengku_crypto::{Algorithm, PrivateKey};
 use zhengku_model::codes::{AreaCode, Uscc};
 use zhengku_model::testing::{ISSUER_USCC, sample_record};
 use zhengku_model::{LicenceId, SignedLicence};
 use zhengku_store::{BackendKind, NewDepartment, Store};
-
-const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 
 /// A store under test, with a way around it to the raw database.
 pub struct Db {
@@ -54,10 +50,6 @@ impl Db {
     }
 }
 
-fn pg_admin_url() -> String {
-    std::env::var("ZHENGKU_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_PG_URL.to_owned())
-}
-
 /// Runs `fut` on its own task so a panic in it still lets the caller clean up, then
 /// re-raises the panic.
 async fn run_catching<Fut>(fut: Fut) -> Option<Box<dyn std::any::Any + Send>>
@@ -86,35 +78,12 @@ where
         std::panic::resume_unwind(panic);
     }
 
-    // PostgreSQL: a fresh uniquely named database, so tests run in parallel.
-    let admin_url = pg_admin_url();
-    let mut admin = match PgConnection::connect(&admin_url).await {
-        Ok(c) => c,
-        Err(e) if std::env::var("CI").as_deref() != Ok("true") => {
-            eprintln!("note: PostgreSQL unreachable ({e}); skipping the PostgreSQL half");
-            return;
-        }
-        Err(e) => panic!("PostgreSQL unreachable under CI=true: {e}"),
+    // PostgreSQL: a fresh uniquely named database, so tests run in parallel; dropped with
+    // the guard.
+    let Some(db) = zhengku_testkit::PgDatabase::fresh("store").await else {
+        return;
     };
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    let name = format!(
-        "zk_store_{}_{}_{nanos}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    );
-    sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    let base = admin_url
-        .rsplit_once('/')
-        .map(|(b, _)| b)
-        .unwrap_or(&admin_url);
-    let url = format!("{base}/{name}");
+    let url = db.url.clone();
     let outcome = match Store::connect(&url).await {
         Ok(store) => {
             let closer = store.clone();
@@ -122,12 +91,9 @@ where
             closer.close().await;
             outcome
         }
-        Err(e) => Some(Box::new(format!("connect to {name}: {e}")) as _),
+        Err(e) => Some(Box::new(format!("connect to {}: {e}", db.name)) as _),
     };
-    sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
+    drop(db);
     if let Some(panic) = outcome {
         eprintln!("(failed on PostgreSQL)");
         std::panic::resume_unwind(panic);
