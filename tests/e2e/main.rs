@@ -11,3 +11,4 @@ mod interop_bouncycastle;
 mod interop_openssl;
 mod licence;
 mod pki;
+mod serve;

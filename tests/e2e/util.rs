@@ -137,3 +137,100 @@ impl Run {
 pub fn repo_root() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
 }
+
+/// An HTTP answer as the `curl` command-line tool received it.
+pub struct Http {
+    pub status: u16,
+    /// The final response's headers (after any `100 Continue`), names in lower case.
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Http {
+    /// The first value of header `name` (any case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body as JSON, failing the test (showing the body) when it is not.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| {
+            panic!("HTTP {} body is not JSON ({e}): {}", self.status, self.body)
+        })
+    }
+}
+
+impl std::fmt::Debug for Http {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "HTTP {}", self.status)?;
+        for (n, v) in &self.headers {
+            write!(f, "\n{n}: {v}")?;
+        }
+        write!(f, "\n\n{}", self.body)
+    }
+}
+
+/// Runs the real `curl` command-line tool, as a user following README would:
+/// `curl -sS -w '\n%{http_code}' -D <headers> ARGS`. Fails the test when curl cannot reach
+/// the server; [`try_curl`] returns that as an error instead.
+pub fn curl(args: &[&str]) -> Http {
+    try_curl(args).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// [`curl`], with a transfer failure (connection refused, timeout) as `Err`. A missing
+/// `curl` still fails the test, saying so.
+pub fn try_curl(args: &[&str]) -> Result<Http, String> {
+    let headers = tempfile::NamedTempFile::new().unwrap();
+    let output = match Command::new("curl")
+        .args(["-sS", "-w", "\\n%{http_code}", "--max-time", "30"])
+        // No `Expect: 100-continue` dance for larger bodies: one request, one answer.
+        .args(["-H", "Expect:", "-D"])
+        .arg(headers.path())
+        .args(args)
+        .output()
+    {
+        Ok(o) => o,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => panic!(
+            "the `curl` command-line tool is not installed: these tests drive the service \
+             with the real curl, as README's users do (`bash scripts/test.sh` installs it, \
+             or: apt-get install curl)"
+        ),
+        Err(e) => panic!("cannot run curl: {e}"),
+    };
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    if !output.status.success() {
+        return Err(format!(
+            "curl {args:?} failed ({}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        ));
+    }
+    let (body, code) = stdout
+        .rsplit_once('\n')
+        .ok_or_else(|| format!("curl {args:?}: no status line in {stdout:?}"))?;
+    let status = code
+        .trim()
+        .parse()
+        .map_err(|_| format!("curl {args:?}: status {code:?} is not a number"))?;
+    // Several header blocks when an interim (1xx) response came first: keep the last.
+    let raw = std::fs::read_to_string(headers.path()).unwrap_or_default();
+    let block = raw
+        .split("\r\n\r\n")
+        .filter(|b| b.trim_start().starts_with("HTTP/"))
+        .last()
+        .unwrap_or_default();
+    let headers = block
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    Ok(Http {
+        status,
+        headers,
+        body: body.to_owned(),
+    })
+}
