@@ -30,9 +30,13 @@ fi
 
 # Python tools the tests run:
 #   openapi-spec-validator: checks api/openapi.json is valid OpenAPI 3.1
-if ! python3 -c "import openapi_spec_validator" >/dev/null 2>&1; then
-    echo "scripts/test.sh: installing openapi-spec-validator (pip)" >&2
-    python3 -m pip install -q --disable-pip-version-check openapi-spec-validator
+#   schemathesis: property-based fuzzing of the HTTP API from that document
+python_missing=()
+python3 -c "import openapi_spec_validator" >/dev/null 2>&1 || python_missing+=(openapi-spec-validator)
+python3 -c "import schemathesis" >/dev/null 2>&1 || python_missing+=(schemathesis)
+if ((${#python_missing[@]})); then
+    echo "scripts/test.sh: installing ${python_missing[*]} (pip)" >&2
+    python3 -m pip install -q --disable-pip-version-check "${python_missing[@]}"
 fi
 
 # PostgreSQL at 127.0.0.1:5432 (user postgres, trust auth, database test): the store's

@@ -8,10 +8,7 @@
 //! drop one database per case. Unreachable, its cases are skipped with a note on stderr,
 //! except under `CI=true`, where that is a failure.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
-
-use sqlx::{Connection, PgConnection, PgPool, SqlitePool};
+use sqlx::{PgPool, SqlitePool};
 use zhengku_crypto::{Algorithm, PrivateKey};
 use zhengku_model::codes::{AreaCode, Uscc};
 use zhengku_model::testing::{HOLDER_USCC, ISSUER_USCC, sample_record};
@@ -19,8 +16,6 @@ use zhengku_model::{LicenceId, LicenceStatus, SignedLicence};
 use zhengku_store::{AuditEntry, NewDepartment, Store};
 
 use crate::util::Dir;
-
-const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 
 /// Entries [`populate`] writes.
 const ENTRIES: u64 = 8;
@@ -43,8 +38,9 @@ enum Backend {
 struct TestDb {
     backend: Backend,
     url: String,
-    /// PostgreSQL: the admin URL and the database's name, to drop it.
-    pg: Option<(String, String)>,
+    /// PostgreSQL: the database, dropped with this.
+    #[allow(dead_code)]
+    pg: Option<zhengku_testkit::PgDatabase>,
 }
 
 impl TestDb {
@@ -57,42 +53,11 @@ impl TestDb {
                 pg: None,
             }),
             Backend::Postgres => {
-                let admin_url = std::env::var("ZHENGKU_TEST_PG_URL")
-                    .unwrap_or_else(|_| DEFAULT_PG_URL.to_owned());
-                static COUNTER: AtomicU64 = AtomicU64::new(0);
-                let nanos = SystemTime::now()
-                    .duration_since(UNIX_EPOCH)
-                    .unwrap()
-                    .subsec_nanos();
-                let db_name = format!(
-                    "zk_e2e_audit_{}_{}_{nanos}",
-                    std::process::id(),
-                    COUNTER.fetch_add(1, Ordering::Relaxed)
-                );
-                let created = runtime().block_on(async {
-                    let mut admin = PgConnection::connect(&admin_url).await?;
-                    sqlx::raw_sql(&format!("CREATE DATABASE {db_name}"))
-                        .execute(&mut admin)
-                        .await?;
-                    admin.close().await
-                });
-                match created {
-                    Ok(()) => {}
-                    Err(e) if std::env::var("CI").as_deref() != Ok("true") => {
-                        eprintln!(
-                            "note: PostgreSQL unreachable ({e}); skipping the PostgreSQL case"
-                        );
-                        return None;
-                    }
-                    Err(e) => panic!("PostgreSQL unreachable under CI=true: {e}"),
-                }
-                let base = admin_url
-                    .rsplit_once('/')
-                    .map_or(admin_url.as_str(), |(b, _)| b);
+                let db = runtime().block_on(zhengku_testkit::PgDatabase::fresh("e2e_audit"))?;
                 Some(TestDb {
                     backend,
-                    url: format!("{base}/{db_name}"),
-                    pg: Some((admin_url.clone(), db_name)),
+                    url: db.url.clone(),
+                    pg: Some(db),
                 })
             }
         }
@@ -139,23 +104,6 @@ impl TestDb {
             store.close().await;
             entries
         })
-    }
-}
-
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        if let Some((admin_url, name)) = &self.pg {
-            let dropped = runtime().block_on(async {
-                let mut admin = PgConnection::connect(admin_url).await?;
-                sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&mut admin)
-                    .await?;
-                admin.close().await
-            });
-            if let Err(e) = dropped {
-                eprintln!("note: could not drop test database {name}: {e}");
-            }
-        }
     }
 }
 

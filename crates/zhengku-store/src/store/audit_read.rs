@@ -4,7 +4,7 @@
 //! A child module of [`store`](super) so it runs its statements through the same `on_pool!`
 //! macro (one body, both backends) without widening the store's private items.
 
-use super::{Pool, Store, corrupt, to_i64};
+use super::{Pool, Store, corrupt};
 use crate::audit::{AuditEntry, ChainHead, Hash, MAX_AUDIT_PAGE};
 use crate::error::StoreError;
 
@@ -51,7 +51,11 @@ impl Store {
         up_to: u64,
         limit: u32,
     ) -> Result<Vec<AuditEntry>, StoreError> {
-        let after = to_i64(after, "audit seq")?;
+        // Seqs are stored as signed 64-bit integers: nothing is stored after i64::MAX. (A
+        // caller's out-of-range cursor is not a corrupt database.)
+        let Ok(after) = i64::try_from(after) else {
+            return Ok(Vec::new());
+        };
         // Above the largest stored seq means "no upper bound".
         let up_to = i64::try_from(up_to).unwrap_or(i64::MAX);
         let rows: Vec<AuditRow> = on_pool!(self, |pool| {
