@@ -6,11 +6,13 @@
 //! 1. every request is checked against its licence type, and the caller's `issue:` scope
 //!    against every type, before anything is written, so an invalid batch costs nothing
 //!    and burns no identifiers;
-//! 2. serial sequences are allocated per (type, year) in blocks, one statement each;
+//! 2. serial numbers are taken per (type, year) from blocks reserved in the database
+//!    ([`crate::sequences`]);
 //! 3. records get their GB/T 36904 identifiers and are signed with the department's key
 //!    through the key store, on the blocking pool (a PKCS#11 call blocks);
 //! 4. licences, their audit entries and the idempotency record are stored in one
-//!    transaction: all of them or none.
+//!    transaction, all of them or none, shared with other calls waiting at that moment
+//!    ([`crate::writer`], group commit).
 //!
 //! A failure after step 2 leaves a gap in the serial numbers and nothing else: identifiers
 //! are signed into the licence, so they must exist before the transaction that stores it.
@@ -26,6 +28,7 @@ use zhengku_store::{IdempotencyRecord, MAX_IDEMPOTENCY_KEY_CHARS, StoreError, St
 use crate::auth::Principal;
 use crate::problem::{ApiError, BatchItemProblem, FieldProblem};
 use crate::state::AppState;
+use crate::writer::WriteError;
 
 /// What issuing produced.
 pub struct Issued {
@@ -136,8 +139,14 @@ pub async fn issue(
     let mut next: BTreeMap<(String, u16), u32> = BTreeMap::new();
     for ((type_code, year), count) in &counts {
         let first = state
-            .store()
-            .next_sequences(department.uscc.as_str(), type_code, *year, *count)
+            .sequences()
+            .take(
+                state.store(),
+                department.uscc.as_str(),
+                type_code,
+                *year,
+                *count,
+            )
             .await?;
         next.insert((type_code.clone(), *year), first);
     }
@@ -157,24 +166,23 @@ pub async fn issue(
     let signer = state.signer(&department.key_label).await?;
     let signed = sign_all(signer, to_sign).await?;
 
-    // 4. Store, all or nothing.
+    // 4. Store, all or nothing, through the group-commit writer.
     let idem_record = idempotency.as_ref().map(|i| IdempotencyRecord {
         owner: principal.key_id.clone(),
         key: i.key.clone(),
         request_hash: i.request_hash,
     });
-    let actor = principal.actor();
-    match state
-        .store()
-        .insert_licences(&signed, idem_record.as_ref(), &actor, request_id)
+    let signed = match state
+        .writer()
+        .write(signed, idem_record, principal.actor(), request_id.to_owned())
         .await
     {
-        Ok(()) => {}
+        Ok(signed) => signed,
         // Another request with the same key won the race: answer as its retry.
-        Err(StoreError::Conflict {
+        Err(WriteError::Store(StoreError::Conflict {
             what: "idempotency key",
             ..
-        }) => {
+        })) => {
             if let Some(idem) = &idempotency
                 && let Some(replay) = replay(state, principal, idem).await?
             {
@@ -182,8 +190,11 @@ pub async fn issue(
             }
             return Err(ApiError::Conflict("Idempotency-Key in use".into()));
         }
-        Err(e) => return Err(e.into()),
-    }
+        Err(WriteError::Store(e)) => return Err(e.into()),
+        Err(WriteError::Stopped) => {
+            return Err(ApiError::Unavailable("the server is shutting down".into()));
+        }
+    };
     for licence in &signed {
         state
             .metrics()

@@ -31,7 +31,9 @@ pub mod openapi;
 pub mod problem;
 pub mod request_id;
 pub mod routes;
+pub mod sequences;
 pub mod state;
+pub mod writer;
 
 use std::sync::{Arc, Mutex};
 use std::time::Instant;

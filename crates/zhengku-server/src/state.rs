@@ -15,6 +15,8 @@ use zhengku_store::{ApiKeyRecord, Department, Store};
 
 use crate::metrics::Metrics;
 use crate::problem::ApiError;
+use crate::sequences::Sequences;
+use crate::writer::Writer;
 
 /// Shared state; cheap to clone.
 #[derive(Clone)]
@@ -31,10 +33,13 @@ struct Inner {
     max_batch: usize,
     departments: RwLock<HashMap<String, Department>>,
     signers: RwLock<HashMap<String, Arc<dyn Signer>>>,
+    sequences: Sequences,
+    writer: Writer,
 }
 
 impl AppState {
-    /// Builds the state.
+    /// Builds the state, and starts the issuing writer task (so it must be called on a
+    /// tokio runtime).
     pub fn new(
         store: Store,
         keystore: Arc<dyn KeyStore>,
@@ -44,6 +49,8 @@ impl AppState {
     ) -> Self {
         AppState {
             inner: Arc::new(Inner {
+                writer: Writer::spawn(store.clone()),
+                sequences: Sequences::default(),
                 store,
                 keystore,
                 catalogue,
@@ -69,6 +76,16 @@ impl AppState {
     /// The licence types.
     pub fn catalogue(&self) -> &Catalogue {
         &self.inner.catalogue
+    }
+
+    /// Serial numbers, reserved in blocks.
+    pub fn sequences(&self) -> &Sequences {
+        &self.inner.sequences
+    }
+
+    /// The group-commit writer for issued licences.
+    pub fn writer(&self) -> &Writer {
+        &self.inner.writer
     }
 
     /// The metrics.

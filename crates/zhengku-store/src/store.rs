@@ -233,6 +233,19 @@ const MAX_TEXT_CHARS: usize = 500;
 /// Longest `Idempotency-Key` accepted, in characters.
 pub const MAX_IDEMPOTENCY_KEY_CHARS: usize = 255;
 
+/// One issuing call's licences, for [`Store::insert_licence_groups`].
+#[derive(Debug, Clone, Copy)]
+pub struct IssueGroup<'a> {
+    /// The licences, in request order.
+    pub licences: &'a [SignedLicence],
+    /// Its `Idempotency-Key` record, if the call had one.
+    pub idempotency: Option<&'a IdempotencyRecord>,
+    /// Who issued them.
+    pub actor: &'a str,
+    /// The request.
+    pub request_id: &'a str,
+}
+
 /// An `Idempotency-Key` to record with the licences an issuing call stores.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdempotencyRecord {
@@ -362,6 +375,9 @@ impl Store {
                     .busy_timeout(Duration::from_secs(10));
                 let pool = SqlitePoolOptions::new()
                     .max_connections(4)
+                    // A local file cannot drop the connection: skip sqlx's ping on every
+                    // checkout, a round trip to the connection's thread each time.
+                    .test_before_acquire(false)
                     .connect_with(options)
                     .await
                     .map_err(connect_err)?;
@@ -593,76 +609,101 @@ impl Store {
         actor: &str,
         request_id: &str,
     ) -> Result<(), StoreError> {
-        check_text("actor", actor, MAX_TEXT_CHARS)?;
-        check_text("request_id", request_id, MAX_TEXT_CHARS)?;
-        if let Some(idem) = idempotency {
-            check_text("idempotency_key", &idem.key, MAX_IDEMPOTENCY_KEY_CHARS)?;
+        self.insert_licence_groups(&[IssueGroup {
+            licences,
+            idempotency,
+            actor,
+            request_id,
+        }])
+        .await
+    }
+
+    /// Stores several issuing calls' licences in one transaction (group commit): all of
+    /// them or none. Each group keeps its own actor, request id and idempotency record in
+    /// the audit log, exactly as if stored alone; only the transaction (and, with it, the
+    /// audit head update and the commit's disk write) is shared.
+    ///
+    /// The server's writer task uses this to turn many concurrent issues into one commit;
+    /// when a shared transaction fails it retries each group alone, so one bad group never
+    /// fails another.
+    pub async fn insert_licence_groups(&self, groups: &[IssueGroup<'_>]) -> Result<(), StoreError> {
+        for g in groups {
+            check_text("actor", g.actor, MAX_TEXT_CHARS)?;
+            check_text("request_id", g.request_id, MAX_TEXT_CHARS)?;
+            if let Some(idem) = g.idempotency {
+                check_text("idempotency_key", &idem.key, MAX_IDEMPOTENCY_KEY_CHARS)?;
+            }
         }
         on_pool!(self, |pool| {
             let (mut tx, mut cursor) = begin_audited!(pool);
-            for signed in licences {
-                let record = signed.record();
-                let identifier = record.identifier.as_str();
-                let issuer = record.issuer_code.as_str();
-                let bytes = signed.to_bytes();
-                let valid_from = format_date(record.valid_from);
-                let valid_until = record.valid_until.map(format_date);
-                let issued_at = to_i64(record.issued_at.unix_seconds(), "issued_at")?;
-                sqlx::query(
-                    "INSERT INTO licences \
-                     (identifier, type_code, issuer_uscc, holder_code, holder_code_type, status, \
-                      signed, valid_from, valid_until, issued_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-                )
-                .bind(identifier)
-                .bind(record.type_code.as_str())
-                .bind(issuer)
-                .bind(record.holder_code.as_str())
-                .bind(record.holder_code_type().as_str())
-                .bind(LicenceStatus::Valid.as_str())
-                .bind(bytes.as_slice())
-                .bind(&valid_from)
-                .bind(valid_until.as_deref())
-                .bind(issued_at)
-                .bind(cursor.at)
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| match &e {
-                    sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
-                        StoreError::NotFound {
-                            what: "department",
-                            key: issuer.to_owned(),
+            for g in groups {
+                for signed in g.licences {
+                    let record = signed.record();
+                    let identifier = record.identifier.as_str();
+                    let issuer = record.issuer_code.as_str();
+                    let bytes = signed.to_bytes();
+                    let valid_from = format_date(record.valid_from);
+                    let valid_until = record.valid_until.map(format_date);
+                    let issued_at = to_i64(record.issued_at.unix_seconds(), "issued_at")?;
+                    sqlx::query(
+                        "INSERT INTO licences \
+                         (identifier, type_code, issuer_uscc, holder_code, holder_code_type, \
+                          status, signed, valid_from, valid_until, issued_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                    )
+                    .bind(identifier)
+                    .bind(record.type_code.as_str())
+                    .bind(issuer)
+                    .bind(record.holder_code.as_str())
+                    .bind(record.holder_code_type().as_str())
+                    .bind(LicenceStatus::Valid.as_str())
+                    .bind(bytes.as_slice())
+                    .bind(&valid_from)
+                    .bind(valid_until.as_deref())
+                    .bind(issued_at)
+                    .bind(cursor.at)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| match &e {
+                        sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
+                            StoreError::NotFound {
+                                what: "department",
+                                key: issuer.to_owned(),
+                            }
                         }
-                    }
-                    _ => StoreError::db_or_conflict("insert licence", "licence", identifier)(e),
-                })?;
-                insert_audit!(
-                    tx,
-                    cursor.next(actor, "licence.issue", identifier, None, request_id)
-                );
-            }
-            if let Some(idem) = idempotency {
-                let identifiers: Vec<&str> = licences
-                    .iter()
-                    .map(|l| l.record().identifier.as_str())
-                    .collect();
-                sqlx::query(
-                    "INSERT INTO idempotency_keys \
-                     (owner, idem_key, request_hash, identifiers, created_at) \
-                     VALUES ($1, $2, $3, $4, $5)",
-                )
-                .bind(&idem.owner)
-                .bind(&idem.key)
-                .bind(idem.request_hash.as_slice())
-                .bind(identifiers.join(" "))
-                .bind(cursor.at)
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::db_or_conflict(
-                    "insert idempotency record",
-                    "idempotency key",
-                    &idem.key,
-                ))?;
+                        _ => StoreError::db_or_conflict("insert licence", "licence", identifier)(
+                            e,
+                        ),
+                    })?;
+                    insert_audit!(
+                        tx,
+                        cursor.next(g.actor, "licence.issue", identifier, None, g.request_id)
+                    );
+                }
+                if let Some(idem) = g.idempotency {
+                    let identifiers: Vec<&str> = g
+                        .licences
+                        .iter()
+                        .map(|l| l.record().identifier.as_str())
+                        .collect();
+                    sqlx::query(
+                        "INSERT INTO idempotency_keys \
+                         (owner, idem_key, request_hash, identifiers, created_at) \
+                         VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(&idem.owner)
+                    .bind(&idem.key)
+                    .bind(idem.request_hash.as_slice())
+                    .bind(identifiers.join(" "))
+                    .bind(cursor.at)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(StoreError::db_or_conflict(
+                        "insert idempotency record",
+                        "idempotency key",
+                        &idem.key,
+                    ))?;
+                }
             }
             commit_audited!(tx, cursor);
             Ok(())
