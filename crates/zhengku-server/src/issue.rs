@@ -174,7 +174,12 @@ pub async fn issue(
     });
     let signed = match state
         .writer()
-        .write(signed, idem_record, principal.actor(), request_id.to_owned())
+        .write(
+            signed,
+            idem_record,
+            principal.actor(),
+            request_id.to_owned(),
+        )
         .await
     {
         Ok(signed) => signed,

@@ -695,3 +695,60 @@ fn openapi_document_passes_an_independent_validator() {
     );
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "3.1.0");
 }
+
+/// Many concurrent issue calls share group-commit transactions; one call's failure (an
+/// idempotency key reused with another body) fails that call alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_issues_share_commits_but_not_failures() {
+    on_both(|s| async move {
+        let k = s.key(Some(SAMR), &["issue:*"]).await;
+        let s = std::sync::Arc::new(s);
+        let mut calls = Vec::new();
+        for i in 0..40 {
+            let s = s.clone();
+            let k = k.clone();
+            calls.push(tokio::spawn(async move {
+                let body = holder_request("91330106MA2H0YKU5B", &format!("C-{i}"));
+                // Calls 0 and 1 use one key with different bodies: exactly one may win.
+                let key = if i < 2 {
+                    "shared-key".to_owned()
+                } else {
+                    format!("k-{i}")
+                };
+                let r = s
+                    .call(
+                        Method::POST,
+                        "/v1/licences",
+                        Some(&k),
+                        Some(&body),
+                        &[("idempotency-key", &key)],
+                    )
+                    .await;
+                (
+                    r.status.as_u16(),
+                    r.body["identifier"].as_str().map(str::to_owned),
+                )
+            }));
+        }
+        let mut outcomes = Vec::new();
+        for c in calls {
+            outcomes.push(c.await.unwrap());
+        }
+        let created: Vec<_> = outcomes.iter().filter(|(st, _)| *st == 201).collect();
+        let conflicts = outcomes.iter().filter(|(st, _)| *st == 409).count();
+        assert_eq!((created.len(), conflicts), (39, 1), "{outcomes:?}");
+        let mut ids: Vec<_> = created.iter().filter_map(|(_, id)| id.clone()).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), 39, "identifiers must be distinct");
+        let issued = s
+            .audit()
+            .await
+            .iter()
+            .filter(|e| e["action"] == "licence.issue")
+            .count();
+        assert_eq!(issued, 39);
+        assert_eq!(s.count_rows("licences").await, 39);
+    })
+    .await;
+}

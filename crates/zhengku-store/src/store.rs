@@ -671,9 +671,7 @@ impl Store {
                                 key: issuer.to_owned(),
                             }
                         }
-                        _ => StoreError::db_or_conflict("insert licence", "licence", identifier)(
-                            e,
-                        ),
+                        _ => StoreError::db_or_conflict("insert licence", "licence", identifier)(e),
                     })?;
                     insert_audit!(
                         tx,

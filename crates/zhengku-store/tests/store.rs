@@ -560,3 +560,88 @@ async fn verify_audit_finds_a_cut_tail() {
     })
     .await;
 }
+
+/// Group commit: several calls' licences in one transaction, each with its own audit
+/// entries; one bad group (a duplicate identifier) fails the whole transaction and leaves
+/// nothing behind.
+#[tokio::test]
+async fn licence_groups_are_one_transaction() {
+    on_both(|db| async move {
+        let id = seeded(&db).await;
+        let (a, b, c) = (sample_signed(2), sample_signed(3), sample_signed(4));
+        let idem = zhengku_store::IdempotencyRecord {
+            owner: "key-1".into(),
+            key: "k".into(),
+            request_hash: [9; 32],
+        };
+        let ok = [
+            zhengku_store::IssueGroup {
+                licences: std::slice::from_ref(&a),
+                idempotency: Some(&idem),
+                actor: "dept/key-1",
+                request_id: "r-a",
+            },
+            zhengku_store::IssueGroup {
+                licences: &[b.clone(), c.clone()],
+                idempotency: None,
+                actor: "dept/key-2",
+                request_id: "r-bc",
+            },
+        ];
+        db.store.insert_licence_groups(&ok).await.unwrap();
+        let entries = db.store.audit_entries().await.unwrap();
+        let tail: Vec<_> = entries[2..]
+            .iter()
+            .map(|e| (e.actor.as_str(), e.request_id.as_str()))
+            .collect();
+        assert_eq!(
+            tail,
+            [
+                ("dept/key-1", "r-a"),
+                ("dept/key-2", "r-bc"),
+                ("dept/key-2", "r-bc")
+            ]
+        );
+        let replay = db
+            .store
+            .idempotent_result("key-1", "k")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(replay.identifiers, [a.record().identifier.to_string()]);
+
+        // A group repeating a stored licence: the whole transaction fails.
+        let d = sample_signed(5);
+        let dup = sample_signed(1);
+        let bad = [
+            zhengku_store::IssueGroup {
+                licences: std::slice::from_ref(&d),
+                idempotency: None,
+                actor: "dept/key-1",
+                request_id: "r-d",
+            },
+            zhengku_store::IssueGroup {
+                licences: std::slice::from_ref(&dup),
+                idempotency: None,
+                actor: "dept/key-2",
+                request_id: "r-dup",
+            },
+        ];
+        assert!(matches!(
+            db.store.insert_licence_groups(&bad).await,
+            Err(StoreError::Conflict {
+                what: "licence",
+                ..
+            })
+        ));
+        assert!(
+            db.store
+                .get_licence(d.record().identifier.as_str())
+                .await
+                .is_err()
+        );
+        assert_eq!(db.store.verify_audit().await.unwrap().seq, 5);
+        assert!(db.store.get_licence(&id).await.is_ok());
+    })
+    .await;
+}
