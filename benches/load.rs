@@ -81,15 +81,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-
-use sqlx::{Connection, PgConnection};
+use std::time::{Duration, Instant};
 
 /// The bootstrap administrator token the server is started with (32 characters).
 const BOOTSTRAP_TOKEN: &str = "bench-bootstrap-token-0123456789";
 /// The development department that signs with SM2.
 const DEPARTMENT: &str = "11330106MB0B12345L";
-const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 /// How long the server may take to answer `/readyz` (the first start runs migrations).
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
 /// Targets on the 2-core reference machine.
@@ -202,77 +199,11 @@ fn repo_root() -> PathBuf {
         .expect("repository root")
 }
 
-fn under_ci() -> bool {
-    std::env::var("CI").as_deref() == Ok("true")
-}
-
 fn current_thread_runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("runtime")
-}
-
-/// A fresh PostgreSQL database, dropped (with its connections) when this is dropped.
-/// Must be dropped outside any async runtime.
-struct PgDb {
-    admin_url: String,
-    name: String,
-    url: String,
-}
-
-impl PgDb {
-    /// `None` when PostgreSQL is unreachable outside CI.
-    fn create() -> Option<PgDb> {
-        let admin_url =
-            std::env::var("ZHENGKU_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_PG_URL.to_owned());
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .expect("clock")
-            .subsec_nanos();
-        let name = format!("zk_bench_load_{}_{nanos}", std::process::id());
-        let created = current_thread_runtime().block_on(async {
-            let mut admin = PgConnection::connect(&admin_url).await?;
-            sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
-                .execute(&mut admin)
-                .await?;
-            admin.close().await
-        });
-        match created {
-            Ok(()) => {}
-            Err(e) if !under_ci() => {
-                eprintln!("note: PostgreSQL unreachable ({e}); skipping PostgreSQL");
-                return None;
-            }
-            Err(e) => panic!("PostgreSQL unreachable under CI=true: {e}"),
-        }
-        let base = admin_url
-            .rsplit_once('/')
-            .map_or(admin_url.as_str(), |(b, _)| b);
-        Some(PgDb {
-            url: format!("{base}/{name}"),
-            admin_url,
-            name,
-        })
-    }
-}
-
-impl Drop for PgDb {
-    fn drop(&mut self) {
-        let dropped = current_thread_runtime().block_on(async {
-            let mut admin = PgConnection::connect(&self.admin_url).await?;
-            sqlx::raw_sql(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ))
-            .execute(&mut admin)
-            .await?;
-            admin.close().await
-        });
-        if let Err(e) = dropped {
-            eprintln!("warning: could not drop database {}: {e}", self.name);
-        }
-    }
 }
 
 /// The server process, killed when this is dropped.
@@ -640,7 +571,9 @@ fn run_backend(backend: Backend, plan: &Plan, rt: &tokio::runtime::Runtime) -> O
     // Declared before the server so that it is dropped after it.
     let pg = match backend {
         Backend::Sqlite => None,
-        Backend::Postgres => Some(PgDb::create()?),
+        Backend::Postgres => Some(
+            current_thread_runtime().block_on(zhengku_testkit::PgDatabase::fresh("bench_load"))?,
+        ),
     };
     let mut server = Server::start(pg.as_ref().map(|p| p.url.as_str()));
     let client = reqwest::Client::builder()

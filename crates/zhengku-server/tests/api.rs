@@ -471,26 +471,23 @@ async fn bad_input_gets_problems_and_changes_nothing() {
     s.post("/v1/licences", Some(&k), &big)
         .await
         .assert_problem(413, "payload-too-large");
-    let raw = s
-        .client
-        .post(format!("{}/v1/licences", s.base))
-        .bearer_auth(&k)
-        .header("content-type", "application/json")
-        .body("{\"type_code\": ")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(raw.status(), 400);
-    let raw = s
-        .client
-        .post(format!("{}/v1/licences", s.base))
-        .bearer_auth(&k)
-        .header("content-type", "text/plain")
-        .body("{}")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(raw.status(), 415);
+    let raw = |content_type: &'static str, body: &'static str| {
+        let (s, k) = (&s, &k);
+        async move {
+            let r = s
+                .client
+                .post(format!("{}/v1/licences", s.base))
+                .bearer_auth(k)
+                .header("content-type", content_type)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            r.status().as_u16()
+        }
+    };
+    assert_eq!(raw("application/json", "{\"type_code\": ").await, 400);
+    assert_eq!(raw("text/plain", "{}").await, 415);
     let mut extra = example_request();
     extra["colour"] = json!("red");
     s.post("/v1/licences", Some(&k), &extra)
