@@ -437,6 +437,37 @@ fn export_verifies_offline(backend: Backend) {
     );
     d.zhengku(&["audit", "verify", "--file", "no-such-file.jsonl"])
         .expect(2);
+
+    // The last lines cut off: the chain alone cannot tell, the head printed by export can.
+    let cut = lines[..lines.len() - 2].join("\n") + "\n";
+    d.write("cut.jsonl", &cut);
+    d.zhengku(&["audit", "verify", "--file", "cut.jsonl"])
+        .expect(0);
+    let head_arg = format!("{ENTRIES}:{}", hex::encode(head));
+    let r = d
+        .zhengku(&[
+            "audit",
+            "verify",
+            "--file",
+            "cut.jsonl",
+            "--head",
+            &head_arg,
+        ])
+        .expect(1);
+    assert!(r.stdout.contains("INVALID"), "{}", r.stdout);
+    let r = d
+        .zhengku(&[
+            "audit",
+            "verify",
+            "--file",
+            "log.jsonl",
+            "--head",
+            &head_arg,
+        ])
+        .expect(0);
+    assert_eq!(r.stdout, ok);
+    d.zhengku(&["audit", "verify", "--file", "log.jsonl", "--head", "12:zz"])
+        .expect(2);
 }
 
 #[test]

@@ -376,6 +376,10 @@ pub struct AuditVerifyArgs {
     /// An export to check instead (`-` for standard input).
     #[arg(long, conflicts_with = "database_url")]
     pub file: Option<PathBuf>,
+    /// With --file: the head the export must end at, `SEQ:HASH` as `audit export` printed
+    /// it, so entries cut from the end of the file are found too.
+    #[arg(long, requires = "file", value_name = "SEQ:HASH")]
+    pub head: Option<String>,
 }
 
 /// `zhengku serve`: each flag also reads a `ZHENGKU_*` variable; flags and variables

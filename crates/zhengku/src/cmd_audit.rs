@@ -123,7 +123,8 @@ async fn write_log(store: &Store, w: &mut dyn Write) -> Result<(u64, ChainHead)>
 
 pub fn verify(args: AuditVerifyArgs, out: &mut dyn Write) -> Result<Outcome> {
     if let Some(path) = &args.file {
-        return verify_file(path, out);
+        let head = args.head.as_deref().map(parse_head).transpose()?;
+        return verify_file(path, head, out);
     }
     let Some(url) = args
         .database_url
@@ -149,7 +150,17 @@ pub fn verify(args: AuditVerifyArgs, out: &mut dyn Write) -> Result<Outcome> {
     })
 }
 
-fn verify_file(path: &Path, out: &mut dyn Write) -> Result<Outcome> {
+/// `SEQ:HASH` (64 hex digits), as `audit export` prints the head.
+fn parse_head(s: &str) -> Result<ChainHead> {
+    let parsed = s.split_once(':').and_then(|(seq, hash)| {
+        let seq = seq.trim().parse::<u64>().ok()?;
+        let hash: [u8; 32] = hex::decode(hash.trim()).ok()?.try_into().ok()?;
+        Some(ChainHead { seq, hash })
+    });
+    parsed.with_context(|| format!("--head {s:?}: expected SEQ:HASH (64 hex digits)"))
+}
+
+fn verify_file(path: &Path, expected: Option<ChainHead>, out: &mut dyn Write) -> Result<Outcome> {
     let reader: Box<dyn BufRead> = if path == Path::new("-") {
         Box::new(io::stdin().lock())
     } else {
@@ -163,7 +174,13 @@ fn verify_file(path: &Path, out: &mut dyn Write) -> Result<Outcome> {
             return broken(&e, Source::File, out);
         }
     }
-    ok(verifier.head(), out)
+    match expected {
+        None => ok(verifier.head(), out),
+        Some(head) => match verifier.finish_at(head) {
+            Ok(head) => ok(head, out),
+            Err(e) => broken(&e, Source::File, out),
+        },
+    }
 }
 
 fn ok(head: ChainHead, out: &mut dyn Write) -> Result<Outcome> {
