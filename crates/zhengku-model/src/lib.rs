@@ -137,6 +137,7 @@ pub mod date;
 pub mod identifier;
 pub mod licence_type;
 pub mod record;
+pub mod seal_status;
 pub mod signed;
 pub mod status;
 
@@ -149,5 +150,6 @@ pub use record::{
     FieldError, HolderCode, HolderCodeType, IssueRequest, Issuer, LicenceRecord, RecordError,
     Timestamp, ValidationErrors,
 };
+pub use seal_status::{SealStatus, SealStatusError};
 pub use signed::{SignedError, SignedLicence};
 pub use status::{LicenceStatus, StatusError};

@@ -279,7 +279,9 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict { what, key } => {
                 ApiError::Conflict(format!("{what} {key} already exists"))
             }
-            StoreError::InvalidTransition { .. } => ApiError::InvalidTransition(e.to_string()),
+            StoreError::InvalidTransition { .. } | StoreError::InvalidSealTransition { .. } => {
+                ApiError::InvalidTransition(e.to_string())
+            }
             StoreError::InvalidInput { field, reason } => ApiError::field(field, "invalid", reason),
             StoreError::SequenceExhausted { .. } => ApiError::Conflict(e.to_string()),
             StoreError::Connect { .. } => ApiError::Unavailable(e.to_string()),

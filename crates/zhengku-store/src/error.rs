@@ -56,6 +56,16 @@ pub enum StoreError {
         /// The status asked for.
         to: LicenceStatus,
     },
+    /// The seal status change is not allowed by `SealStatus::can_transition_to`.
+    #[error("seal {esid}: cannot go from {from} to {to}")]
+    InvalidSealTransition {
+        /// The seal.
+        esid: String,
+        /// Its current status.
+        from: zhengku_model::SealStatus,
+        /// The status asked for.
+        to: zhengku_model::SealStatus,
+    },
     /// An argument is out of bounds (an empty or over-long use cause, …).
     #[error("invalid {field}: {reason}")]
     InvalidInput {

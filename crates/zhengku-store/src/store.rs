@@ -1011,4 +1011,5 @@ impl LicenceRow {
 }
 
 pub mod access;
+pub mod seals;
 mod audit_read;

@@ -1,0 +1,427 @@
+//! Electronic seals (电子印章) in the library: the made seal (its DER, `.esl`), its status and
+//! history, which API keys may stamp with it (用印授权), and the audited stamp record.
+//!
+//! The store does not read the seal's DER: it keeps the copies of its fields that the
+//! caller (the server, which made or decoded the seal) passes in, the way licence rows keep
+//! copies of record fields for indexing.
+//!
+//! A stamp is recorded by [`Store::record_stamp`], which checks the seal's status, validity
+//! window and the key's authorisation in the same transaction that writes the audit entry:
+//! a signature made before that commit is handed out only if the check passed, so no stamp
+//! leaves the library unaudited or after a revocation committed before it.
+
+use std::str::FromStr;
+
+use sqlx::Row;
+use zhengku_model::SealStatus;
+
+use super::{AuditCursor, MAX_TEXT_CHARS, Pool, Store, check_text, corrupt, to_i64};
+use crate::audit::AuditEntry;
+use crate::error::StoreError;
+
+/// A seal to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSeal {
+    /// 印章编码 (esID); unique.
+    pub esid: String,
+    /// The department the seal belongs to.
+    pub department_uscc: String,
+    /// 印章名称.
+    pub name: String,
+    /// 印章类型 (1 unit seal, 2 personal seal).
+    pub seal_type: i64,
+    /// The key-store label of the department's seal-signing key.
+    pub key_label: String,
+    /// Validity start, Unix seconds.
+    pub valid_start: i64,
+    /// Validity end, Unix seconds.
+    pub valid_end: i64,
+    /// The seal's DER (`SESeal`), as the maker signed it.
+    pub esl: Vec<u8>,
+}
+
+/// A stored seal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredSeal {
+    /// The seal as stored.
+    pub seal: NewSeal,
+    /// Stored status (not adjusted for the validity window; see [`SealStatus::at`]).
+    pub status: SealStatus,
+    /// When it was stored.
+    pub created_at: i64,
+    /// When its row last changed.
+    pub updated_at: i64,
+}
+
+/// One status change of a seal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealEvent {
+    /// The seal.
+    pub esid: String,
+    /// Before.
+    pub from: SealStatus,
+    /// After.
+    pub to: SealStatus,
+    /// Why.
+    pub reason: String,
+    /// Who.
+    pub actor: String,
+    /// When, Unix seconds.
+    pub at: i64,
+}
+
+/// Why a stamp was refused by [`Store::record_stamp`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StampRefusal {
+    /// The seal's status (suspended, revoked, or expired at the stamp's time).
+    Status(SealStatus),
+    /// The API key is not authorised for this seal.
+    NotAuthorised,
+}
+
+const SEAL_COLUMNS: &str = "esid, department_uscc, name, seal_type, key_label, status, \
+                            valid_start, valid_end, esl, created_at, updated_at";
+
+type SealTuple = (
+    String,
+    String,
+    String,
+    i64,
+    String,
+    String,
+    i64,
+    i64,
+    Vec<u8>,
+    i64,
+    i64,
+);
+
+fn seal_from(t: SealTuple) -> Result<StoredSeal, StoreError> {
+    let (
+        esid,
+        department_uscc,
+        name,
+        seal_type,
+        key_label,
+        status,
+        valid_start,
+        valid_end,
+        esl,
+        created_at,
+        updated_at,
+    ) = t;
+    let status = SealStatus::from_str(&status).map_err(|_| corrupt("seals.status")(status))?;
+    Ok(StoredSeal {
+        seal: NewSeal {
+            esid,
+            department_uscc,
+            name,
+            seal_type,
+            key_label,
+            valid_start,
+            valid_end,
+            esl,
+        },
+        status,
+        created_at,
+        updated_at,
+    })
+}
+
+impl Store {
+    /// Stores a newly made seal, active (audited as `seal.make`, target its esID).
+    pub async fn insert_seal(
+        &self,
+        new: &NewSeal,
+        actor: &str,
+        request_id: &str,
+    ) -> Result<StoredSeal, StoreError> {
+        check_text("esid", &new.esid, 64)?;
+        check_text("name", &new.name, MAX_TEXT_CHARS)?;
+        check_text("key_label", &new.key_label, MAX_TEXT_CHARS)?;
+        check_text("actor", actor, MAX_TEXT_CHARS)?;
+        check_text("request_id", request_id, MAX_TEXT_CHARS)?;
+        if new.valid_end <= new.valid_start {
+            return Err(StoreError::InvalidInput {
+                field: "valid_end",
+                reason: "must be after valid_start",
+            });
+        }
+        on_pool!(self, |pool| {
+            let (mut tx, mut cursor) = begin_audited!(pool);
+            let at = cursor.at;
+            sqlx::query(
+                "INSERT INTO seals (esid, department_uscc, name, seal_type, key_label, status, \
+                 valid_start, valid_end, esl, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $8, $9, $9)",
+            )
+            .bind(&new.esid)
+            .bind(&new.department_uscc)
+            .bind(&new.name)
+            .bind(new.seal_type)
+            .bind(&new.key_label)
+            .bind(new.valid_start)
+            .bind(new.valid_end)
+            .bind(new.esl.as_slice())
+            .bind(at)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| match &e {
+                sqlx::Error::Database(d) if d.is_foreign_key_violation() => StoreError::NotFound {
+                    what: "department",
+                    key: new.department_uscc.clone(),
+                },
+                _ => StoreError::db_or_conflict("insert seal", "seal", &new.esid)(e),
+            })?;
+            insert_audit!(
+                tx,
+                cursor.next(actor, "seal.make", &new.esid, None, request_id)
+            );
+            commit_audited!(tx, cursor);
+            Ok(StoredSeal {
+                seal: new.clone(),
+                status: SealStatus::Active,
+                created_at: at,
+                updated_at: at,
+            })
+        })
+    }
+
+    /// The seal with this esID.
+    pub async fn get_seal(&self, esid: &str) -> Result<StoredSeal, StoreError> {
+        let sql = format!("SELECT {SEAL_COLUMNS} FROM seals WHERE esid = $1");
+        let row: Option<SealTuple> = on_pool!(self, |pool| {
+            sqlx::query_as(&sql)
+                .bind(esid)
+                .fetch_optional(pool)
+                .await
+                .map_err(StoreError::db("select seal"))?
+        });
+        seal_from(row.ok_or_else(|| StoreError::NotFound {
+            what: "seal",
+            key: esid.to_owned(),
+        })?)
+    }
+
+    /// Moves a seal to `to` if [`SealStatus::can_transition_to`] allows it, with a
+    /// [`SealEvent`] and a `seal.status.<to>` audit entry, in one transaction.
+    pub async fn change_seal_status(
+        &self,
+        esid: &str,
+        to: SealStatus,
+        reason: &str,
+        actor: &str,
+        request_id: &str,
+    ) -> Result<SealEvent, StoreError> {
+        check_text("reason", reason, MAX_TEXT_CHARS)?;
+        check_text("actor", actor, MAX_TEXT_CHARS)?;
+        check_text("request_id", request_id, MAX_TEXT_CHARS)?;
+        let action = format!("seal.status.{}", to.as_str());
+        on_pool!(self, |pool| {
+            let (mut tx, mut cursor) = begin_audited!(pool);
+            let row = sqlx::query("SELECT status FROM seals WHERE esid = $1")
+                .bind(esid)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(StoreError::db("select seal status"))?;
+            let Some(row) = row else {
+                return Err(StoreError::NotFound {
+                    what: "seal",
+                    key: esid.to_owned(),
+                });
+            };
+            let from: String = row
+                .try_get("status")
+                .map_err(StoreError::db("read seal status"))?;
+            let from = SealStatus::from_str(&from).map_err(|_| corrupt("seals.status")(from))?;
+            if !from.can_transition_to(to) {
+                return Err(StoreError::InvalidSealTransition {
+                    esid: esid.to_owned(),
+                    from,
+                    to,
+                });
+            }
+            sqlx::query(
+                "INSERT INTO seal_events (esid, from_status, to_status, reason, actor, at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(esid)
+            .bind(from.as_str())
+            .bind(to.as_str())
+            .bind(reason)
+            .bind(actor)
+            .bind(cursor.at)
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::db("insert seal event"))?;
+            sqlx::query("UPDATE seals SET status = $1, updated_at = $2 WHERE esid = $3")
+                .bind(to.as_str())
+                .bind(cursor.at)
+                .bind(esid)
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::db("update seal status"))?;
+            insert_audit!(tx, cursor.next(actor, &action, esid, None, request_id));
+            let at = cursor.at;
+            commit_audited!(tx, cursor);
+            Ok(SealEvent {
+                esid: esid.to_owned(),
+                from,
+                to,
+                reason: reason.to_owned(),
+                actor: actor.to_owned(),
+                at,
+            })
+        })
+    }
+
+    /// A seal's status history, oldest first.
+    pub async fn seal_events(&self, esid: &str) -> Result<Vec<SealEvent>, StoreError> {
+        let rows: Vec<(String, String, String, String, i64)> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT from_status, to_status, reason, actor, at FROM seal_events \
+                 WHERE esid = $1 ORDER BY id",
+            )
+            .bind(esid)
+            .fetch_all(pool)
+            .await
+            .map_err(StoreError::db("select seal events"))?
+        });
+        rows.into_iter()
+            .map(|(from, to, reason, actor, at)| {
+                Ok(SealEvent {
+                    esid: esid.to_owned(),
+                    from: SealStatus::from_str(&from)
+                        .map_err(|_| corrupt("seal_events.from_status")(from))?,
+                    to: SealStatus::from_str(&to)
+                        .map_err(|_| corrupt("seal_events.to_status")(to))?,
+                    reason,
+                    actor,
+                    at,
+                })
+            })
+            .collect()
+    }
+
+    /// Lets API key `api_key_id` stamp with the seal (audited as `seal.authorise`, target
+    /// `<esid> <key id>`). Returns false, writing nothing, when it already may.
+    pub async fn authorise_seal(
+        &self,
+        esid: &str,
+        api_key_id: &str,
+        actor: &str,
+        request_id: &str,
+    ) -> Result<bool, StoreError> {
+        check_text("actor", actor, MAX_TEXT_CHARS)?;
+        check_text("request_id", request_id, MAX_TEXT_CHARS)?;
+        if self.seal_authorised(esid, api_key_id).await? {
+            return Ok(false);
+        }
+        let target = format!("{esid} {api_key_id}");
+        on_pool!(self, |pool| {
+            let (mut tx, mut cursor) = begin_audited!(pool);
+            sqlx::query(
+                "INSERT INTO seal_authorisations (esid, api_key_id, granted_at) \
+                 VALUES ($1, $2, $3)",
+            )
+            .bind(esid)
+            .bind(api_key_id)
+            .bind(cursor.at)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| match &e {
+                sqlx::Error::Database(d) if d.is_foreign_key_violation() => StoreError::NotFound {
+                    what: "seal or api key",
+                    key: target.clone(),
+                },
+                _ => StoreError::db_or_conflict("authorise seal", "seal authorisation", &target)(
+                    e,
+                ),
+            })?;
+            insert_audit!(
+                tx,
+                cursor.next(actor, "seal.authorise", &target, None, request_id)
+            );
+            commit_audited!(tx, cursor);
+            Ok(true)
+        })
+    }
+
+    /// Whether API key `api_key_id` may stamp with the seal.
+    pub async fn seal_authorised(&self, esid: &str, api_key_id: &str) -> Result<bool, StoreError> {
+        let n: i64 = on_pool!(self, |pool| {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM seal_authorisations WHERE esid = $1 AND api_key_id = $2",
+            )
+            .bind(esid)
+            .bind(api_key_id)
+            .fetch_one(pool)
+            .await
+            .map_err(StoreError::db("select seal authorisation"))?
+        });
+        Ok(n > 0)
+    }
+
+    /// Records a stamp (用印) with the seal by `api_key_id` at `at` (Unix seconds): checks,
+    /// inside the audited transaction, that the seal is active and within its validity
+    /// window at `at` and that the key is authorised. On success appends `seal.stamp`
+    /// (target `<esid> <what>`, with `what` saying what was stamped) and returns `Ok(Ok(()))`;
+    /// a refused stamp is audited as `seal.stamp.refused` and returned as `Ok(Err(..))`.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn record_stamp(
+        &self,
+        esid: &str,
+        api_key_id: &str,
+        at: i64,
+        what: &str,
+        actor: &str,
+        request_id: &str,
+    ) -> Result<Result<(), StampRefusal>, StoreError> {
+        check_text("what", what, MAX_TEXT_CHARS)?;
+        check_text("actor", actor, MAX_TEXT_CHARS)?;
+        check_text("request_id", request_id, MAX_TEXT_CHARS)?;
+        let target = format!("{esid} {what}");
+        on_pool!(self, |pool| {
+            let (mut tx, mut cursor) = begin_audited!(pool);
+            let row: Option<(String, i64, i64)> = sqlx::query_as(
+                "SELECT status, valid_start, valid_end FROM seals WHERE esid = $1",
+            )
+            .bind(esid)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(StoreError::db("select seal for stamp"))?;
+            let Some((status, start, end)) = row else {
+                return Err(StoreError::NotFound {
+                    what: "seal",
+                    key: esid.to_owned(),
+                });
+            };
+            let status =
+                SealStatus::from_str(&status).map_err(|_| corrupt("seals.status")(status))?;
+            let authorised: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM seal_authorisations WHERE esid = $1 AND api_key_id = $2",
+            )
+            .bind(esid)
+            .bind(api_key_id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(StoreError::db("select seal authorisation"))?;
+            let effective = status.at(start, end, at);
+            let outcome = if authorised == 0 {
+                Err(StampRefusal::NotAuthorised)
+            } else if !effective.may_stamp() {
+                Err(StampRefusal::Status(effective))
+            } else {
+                Ok(())
+            };
+            let action = if outcome.is_ok() {
+                "seal.stamp"
+            } else {
+                "seal.stamp.refused"
+            };
+            insert_audit!(tx, cursor.next(actor, action, &target, None, request_id));
+            commit_audited!(tx, cursor);
+            Ok(outcome)
+        })
+    }
+}
