@@ -1011,5 +1011,5 @@ impl LicenceRow {
 }
 
 pub mod access;
-pub mod seals;
 mod audit_read;
+pub mod seals;

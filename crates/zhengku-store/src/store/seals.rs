@@ -334,9 +334,7 @@ impl Store {
                     what: "seal or api key",
                     key: target.clone(),
                 },
-                _ => StoreError::db_or_conflict("authorise seal", "seal authorisation", &target)(
-                    e,
-                ),
+                _ => StoreError::db_or_conflict("authorise seal", "seal authorisation", &target)(e),
             })?;
             insert_audit!(
                 tx,
@@ -383,13 +381,12 @@ impl Store {
         let target = format!("{esid} {what}");
         on_pool!(self, |pool| {
             let (mut tx, mut cursor) = begin_audited!(pool);
-            let row: Option<(String, i64, i64)> = sqlx::query_as(
-                "SELECT status, valid_start, valid_end FROM seals WHERE esid = $1",
-            )
-            .bind(esid)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(StoreError::db("select seal for stamp"))?;
+            let row: Option<(String, i64, i64)> =
+                sqlx::query_as("SELECT status, valid_start, valid_end FROM seals WHERE esid = $1")
+                    .bind(esid)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(StoreError::db("select seal for stamp"))?;
             let Some((status, start, end)) = row else {
                 return Err(StoreError::NotFound {
                     what: "seal",

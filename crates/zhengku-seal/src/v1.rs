@@ -1,0 +1,172 @@
+//! Version 1 seals and signatures (GM/T 0031-2014), still met in the field: [`SealV1`],
+//! [`TbsSignV1`], [`SesSignatureV1`].
+//!
+//! They reuse [`SealInfo`]: in v1 the property has no certListType (the list is always
+//! [`CertList::Certificates`](crate::CertList::Certificates)) and the dates are UTCTime, so
+//! years outside 1950–2049 cannot be written. The maker signs
+//! DER(SEQUENCE { sealInfo, cert, signatureAlgorithm }) ([`SealV1::maker_tbs`]); the signer
+//! signs [`TbsSignV1::to_der`], which in v1 carries the signer's certificate and algorithm.
+
+use crate::der::{self, Tlv};
+use crate::error::{DecodeError, DecodeErrorKind, EncodeError};
+use crate::oid::Oid;
+use crate::seal::{self, Layout, SealInfo};
+use crate::time::SealTime;
+
+/// SESeal (电子印章数据), version 1: `{ esealInfo, signInfo { cert, signatureAlgorithm,
+/// signData } }`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealV1 {
+    /// esealInfo (印章信息), v1 layout.
+    pub seal_info: SealInfo,
+    /// signInfo.cert: the seal maker's (制章者) certificate, DER.
+    pub maker_cert: Vec<u8>,
+    /// signInfo.signatureAlgorithm (签名算法标识).
+    pub sign_alg: Oid,
+    /// signInfo.signData (签名值) over [`SealV1::maker_tbs`].
+    pub signed_value: Vec<u8>,
+}
+
+/// TBS_Sign (待签章信息), version 1.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TbsSignV1 {
+    /// version (版本).
+    pub version: u32,
+    /// eseal (电子印章).
+    pub seal: SealV1,
+    /// timeInfo (签章时间): a BIT STRING holding the text `yyyy-MM-dd HH:mm:ss`; no zone is
+    /// stated, so the time is kept as written.
+    pub time_info: SealTime,
+    /// dataHash (原文杂凑值).
+    pub data_hash: Vec<u8>,
+    /// propertyInfo (原文数据的属性), IA5String.
+    pub property_info: String,
+    /// cert: the signer's (签章者) certificate, DER.
+    pub cert: Vec<u8>,
+    /// signatureAlgorithm (签名算法标识).
+    pub signature_alg: Oid,
+}
+
+/// SES_Signature (电子签章数据), version 1: `{ toSign, signature }`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SesSignatureV1 {
+    /// toSign (待签章信息).
+    pub to_sign: TbsSignV1,
+    /// signature (签名值) over [`TbsSignV1::to_der`].
+    pub signature: Vec<u8>,
+}
+
+impl SealV1 {
+    /// DER of the whole v1 SESeal.
+    pub fn to_der(&self) -> Result<Vec<u8>, EncodeError> {
+        let info = self.seal_info.encode(Layout::V1)?;
+        let sign_info = der::sequence(&[
+            &der::enc_octet_string(&self.maker_cert),
+            &seal::enc_oid(&self.sign_alg),
+            &der::enc_bit_string(&self.signed_value),
+        ]);
+        Ok(der::sequence(&[&info, &sign_info]))
+    }
+
+    /// The bytes the v1 seal maker signs: DER(SEQUENCE { sealInfo, cert, signatureAlgorithm }).
+    pub fn maker_tbs(&self) -> Result<Vec<u8>, EncodeError> {
+        seal::maker_tbs_triple(
+            &self.seal_info.encode(Layout::V1)?,
+            &self.maker_cert,
+            &self.sign_alg,
+        )
+    }
+
+    pub(crate) fn decode_from(seq: &Tlv<'_>) -> Result<SealV1, DecodeError> {
+        let mut r = seq.reader();
+        let info = r.read(der::SEQUENCE, "SESeal.esealInfo")?;
+        let seal_info = SealInfo::decode_from(&info, Layout::V1)?;
+        let sign_info = r.read(der::SEQUENCE, "SESeal.signInfo")?;
+        r.finish("SESeal")?;
+        let mut s = sign_info.reader();
+        let maker_cert = s
+            .read(der::OCTET_STRING, "SES_SignInfo.cert")?
+            .content
+            .to_vec();
+        let alg = s.read(der::OID, "SES_SignInfo.signatureAlgorithm")?;
+        let sign_alg = seal::dec_oid(&alg, "SES_SignInfo.signatureAlgorithm")?;
+        let signed_value = der::bit_string(
+            &s.read(der::BIT_STRING, "SES_SignInfo.signData")?,
+            "SES_SignInfo.signData",
+        )?;
+        s.finish("SES_SignInfo")?;
+        Ok(SealV1 {
+            seal_info,
+            maker_cert,
+            sign_alg,
+            signed_value,
+        })
+    }
+}
+
+impl TbsSignV1 {
+    /// DER(TBS_Sign), v1: the bytes the signer signs.
+    pub fn to_der(&self) -> Result<Vec<u8>, EncodeError> {
+        Ok(der::sequence(&[
+            &der::enc_integer(u64::from(self.version)),
+            &self.seal.to_der()?,
+            &der::enc_bit_string(self.time_info.to_v1_text().as_bytes()),
+            &der::enc_bit_string(&self.data_hash),
+            &seal::enc_ia5(&self.property_info, "TBS_Sign.propertyInfo")?,
+            &der::enc_octet_string(&self.cert),
+            &seal::enc_oid(&self.signature_alg),
+        ]))
+    }
+
+    fn decode_from(seq: &Tlv<'_>) -> Result<TbsSignV1, DecodeError> {
+        let mut r = seq.reader();
+        let version = seal::dec_u32(&mut r, "TBS_Sign.version")?;
+        let seal = SealV1::decode_from(&r.read(der::SEQUENCE, "TBS_Sign.eseal")?)?;
+        let time = r.read(der::BIT_STRING, "TBS_Sign.timeInfo")?;
+        let text = der::bit_string(&time, "TBS_Sign.timeInfo")?;
+        let time_info = SealTime::parse_v1_text(&text)
+            .ok_or_else(|| time.err("TBS_Sign.timeInfo", DecodeErrorKind::BadTime))?;
+        let data_hash = der::bit_string(
+            &r.read(der::BIT_STRING, "TBS_Sign.dataHash")?,
+            "TBS_Sign.dataHash",
+        )?;
+        let property_info = der::ia5_string(
+            &r.read(der::IA5_STRING, "TBS_Sign.propertyInfo")?,
+            "TBS_Sign.propertyInfo",
+        )?;
+        let cert = r.read(der::OCTET_STRING, "TBS_Sign.cert")?.content.to_vec();
+        let alg = r.read(der::OID, "TBS_Sign.signatureAlgorithm")?;
+        let signature_alg = seal::dec_oid(&alg, "TBS_Sign.signatureAlgorithm")?;
+        r.finish("TBS_Sign")?;
+        Ok(TbsSignV1 {
+            version,
+            seal,
+            time_info,
+            data_hash,
+            property_info,
+            cert,
+            signature_alg,
+        })
+    }
+}
+
+impl SesSignatureV1 {
+    /// DER of the whole v1 SES_Signature.
+    pub fn to_der(&self) -> Result<Vec<u8>, EncodeError> {
+        Ok(der::sequence(&[
+            &self.to_sign.to_der()?,
+            &der::enc_bit_string(&self.signature),
+        ]))
+    }
+
+    pub(crate) fn decode_from(seq: &Tlv<'_>) -> Result<SesSignatureV1, DecodeError> {
+        let mut r = seq.reader();
+        let to_sign = TbsSignV1::decode_from(&r.read(der::SEQUENCE, "SES_Signature.toSign")?)?;
+        let signature = der::bit_string(
+            &r.read(der::BIT_STRING, "SES_Signature.signature")?,
+            "SES_Signature.signature",
+        )?;
+        r.finish("SES_Signature")?;
+        Ok(SesSignatureV1 { to_sign, signature })
+    }
+}

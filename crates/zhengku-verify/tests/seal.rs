@@ -1,0 +1,300 @@
+//! Seals made and stamped with the development keys (keys-dev/), then verified: every check
+//! passes on the real thing, and each kind of tampering fails at the check that should
+//! catch it. The stamp's SM2 signature is also checked by the openssl CLI.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::path::PathBuf;
+
+use time::OffsetDateTime;
+use zhengku_crypto::{PrivateKey, Signer};
+use zhengku_seal::artwork::{PictureFormat, round_seal_svg};
+use zhengku_seal::make::{SealSpec, StampInput, make_seal, stamp};
+use zhengku_seal::{CertList, Seal, SealTime, SesSignature};
+use zhengku_verify::seal::{Trust, verify_seal, verify_signature};
+use zhengku_verify::{Outcome, Report};
+
+fn keys_dev() -> PathBuf {
+    zhengku_testkit::repo_root().join("keys-dev")
+}
+
+fn cert(name: &str) -> Vec<u8> {
+    let pem = std::fs::read_to_string(keys_dev().join(name)).unwrap();
+    pem_rfc7468::decode_vec(pem.as_bytes()).unwrap().1
+}
+
+fn key(label: &str) -> PrivateKey {
+    PrivateKey::from_pem(
+        &std::fs::read_to_string(keys_dev().join(format!("keys/{label}.key"))).unwrap(),
+    )
+    .unwrap()
+}
+
+struct Pki {
+    anchors: Vec<Vec<u8>>,
+    intermediates: Vec<Vec<u8>>,
+    crls: Vec<Vec<u8>>,
+}
+
+fn pki(alg: &str) -> Pki {
+    Pki {
+        anchors: vec![cert(&format!("pki/{alg}/root.crt"))],
+        intermediates: vec![cert(&format!("pki/{alg}/issuing.crt"))],
+        crls: vec![
+            cert_any(&format!("pki/{alg}/issuing.crl")),
+            cert_any(&format!("pki/{alg}/root.crl")),
+        ],
+    }
+}
+
+fn cert_any(name: &str) -> Vec<u8> {
+    let pem = std::fs::read_to_string(keys_dev().join(name)).unwrap();
+    pem_rfc7468::decode_vec(pem.as_bytes()).unwrap().1
+}
+
+impl Pki {
+    fn trust(&self) -> Trust<'_> {
+        Trust {
+            anchors: &self.anchors,
+            intermediates: &self.intermediates,
+            crls: &self.crls,
+        }
+    }
+}
+
+fn now() -> OffsetDateTime {
+    OffsetDateTime::now_utc()
+}
+
+fn seal_time(t: OffsetDateTime) -> SealTime {
+    SealTime::new(
+        u16::try_from(t.year()).unwrap(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+    )
+    .unwrap()
+}
+
+const DOC: &[u8] =
+    b"licence 1.2.156.3005.2.11100000MB0143028R001.11330106MB0B12345L.20240000001.001.O";
+
+/// A seal of 杭州市西湖区市场监督管理局, made by the development seal maker, and a stamp
+/// with it over DOC, for `alg` ("sm2" or "p256").
+fn made(alg: &str) -> (Seal, SesSignature) {
+    let maker = key(&format!("seal-maker-{alg}"));
+    let holder = key(&format!("seal-xihu-samr-{alg}"));
+    let holder_cert = cert(&format!("seal-xihu-samr-{alg}.crt"));
+    let svg = round_seal_svg("杭州市西湖区市场监督管理局", "证照专用章", 42).unwrap();
+    let t = now();
+    let spec = SealSpec {
+        es_id: "3301060100000001".into(),
+        seal_type: 1,
+        name: "杭州市西湖区市场监督管理局证照专用章".into(),
+        holder_certs: vec![holder_cert.clone()],
+        picture_format: PictureFormat::Svg,
+        picture: svg.into_bytes(),
+        width_mm: 42,
+        height_mm: 42,
+        created: seal_time(t - time::Duration::days(1)),
+        valid_start: seal_time(t - time::Duration::days(1)),
+        valid_end: seal_time(t + time::Duration::days(365)),
+    };
+    let seal = make_seal(spec, &cert(&format!("seal-maker-{alg}.crt")), &maker).unwrap();
+    let sig = stamp(
+        &seal,
+        &holder_cert,
+        StampInput {
+            time: seal_time(t - time::Duration::minutes(1)),
+            data_hash: zhengku_crypto::sm3(DOC),
+            property_info: "licence 20240000001".into(),
+        },
+        &holder,
+    )
+    .unwrap();
+    (seal, sig)
+}
+
+fn outcome<'a>(r: &'a Report, id: &str) -> &'a Outcome {
+    r.outcome(id).unwrap_or_else(|| panic!("no check {id}"))
+}
+
+fn failed(r: &Report) -> Vec<&'static str> {
+    r.checks
+        .iter()
+        .filter(|c| matches!(c.outcome, Outcome::Failed(_)))
+        .map(|c| c.id)
+        .collect()
+}
+
+#[test]
+fn made_seals_verify_completely() {
+    for alg in ["sm2", "p256"] {
+        let (seal, sig) = made(alg);
+        let p = pki(alg);
+        let der = sig.to_der().unwrap();
+        let r = verify_signature(&der, Some(DOC), p.trust(), now()).unwrap();
+        assert!(r.valid() && r.complete(), "{alg}:\n{r}");
+        assert_eq!(r.checks.len(), 7);
+        assert!(
+            matches!(outcome(&r, "maker_signature"), Outcome::Passed(t) if t.contains("DER(SES_SealInfo)")),
+            "{r}"
+        );
+        let text = r.to_string();
+        assert!(text.ends_with("VALID"), "{text}");
+        let r = verify_seal(&seal.to_der().unwrap(), p.trust(), now()).unwrap();
+        assert!(r.valid() && r.complete(), "{alg}:\n{r}");
+        // Without anchors the chains are skipped, not passed.
+        let r = verify_signature(&der, None, Trust::default(), now()).unwrap();
+        assert!(r.valid() && !r.complete(), "{r}");
+        assert!(matches!(outcome(&r, "maker_chain"), Outcome::Skipped(_)));
+        assert!(matches!(outcome(&r, "data_hash"), Outcome::Skipped(_)));
+    }
+}
+
+#[test]
+fn tampering_fails_at_the_right_check() {
+    let (seal, sig) = made("sm2");
+    let p = pki("sm2");
+    let verify = |s: &SesSignature, doc: &[u8]| {
+        verify_signature(&s.to_der().unwrap(), Some(doc), p.trust(), now()).unwrap()
+    };
+
+    // Another document.
+    assert_eq!(failed(&verify(&sig, b"another document")), ["data_hash"]);
+
+    // The signature value changed.
+    let mut s = sig.clone();
+    let n = s.signature.len();
+    s.signature[n - 3] ^= 1;
+    assert_eq!(failed(&verify(&s, DOC)), ["signature"]);
+
+    // The stamp time moved (the signature covers it).
+    let mut s = sig.clone();
+    s.to_sign.time_info = seal_time(now() - time::Duration::minutes(2));
+    assert_eq!(failed(&verify(&s, DOC)), ["signature"]);
+
+    // The picture inside the stamped seal changed: the stamp and the maker's signature break.
+    let mut s = sig.clone();
+    s.to_sign
+        .seal
+        .seal_info
+        .picture
+        .data
+        .extend_from_slice(b"<!-- -->");
+    assert_eq!(failed(&verify(&s, DOC)), ["signature", "maker_signature"]);
+    // … and in the seal alone, the maker's signature.
+    let mut alone = seal.clone();
+    alone.seal_info.picture.data[10] ^= 1;
+    let r = verify_seal(&alone.to_der().unwrap(), p.trust(), now()).unwrap();
+    assert_eq!(failed(&r), ["maker_signature"]);
+
+    // The certificate list replaced by another certificate.
+    let mut s = sig.clone();
+    s.to_sign.seal.seal_info.property.cert_list =
+        CertList::Certificates(vec![cert("seal-maker-sm2.crt")]);
+    assert_eq!(
+        failed(&verify(&s, DOC)),
+        ["signature", "signer_in_seal", "maker_signature"]
+    );
+
+    // A stamp outside the seal's validity, re-signed by the holder (a holder key alone
+    // cannot extend a seal).
+    let holder = key("seal-xihu-samr-sm2");
+    let mut s = sig.clone();
+    s.to_sign.time_info = seal_time(now() - time::Duration::days(30));
+    s.signature = holder.sign(&s.to_sign.to_der().unwrap()).unwrap().to_der();
+    // (The development certificates are younger than 30 days, so the certificate checks
+    // fail too; the signatures hold.)
+    let f = failed(&verify(&s, DOC));
+    assert!(f.contains(&"seal_validity"), "{f:?}");
+    assert!(
+        !f.contains(&"signature") && !f.contains(&"maker_signature"),
+        "{f:?}"
+    );
+
+    // A stamp from the future.
+    let mut s = sig.clone();
+    s.to_sign.time_info = seal_time(now() + time::Duration::days(3));
+    s.signature = holder.sign(&s.to_sign.to_der().unwrap()).unwrap().to_der();
+    let r = verify(&s, DOC);
+    assert!(failed(&r).contains(&"seal_validity"), "{r}");
+
+    // Signed by a key that is not the certificate's.
+    let mut s = sig.clone();
+    s.signature = key("dept-xihu-samr-sm2")
+        .sign(&s.to_sign.to_der().unwrap())
+        .unwrap()
+        .to_der();
+    assert_eq!(failed(&verify(&s, DOC)), ["signature"]);
+
+    // A maker the anchors do not know.
+    let other = pki("p256");
+    let r = verify_signature(&sig.to_der().unwrap(), Some(DOC), other.trust(), now()).unwrap();
+    assert!(failed(&r).contains(&"maker_chain"), "{r}");
+}
+
+#[test]
+fn garbage_is_an_error_not_a_report() {
+    assert!(verify_signature(b"\x30\x03\x02\x01\x04", None, Trust::default(), now()).is_err());
+    assert!(verify_seal(b"", Trust::default(), now()).is_err());
+}
+
+/// The openssl CLI verifies the stamp's SM2 signature over DER(TBS_Sign) with the holder's
+/// certificate: the signature is standard SM2-with-SM3, default distinguishing ID.
+#[test]
+fn openssl_verifies_the_stamp_signature() {
+    let (_, sig) = made("sm2");
+    let dir = tempfile::tempdir().unwrap();
+    let tbs = dir.path().join("tbs.der");
+    let sigf = dir.path().join("sig.der");
+    let certf = dir.path().join("holder.crt");
+    std::fs::write(&tbs, sig.to_sign.to_der().unwrap()).unwrap();
+    std::fs::write(&sigf, &sig.signature).unwrap();
+    std::fs::copy(keys_dev().join("seal-xihu-samr-sm2.crt"), &certf).unwrap();
+    let pubkey = std::process::Command::new("openssl")
+        .args(["x509", "-pubkey", "-noout", "-in"])
+        .arg(&certf)
+        .output()
+        .expect("openssl");
+    assert!(pubkey.status.success());
+    let pubf = dir.path().join("holder.pub");
+    std::fs::write(&pubf, &pubkey.stdout).unwrap();
+    let out = std::process::Command::new("openssl")
+        .args(["pkeyutl", "-verify", "-rawin", "-digest", "sm3", "-pkeyopt"])
+        .arg("distid:1234567812345678")
+        .arg("-pubin")
+        .arg("-inkey")
+        .arg(&pubf)
+        .arg("-in")
+        .arg(&tbs)
+        .arg("-sigfile")
+        .arg(&sigf)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "openssl: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // And a flipped byte is refused by openssl too.
+    let mut bad = sig.to_sign.to_der().unwrap();
+    let n = bad.len();
+    bad[n - 1] ^= 1;
+    std::fs::write(&tbs, bad).unwrap();
+    let out = std::process::Command::new("openssl")
+        .args(["pkeyutl", "-verify", "-rawin", "-digest", "sm3", "-pkeyopt"])
+        .arg("distid:1234567812345678")
+        .arg("-pubin")
+        .arg("-inkey")
+        .arg(&pubf)
+        .arg("-in")
+        .arg(&tbs)
+        .arg("-sigfile")
+        .arg(&sigf)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+}
