@@ -11,4 +11,5 @@ mod interop_bouncycastle;
 mod interop_openssl;
 mod licence;
 mod pki;
+mod seal;
 mod serve;

@@ -5,6 +5,18 @@
 //! Decoding is lenient where producers in the field differ (see the crate documentation);
 //! encoding is strict, so `to_der()` of a decoded value equals the input exactly when the
 //! input was already in the strict form.
+//!
+//! # The bytes that were signed
+//!
+//! A signature covers the bytes the producer wrote, which for a lenient input are not the
+//! strict re-encoding. [`decode_seal_with_signed_bytes`] and
+//! [`decode_signature_with_signed_bytes`] decode exactly as [`decode_seal`] and
+//! [`decode_signature`] do and also return, as slices of the input, the signed structures
+//! as received: [`SealSignedBytes`] (the maker's: SES_SealInfo, and the
+//! SEQUENCE { sealInfo, cert, signatureAlgorithm } form built from the received elements)
+//! and [`SignatureSignedBytes`] (the signer's TBS_Sign, and the stamped seal's maker bytes).
+//! Verifiers should check signatures over these; the `to_der` forms are for values built in
+//! memory.
 
 use crate::der::{self, Reader};
 use crate::error::{DecodeError, DecodeErrorKind, EncodeError};
@@ -74,22 +86,110 @@ impl DecodedSignature {
     }
 }
 
+/// What a seal maker (制章者) signed, exactly as received: slices of the decoded input.
+///
+/// GB/T 38540 (v4) has the maker sign DER(SES_SealInfo), [`SealSignedBytes::seal_info`];
+/// GM/T 0031 (v1), and some v4 producers, sign SEQUENCE { sealInfo, cert,
+/// signatureAlgorithm }, [`SealSignedBytes::triple`]. For input in the strict form these
+/// equal [`SealInfo::to_der`](crate::SealInfo::to_der) and
+/// [`Seal::maker_tbs_alternative`] / [`SealV1::maker_tbs`]; for a lenient input (an
+/// explicit `critical` FALSE, an untagged `extDatas`) they are what the maker really signed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SealSignedBytes<'a> {
+    seal_info: &'a [u8],
+    cert: &'a [u8],
+    sign_alg: &'a [u8],
+}
+
+impl<'a> SealSignedBytes<'a> {
+    pub(crate) fn new(seal_info: &'a [u8], cert: &'a [u8], sign_alg: &'a [u8]) -> Self {
+        SealSignedBytes {
+            seal_info,
+            cert,
+            sign_alg,
+        }
+    }
+
+    /// The SES_SealInfo element (tag, length, content) as received: what a v4 maker signs.
+    pub fn seal_info(&self) -> &'a [u8] {
+        self.seal_info
+    }
+
+    /// The maker's certificate element (the OCTET STRING TLV) as received.
+    pub fn cert(&self) -> &'a [u8] {
+        self.cert
+    }
+
+    /// The maker's signature algorithm element (the OBJECT IDENTIFIER TLV) as received.
+    pub fn sign_alg(&self) -> &'a [u8] {
+        self.sign_alg
+    }
+
+    /// SEQUENCE { sealInfo, cert, signatureAlgorithm } around the three elements as
+    /// received: what a v1 maker signs, and the form some v4 producers sign. Only the outer
+    /// SEQUENCE header is made here (DER length).
+    pub fn triple(&self) -> Vec<u8> {
+        der::sequence(&[self.seal_info, self.cert, self.sign_alg])
+    }
+}
+
+/// What the parties to an electronic signature signed, exactly as received: the signer's
+/// TBS_Sign and the stamped seal's maker bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignatureSignedBytes<'a> {
+    tbs_sign: &'a [u8],
+    seal: SealSignedBytes<'a>,
+}
+
+impl<'a> SignatureSignedBytes<'a> {
+    pub(crate) fn new(tbs_sign: &'a [u8], seal: SealSignedBytes<'a>) -> Self {
+        SignatureSignedBytes { tbs_sign, seal }
+    }
+
+    /// The TBS_Sign element (tag, length, content) as received: what the signer (签章者)
+    /// signed, v4 and v1.
+    pub fn tbs_sign(&self) -> &'a [u8] {
+        self.tbs_sign
+    }
+
+    /// What the maker of the seal inside TBS_Sign signed, as received.
+    pub fn seal(&self) -> SealSignedBytes<'a> {
+        self.seal
+    }
+}
+
 /// Decodes an SESeal of version 4 or 1.
 pub fn decode_seal(input: &[u8]) -> Result<DecodedSeal, DecodeError> {
+    decode_seal_with_signed_bytes(input).map(|(seal, _)| seal)
+}
+
+/// Decodes an SESeal of version 4 or 1, and returns with it the bytes its maker signed as
+/// received (see the [module documentation](self)).
+pub fn decode_seal_with_signed_bytes(
+    input: &[u8],
+) -> Result<(DecodedSeal, SealSignedBytes<'_>), DecodeError> {
     let (outer, elements) = outer_sequence(input, MAX_SEAL_LEN, "SESeal")?;
     match elements {
-        4 => Ok(DecodedSeal::V4(Seal::decode_from(&outer)?)),
-        2 => Ok(DecodedSeal::V1(SealV1::decode_from(&outer)?)),
+        4 => Seal::decode_from(&outer).map(|(s, b)| (DecodedSeal::V4(s), b)),
+        2 => SealV1::decode_from(&outer).map(|(s, b)| (DecodedSeal::V1(s), b)),
         _ => Err(outer.err("SESeal", DecodeErrorKind::UnknownLayout { elements })),
     }
 }
 
 /// Decodes an SES_Signature of version 4 or 1.
 pub fn decode_signature(input: &[u8]) -> Result<DecodedSignature, DecodeError> {
+    decode_signature_with_signed_bytes(input).map(|(sig, _)| sig)
+}
+
+/// Decodes an SES_Signature of version 4 or 1, and returns with it the bytes its signer and
+/// its seal's maker signed as received (see the [module documentation](self)).
+pub fn decode_signature_with_signed_bytes(
+    input: &[u8],
+) -> Result<(DecodedSignature, SignatureSignedBytes<'_>), DecodeError> {
     let (outer, elements) = outer_sequence(input, MAX_SIGNATURE_LEN, "SES_Signature")?;
     match elements {
-        4 | 5 => Ok(DecodedSignature::V4(SesSignature::decode_from(&outer)?)),
-        2 => Ok(DecodedSignature::V1(SesSignatureV1::decode_from(&outer)?)),
+        4 | 5 => SesSignature::decode_from(&outer).map(|(s, b)| (DecodedSignature::V4(s), b)),
+        2 => SesSignatureV1::decode_from(&outer).map(|(s, b)| (DecodedSignature::V1(s), b)),
         _ => Err(outer.err("SES_Signature", DecodeErrorKind::UnknownLayout { elements })),
     }
 }

@@ -35,6 +35,9 @@ pub(crate) struct Tlv<'a> {
     /// Offset of the first content byte in the whole input.
     content_offset: usize,
     pub(crate) content: &'a [u8],
+    /// The whole element as received: tag, length and content. What a signer signed when
+    /// this element is a signed structure (see `crate::signed`).
+    pub(crate) raw: &'a [u8],
 }
 
 impl<'a> Tlv<'a> {
@@ -127,6 +130,7 @@ impl<'a> Reader<'a> {
             offset,
             content_offset: offset + header_len,
             content: &rest[header_len..total],
+            raw: &rest[..total],
         })
     }
 

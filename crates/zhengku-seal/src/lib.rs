@@ -7,9 +7,10 @@
 //!   ([`Seal`], [`SesSignature`]) or v1 ([`SealV1`], [`SesSignatureV1`]).
 //! - [`Seal`] and its [`SealInfo`] are the v4 seal a seal maker (制章者) makes;
 //!   [`SesSignature`] and its [`TbsSign`] are a seal holder's (签章者) stamp on a document.
-//! - The bytes each party signs: [`SealInfo::to_der`] (v4 maker), [`Seal::maker_tbs_alternative`]
-//!   (the form some verifiers use), [`SealV1::maker_tbs`] (v1 maker), [`TbsSign::to_der`] and
-//!   [`TbsSignV1::to_der`] (signer).
+//! - The bytes each party signs, for values made in memory: [`SealInfo::to_der`] (v4 maker),
+//!   [`Seal::maker_tbs_alternative`] (the form some verifiers use), [`SealV1::maker_tbs`] (v1
+//!   maker), [`TbsSign::to_der`] and [`TbsSignV1::to_der`] (signer). For decoded input, the
+//!   bytes as received: [`SealSignedBytes`], [`SignatureSignedBytes`].
 //! - [`make`]: making a seal and stamping with it, over any `zhengku_crypto::Signer` (a key
 //!   store key, an HSM). [`artwork`]: checking seal pictures, and drawing a development seal.
 //!   Verifying is `zhengku-verify`'s job.
@@ -18,8 +19,10 @@
 //! accepts `extDatas` and `timeStamp` with or without their `[0] EXPLICIT` tag, `critical`
 //! FALSE written out, and header versions 1 to 4. Every `to_der` writes one form only: the
 //! ASN.1 in `STANDARDS.md`, DER, `critical` FALSE omitted. So for an input already in that form,
-//! `decode(x)?.to_der()? == x`. Note that a signature over a lenient input was made over the
-//! input's own bytes, not over the re-encoding.
+//! `decode(x)?.to_der()? == x`. A signature over a lenient input was made over the input's
+//! own bytes, not over the re-encoding: [`decode_seal_with_signed_bytes`] and
+//! [`decode_signature_with_signed_bytes`] return those bytes as received
+//! ([`SealSignedBytes`], [`SignatureSignedBytes`]), and verifiers check signatures over them.
 //!
 //! Hostile input is bounded: [`MAX_SEAL_LEN`], [`MAX_SIGNATURE_LEN`], [`MAX_LIST_ITEMS`]; the
 //! decoder follows the fixed schema and never recurses on the input; trailing bytes are an
@@ -77,8 +80,9 @@ mod time;
 mod v1;
 
 pub use decode::{
-    DecodedSeal, DecodedSignature, MAX_LIST_ITEMS, MAX_SEAL_LEN, MAX_SIGNATURE_LEN, decode_seal,
-    decode_signature,
+    DecodedSeal, DecodedSignature, MAX_LIST_ITEMS, MAX_SEAL_LEN, MAX_SIGNATURE_LEN,
+    SealSignedBytes, SignatureSignedBytes, decode_seal, decode_seal_with_signed_bytes,
+    decode_signature, decode_signature_with_signed_bytes,
 };
 pub use error::{DecodeError, DecodeErrorKind, EncodeError};
 pub use oid::{Oid, OidParseError};

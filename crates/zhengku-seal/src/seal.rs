@@ -6,6 +6,7 @@
 //! [`crate::decode_seal`] tells v4 and v1 apart and checks the size limit.
 
 use crate::MAX_LIST_ITEMS;
+use crate::decode::SealSignedBytes;
 use crate::der::{self, Reader, Tlv};
 use crate::error::{DecodeError, DecodeErrorKind, EncodeError};
 use crate::oid::Oid;
@@ -148,24 +149,33 @@ impl Seal {
         maker_tbs_triple(&self.seal_info.to_der()?, &self.maker_cert, &self.sign_alg)
     }
 
-    /// Reads a v4 SESeal from the content of its outer SEQUENCE.
-    pub(crate) fn decode_from(seq: &Tlv<'_>) -> Result<Seal, DecodeError> {
+    /// Reads a v4 SESeal from its outer SEQUENCE, with the bytes the maker signed as
+    /// received.
+    pub(crate) fn decode_from<'a>(
+        seq: &Tlv<'a>,
+    ) -> Result<(Seal, SealSignedBytes<'a>), DecodeError> {
         let mut r = seq.reader();
         let info = r.read(der::SEQUENCE, "SESeal.eSealInfo")?;
         let seal_info = SealInfo::decode_from(&info, Layout::V4)?;
-        let maker_cert = r.read(der::OCTET_STRING, "SESeal.cert")?.content.to_vec();
-        let sign_alg = dec_oid(&r.read(der::OID, "SESeal.signAlgID")?, "SESeal.signAlgID")?;
+        let cert = r.read(der::OCTET_STRING, "SESeal.cert")?;
+        let maker_cert = cert.content.to_vec();
+        let alg = r.read(der::OID, "SESeal.signAlgID")?;
+        let sign_alg = dec_oid(&alg, "SESeal.signAlgID")?;
         let signed_value = der::bit_string(
             &r.read(der::BIT_STRING, "SESeal.signedValue")?,
             "SESeal.signedValue",
         )?;
         r.finish("SESeal")?;
-        Ok(Seal {
-            seal_info,
-            maker_cert,
-            sign_alg,
-            signed_value,
-        })
+        let signed = SealSignedBytes::new(info.raw, cert.raw, alg.raw);
+        Ok((
+            Seal {
+                seal_info,
+                maker_cert,
+                sign_alg,
+                signed_value,
+            },
+            signed,
+        ))
     }
 }
 

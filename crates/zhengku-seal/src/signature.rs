@@ -4,6 +4,7 @@
 //!
 //! The signer (签章者) signs [`TbsSign::to_der`].
 
+use crate::decode::{SealSignedBytes, SignatureSignedBytes};
 use crate::der::{self, Tlv};
 use crate::error::{DecodeError, EncodeError};
 use crate::oid::Oid;
@@ -63,10 +64,11 @@ impl TbsSign {
         Ok(der::sequence(&parts))
     }
 
-    fn decode_from(seq: &Tlv<'_>) -> Result<TbsSign, DecodeError> {
+    /// With the bytes the seal maker signed, as received.
+    fn decode_from<'a>(seq: &Tlv<'a>) -> Result<(TbsSign, SealSignedBytes<'a>), DecodeError> {
         let mut r = seq.reader();
         let version = seal::dec_u32(&mut r, "TBS_Sign.version")?;
-        let seal = Seal::decode_from(&r.read(der::SEQUENCE, "TBS_Sign.eseal")?)?;
+        let (seal, seal_signed) = Seal::decode_from(&r.read(der::SEQUENCE, "TBS_Sign.eseal")?)?;
         let time_info = seal::dec_generalized_time(&mut r, "TBS_Sign.timeInfo")?;
         let data_hash = der::bit_string(
             &r.read(der::BIT_STRING, "TBS_Sign.dataHash")?,
@@ -85,14 +87,17 @@ impl TbsSign {
             )?)
         };
         r.finish("TBS_Sign")?;
-        Ok(TbsSign {
-            version,
-            seal,
-            time_info,
-            data_hash,
-            property_info,
-            ext_datas,
-        })
+        Ok((
+            TbsSign {
+                version,
+                seal,
+                time_info,
+                data_hash,
+                property_info,
+                ext_datas,
+            },
+            seal_signed,
+        ))
     }
 }
 
@@ -112,10 +117,14 @@ impl SesSignature {
         Ok(der::sequence(&parts))
     }
 
-    /// Reads a v4 SES_Signature from its outer SEQUENCE.
-    pub(crate) fn decode_from(seq: &Tlv<'_>) -> Result<SesSignature, DecodeError> {
+    /// Reads a v4 SES_Signature from its outer SEQUENCE, with the bytes its signers signed
+    /// as received.
+    pub(crate) fn decode_from<'a>(
+        seq: &Tlv<'a>,
+    ) -> Result<(SesSignature, SignatureSignedBytes<'a>), DecodeError> {
         let mut r = seq.reader();
-        let to_sign = TbsSign::decode_from(&r.read(der::SEQUENCE, "SES_Signature.toSign")?)?;
+        let tbs = r.read(der::SEQUENCE, "SES_Signature.toSign")?;
+        let (to_sign, seal_signed) = TbsSign::decode_from(&tbs)?;
         let cert = r
             .read(der::OCTET_STRING, "SES_Signature.cert")?
             .content
@@ -140,12 +149,15 @@ impl SesSignature {
             Some(der::bit_string(&bits, "SES_Signature.timeStamp")?)
         };
         r.finish("SES_Signature")?;
-        Ok(SesSignature {
-            to_sign,
-            cert,
-            signature_alg,
-            signature,
-            time_stamp,
-        })
+        Ok((
+            SesSignature {
+                to_sign,
+                cert,
+                signature_alg,
+                signature,
+                time_stamp,
+            },
+            SignatureSignedBytes::new(tbs.raw, seal_signed),
+        ))
     }
 }

@@ -7,6 +7,7 @@
 //! DER(SEQUENCE { sealInfo, cert, signatureAlgorithm }) ([`SealV1::maker_tbs`]); the signer
 //! signs [`TbsSignV1::to_der`], which in v1 carries the signer's certificate and algorithm.
 
+use crate::decode::{SealSignedBytes, SignatureSignedBytes};
 use crate::der::{self, Tlv};
 use crate::error::{DecodeError, DecodeErrorKind, EncodeError};
 use crate::oid::Oid;
@@ -77,17 +78,19 @@ impl SealV1 {
         )
     }
 
-    pub(crate) fn decode_from(seq: &Tlv<'_>) -> Result<SealV1, DecodeError> {
+    /// Reads a v1 SESeal from its outer SEQUENCE, with the bytes the maker signed as
+    /// received.
+    pub(crate) fn decode_from<'a>(
+        seq: &Tlv<'a>,
+    ) -> Result<(SealV1, SealSignedBytes<'a>), DecodeError> {
         let mut r = seq.reader();
         let info = r.read(der::SEQUENCE, "SESeal.esealInfo")?;
         let seal_info = SealInfo::decode_from(&info, Layout::V1)?;
         let sign_info = r.read(der::SEQUENCE, "SESeal.signInfo")?;
         r.finish("SESeal")?;
         let mut s = sign_info.reader();
-        let maker_cert = s
-            .read(der::OCTET_STRING, "SES_SignInfo.cert")?
-            .content
-            .to_vec();
+        let cert = s.read(der::OCTET_STRING, "SES_SignInfo.cert")?;
+        let maker_cert = cert.content.to_vec();
         let alg = s.read(der::OID, "SES_SignInfo.signatureAlgorithm")?;
         let sign_alg = seal::dec_oid(&alg, "SES_SignInfo.signatureAlgorithm")?;
         let signed_value = der::bit_string(
@@ -95,12 +98,16 @@ impl SealV1 {
             "SES_SignInfo.signData",
         )?;
         s.finish("SES_SignInfo")?;
-        Ok(SealV1 {
-            seal_info,
-            maker_cert,
-            sign_alg,
-            signed_value,
-        })
+        let signed = SealSignedBytes::new(info.raw, cert.raw, alg.raw);
+        Ok((
+            SealV1 {
+                seal_info,
+                maker_cert,
+                sign_alg,
+                signed_value,
+            },
+            signed,
+        ))
     }
 }
 
@@ -118,10 +125,11 @@ impl TbsSignV1 {
         ]))
     }
 
-    fn decode_from(seq: &Tlv<'_>) -> Result<TbsSignV1, DecodeError> {
+    /// With the bytes the seal maker signed, as received.
+    fn decode_from<'a>(seq: &Tlv<'a>) -> Result<(TbsSignV1, SealSignedBytes<'a>), DecodeError> {
         let mut r = seq.reader();
         let version = seal::dec_u32(&mut r, "TBS_Sign.version")?;
-        let seal = SealV1::decode_from(&r.read(der::SEQUENCE, "TBS_Sign.eseal")?)?;
+        let (seal, seal_signed) = SealV1::decode_from(&r.read(der::SEQUENCE, "TBS_Sign.eseal")?)?;
         let time = r.read(der::BIT_STRING, "TBS_Sign.timeInfo")?;
         let text = der::bit_string(&time, "TBS_Sign.timeInfo")?;
         let time_info = SealTime::parse_v1_text(&text)
@@ -138,15 +146,18 @@ impl TbsSignV1 {
         let alg = r.read(der::OID, "TBS_Sign.signatureAlgorithm")?;
         let signature_alg = seal::dec_oid(&alg, "TBS_Sign.signatureAlgorithm")?;
         r.finish("TBS_Sign")?;
-        Ok(TbsSignV1 {
-            version,
-            seal,
-            time_info,
-            data_hash,
-            property_info,
-            cert,
-            signature_alg,
-        })
+        Ok((
+            TbsSignV1 {
+                version,
+                seal,
+                time_info,
+                data_hash,
+                property_info,
+                cert,
+                signature_alg,
+            },
+            seal_signed,
+        ))
     }
 }
 
@@ -159,14 +170,22 @@ impl SesSignatureV1 {
         ]))
     }
 
-    pub(crate) fn decode_from(seq: &Tlv<'_>) -> Result<SesSignatureV1, DecodeError> {
+    /// Reads a v1 SES_Signature from its outer SEQUENCE, with the bytes its signers signed
+    /// as received.
+    pub(crate) fn decode_from<'a>(
+        seq: &Tlv<'a>,
+    ) -> Result<(SesSignatureV1, SignatureSignedBytes<'a>), DecodeError> {
         let mut r = seq.reader();
-        let to_sign = TbsSignV1::decode_from(&r.read(der::SEQUENCE, "SES_Signature.toSign")?)?;
+        let tbs = r.read(der::SEQUENCE, "SES_Signature.toSign")?;
+        let (to_sign, seal_signed) = TbsSignV1::decode_from(&tbs)?;
         let signature = der::bit_string(
             &r.read(der::BIT_STRING, "SES_Signature.signature")?,
             "SES_Signature.signature",
         )?;
         r.finish("SES_Signature")?;
-        Ok(SesSignatureV1 { to_sign, signature })
+        Ok((
+            SesSignatureV1 { to_sign, signature },
+            SignatureSignedBytes::new(tbs.raw, seal_signed),
+        ))
     }
 }

@@ -380,6 +380,92 @@ fn signature_time_stamp_and_ext_datas_untagged() {
     );
 }
 
+// ---- The signed bytes as received -----------------------------------------------------------
+
+#[test]
+fn signed_bytes_are_the_received_elements_of_a_lenient_v4_signature() {
+    // A seal whose SealInfo writes `critical` FALSE, in a TBS_Sign whose extDatas is untagged.
+    let info = hand_seal_info(2, Some(ext_list(true)));
+    let seal_der = seq(&[info.clone(), octets(b"maker"), sm2_oid(), bits(&[1, 2, 3])]);
+    let tbs = seq(&[
+        int(4),
+        seal_der.clone(),
+        h(0x18, b"20250630020304Z"),
+        bits(&[4; 32]),
+        ia5("p"),
+        ext_list(true),
+    ]);
+    let der = seq(&[tbs.clone(), octets(b"signer"), sm2_oid(), bits(&[6; 8])]);
+
+    let (decoded, signed) = decode_signature_with_signed_bytes(&der).unwrap();
+    assert_eq!(decoded, decode_signature(&der).unwrap());
+    assert_eq!(signed.tbs_sign(), &tbs[..]);
+    assert_eq!(signed.seal().seal_info(), &info[..]);
+    assert_eq!(signed.seal().cert(), &octets(b"maker")[..]);
+    assert_eq!(signed.seal().sign_alg(), &sm2_oid()[..]);
+    assert_eq!(
+        signed.seal().triple(),
+        seq(&[info.clone(), octets(b"maker"), sm2_oid()])
+    );
+    // The strict re-encodings differ from what was signed.
+    let DecodedSignature::V4(sig) = &decoded else {
+        panic!("not v4")
+    };
+    assert_ne!(sig.to_sign.to_der().unwrap(), tbs);
+    assert_ne!(sig.to_sign.seal.seal_info.to_der().unwrap(), info);
+    assert_ne!(
+        sig.to_sign.seal.maker_tbs_alternative().unwrap(),
+        signed.seal().triple()
+    );
+
+    // The seal alone.
+    let (seal, seal_signed) = decode_seal_with_signed_bytes(&seal_der).unwrap();
+    assert_eq!(seal.header_version(), 2);
+    assert_eq!(seal_signed, signed.seal());
+}
+
+#[test]
+fn signed_bytes_of_strict_input_equal_the_re_encoding() {
+    for (name, s) in v4_signatures() {
+        let der = s.to_der().unwrap();
+        let (_, signed) = decode_signature_with_signed_bytes(&der).unwrap();
+        assert_eq!(signed.tbs_sign(), s.to_sign.to_der().unwrap(), "{name}");
+        assert_eq!(
+            signed.seal().seal_info(),
+            s.to_sign.seal.seal_info.to_der().unwrap(),
+            "{name}"
+        );
+        assert_eq!(
+            signed.seal().triple(),
+            s.to_sign.seal.maker_tbs_alternative().unwrap(),
+            "{name}"
+        );
+    }
+    for (name, s) in v4_seals() {
+        let der = s.to_der().unwrap();
+        let (_, signed) = decode_seal_with_signed_bytes(&der).unwrap();
+        assert_eq!(signed.seal_info(), s.seal_info.to_der().unwrap(), "{name}");
+    }
+}
+
+#[test]
+fn v1_signed_bytes_are_the_maker_triple_and_tbs_as_received() {
+    let seal_der = hand_v1_seal();
+    let (seal, signed) = decode_seal_with_signed_bytes(&seal_der).unwrap();
+    let DecodedSeal::V1(s1) = &seal else {
+        panic!("not v1")
+    };
+    let triple = seq(&[hand_v1_seal_info(), octets(b"maker"), sm2_oid()]);
+    assert_eq!(signed.triple(), triple);
+    assert_eq!(s1.maker_tbs().unwrap(), triple);
+    assert_eq!(signed.seal_info(), &hand_v1_seal_info()[..]);
+
+    let sig_der = hand_v1_signature();
+    let (_, signed) = decode_signature_with_signed_bytes(&sig_der).unwrap();
+    assert_eq!(signed.tbs_sign(), &hand_v1_tbs()[..]);
+    assert_eq!(signed.seal().triple(), triple);
+}
+
 // ---- v1 -------------------------------------------------------------------------------------
 
 #[test]

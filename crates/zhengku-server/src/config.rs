@@ -99,6 +99,9 @@ struct FileConfig {
     keystore: Option<PathBuf>,
     log_format: Option<LogFormat>,
     body_limit: Option<usize>,
+    seal_maker_label: Option<String>,
+    seal_maker_cert: Option<PathBuf>,
+    trust_dir: Option<PathBuf>,
 }
 
 /// The resolved settings.
@@ -126,6 +129,17 @@ pub struct Config {
     pub body_limit: usize,
     /// Most licences in one batch call.
     pub max_batch: usize,
+    /// The seal-making authority's (制章者) key label in the key store (file setting
+    /// `seal_maker_label`; development default `seal-maker-sm2`). Without it, seals cannot
+    /// be made here.
+    pub seal_maker_label: Option<String>,
+    /// The seal maker's certificate, PEM or DER (`seal_maker_cert`; development default
+    /// `<keys_dev_dir>/seal-maker-sm2.crt`).
+    pub seal_maker_cert: Option<PathBuf>,
+    /// Trust for verification (`trust_dir`; development default `<keys_dev_dir>/pki`):
+    /// each subfolder's `root.crt` is an anchor, `issuing.crt` an intermediate, and every
+    /// `*.crl` a CRL.
+    pub trust_dir: Option<PathBuf>,
 }
 
 /// Default body limit: 1 MiB.
@@ -147,6 +161,9 @@ impl Default for Config {
             log_format: LogFormat::Text,
             body_limit: DEFAULT_BODY_LIMIT,
             max_batch: MAX_BATCH,
+            seal_maker_label: None,
+            seal_maker_cert: None,
+            trust_dir: None,
         }
     }
 }
@@ -212,11 +229,20 @@ impl Config {
                 .or(file.body_limit)
                 .unwrap_or(d.body_limit),
             max_batch: d.max_batch,
+            seal_maker_label: file.seal_maker_label,
+            seal_maker_cert: file.seal_maker_cert,
+            trust_dir: file.trust_dir,
         };
         if !(1024..=64 << 20).contains(&config.body_limit) {
             return Err(ConfigError::Invalid {
                 key: "body_limit",
                 detail: format!("{} (expected 1024 to 67108864 bytes)", config.body_limit),
+            });
+        }
+        if config.seal_maker_label.is_some() != config.seal_maker_cert.is_some() {
+            return Err(ConfigError::Invalid {
+                key: "seal_maker_label",
+                detail: "seal_maker_label and seal_maker_cert go together".into(),
             });
         }
         if config.mode == Mode::Production && config.keystore.is_none() {
@@ -228,6 +254,27 @@ impl Config {
             });
         }
         Ok(config)
+    }
+
+    /// The seal maker's key label and certificate file, with the development defaults.
+    pub fn effective_seal_maker(&self) -> Option<(String, PathBuf)> {
+        match (&self.seal_maker_label, &self.seal_maker_cert, self.mode) {
+            (Some(l), Some(c), _) => Some((l.clone(), c.clone())),
+            (None, None, Mode::Development) => Some((
+                "seal-maker-sm2".to_owned(),
+                self.keys_dev_dir.join("seal-maker-sm2.crt"),
+            )),
+            _ => None,
+        }
+    }
+
+    /// The trust folder, with the development default.
+    pub fn effective_trust_dir(&self) -> Option<PathBuf> {
+        match (&self.trust_dir, self.mode) {
+            (Some(d), _) => Some(d.clone()),
+            (None, Mode::Development) => Some(self.keys_dev_dir.join("pki")),
+            (None, Mode::Production) => None,
+        }
     }
 
     /// The database URL to connect to.

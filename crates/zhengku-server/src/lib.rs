@@ -33,6 +33,7 @@ pub mod request_id;
 pub mod routes;
 pub mod sequences;
 pub mod state;
+pub mod trust;
 pub mod writer;
 
 use std::sync::{Arc, Mutex};
@@ -69,6 +70,9 @@ pub enum ServerError {
     /// The licence types could not be loaded.
     #[error("licence types: {0}")]
     Catalogue(#[from] zhengku_model::CatalogueError),
+    /// Trust anchors or the seal maker's certificate could not be loaded.
+    #[error("trust: {0}")]
+    Trust(String),
     /// First-start setup failed.
     #[error("bootstrap: {0}")]
     Bootstrap(#[from] bootstrap::BootstrapError),
@@ -119,18 +123,43 @@ pub async fn prepare(
             );
         }
     }
+    let seals = seal_setup(config)?;
     let state = AppState::new(
         store,
         keystore,
         catalogue,
         config.body_limit,
         config.max_batch,
+        seals,
     );
     Ok(Prepared {
         router: router(state.clone()),
         state,
         generated_token,
     })
+}
+
+/// The seal maker's certificate and the verification trust, from the configuration.
+fn seal_setup(config: &Config) -> Result<state::SealSetup, ServerError> {
+    let maker = match config.effective_seal_maker() {
+        None => None,
+        Some((label, cert)) => {
+            let der = trust::read_pem_or_der(&cert)
+                .map_err(|e| ServerError::Trust(e.to_string()))?
+                .into_iter()
+                .next()
+                .ok_or_else(|| ServerError::Trust(format!("{}: empty", cert.display())))?;
+            Some(state::SealMaker {
+                label,
+                certificate: der,
+            })
+        }
+    };
+    let trust = match config.effective_trust_dir() {
+        None => trust::TrustStore::default(),
+        Some(dir) => trust::load_trust_dir(&dir).map_err(|e| ServerError::Trust(e.to_string()))?,
+    };
+    Ok(state::SealSetup { maker, trust })
 }
 
 fn open_keystore(config: &Config) -> Result<Arc<dyn KeyStore>, ServerError> {
@@ -238,7 +267,7 @@ pub fn init_tracing(format: LogFormat) {
 
 /// Every route, with the state and middleware applied.
 pub fn router(state: AppState) -> Router {
-    use routes::{admin, licences, ops};
+    use routes::{admin, licences, ops, seals};
     let body_limit = state.body_limit();
     Router::new()
         .route(
@@ -266,6 +295,16 @@ pub fn router(state: AppState) -> Router {
             post(admin::create_api_key).get(admin::list_api_keys),
         )
         .route("/v1/api-keys/{id}/revoke", post(admin::revoke_api_key))
+        .route("/v1/seals", post(seals::create_seal))
+        .route("/v1/seals/{esid}", get(seals::get_seal))
+        .route("/v1/seals/{esid}/esl", get(seals::get_esl))
+        .route("/v1/seals/{esid}/picture", get(seals::get_picture))
+        .route("/v1/seals/{esid}/authorise", post(seals::authorise))
+        .route("/v1/seals/{esid}/suspend", post(seals::suspend_seal))
+        .route("/v1/seals/{esid}/resume", post(seals::resume_seal))
+        .route("/v1/seals/{esid}/revoke", post(seals::revoke_seal))
+        .route("/v1/seals/{esid}/stamp", post(seals::stamp_hash))
+        .route("/v1/verify/seal", post(seals::verify))
         .route("/v1/audit", get(ops::audit_log))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))

@@ -5,7 +5,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{admin, licences, ops};
+use crate::routes::{admin, licences, ops, seals};
 
 /// Adds the bearer scheme.
 struct BearerAuth;
@@ -56,6 +56,16 @@ impl Modify for BearerAuth {
         admin::create_api_key,
         admin::list_api_keys,
         admin::revoke_api_key,
+        seals::create_seal,
+        seals::get_seal,
+        seals::get_esl,
+        seals::get_picture,
+        seals::authorise,
+        seals::suspend_seal,
+        seals::resume_seal,
+        seals::revoke_seal,
+        seals::stamp_hash,
+        seals::verify,
         ops::audit_log,
         ops::healthz,
         ops::readyz,
@@ -65,8 +75,9 @@ impl Modify for BearerAuth {
     modifiers(&BearerAuth),
     tags(
         (name = "licences", description = "Issue, read, reuse and manage licences"),
-        (name = "public", description = "No authentication: status checks and the type catalogue"),
+        (name = "public", description = "No authentication: status checks, the type catalogue, seal pictures, verification"),
         (name = "admin", description = "Departments and API keys"),
+        (name = "seals", description = "Electronic seals (GB/T 38540): make, manage, authorise, stamp"),
         (name = "audit", description = "The audit log"),
         (name = "operations", description = "Health, readiness, metrics, this document"),
     )

@@ -16,6 +16,7 @@ use zhengku_store::{ApiKeyRecord, Department, Store};
 use crate::metrics::Metrics;
 use crate::problem::ApiError;
 use crate::sequences::Sequences;
+use crate::trust::TrustStore;
 use crate::writer::Writer;
 
 /// Shared state; cheap to clone.
@@ -35,6 +36,26 @@ struct Inner {
     signers: RwLock<HashMap<String, Arc<dyn Signer>>>,
     sequences: Sequences,
     writer: Writer,
+    seal_maker: Option<SealMaker>,
+    trust: TrustStore,
+}
+
+/// The seal-making authority (制章者) this service acts as.
+#[derive(Debug, Clone)]
+pub struct SealMaker {
+    /// Its key's label in the key store.
+    pub label: String,
+    /// Its certificate, DER.
+    pub certificate: Vec<u8>,
+}
+
+/// Seal making and verification settings, for [`AppState::new`].
+#[derive(Debug, Clone, Default)]
+pub struct SealSetup {
+    /// The seal maker, if this service makes seals.
+    pub maker: Option<SealMaker>,
+    /// What verification trusts.
+    pub trust: TrustStore,
 }
 
 impl AppState {
@@ -46,11 +67,14 @@ impl AppState {
         catalogue: Catalogue,
         body_limit: usize,
         max_batch: usize,
+        seals: SealSetup,
     ) -> Self {
         AppState {
             inner: Arc::new(Inner {
                 writer: Writer::spawn(store.clone()),
                 sequences: Sequences::default(),
+                seal_maker: seals.maker,
+                trust: seals.trust,
                 store,
                 keystore,
                 catalogue,
@@ -86,6 +110,16 @@ impl AppState {
     /// The group-commit writer for issued licences.
     pub fn writer(&self) -> &Writer {
         &self.inner.writer
+    }
+
+    /// The seal maker, if configured.
+    pub fn seal_maker(&self) -> Option<&SealMaker> {
+        self.inner.seal_maker.as_ref()
+    }
+
+    /// What verification trusts.
+    pub fn trust(&self) -> &TrustStore {
+        &self.inner.trust
     }
 
     /// The metrics.

@@ -20,9 +20,18 @@
 //! Every check runs even after one fails, so a report shows everything wrong at once. A
 //! stamp time more than [`CLOCK_SKEW_SECS`] after `now` fails check 5.
 //!
-//! Signatures are checked over this crate's strict re-encoding of the decoded structures.
-//! For input that was already strict DER (everything zhengku makes, and most producers) the
-//! two are the same bytes; a producer that signed a non-DER variant fails check 1 or 3 here.
+//! Signatures are checked over the bytes as received: [`verify_signature`] and
+//! [`verify_seal`] decode with `zhengku_seal::decode_signature_with_signed_bytes` /
+//! `decode_seal_with_signed_bytes`, which keep the TBS_Sign and SES_SealInfo elements (and
+//! the maker's SEQUENCE { sealInfo, cert, signatureAlgorithm } form, built from the received
+//! elements) exactly as the producer wrote them. The decoder is lenient (untagged
+//! `extDatas`, `critical` FALSE written out, …) and its `to_der` strict, so for such input
+//! the re-encoding is not what was signed. Only values built in memory, which have no
+//! received bytes ([`verify_decoded_signature`], [`verify_decoded_seal`]), are checked over
+//! the strict re-encoding. The Passed text of checks 1 and 3 says which it was: "over the
+//! bytes as received" or "over the strict re-encoding".
+
+use std::borrow::Cow;
 
 use time::OffsetDateTime;
 use x509_parser::prelude::{FromDer, X509Certificate};
@@ -30,8 +39,9 @@ use zhengku_crypto::{PublicKey, Signature};
 use zhengku_pki::validate::{Purpose, Revocation, ValidationInput, validate};
 use zhengku_seal::make::algorithm_of;
 use zhengku_seal::{
-    CertList, DecodeError, DecodedSeal, DecodedSignature, Oid, SealTime, decode_seal,
-    decode_signature,
+    CertList, DecodeError, DecodedSeal, DecodedSignature, Oid, Seal, SealSignedBytes, SealTime,
+    SealV1, SignatureSignedBytes, decode_seal_with_signed_bytes,
+    decode_signature_with_signed_bytes,
 };
 
 use crate::report::{Check, Outcome, Report};
@@ -50,6 +60,24 @@ pub struct Trust<'a> {
     pub crls: &'a [Vec<u8>],
 }
 
+/// Where the bytes a signature is checked over came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    /// The elements exactly as they were in the input.
+    Received,
+    /// zhengku's strict DER re-encoding of the decoded values (values built in memory).
+    Reencoded,
+}
+
+impl Source {
+    fn describe(self) -> &'static str {
+        match self {
+            Source::Received => "over the bytes as received",
+            Source::Reencoded => "over the strict re-encoding",
+        }
+    }
+}
+
 /// The seal, whatever its version, as the checks need it.
 struct SealView {
     header_version: u32,
@@ -64,53 +92,79 @@ struct SealView {
     maker_sig: Vec<u8>,
     /// The byte strings the maker may have signed, with a name for the report.
     maker_forms: Vec<(&'static str, Vec<u8>)>,
+    /// Where `maker_forms` came from.
+    maker_source: Source,
 }
 
-fn seal_view(seal: &DecodedSeal) -> SealView {
-    match seal {
-        DecodedSeal::V4(s) => {
-            let info = &s.seal_info;
-            let mut forms = Vec::new();
+const V4_INFO_FORM: &str = "DER(SES_SealInfo)";
+const V4_TRIPLE_FORM: &str = "DER(SEQUENCE{eSealInfo, cert, signAlgID})";
+const V1_TRIPLE_FORM: &str = "DER(SEQUENCE{sealInfo, cert, signatureAlgorithm}) (v1)";
+
+/// A v4 seal; `received` are the bytes its maker signed as received, if it was decoded.
+fn seal_view_v4(s: &Seal, received: Option<SealSignedBytes<'_>>) -> SealView {
+    let info = &s.seal_info;
+    let mut forms = Vec::new();
+    let maker_source = match received {
+        Some(b) => {
+            forms.push((V4_INFO_FORM, b.seal_info().to_vec()));
+            forms.push((V4_TRIPLE_FORM, b.triple()));
+            Source::Received
+        }
+        None => {
             if let Ok(b) = info.to_der() {
-                forms.push(("DER(SES_SealInfo)", b));
+                forms.push((V4_INFO_FORM, b));
             }
             if let Ok(b) = s.maker_tbs_alternative() {
-                forms.push(("DER(SEQUENCE{eSealInfo, cert, signAlgID})", b));
+                forms.push((V4_TRIPLE_FORM, b));
             }
-            SealView {
-                header_version: info.header.version,
-                es_id: info.es_id.clone(),
-                name: info.property.name.clone(),
-                seal_type: info.property.seal_type,
-                cert_list: info.property.cert_list.clone(),
-                valid_start: info.property.valid_start,
-                valid_end: info.property.valid_end,
-                maker_cert: s.maker_cert.clone(),
-                maker_alg: s.sign_alg.clone(),
-                maker_sig: s.signed_value.clone(),
-                maker_forms: forms,
-            }
+            Source::Reencoded
         }
-        DecodedSeal::V1(s) => {
-            let info = &s.seal_info;
-            let mut forms = Vec::new();
+    };
+    SealView {
+        header_version: info.header.version,
+        es_id: info.es_id.clone(),
+        name: info.property.name.clone(),
+        seal_type: info.property.seal_type,
+        cert_list: info.property.cert_list.clone(),
+        valid_start: info.property.valid_start,
+        valid_end: info.property.valid_end,
+        maker_cert: s.maker_cert.clone(),
+        maker_alg: s.sign_alg.clone(),
+        maker_sig: s.signed_value.clone(),
+        maker_forms: forms,
+        maker_source,
+    }
+}
+
+/// A v1 seal; `received` as for [`seal_view_v4`].
+fn seal_view_v1(s: &SealV1, received: Option<SealSignedBytes<'_>>) -> SealView {
+    let info = &s.seal_info;
+    let mut forms = Vec::new();
+    let maker_source = match received {
+        Some(b) => {
+            forms.push((V1_TRIPLE_FORM, b.triple()));
+            Source::Received
+        }
+        None => {
             if let Ok(b) = s.maker_tbs() {
-                forms.push(("DER(SEQUENCE{sealInfo, cert, signatureAlgorithm}) (v1)", b));
+                forms.push((V1_TRIPLE_FORM, b));
             }
-            SealView {
-                header_version: info.header.version,
-                es_id: info.es_id.clone(),
-                name: info.property.name.clone(),
-                seal_type: info.property.seal_type,
-                cert_list: info.property.cert_list.clone(),
-                valid_start: info.property.valid_start,
-                valid_end: info.property.valid_end,
-                maker_cert: s.maker_cert.clone(),
-                maker_alg: s.sign_alg.clone(),
-                maker_sig: s.signed_value.clone(),
-                maker_forms: forms,
-            }
+            Source::Reencoded
         }
+    };
+    SealView {
+        header_version: info.header.version,
+        es_id: info.es_id.clone(),
+        name: info.property.name.clone(),
+        seal_type: info.property.seal_type,
+        cert_list: info.property.cert_list.clone(),
+        valid_start: info.property.valid_start,
+        valid_end: info.property.valid_end,
+        maker_cert: s.maker_cert.clone(),
+        maker_alg: s.sign_alg.clone(),
+        maker_sig: s.signed_value.clone(),
+        maker_forms: forms,
+        maker_source,
     }
 }
 
@@ -185,12 +239,13 @@ fn maker_signature_check(seal: &SealView) -> Check {
                     "seal maker's signature",
                     "制章者签名",
                     Outcome::Passed(format!(
-                        "by {} over {form}",
-                        certificate_subject(&seal.maker_cert)
+                        "by {} over {form}, {}",
+                        certificate_subject(&seal.maker_cert),
+                        seal.maker_source.describe()
                     )),
                 );
             }
-            Err(e) => last = format!("over {form}: {e}"),
+            Err(e) => last = format!("over {form} ({}): {e}", seal.maker_source.describe()),
         }
     }
     check(
@@ -294,44 +349,80 @@ fn seal_facts(seal: &SealView) -> Vec<(&'static str, String)> {
 
 /// Verifies an electronic signature (`SES_Signature`, v4 or v1). `document` is the signed
 /// document, if the caller has it. Undecodable input is an error, not a report.
+///
+/// The signatures are checked over the signed elements exactly as received (see the module
+/// documentation).
 pub fn verify_signature(
     signature_der: &[u8],
     document: Option<&[u8]>,
     trust: Trust<'_>,
     now: OffsetDateTime,
 ) -> Result<Report, DecodeError> {
-    let decoded = decode_signature(signature_der)?;
-    let (subject, seal, tbs, sig_alg, sig, signer_cert, time_info, data_hash, property) =
-        match &decoded {
-            DecodedSignature::V4(s) => (
-                "GB/T 38540-2020 electronic signature (SES_Signature v4)",
-                seal_view(&DecodedSeal::V4(s.to_sign.seal.clone())),
-                s.to_sign.to_der(),
-                s.signature_alg.clone(),
-                s.signature.clone(),
-                s.cert.clone(),
-                s.to_sign.time_info,
-                s.to_sign.data_hash.clone(),
-                s.to_sign.property_info.clone(),
-            ),
-            DecodedSignature::V1(s) => (
-                "GM/T 0031-2014 electronic signature (SES_Signature v1)",
-                seal_view(&DecodedSeal::V1(s.to_sign.seal.clone())),
-                s.to_sign.to_der(),
-                s.to_sign.signature_alg.clone(),
-                s.signature.clone(),
-                s.to_sign.cert.clone(),
-                s.to_sign.time_info,
-                s.to_sign.data_hash.clone(),
-                s.to_sign.property_info.clone(),
-            ),
-        };
+    let (decoded, signed) = decode_signature_with_signed_bytes(signature_der)?;
+    Ok(verify_signature_inner(
+        &decoded,
+        Some(signed),
+        document,
+        trust,
+        now,
+    ))
+}
+
+/// Verifies an electronic signature built in memory (not decoded from bytes): as
+/// [`verify_signature`], but the signatures are checked over the strict re-encoding
+/// (`TbsSign::to_der`, `SealInfo::to_der`, …), the only bytes such a value has. For input
+/// from outside, use [`verify_signature`]: a producer's lenient encoding is signed as written.
+pub fn verify_decoded_signature(
+    signature: &DecodedSignature,
+    document: Option<&[u8]>,
+    trust: Trust<'_>,
+    now: OffsetDateTime,
+) -> Report {
+    verify_signature_inner(signature, None, document, trust, now)
+}
+
+fn verify_signature_inner(
+    decoded: &DecodedSignature,
+    received: Option<SignatureSignedBytes<'_>>,
+    document: Option<&[u8]>,
+    trust: Trust<'_>,
+    now: OffsetDateTime,
+) -> Report {
+    let seal_received = received.map(|r| r.seal());
+    let (subject, seal, sig_alg, sig, signer_cert, time_info, data_hash, property) = match decoded {
+        DecodedSignature::V4(s) => (
+            "GB/T 38540-2020 electronic signature (SES_Signature v4)",
+            seal_view_v4(&s.to_sign.seal, seal_received),
+            &s.signature_alg,
+            &s.signature,
+            &s.cert,
+            s.to_sign.time_info,
+            &s.to_sign.data_hash,
+            s.to_sign.property_info.clone(),
+        ),
+        DecodedSignature::V1(s) => (
+            "GM/T 0031-2014 electronic signature (SES_Signature v1)",
+            seal_view_v1(&s.to_sign.seal, seal_received),
+            &s.to_sign.signature_alg,
+            &s.signature,
+            &s.to_sign.cert,
+            s.to_sign.time_info,
+            &s.to_sign.data_hash,
+            s.to_sign.property_info.clone(),
+        ),
+    };
+    // The signer's bytes: as received when there are any, else the re-encoding.
+    let (tbs, tbs_source) = match (received, decoded) {
+        (Some(r), _) => (Ok(Cow::Borrowed(r.tbs_sign())), Source::Received),
+        (None, DecodedSignature::V4(s)) => (s.to_sign.to_der().map(Cow::Owned), Source::Reencoded),
+        (None, DecodedSignature::V1(s)) => (s.to_sign.to_der().map(Cow::Owned), Source::Reencoded),
+    };
     let at = to_offset(time_info);
     let mut facts = seal_facts(&seal);
-    facts.push(("signer", certificate_subject(&signer_cert)));
+    facts.push(("signer", certificate_subject(signer_cert)));
     facts.push(("stamp time", time_info.to_string()));
     facts.push(("stamped", property));
-    facts.push(("data hash", hex_lower(&data_hash)));
+    facts.push(("data hash", hex_lower(data_hash)));
 
     let mut checks = Vec::with_capacity(7);
     // 1. The stamp signature.
@@ -340,9 +431,9 @@ pub fn verify_signature(
         "signature over TBS_Sign",
         "签章签名",
         match tbs {
-            Ok(bytes) => match check_signature(&signer_cert, &sig_alg, &bytes, &sig) {
-                Ok(()) => Outcome::Passed(format!("{sig_alg}")),
-                Err(e) => Outcome::Failed(e),
+            Ok(bytes) => match check_signature(signer_cert, sig_alg, &bytes, sig) {
+                Ok(()) => Outcome::Passed(format!("{sig_alg}, {}", tbs_source.describe())),
+                Err(e) => Outcome::Failed(format!("{e} ({})", tbs_source.describe())),
             },
             Err(e) => Outcome::Failed(format!("TBS_Sign cannot be encoded: {e}")),
         },
@@ -352,7 +443,7 @@ pub fn verify_signature(
         "signer_in_seal",
         "signer's certificate in the seal",
         "签章者证书在印章证书列表中",
-        signer_in_seal(&seal, &signer_cert),
+        signer_in_seal(&seal, signer_cert),
     ));
     // 3. The maker's signature on the seal.
     checks.push(maker_signature_check(&seal));
@@ -393,7 +484,7 @@ pub fn verify_signature(
             "signer_certificate",
             "signer's certificate valid at the stamp time",
             "签章时签章者证书有效",
-            match certificate_window(&signer_cert) {
+            match certificate_window(signer_cert) {
                 Ok((from, to)) if (from..=to).contains(&t) => Outcome::Passed(
                     "within its validity (chain not checked: no trust anchors given)".into(),
                 ),
@@ -408,7 +499,7 @@ pub fn verify_signature(
             "signer_certificate",
             "signer's certificate valid at the stamp time",
             "签章时签章者证书有效",
-            &signer_cert,
+            signer_cert,
             Purpose::SealStamping,
             at,
             trust,
@@ -424,38 +515,59 @@ pub fn verify_signature(
             None => Outcome::Skipped("no document given".into()),
             Some(doc) => {
                 let h = zhengku_crypto::sm3(doc);
-                if data_hash == h {
+                if *data_hash == h {
                     Outcome::Passed(format!("SM3 {}", hex_lower(&h)))
                 } else {
                     Outcome::Failed(format!(
                         "the document's SM3 is {}, the signature holds {}",
                         hex_lower(&h),
-                        hex_lower(&data_hash)
+                        hex_lower(data_hash)
                     ))
                 }
             }
         },
     ));
-    Ok(Report {
+    Report {
         subject: subject.to_owned(),
         facts,
         checks,
-    })
+    }
 }
 
-/// Verifies a seal on its own (an `.esl`): the maker's signature, the maker's chain at
-/// `now`, and that `now` is within the seal's validity window.
+/// Verifies a seal on its own (an `.esl`): the maker's signature (over the bytes as
+/// received), the maker's chain at `now`, and that `now` is within the seal's validity
+/// window.
 pub fn verify_seal(
     esl: &[u8],
     trust: Trust<'_>,
     now: OffsetDateTime,
 ) -> Result<Report, DecodeError> {
-    let decoded = decode_seal(esl)?;
-    let subject = match decoded {
-        DecodedSeal::V4(_) => "GB/T 38540-2020 electronic seal (SESeal v4)",
-        DecodedSeal::V1(_) => "GM/T 0031-2014 electronic seal (SESeal v1)",
+    let (decoded, signed) = decode_seal_with_signed_bytes(esl)?;
+    Ok(verify_seal_inner(&decoded, Some(signed), trust, now))
+}
+
+/// Verifies a seal built in memory: as [`verify_seal`], the maker's signature checked over
+/// the strict re-encoding (see [`verify_decoded_signature`]).
+pub fn verify_decoded_seal(seal: &DecodedSeal, trust: Trust<'_>, now: OffsetDateTime) -> Report {
+    verify_seal_inner(seal, None, trust, now)
+}
+
+fn verify_seal_inner(
+    decoded: &DecodedSeal,
+    received: Option<SealSignedBytes<'_>>,
+    trust: Trust<'_>,
+    now: OffsetDateTime,
+) -> Report {
+    let (subject, seal) = match decoded {
+        DecodedSeal::V4(s) => (
+            "GB/T 38540-2020 electronic seal (SESeal v4)",
+            seal_view_v4(s, received),
+        ),
+        DecodedSeal::V1(s) => (
+            "GM/T 0031-2014 electronic seal (SESeal v1)",
+            seal_view_v1(s, received),
+        ),
     };
-    let seal = seal_view(&decoded);
     let facts = seal_facts(&seal);
     let t = now.unix_timestamp();
     let checks = vec![
@@ -483,11 +595,11 @@ pub fn verify_seal(
             },
         ),
     ];
-    Ok(Report {
+    Report {
         subject: subject.to_owned(),
         facts,
         checks,
-    })
+    }
 }
 
 fn hex_lower(b: &[u8]) -> String {

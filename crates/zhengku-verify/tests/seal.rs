@@ -9,8 +9,13 @@ use time::OffsetDateTime;
 use zhengku_crypto::{PrivateKey, Signer};
 use zhengku_seal::artwork::{PictureFormat, round_seal_svg};
 use zhengku_seal::make::{SealSpec, StampInput, make_seal, stamp};
-use zhengku_seal::{CertList, Seal, SealTime, SesSignature};
-use zhengku_verify::seal::{Trust, verify_seal, verify_signature};
+use zhengku_seal::{
+    CertList, DecodedSeal, DecodedSignature, Seal, SealTime, SesSignature, decode_seal,
+    decode_signature,
+};
+use zhengku_verify::seal::{
+    Trust, verify_decoded_seal, verify_decoded_signature, verify_seal, verify_signature,
+};
 use zhengku_verify::{Outcome, Report};
 
 fn keys_dev() -> PathBuf {
@@ -138,7 +143,24 @@ fn made_seals_verify_completely() {
         assert!(r.valid() && r.complete(), "{alg}:\n{r}");
         assert_eq!(r.checks.len(), 7);
         assert!(
-            matches!(outcome(&r, "maker_signature"), Outcome::Passed(t) if t.contains("DER(SES_SealInfo)")),
+            matches!(outcome(&r, "maker_signature"), Outcome::Passed(t) if t.contains("DER(SES_SealInfo)") && t.contains("as received")),
+            "{r}"
+        );
+        assert!(
+            matches!(outcome(&r, "signature"), Outcome::Passed(t) if t.contains("over the bytes as received")),
+            "{r}"
+        );
+        // The same values built in memory: checked over the strict re-encoding, which for
+        // zhengku's own output is the same bytes.
+        let r = verify_decoded_signature(
+            &DecodedSignature::V4(sig.clone()),
+            Some(DOC),
+            p.trust(),
+            now(),
+        );
+        assert!(r.valid() && r.complete(), "{alg}:\n{r}");
+        assert!(
+            matches!(outcome(&r, "signature"), Outcome::Passed(t) if t.contains("over the strict re-encoding")),
             "{r}"
         );
         let text = r.to_string();
@@ -297,4 +319,166 @@ fn openssl_verifies_the_stamp_signature() {
         .output()
         .unwrap();
     assert!(!out.status.success());
+}
+
+// ---- Lenient input: signed as written, not as re-encoded --------------------------------------
+
+/// One DER TLV (short or long definite length).
+fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    let len = content.len();
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes = len.to_be_bytes();
+        let skip = bytes.iter().take_while(|&&b| b == 0).count();
+        out.push(0x80 | (bytes.len() - skip) as u8);
+        out.extend_from_slice(&bytes[skip..]);
+    }
+    out.extend_from_slice(content);
+    out
+}
+
+fn seq(parts: &[Vec<u8>]) -> Vec<u8> {
+    tlv(0x30, &parts.concat())
+}
+
+fn bit_string(bytes: &[u8]) -> Vec<u8> {
+    tlv(0x03, &[&[0u8][..], bytes].concat())
+}
+
+/// The elements (whole TLVs) inside a DER SEQUENCE.
+fn elements(der: &[u8]) -> Vec<Vec<u8>> {
+    fn header(b: &[u8]) -> (usize, usize) {
+        if b[1] < 0x80 {
+            (2, usize::from(b[1]))
+        } else {
+            let n = usize::from(b[1] & 0x7F);
+            let len = b[2..2 + n]
+                .iter()
+                .fold(0usize, |a, &x| (a << 8) | usize::from(x));
+            (2 + n, len)
+        }
+    }
+    let (h, len) = header(der);
+    assert_eq!(h + len, der.len());
+    let mut rest = &der[h..];
+    let mut out = Vec::new();
+    while !rest.is_empty() {
+        let (h, len) = header(rest);
+        out.push(rest[..h + len].to_vec());
+        rest = &rest[h + len..];
+    }
+    out
+}
+
+/// extDatas with one extension whose `critical` FALSE is written out (DER omits it).
+fn ext_datas_explicit_false() -> Vec<u8> {
+    seq(&[seq(&[
+        tlv(0x06, &[0x2A, 0x03]),
+        tlv(0x01, &[0x00]),
+        tlv(0x04, b"lenient"),
+    ])])
+}
+
+/// A seal and a stamp made by hand the way a lenient producer writes them, each signature
+/// over those very bytes: the SES_SealInfo carries an extension with `critical` FALSE written
+/// out, and the TBS_Sign carries extDatas without its `[0] EXPLICIT` tag. `triple` makes the
+/// maker sign SEQUENCE { eSealInfo, cert, signAlgID } instead of SES_SealInfo.
+/// Returns (SES_Signature, SESeal, TBS_Sign, SES_SealInfo), all as written.
+fn lenient(triple: bool) -> (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>) {
+    let (seal, sig) = made("sm2");
+    let maker = key("seal-maker-sm2");
+    let holder = key("seal-xihu-samr-sm2");
+    let mut info = elements(&seal.seal_info.to_der().unwrap());
+    info.push(ext_datas_explicit_false());
+    let info = seq(&info);
+    let cert = tlv(0x04, &seal.maker_cert);
+    let alg = tlv(0x06, seal.sign_alg.as_der_content());
+    let maker_tbs = if triple {
+        seq(&[info.clone(), cert.clone(), alg.clone()])
+    } else {
+        info.clone()
+    };
+    let maker_sig = maker.sign(&maker_tbs).unwrap().to_der();
+    let seal_der = seq(&[info.clone(), cert, alg, bit_string(&maker_sig)]);
+
+    assert!(sig.to_sign.ext_datas.is_none());
+    let mut tbs = elements(&sig.to_sign.to_der().unwrap());
+    tbs[1] = seal_der.clone();
+    tbs.push(ext_datas_explicit_false());
+    let tbs = seq(&tbs);
+    let holder_sig = holder.sign(&tbs).unwrap().to_der();
+    let der = seq(&[
+        tbs.clone(),
+        tlv(0x04, &sig.cert),
+        tlv(0x06, sig.signature_alg.as_der_content()),
+        bit_string(&holder_sig),
+    ]);
+    (der, seal_der, tbs, info)
+}
+
+#[test]
+fn lenient_input_verifies_over_the_bytes_as_received() {
+    let p = pki("sm2");
+    let (der, seal_der, tbs, info) = lenient(false);
+    let r = verify_signature(&der, Some(DOC), p.trust(), now()).unwrap();
+    assert!(r.valid() && r.complete(), "{r}");
+    assert!(
+        matches!(outcome(&r, "signature"), Outcome::Passed(t) if t.ends_with("over the bytes as received")),
+        "{r}"
+    );
+    assert!(
+        matches!(outcome(&r, "maker_signature"),
+            Outcome::Passed(t) if t.contains("over DER(SES_SealInfo), over the bytes as received")),
+        "{r}"
+    );
+
+    // The strict re-encoding is other bytes, which nobody signed.
+    let decoded = decode_signature(&der).unwrap();
+    let DecodedSignature::V4(d) = &decoded else {
+        panic!("not v4")
+    };
+    assert_ne!(d.to_sign.to_der().unwrap(), tbs);
+    assert_ne!(d.to_sign.seal.seal_info.to_der().unwrap(), info);
+    let strict = decoded.to_der().unwrap();
+    assert_ne!(strict, der);
+    let r = verify_decoded_signature(&decoded, Some(DOC), p.trust(), now());
+    assert_eq!(failed(&r), ["signature", "maker_signature"], "{r}");
+    assert!(
+        matches!(outcome(&r, "signature"), Outcome::Failed(t) if t.contains("strict re-encoding")),
+        "{r}"
+    );
+    // … and re-encoded bytes received as such fail the same way.
+    let r = verify_signature(&strict, Some(DOC), p.trust(), now()).unwrap();
+    assert_eq!(failed(&r), ["signature", "maker_signature"], "{r}");
+
+    // The seal alone.
+    let r = verify_seal(&seal_der, p.trust(), now()).unwrap();
+    assert!(r.valid() && r.complete(), "{r}");
+    assert!(
+        matches!(outcome(&r, "maker_signature"), Outcome::Passed(t) if t.ends_with("over the bytes as received")),
+        "{r}"
+    );
+    let decoded_seal = decode_seal(&seal_der).unwrap();
+    assert!(matches!(decoded_seal, DecodedSeal::V4(_)));
+    let r = verify_decoded_seal(&decoded_seal, p.trust(), now());
+    assert_eq!(failed(&r), ["maker_signature"], "{r}");
+}
+
+#[test]
+fn lenient_seal_signed_in_the_triple_form_verifies_as_received() {
+    let p = pki("sm2");
+    let (der, seal_der, _, _) = lenient(true);
+    let r = verify_signature(&der, Some(DOC), p.trust(), now()).unwrap();
+    assert!(r.valid() && r.complete(), "{r}");
+    assert!(
+        matches!(outcome(&r, "maker_signature"),
+            Outcome::Passed(t) if t.contains("over DER(SEQUENCE{eSealInfo, cert, signAlgID}), over the bytes as received")),
+        "{r}"
+    );
+    let r = verify_seal(&seal_der, p.trust(), now()).unwrap();
+    assert!(r.valid() && r.complete(), "{r}");
+    let r = verify_decoded_seal(&decode_seal(&seal_der).unwrap(), p.trust(), now());
+    assert_eq!(failed(&r), ["maker_signature"], "{r}");
 }

@@ -41,6 +41,10 @@ pub enum Command {
     Serve(Box<ServeArgs>),
     /// Print the service's OpenAPI 3.1 document (what api/openapi.json holds).
     Openapi,
+    /// Electronic seals (电子印章, GB/T 38540): draw a picture, make a seal, stamp a
+    /// document, inspect and verify seals and signatures. Offline: files in, text out.
+    #[command(subcommand)]
+    Seal(SealCommand),
 }
 
 /// Where PKI state lives and which key store holds the CA keys.
@@ -421,4 +425,144 @@ pub struct ServeArgs {
     /// Largest request body in bytes [default: 1048576].
     #[arg(long, env = "ZHENGKU_BODY_LIMIT")]
     pub body_limit: Option<usize>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SealCommand {
+    /// Draw the red round picture of a development seal (SVG).
+    Draw(SealDrawArgs),
+    /// Make a GB/T 38540 v4 seal (SESeal, `.esl`), signed by the seal maker (制章者).
+    Make(SealMakeArgs),
+    /// Stamp a document with a seal (盖章): writes an SES_Signature (DER) over its SM3 hash.
+    Stamp(SealStampArgs),
+    /// Show what a seal (.esl) or a signature says, for people. Does NOT verify.
+    Inspect(SealInspectArgs),
+    /// Verify a signature (or a seal on its own): every check, then a verdict.
+    /// Exit 0 valid, 1 a check failed, 2 unreadable input.
+    Verify(SealVerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SealDrawArgs {
+    /// The name along the upper arc (e.g. the department's name).
+    #[arg(long)]
+    pub name: String,
+    /// The line under the star.
+    #[arg(long, default_value = "证照专用章")]
+    pub bottom: String,
+    /// Diameter, mm.
+    #[arg(long, default_value_t = 42)]
+    pub size_mm: u32,
+    /// The SVG file to write.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Replace --out if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SealMakeArgs {
+    /// The seal maker's private key (PEM).
+    #[arg(long)]
+    pub maker_key: PathBuf,
+    /// The seal maker's certificate (PEM or DER).
+    #[arg(long)]
+    pub maker_cert: PathBuf,
+    /// A seal holder's certificate (PEM or DER); repeat for several holders.
+    #[arg(long, required = true)]
+    pub holder_cert: Vec<PathBuf>,
+    /// The seal picture: .svg or .png (checked strictly).
+    #[arg(long)]
+    pub picture: PathBuf,
+    /// Printed width, mm.
+    #[arg(long, default_value_t = 42)]
+    pub width_mm: u32,
+    /// Printed height, mm.
+    #[arg(long, default_value_t = 42)]
+    pub height_mm: u32,
+    /// The seal's name (印章名称), e.g. 杭州市西湖区市场监督管理局证照专用章.
+    #[arg(long)]
+    pub name: String,
+    /// The seal's code (印章编码, esID), e.g. 3301060100000001.
+    #[arg(long)]
+    pub esid: String,
+    /// Seal type (印章类型): 1 unit seal (单位印章), 2 personal seal (个人印章).
+    #[arg(long = "type", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=2))]
+    pub seal_type: u32,
+    /// Days of validity, from now.
+    #[arg(long, default_value_t = 365, value_parser = clap::value_parser!(u32).range(1..=36600))]
+    pub days: u32,
+    /// The seal file to write (DER).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Replace --out if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SealStampArgs {
+    /// The seal (.esl, v4).
+    #[arg(long)]
+    pub seal: PathBuf,
+    /// The holder's seal key (PEM).
+    #[arg(long)]
+    pub holder_key: PathBuf,
+    /// The holder's certificate (PEM or DER); must be in the seal's certificate list.
+    #[arg(long)]
+    pub holder_cert: PathBuf,
+    /// The document to stamp (its SM3 hash is signed).
+    #[arg(long)]
+    pub data: PathBuf,
+    /// What is stamped (原文属性), printable ASCII [default: the document's file name].
+    #[arg(long)]
+    pub property_info: Option<String>,
+    /// The signature file to write (SES_Signature, DER).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Replace --out if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SealInspectArgs {
+    /// A seal (.esl, SESeal) or a signature (SES_Signature), v4 or v1, DER.
+    pub file: PathBuf,
+    /// Print JSON (an object of dotted field names to values) instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Write the seal picture to this file.
+    #[arg(long)]
+    pub picture_out: Option<PathBuf>,
+    /// Replace --picture-out if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SealVerifyArgs {
+    /// A signature (SES_Signature) or a seal (.esl), v4 or v1, DER.
+    pub file: PathBuf,
+    /// The signed document (without it the hash check is skipped).
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Trust anchors: PEM (every CERTIFICATE in the file) or DER. Repeatable. Without any,
+    /// certificate chains are not checked.
+    #[arg(long)]
+    pub trust: Vec<PathBuf>,
+    /// Certificates that may complete a chain (PEM or DER). Repeatable.
+    #[arg(long)]
+    pub intermediate: Vec<PathBuf>,
+    /// CRLs (PEM or DER). Repeatable.
+    #[arg(long)]
+    pub crl: Vec<PathBuf>,
+    /// A PKI folder laid out as keys-dev/pki: DIR/{sm2,p256}/root.crt as anchors,
+    /// issuing.crt as intermediates, root.crl and issuing.crl.
+    #[arg(long)]
+    pub pki_dir: Option<PathBuf>,
+    /// Judge at this time (RFC 3339) instead of now.
+    #[arg(long)]
+    pub at: Option<String>,
 }

@@ -10,6 +10,7 @@ mod cmd_id;
 mod cmd_keygen;
 mod cmd_licence;
 mod cmd_pki;
+mod cmd_seal;
 mod cmd_serve;
 mod cmd_sig;
 mod files;
@@ -50,6 +51,11 @@ fn main() -> ExitCode {
         cli::Command::Audit(cli::AuditCommand::Verify(a)) => cmd_audit::verify(a, out),
         cli::Command::Serve(_) => unreachable_serve(),
         cli::Command::Openapi => cmd_serve::openapi(out),
+        cli::Command::Seal(cli::SealCommand::Draw(a)) => cmd_seal::draw(a, out),
+        cli::Command::Seal(cli::SealCommand::Make(a)) => cmd_seal::make(a, out),
+        cli::Command::Seal(cli::SealCommand::Stamp(a)) => cmd_seal::stamp(a, out),
+        cli::Command::Seal(cli::SealCommand::Inspect(a)) => cmd_seal::inspect(a, out),
+        cli::Command::Seal(cli::SealCommand::Verify(a)) => cmd_seal::verify(a, out),
     };
     exit(result)
 }

@@ -4,3 +4,4 @@
 pub mod admin;
 pub mod licences;
 pub mod ops;
+pub mod seals;

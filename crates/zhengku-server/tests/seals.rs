@@ -1,0 +1,268 @@
+//! The seal API over HTTP, on SQLite and PostgreSQL: making a seal with the development seal
+//! maker, authorising keys, stamping, the lifecycle, public verification, and the audit
+//! entries each step leaves.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+// Uses part of the shared harness.
+#[allow(dead_code)]
+mod util;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::{Value, json};
+use util::{ADMIN_TOKEN, HEALTH, SAMR, Server, on_both};
+
+const DOC: &[u8] = b"the document being stamped";
+
+fn holder_cert_pem() -> String {
+    std::fs::read_to_string(util::repo_root().join("keys-dev/seal-xihu-samr-sm2.crt")).unwrap()
+}
+
+async fn make(s: &Server) -> String {
+    let r = s
+        .post(
+            "/v1/seals",
+            Some(ADMIN_TOKEN),
+            &json!({
+                "department_uscc": SAMR,
+                "name": "杭州市西湖区市场监督管理局证照专用章",
+                "holder_key_label": "seal-xihu-samr-sm2",
+                "holder_certificate_pem": holder_cert_pem(),
+            }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["status"], "active");
+    let esid = r.body["esid"].as_str().unwrap().to_owned();
+    assert!(esid.starts_with("33010601"), "{esid}");
+    esid
+}
+
+fn stamp_body() -> Value {
+    json!({"data_hash": hex::encode(zhengku_crypto::sm3(DOC)), "property_info": "doc-1.pdf"})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn make_authorise_stamp_verify_and_lifecycle() {
+    on_both(|s| async move {
+        let esid = make(&s).await;
+        let stamper = s.key(Some(SAMR), &["manage"]).await;
+        let stamper_id = stamper[3..19].to_owned();
+        let outsider = s.key(Some(HEALTH), &["manage"]).await;
+        let stamp_path = format!("/v1/seals/{esid}/stamp");
+
+        // Not authorised yet: 403, audited.
+        s.post(&stamp_path, Some(&stamper), &stamp_body())
+            .await
+            .assert_problem(403, "forbidden");
+        // Keys of another department cannot be authorised, nor authorise.
+        let outsider_id = outsider[3..19].to_owned();
+        s.post(
+            &format!("/v1/seals/{esid}/authorise"),
+            Some(ADMIN_TOKEN),
+            &json!({"api_key_id": outsider_id}),
+        )
+        .await
+        .assert_problem(422, "validation");
+        s.post(
+            &format!("/v1/seals/{esid}/authorise"),
+            Some(&outsider),
+            &json!({"api_key_id": outsider_id}),
+        )
+        .await
+        .assert_problem(403, "forbidden");
+        let r = s
+            .post(
+                &format!("/v1/seals/{esid}/authorise"),
+                Some(ADMIN_TOKEN),
+                &json!({"api_key_id": stamper_id}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+
+        // Stamp, then verify publicly: every check passes.
+        let r = s.post(&stamp_path, Some(&stamper), &stamp_body()).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let signature = r.body["signature"].as_str().unwrap().to_owned();
+        let v = s
+            .post(
+                "/v1/verify/seal",
+                None,
+                &json!({"signature": signature, "document": STANDARD.encode(DOC)}),
+            )
+            .await;
+        assert_eq!(v.status, 200, "{}", v.body);
+        assert_eq!(v.body["valid"], true, "{}", v.body);
+        assert_eq!(v.body["complete"], true, "{}", v.body);
+        assert_eq!(v.body["checks"].as_array().unwrap().len(), 7);
+        // Another document: invalid, at the data hash.
+        let v = s
+            .post(
+                "/v1/verify/seal",
+                None,
+                &json!({"signature": signature, "document": STANDARD.encode(b"other")}),
+            )
+            .await;
+        assert_eq!(v.body["valid"], false);
+        let failed: Vec<&str> = v.body["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["outcome"] == "failed")
+            .map(|c| c["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(failed, ["data_hash"]);
+        s.post("/v1/verify/seal", None, &json!({"signature": "AAAA"}))
+            .await
+            .assert_problem(422, "validation");
+
+        // The seal file and picture.
+        let esl = s
+            .client
+            .get(format!("{}/v1/seals/{esid}/esl", s.base))
+            .bearer_auth(&stamper)
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        assert!(matches!(
+            zhengku_seal::decode_seal(&esl).unwrap(),
+            zhengku_seal::DecodedSeal::V4(_)
+        ));
+        let v = s
+            .post(
+                "/v1/verify/seal",
+                None,
+                &json!({"seal": STANDARD.encode(&esl)}),
+            )
+            .await;
+        assert_eq!(v.body["valid"], true, "{}", v.body);
+        let pic = s
+            .client
+            .get(format!("{}/v1/seals/{esid}/picture", s.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(pic.headers()["content-type"], "image/svg+xml");
+        assert!(
+            pic.headers()["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .contains("default-src 'none'")
+        );
+        assert!(pic.text().await.unwrap().contains("证照专用章"));
+        s.get(&format!("/v1/seals/{esid}"), Some(&outsider))
+            .await
+            .assert_problem(403, "forbidden");
+
+        // Suspended: 409; resumed: works; revoked: 409 for good.
+        let reason = json!({"reason": "印章保管人变更"});
+        let r = s
+            .post(
+                &format!("/v1/seals/{esid}/suspend"),
+                Some(&stamper),
+                &reason,
+            )
+            .await;
+        assert_eq!(r.body["to"], "suspended", "{}", r.body);
+        s.post(&stamp_path, Some(&stamper), &stamp_body())
+            .await
+            .assert_problem(409, "invalid-status-transition");
+        s.post(&format!("/v1/seals/{esid}/resume"), Some(&stamper), &reason)
+            .await;
+        assert_eq!(
+            s.post(&stamp_path, Some(&stamper), &stamp_body())
+                .await
+                .status,
+            200
+        );
+        s.post(
+            &format!("/v1/seals/{esid}/revoke"),
+            Some(ADMIN_TOKEN),
+            &reason,
+        )
+        .await;
+        s.post(&stamp_path, Some(&stamper), &stamp_body())
+            .await
+            .assert_problem(409, "invalid-status-transition");
+        s.post(
+            &format!("/v1/seals/{esid}/resume"),
+            Some(ADMIN_TOKEN),
+            &reason,
+        )
+        .await
+        .assert_problem(409, "invalid-status-transition");
+        let info = s.get(&format!("/v1/seals/{esid}"), Some(&stamper)).await;
+        assert_eq!(info.body["status"], "revoked");
+
+        // Every step audited, refusals included.
+        let actions: Vec<String> = s
+            .audit()
+            .await
+            .iter()
+            .map(|e| e["action"].as_str().unwrap().to_owned())
+            .filter(|a| a.starts_with("seal."))
+            .collect();
+        assert_eq!(
+            actions,
+            [
+                "seal.make",
+                "seal.stamp.refused",
+                "seal.authorise",
+                "seal.stamp",
+                "seal.status.suspended",
+                "seal.stamp.refused",
+                "seal.status.active",
+                "seal.stamp",
+                "seal.status.revoked",
+                "seal.stamp.refused",
+            ]
+        );
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_seal_requests() {
+    let s = util::start(None, None).await;
+    let dept = s.key(Some(SAMR), &["manage"]).await;
+    let body = json!({
+        "department_uscc": SAMR, "name": "x", "holder_key_label": "seal-xihu-samr-sm2",
+        "holder_certificate_pem": holder_cert_pem(),
+    });
+    s.post("/v1/seals", Some(&dept), &body)
+        .await
+        .assert_problem(403, "forbidden");
+    // A certificate for another key.
+    let mut wrong = body.clone();
+    wrong["holder_key_label"] = json!("seal-xihu-samr-p256");
+    let r = s.post("/v1/seals", Some(ADMIN_TOKEN), &wrong).await;
+    r.assert_problem(422, "validation");
+    assert_eq!(r.body["errors"][0]["code"], "key_mismatch");
+    // A dangerous picture.
+    let mut bad = body.clone();
+    bad["picture_format"] = json!("svg");
+    bad["picture_base64"] = json!(
+        STANDARD
+            .encode("<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>")
+    );
+    let r = s.post("/v1/seals", Some(ADMIN_TOKEN), &bad).await;
+    r.assert_problem(422, "validation");
+    assert!(r.body.to_string().contains("script"), "{}", r.body);
+    // Unknown seal; a bad hash.
+    s.post("/v1/seals/0000/stamp", Some(&dept), &stamp_body())
+        .await
+        .assert_problem(404, "not-found");
+    let esid = make(&s).await;
+    let r = s
+        .post(
+            &format!("/v1/seals/{esid}/stamp"),
+            Some(&dept),
+            &json!({"data_hash": "zz", "property_info": "é"}),
+        )
+        .await;
+    r.assert_problem(422, "validation");
+    assert_eq!(r.body["errors"].as_array().unwrap().len(), 2);
+}
