@@ -164,7 +164,7 @@ pub fn decode_seal(input: &[u8]) -> Result<DecodedSeal, DecodeError> {
 }
 
 /// Decodes an SESeal of version 4 or 1, and returns with it the bytes its maker signed as
-/// received (see the [module documentation](self)).
+/// received ([`SealSignedBytes`]).
 pub fn decode_seal_with_signed_bytes(
     input: &[u8],
 ) -> Result<(DecodedSeal, SealSignedBytes<'_>), DecodeError> {
@@ -182,7 +182,7 @@ pub fn decode_signature(input: &[u8]) -> Result<DecodedSignature, DecodeError> {
 }
 
 /// Decodes an SES_Signature of version 4 or 1, and returns with it the bytes its signer and
-/// its seal's maker signed as received (see the [module documentation](self)).
+/// its seal's maker signed as received ([`SignatureSignedBytes`]).
 pub fn decode_signature_with_signed_bytes(
     input: &[u8],
 ) -> Result<(DecodedSignature, SignatureSignedBytes<'_>), DecodeError> {

@@ -102,6 +102,7 @@ struct FileConfig {
     seal_maker_label: Option<String>,
     seal_maker_cert: Option<PathBuf>,
     trust_dir: Option<PathBuf>,
+    allow_p256_seals: Option<bool>,
 }
 
 /// The resolved settings.
@@ -140,6 +141,9 @@ pub struct Config {
     /// each subfolder's `root.crt` is an anchor, `issuing.crt` an intermediate, and every
     /// `*.crl` a CRL.
     pub trust_dir: Option<PathBuf>,
+    /// Whether seals may be made for ECDSA P-256 holder keys (`allow_p256_seals`, default
+    /// false). GB/T 38540 seals are SM2; P-256 seals are outside the national standard.
+    pub allow_p256_seals: bool,
 }
 
 /// Default body limit: 1 MiB.
@@ -164,6 +168,7 @@ impl Default for Config {
             seal_maker_label: None,
             seal_maker_cert: None,
             trust_dir: None,
+            allow_p256_seals: false,
         }
     }
 }
@@ -232,6 +237,7 @@ impl Config {
             seal_maker_label: file.seal_maker_label,
             seal_maker_cert: file.seal_maker_cert,
             trust_dir: file.trust_dir,
+            allow_p256_seals: file.allow_p256_seals.unwrap_or(false),
         };
         if !(1024..=64 << 20).contains(&config.body_limit) {
             return Err(ConfigError::Invalid {

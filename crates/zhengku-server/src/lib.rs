@@ -159,7 +159,11 @@ fn seal_setup(config: &Config) -> Result<state::SealSetup, ServerError> {
         None => trust::TrustStore::default(),
         Some(dir) => trust::load_trust_dir(&dir).map_err(|e| ServerError::Trust(e.to_string()))?,
     };
-    Ok(state::SealSetup { maker, trust })
+    Ok(state::SealSetup {
+        maker,
+        trust,
+        allow_p256: config.allow_p256_seals,
+    })
 }
 
 fn open_keystore(config: &Config) -> Result<Arc<dyn KeyStore>, ServerError> {

@@ -38,6 +38,7 @@ struct Inner {
     writer: Writer,
     seal_maker: Option<SealMaker>,
     trust: TrustStore,
+    allow_p256_seals: bool,
 }
 
 /// The seal-making authority (制章者) this service acts as.
@@ -56,6 +57,8 @@ pub struct SealSetup {
     pub maker: Option<SealMaker>,
     /// What verification trusts.
     pub trust: TrustStore,
+    /// Whether P-256 seals may be made (outside GB/T 38540).
+    pub allow_p256: bool,
 }
 
 impl AppState {
@@ -75,6 +78,7 @@ impl AppState {
                 sequences: Sequences::default(),
                 seal_maker: seals.maker,
                 trust: seals.trust,
+                allow_p256_seals: seals.allow_p256,
                 store,
                 keystore,
                 catalogue,
@@ -115,6 +119,11 @@ impl AppState {
     /// The seal maker, if configured.
     pub fn seal_maker(&self) -> Option<&SealMaker> {
         self.inner.seal_maker.as_ref()
+    }
+
+    /// Whether P-256 seals may be made.
+    pub fn allow_p256_seals(&self) -> bool {
+        self.inner.allow_p256_seals
     }
 
     /// What verification trusts.

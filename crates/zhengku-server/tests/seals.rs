@@ -237,10 +237,16 @@ async fn bad_seal_requests() {
         .assert_problem(403, "forbidden");
     // A certificate for another key.
     let mut wrong = body.clone();
-    wrong["holder_key_label"] = json!("seal-xihu-samr-p256");
+    wrong["holder_key_label"] = json!("dept-xihu-samr-sm2");
     let r = s.post("/v1/seals", Some(ADMIN_TOKEN), &wrong).await;
     r.assert_problem(422, "validation");
     assert_eq!(r.body["errors"][0]["code"], "key_mismatch");
+    // P-256 seals are outside GB/T 38540: refused unless configured.
+    let mut p256 = body.clone();
+    p256["holder_key_label"] = json!("seal-xihu-samr-p256");
+    let r = s.post("/v1/seals", Some(ADMIN_TOKEN), &p256).await;
+    r.assert_problem(422, "validation");
+    assert_eq!(r.body["errors"][0]["code"], "algorithm_not_allowed");
     // A dangerous picture.
     let mut bad = body.clone();
     bad["picture_format"] = json!("svg");

@@ -239,6 +239,17 @@ pub async fn create_seal(
             format!("no key {:?} in the key store", req.holder_key_label),
         )])
     })?;
+    if holder.algorithm() != zhengku_crypto::Algorithm::Sm2Sm3 && !state.allow_p256_seals() {
+        return Err(invalid(vec![field(
+            "holder_key_label",
+            "algorithm_not_allowed",
+            format!(
+                "key {:?} is {}; GB/T 38540 seals are SM2 (set allow_p256_seals to allow P-256)",
+                req.holder_key_label,
+                holder.algorithm()
+            ),
+        )]));
+    }
     let certified = certificate_key(&holder_cert)
         .map_err(|e| invalid(vec![field("holder_certificate_pem", "not_certificate", e)]))?;
     if certified.key_id() != holder.public_key().key_id() {
