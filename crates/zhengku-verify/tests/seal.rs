@@ -482,3 +482,53 @@ fn lenient_seal_signed_in_the_triple_form_verifies_as_received() {
     let r = verify_decoded_seal(&decode_seal(&seal_der).unwrap(), p.trust(), now());
     assert_eq!(failed(&r), ["maker_signature"], "{r}");
 }
+
+/// A version 1 (GM/T 0031-2014) seal and signature made with the development keys: the
+/// maker signs DER(SEQUENCE{sealInfo, cert, signatureAlgorithm}), the signer DER(TBS_Sign
+/// v1) with its certificate inside; every check passes, and tampering fails where it should.
+#[test]
+fn version_1_input_verifies_check_by_check() {
+    let (v4, _) = made("sm2");
+    let maker = key("seal-maker-sm2");
+    let holder = key("seal-xihu-samr-sm2");
+    let mut info = v4.seal_info.clone();
+    info.header.version = 1;
+    let mut seal = zhengku_seal::SealV1 {
+        seal_info: info,
+        maker_cert: cert("seal-maker-sm2.crt"),
+        sign_alg: zhengku_seal::Oid::sm2_with_sm3(),
+        signed_value: Vec::new(),
+    };
+    seal.signed_value = maker.sign(&seal.maker_tbs().unwrap()).unwrap().to_der();
+    let mut to_sign = zhengku_seal::TbsSignV1 {
+        version: 1,
+        seal,
+        time_info: seal_time(now() - time::Duration::minutes(1)),
+        data_hash: zhengku_crypto::sm3(DOC).to_vec(),
+        property_info: "licence 20240000001".into(),
+        cert: cert("seal-xihu-samr-sm2.crt"),
+        signature_alg: zhengku_seal::Oid::sm2_with_sm3(),
+    };
+    let signature = holder.sign(&to_sign.to_der().unwrap()).unwrap().to_der();
+    let sig = zhengku_seal::SesSignatureV1 {
+        to_sign: to_sign.clone(),
+        signature: signature.clone(),
+    };
+    let der = sig.to_der().unwrap();
+    let p = pki("sm2");
+    let r = verify_signature(&der, Some(DOC), p.trust(), now()).unwrap();
+    assert!(r.subject.contains("v1"), "{r}");
+    assert!(r.valid() && r.complete(), "{r}");
+    assert!(
+        matches!(outcome(&r, "maker_signature"), Outcome::Passed(t) if t.contains("v1")),
+        "{r}"
+    );
+
+    // Another document; a changed property: the data hash, then the signature, fail.
+    let r = verify_signature(&der, Some(b"other"), p.trust(), now()).unwrap();
+    assert_eq!(failed(&r), ["data_hash"]);
+    to_sign.property_info = "licence 20240000002".into();
+    let changed = zhengku_seal::SesSignatureV1 { to_sign, signature };
+    let r = verify_signature(&changed.to_der().unwrap(), Some(DOC), p.trust(), now()).unwrap();
+    assert_eq!(failed(&r), ["signature"]);
+}
