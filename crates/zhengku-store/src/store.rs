@@ -890,13 +890,12 @@ impl Store {
             .map_err(StoreError::db("select licence events"))?
         });
         rows.into_iter()
-            .map(|(from, to, reason, actor, at)| {
+            .map(|row| {
+                let (from, to, reason, actor, at) = status_change(row, "licence_events")?;
                 Ok(LicenceEvent {
                     identifier: identifier.to_owned(),
-                    from: LicenceStatus::from_str(&from)
-                        .map_err(|_| corrupt("licence_events.from_status")(from))?,
-                    to: LicenceStatus::from_str(&to)
-                        .map_err(|_| corrupt("licence_events.to_status")(to))?,
+                    from,
+                    to,
                     reason,
                     actor,
                     at,
@@ -947,6 +946,28 @@ impl Store {
         }
         Ok(verifier.finish_at(recorded)?)
     }
+}
+
+/// A status history row `(from, to, reason, actor, at)` with its statuses parsed; a
+/// status this code never writes is reported as corrupt `<table>.from_status` /
+/// `.to_status`.
+pub(crate) fn status_change<S: FromStr>(
+    (from, to, reason, actor, at): (String, String, String, String, i64),
+    table: &'static str,
+) -> Result<(S, S, String, String, i64), StoreError> {
+    let parse = |v: String, column: &'static str| {
+        S::from_str(&v).map_err(|_| StoreError::Corrupt {
+            what: column,
+            detail: format!("{table}: {v}"),
+        })
+    };
+    Ok((
+        parse(from, "from_status")?,
+        parse(to, "to_status")?,
+        reason,
+        actor,
+        at,
+    ))
 }
 
 /// A `departments` row before its codes are re-validated.

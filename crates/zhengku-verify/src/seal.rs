@@ -120,19 +120,40 @@ fn seal_view_v4(s: &Seal, received: Option<SealSignedBytes<'_>>) -> SealView {
             Source::Reencoded
         }
     };
-    SealView {
-        header_version: info.header.version,
-        es_id: info.es_id.clone(),
-        name: info.property.name.clone(),
-        seal_type: info.property.seal_type,
-        cert_list: info.property.cert_list.clone(),
-        valid_start: info.property.valid_start,
-        valid_end: info.property.valid_end,
-        maker_cert: s.maker_cert.clone(),
-        maker_alg: s.sign_alg.clone(),
-        maker_sig: s.signed_value.clone(),
-        maker_forms: forms,
+    SealView::new(
+        info,
+        &s.maker_cert,
+        &s.sign_alg,
+        &s.signed_value,
+        forms,
         maker_source,
+    )
+}
+
+impl SealView {
+    /// The view of a seal's info and maker signature, either version.
+    fn new(
+        info: &zhengku_seal::SealInfo,
+        maker_cert: &[u8],
+        maker_alg: &Oid,
+        maker_sig: &[u8],
+        maker_forms: Vec<(&'static str, Vec<u8>)>,
+        maker_source: Source,
+    ) -> SealView {
+        SealView {
+            header_version: info.header.version,
+            es_id: info.es_id.clone(),
+            name: info.property.name.clone(),
+            seal_type: info.property.seal_type,
+            cert_list: info.property.cert_list.clone(),
+            valid_start: info.property.valid_start,
+            valid_end: info.property.valid_end,
+            maker_cert: maker_cert.to_vec(),
+            maker_alg: maker_alg.clone(),
+            maker_sig: maker_sig.to_vec(),
+            maker_forms,
+            maker_source,
+        }
     }
 }
 
@@ -152,20 +173,14 @@ fn seal_view_v1(s: &SealV1, received: Option<SealSignedBytes<'_>>) -> SealView {
             Source::Reencoded
         }
     };
-    SealView {
-        header_version: info.header.version,
-        es_id: info.es_id.clone(),
-        name: info.property.name.clone(),
-        seal_type: info.property.seal_type,
-        cert_list: info.property.cert_list.clone(),
-        valid_start: info.property.valid_start,
-        valid_end: info.property.valid_end,
-        maker_cert: s.maker_cert.clone(),
-        maker_alg: s.sign_alg.clone(),
-        maker_sig: s.signed_value.clone(),
-        maker_forms: forms,
+    SealView::new(
+        info,
+        &s.maker_cert,
+        &s.sign_alg,
+        &s.signed_value,
+        forms,
         maker_source,
-    }
+    )
 }
 
 /// Checks `sig` (DER `SEQUENCE{r, s}`, or raw `r‖s` as some producers write) by the key in

@@ -238,6 +238,28 @@ pub fn verify(args: SealVerifyArgs, out: &mut dyn Write) -> Result<Outcome> {
     })
 }
 
+/// The fields both versions' TBS_Sign share.
+fn tbs_fields(
+    d: &mut Dump,
+    version: u32,
+    time_info: zhengku_seal::SealTime,
+    data_hash: &[u8],
+    property_info: &str,
+) {
+    d.field("signature.version", "version (版本号)", version);
+    d.field("signature.timeInfo", "timeInfo (签章时间)", time_info);
+    d.field(
+        "signature.dataHash",
+        "dataHash (原文杂凑值)",
+        hex::encode(data_hash),
+    );
+    d.field(
+        "signature.propertyInfo",
+        "propertyInfo (原文属性)",
+        property_info,
+    );
+}
+
 pub fn inspect(args: SealInspectArgs, out: &mut dyn Write) -> Result<Outcome> {
     let input = read_bounded(&args.file, MAX_SIGNATURE_LEN as u64)?;
     let kind = identify(&input, &args.file)?;
@@ -247,16 +269,11 @@ pub fn inspect(args: SealInspectArgs, out: &mut dyn Write) -> Result<Outcome> {
             d.kind = "GB/T 38540-2020 electronic signature (电子签章), SES_Signature v4 layout";
             d.section("Signature (电子签章 SES_Signature)");
             let t = &s.to_sign;
-            d.field("signature.version", "version (版本号)", t.version);
-            d.field("signature.timeInfo", "timeInfo (签章时间)", t.time_info);
-            d.field(
-                "signature.dataHash",
-                "dataHash (原文杂凑值)",
-                hex::encode(&t.data_hash),
-            );
-            d.field(
-                "signature.propertyInfo",
-                "propertyInfo (原文属性)",
+            tbs_fields(
+                &mut d,
+                t.version,
+                t.time_info,
+                &t.data_hash,
                 &t.property_info,
             );
             ext_fields(&mut d, "signature.extDatas", &t.ext_datas);
@@ -300,16 +317,11 @@ pub fn inspect(args: SealInspectArgs, out: &mut dyn Write) -> Result<Outcome> {
             d.kind = "GM/T 0031-2014 electronic signature (电子签章), SES_Signature v1 layout";
             d.section("Signature (电子签章 SES_Signature)");
             let t = &s.to_sign;
-            d.field("signature.version", "version (版本号)", t.version);
-            d.field("signature.timeInfo", "timeInfo (签章时间)", t.time_info);
-            d.field(
-                "signature.dataHash",
-                "dataHash (原文杂凑值)",
-                hex::encode(&t.data_hash),
-            );
-            d.field(
-                "signature.propertyInfo",
-                "propertyInfo (原文属性)",
+            tbs_fields(
+                &mut d,
+                t.version,
+                t.time_info,
+                &t.data_hash,
                 &t.property_info,
             );
             cert_fields(

@@ -15,7 +15,7 @@ use std::str::FromStr;
 use sqlx::Row;
 use zhengku_model::SealStatus;
 
-use super::{AuditCursor, MAX_TEXT_CHARS, Pool, Store, check_text, corrupt, to_i64};
+use super::{AuditCursor, MAX_TEXT_CHARS, Pool, Store, check_text, corrupt, status_change, to_i64};
 use crate::audit::AuditEntry;
 use crate::error::StoreError;
 
@@ -288,13 +288,12 @@ impl Store {
             .map_err(StoreError::db("select seal events"))?
         });
         rows.into_iter()
-            .map(|(from, to, reason, actor, at)| {
+            .map(|row| {
+                let (from, to, reason, actor, at) = status_change(row, "seal_events")?;
                 Ok(SealEvent {
                     esid: esid.to_owned(),
-                    from: SealStatus::from_str(&from)
-                        .map_err(|_| corrupt("seal_events.from_status")(from))?,
-                    to: SealStatus::from_str(&to)
-                        .map_err(|_| corrupt("seal_events.to_status")(to))?,
+                    from,
+                    to,
                     reason,
                     actor,
                     at,
