@@ -99,7 +99,6 @@ impl Server {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_zhengku"));
         cmd.current_dir(root)
             .arg("serve")
-            .arg("--dev")
             .arg("--data-dir")
             .arg(o.data_dir)
             .args(["--listen", &listen])
@@ -109,6 +108,10 @@ impl Server {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
+        // Development mode unless the test chooses a mode.
+        if !o.args.contains(&"--mode") {
+            cmd.arg("--dev");
+        }
         // The repository's development keys, unless the test brings its own copy (a test
         // that may generate keys must not write into keys-dev/).
         if !o.args.contains(&"--keys-dev") {
@@ -894,4 +897,145 @@ fn schemathesis_finds_no_server_errors() {
         );
     }
     server.stop_ok();
+}
+
+/// Production as an operator runs it: `--mode production`, PostgreSQL, and every key on a
+/// real PKCS#11 token (SoftHSM2). The department's SM2 key and certificate come from a CA
+/// whose keys are on the token too; a second department gets a P-256 key generated on the
+/// token through the API. Licences issued this way verify with the certificate's key.
+#[test]
+fn production_mode_with_softhsm_and_postgres() {
+    let Some(db) = runtime().block_on(zhengku_testkit::PgDatabase::fresh("e2e_prod")) else {
+        return;
+    };
+    let d = Dir::new();
+    let out = Command::new("bash")
+        .arg(repo_root().join("hsm/init-token.sh"))
+        .args([
+            d.path("token").to_str().unwrap(),
+            "zhengku-prod",
+            "so-1111",
+            "user-2222",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let conf = d.path("token/softhsm2.conf");
+    let hsm = d.write(
+        "hsm.toml",
+        "mode = \"production\"\nkind = \"pkcs11\"\nmodule = \"/usr/lib/softhsm/libsofthsm2.so\"\ntoken = \"zhengku-prod\"\npin = { env = \"ZK_TEST_PIN\" }\n",
+    );
+    let conf_s = conf.to_str().unwrap().to_owned();
+    let zk = |args: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_zhengku"))
+            .args(args)
+            .current_dir(d.path(""))
+            .env("SOFTHSM2_CONF", &conf_s)
+            .env("ZK_TEST_PIN", "user-2222")
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let hsm_s = hsm.to_str().unwrap();
+    zk(&["pki", "--dir", "pki", "--keystore", hsm_s, "init"]);
+    zk(&[
+        "pki",
+        "--dir",
+        "pki",
+        "--keystore",
+        hsm_s,
+        "issue",
+        "--alg",
+        "sm2",
+        "--kind",
+        "department",
+        "--name",
+        "杭州市西湖区市场监督管理局",
+        "--uscc",
+        "11330106MB0B12345L",
+        "--label",
+        "prod-samr-sm2",
+        "--out",
+        "dept.pem",
+    ]);
+
+    let data = d.path("data");
+    let admin = "production-admin-token-0123456789";
+    let server = Server::start(&Options {
+        data_dir: &data,
+        token: Some(admin),
+        args: &[
+            "--mode",
+            "production",
+            "--keystore",
+            hsm_s,
+            "--database-url",
+            &db.url,
+        ],
+        env: &[("SOFTHSM2_CONF", &conf_s), ("ZK_TEST_PIN", "user-2222")],
+    });
+    let r = server.get(None, "/readyz");
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.json()["checks"]["keystore"], "ok");
+    // Production registers no development departments.
+    let r = server.get(Some(admin), "/v1/departments");
+    assert_eq!(
+        r.json()["departments"].as_array().unwrap().len(),
+        0,
+        "{r:?}"
+    );
+
+    let cert = std::fs::read_to_string(d.path("dept.pem")).unwrap();
+    let r = server.post_json(
+        Some(admin),
+        "/v1/departments",
+        &json!({"name": "杭州市西湖区市场监督管理局", "uscc": "11330106MB0B12345L",
+                "region_code": "330106", "key_label": "prod-samr-sm2", "certificate_pem": cert})
+        .to_string(),
+    );
+    assert_eq!(r.status, 201, "{r:?}");
+    let r = server.post_json(
+        Some(admin),
+        "/v1/departments",
+        &json!({"name": "杭州市西湖区卫生健康局", "uscc": "11330106MB1C234566",
+                "region_code": "330106", "generate_key": "p256"})
+        .to_string(),
+    );
+    assert_eq!(r.status, 201, "{r:?}");
+
+    let issuer = server.api_key(admin, Some("11330106MB0B12345L"), &["issue:*"]);
+    let body = std::fs::read_to_string(example_request_path()).unwrap();
+    let r = server.post_json(Some(&issuer), "/v1/licences", &body);
+    assert_eq!(r.status, 201, "{r:?}");
+    let licence = r.json();
+    assert_eq!(licence["signature"]["algorithm"], "SM2-SM3");
+    // The signed form verifies with the key in the department's certificate.
+    use base64::Engine;
+    let signed = base64::engine::general_purpose::STANDARD
+        .decode(licence["signed"].as_str().unwrap())
+        .unwrap();
+    d.write("licence.zkl", &signed);
+    let pubkey = Command::new("openssl")
+        .args(["x509", "-pubkey", "-noout", "-in"])
+        .arg(d.path("dept.pem"))
+        .output()
+        .unwrap();
+    d.write("dept.pub", &pubkey.stdout);
+    let out = zk(&["licence", "verify", "--pub", "dept.pub", "licence.zkl"]);
+    assert!(out.starts_with("valid:"), "{out}");
+    // The generated P-256 key lives on the token.
+    let keys = zk(&["keys", "list", "--keystore", hsm_s]);
+    assert!(keys.contains("dept-11330106mb1c234566-p256"), "{keys}");
+    assert!(keys.contains("prod-samr-sm2"), "{keys}");
+    server.stop_ok();
+    drop(db);
 }
