@@ -19,6 +19,8 @@ command -v curl >/dev/null 2>&1 || missing+=(curl)
 #   java + BouncyCastle: a second SM2 implementation for certificates and CRLs
 command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
 [ -f /usr/share/java/bcprov.jar ] || missing+=(libbcprov-java)
+#   zbarimg: a QR decoder we did not write, reads zhengku-qr's PNGs back
+command -v zbarimg >/dev/null 2>&1 || missing+=(zbar-tools)
 
 sudo=()
 [ "$(id -u)" -eq 0 ] || sudo=(sudo)

@@ -44,7 +44,10 @@ pub fn encode(data: &[u8]) -> String {
 }
 
 fn value(c: u8) -> Option<u32> {
-    ALPHABET.iter().position(|&a| a == c).and_then(|p| u32::try_from(p).ok())
+    ALPHABET
+        .iter()
+        .position(|&a| a == c)
+        .and_then(|p| u32::try_from(p).ok())
 }
 
 /// Decodes base45 text strictly.
@@ -94,7 +97,10 @@ mod tests {
         for len in 0..data.len() {
             assert_eq!(decode(&encode(&data[..len])).as_deref(), Ok(&data[..len]));
         }
-        assert_eq!(decode(&encode(&[0xff, 0xff, 0xff])).as_deref(), Ok(&[0xff, 0xff, 0xff][..]));
+        assert_eq!(
+            decode(&encode(&[0xff, 0xff, 0xff])).as_deref(),
+            Ok(&[0xff, 0xff, 0xff][..])
+        );
     }
 
     #[test]

@@ -1,0 +1,235 @@
+//! End-to-end: the three example licences as payloads, URLs and QR images, read back by
+//! zbarimg (a decoder we did not write), verified, and tampered with.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use zhengku_crypto::{PrivateKey, Signer};
+use zhengku_model::identifier::LicenceId;
+use zhengku_model::record::{HolderCodeType, IssueRequest};
+use zhengku_model::{LicenceType, SignedLicence, testing};
+use zhengku_qr::{
+    QrError, QrSymbol, decode_payload, make_payload, max_version_at_q, payload_url, verify_payload,
+};
+
+const BASE_URL: &str = "https://zk.hangzhou.gov.cn";
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn key(name: &str) -> PrivateKey {
+    let pem = std::fs::read_to_string(repo().join("keys-dev/keys").join(name)).unwrap();
+    PrivateKey::from_pem(&pem).unwrap()
+}
+
+fn sm2_key() -> PrivateKey {
+    key("dept-xihu-samr-sm2.key")
+}
+
+fn p256_key() -> PrivateKey {
+    key("dept-xihu-samr-p256.key")
+}
+
+/// The three templates' example requests, built and signed with `signer`.
+fn examples(signer: &PrivateKey) -> Vec<(&'static str, SignedLicence)> {
+    [
+        "business-licence",
+        "food-business-permit",
+        "senior-citizen-card",
+    ]
+    .into_iter()
+    .enumerate()
+    .map(|(i, name)| {
+        let dir = repo().join("templates").join(name);
+        let ty =
+            LicenceType::from_toml_str(&std::fs::read_to_string(dir.join("type.toml")).unwrap())
+                .unwrap();
+        let req: IssueRequest = serde_json::from_str(
+            &std::fs::read_to_string(dir.join("example-request.json")).unwrap(),
+        )
+        .unwrap();
+        let issuer = if name == "senior-citizen-card" {
+            testing::sample_card_issuer()
+        } else {
+            testing::sample_issuer()
+        };
+        let seq = u32::try_from(i + 1).unwrap();
+        let id = LicenceId::generate(ty.code(), &issuer.code, 2024, seq, 1).unwrap();
+        let record = ty
+            .build_record(&req, &issuer, id, testing::sample_issued_at())
+            .unwrap();
+        (name, SignedLicence::sign(record, signer).unwrap())
+    })
+    .collect()
+}
+
+#[test]
+fn payload_round_trip_and_masking() {
+    for signer in [sm2_key(), p256_key()] {
+        for (name, signed) in examples(&signer) {
+            let payload = make_payload(&signed, &signer).unwrap();
+            assert!(payload.starts_with("ZK1:"), "{payload}");
+            let p = decode_payload(&payload).unwrap();
+            assert_eq!(p.alg, signer.algorithm());
+            assert_eq!(p.kid, signer.key_id());
+            let claims = verify_payload(&p, signer.public_key()).unwrap();
+            let r = signed.record();
+            assert_eq!(claims.identifier, r.identifier.to_string());
+            assert_eq!(claims.valid_until, r.valid_until, "{name}");
+            assert!(claims.matches(&signed, signer.algorithm().digest()));
+            match r.holder_code_type() {
+                HolderCodeType::CitizenId => {
+                    assert_eq!(claims.holder_name, "王*英");
+                    assert_eq!(claims.holder_code, "330106********0047");
+                }
+                HolderCodeType::Uscc => {
+                    assert_eq!(claims.holder_name, r.holder_name);
+                    assert_eq!(claims.holder_code, r.holder_code.as_str());
+                }
+            }
+            // The URL form carries the same payload.
+            let url = payload_url(BASE_URL, &payload).unwrap();
+            assert!(url.starts_with("HTTPS://ZK.HANGZHOU.GOV.CN/V/ZK1:"));
+            assert!(!url.contains(' '));
+            assert_eq!(decode_payload(&url).unwrap(), p);
+            // The query and fragment forms too.
+            let query = format!("https://x.example/v?p={}", url.split("/V/").nth(1).unwrap());
+            assert_eq!(decode_payload(&query).unwrap(), p);
+            assert_eq!(
+                decode_payload(&format!("https://x.example/v/#{payload}")).unwrap(),
+                p
+            );
+        }
+    }
+}
+
+#[test]
+fn wrong_key_and_algorithm_are_refused() {
+    let sm2 = sm2_key();
+    let p256 = p256_key();
+    let (_, signed) = examples(&sm2).remove(0);
+    let p = decode_payload(&make_payload(&signed, &sm2).unwrap()).unwrap();
+    assert!(matches!(
+        verify_payload(&p, p256.public_key()),
+        Err(QrError::AlgorithmMismatch { .. })
+    ));
+    let other = key("dept-xihu-health-sm2.key");
+    assert!(matches!(
+        verify_payload(&p, other.public_key()),
+        Err(QrError::WrongKey { .. })
+    ));
+}
+
+#[test]
+fn versions_fit_level_q() {
+    for signer in [sm2_key(), p256_key()] {
+        for (name, signed) in examples(&signer) {
+            let payload = make_payload(&signed, &signer).unwrap();
+            let url = payload_url(BASE_URL, &payload).unwrap();
+            for (form, text) in [("bare", &payload), ("url", &url)] {
+                let qr = QrSymbol::new(text).unwrap();
+                eprintln!(
+                    "{} {name} {form}: {} chars, version {} ({}x{} modules)",
+                    signer.algorithm().short_name(),
+                    text.len(),
+                    qr.version(),
+                    qr.width(),
+                    qr.width()
+                );
+                if form == "bare" {
+                    assert!(
+                        qr.version() <= max_version_at_q(),
+                        "{name}: v{}",
+                        qr.version()
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn one_changed_character_is_refused() {
+    let signer = sm2_key();
+    let (_, signed) = examples(&signer).remove(2);
+    let payload = make_payload(&signed, &signer).unwrap();
+    let alphabet = zhengku_qr::base45::ALPHABET;
+    let bytes = payload.as_bytes();
+    let mut tried = 0;
+    for i in 4..bytes.len() {
+        for &c in alphabet.iter().chain(b"a#") {
+            if c == bytes[i] {
+                continue;
+            }
+            let mut t = bytes.to_vec();
+            t[i] = c;
+            let t = String::from_utf8(t).unwrap();
+            let result = decode_payload(&t).and_then(|p| verify_payload(&p, signer.public_key()));
+            assert!(result.is_err(), "position {i} -> {}", char::from(c));
+            tried += 1;
+        }
+    }
+    assert!(tried > 1000);
+}
+
+fn zbarimg() -> Option<PathBuf> {
+    let out = Command::new("sh")
+        .args(["-c", "command -v zbarimg"])
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
+}
+
+#[test]
+fn zbarimg_reads_our_png() {
+    let Some(zbarimg) = zbarimg() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "zbarimg (zbar-tools) is required in CI"
+        );
+        eprintln!("zbarimg not installed; skipping (scripts/test.sh installs zbar-tools)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    for signer in [sm2_key(), p256_key()] {
+        for (name, signed) in examples(&signer) {
+            let payload = make_payload(&signed, &signer).unwrap();
+            let url = payload_url(BASE_URL, &payload).unwrap();
+            for text in [&payload, &url] {
+                let qr = QrSymbol::new(text).unwrap();
+                let png = qr.to_png(4).unwrap();
+                let path = dir.path().join(format!("{name}.png"));
+                std::fs::write(&path, &png).unwrap();
+                let out = Command::new(&zbarimg)
+                    .args(["--raw", "-q", "-Sbinary"])
+                    .arg(&path)
+                    .output()
+                    .unwrap();
+                assert!(out.status.success(), "zbarimg failed on {name}: {out:?}");
+                let read = String::from_utf8(out.stdout).unwrap();
+                let read = read.strip_suffix('\n').unwrap_or(&read);
+                assert_eq!(read, text.as_str(), "{name}");
+                let p = decode_payload(read).unwrap();
+                verify_payload(&p, signer.public_key()).unwrap();
+            }
+        }
+    }
+}
+
+#[test]
+fn svg_has_every_dark_module() {
+    let qr = QrSymbol::new("ZK1:HELLO").unwrap();
+    let svg = qr.to_svg();
+    let dark = (0..qr.width())
+        .flat_map(|y| (0..qr.width()).map(move |x| (x, y)))
+        .filter(|&(x, y)| qr.is_dark(x, y))
+        .count();
+    assert!(svg.starts_with("<svg "));
+    assert_eq!(svg.matches("h1v1h-1z").count(), dark);
+    assert!(matches!(QrSymbol::new("zk1:lower"), Err(QrError::Qr(_))));
+}
