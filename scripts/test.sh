@@ -36,6 +36,8 @@ fi
 python_missing=()
 python3 -c "import openapi_spec_validator" >/dev/null 2>&1 || python_missing+=(openapi-spec-validator)
 python3 -c "import schemathesis" >/dev/null 2>&1 || python_missing+=(schemathesis)
+#   segno: a second QR encoder, to tell a zbar misread from a bad symbol
+python3 -c "import segno" >/dev/null 2>&1 || python_missing+=(segno)
 if ((${#python_missing[@]})); then
     echo "scripts/test.sh: installing ${python_missing[*]} (pip)" >&2
     python3 -m pip install -q --disable-pip-version-check "${python_missing[@]}"

@@ -185,6 +185,33 @@ fn zbarimg() -> Option<PathBuf> {
         .then(|| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
 }
 
+/// What zbarimg reads from the symbol segno (an independent QR encoder, Python) makes for
+/// `text` at level Q.
+fn zbar_read_of_segno(zbarimg: &std::path::Path, dir: &std::path::Path, text: &str) -> String {
+    let png = dir.join("segno.png");
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import segno, sys\nsegno.make_qr(sys.argv[1], error='q', boost_error=False).save(sys.argv[2], scale=4, border=4)",
+            text,
+        ])
+        .arg(&png)
+        .output()
+        .expect("python3 with segno (scripts/test.sh installs it)");
+    assert!(
+        out.status.success(),
+        "segno: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = Command::new(zbarimg)
+        .args(["--raw", "-q", "-Sbinary"])
+        .arg(&png)
+        .output()
+        .unwrap();
+    let read = String::from_utf8(out.stdout).unwrap();
+    read.strip_suffix('\n').unwrap_or(&read).to_owned()
+}
+
 #[test]
 fn zbarimg_reads_our_png() {
     let Some(zbarimg) = zbarimg() else {
@@ -213,8 +240,22 @@ fn zbarimg_reads_our_png() {
                 assert!(out.status.success(), "zbarimg failed on {name}: {out:?}");
                 let read = String::from_utf8(out.stdout).unwrap();
                 let read = read.strip_suffix('\n').unwrap_or(&read);
-                assert_eq!(read, text.as_str(), "{name}");
-                let p = decode_payload(read).unwrap();
+                if read != text.as_str() {
+                    // zbar 0.23 misreads some alphanumeric symbols, appending digits (about
+                    // 1 in 300 random texts of this length). It is zbar's defect, not the
+                    // symbol's, only if a second encoder's symbol for the same text gets the
+                    // very same misread.
+                    assert!(
+                        read.starts_with(text.as_str()),
+                        "{name}: zbar read {read:?}"
+                    );
+                    assert_eq!(
+                        zbar_read_of_segno(&zbarimg, dir.path(), text),
+                        read,
+                        "{name}: zbar misread only our symbol"
+                    );
+                }
+                let p = decode_payload(&read[..text.len()]).unwrap();
                 verify_payload(&p, signer.public_key()).unwrap();
             }
         }
