@@ -808,100 +808,33 @@ impl Store {
         actor: &str,
         request_id: &str,
     ) -> Result<LicenceEvent, StoreError> {
-        check_text("reason", reason, MAX_TEXT_CHARS)?;
-        check_text("actor", actor, MAX_TEXT_CHARS)?;
-        check_text("request_id", request_id, MAX_TEXT_CHARS)?;
-        let action = format!("licence.status.{}", to.as_str());
-        on_pool!(self, |pool| {
-            // The audit head lock taken first also serialises concurrent status changes, so
-            // the status read below cannot be stale when it is written.
-            let (mut tx, mut cursor) = begin_audited!(pool);
-            let row = sqlx::query("SELECT status FROM licences WHERE identifier = $1")
-                .bind(identifier)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(StoreError::db("select licence status"))?;
-            let Some(row) = row else {
-                return Err(StoreError::NotFound {
-                    what: "licence",
-                    key: identifier.to_owned(),
-                });
-            };
-            let from: String = row
-                .try_get("status")
-                .map_err(StoreError::db("read licence status"))?;
-            let from =
-                LicenceStatus::from_str(&from).map_err(|_| corrupt("licences.status")(from))?;
-            if !from.can_transition_to(to) {
-                return Err(StoreError::InvalidTransition {
-                    identifier: identifier.to_owned(),
-                    from,
-                    to,
-                });
-            }
-            sqlx::query(
-                "INSERT INTO licence_events \
-                 (identifier, from_status, to_status, reason, actor, at) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(identifier)
-            .bind(from.as_str())
-            .bind(to.as_str())
-            .bind(reason)
-            .bind(actor)
-            .bind(cursor.at)
-            .execute(&mut *tx)
-            .await
-            .map_err(StoreError::db("insert licence event"))?;
-            sqlx::query("UPDATE licences SET status = $1, updated_at = $2 WHERE identifier = $3")
-                .bind(to.as_str())
-                .bind(cursor.at)
-                .bind(identifier)
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::db("update licence status"))?;
-            insert_audit!(
-                tx,
-                cursor.next(actor, &action, identifier, None, request_id)
-            );
-            let at = cursor.at;
-            commit_audited!(tx, cursor);
-            Ok(LicenceEvent {
-                identifier: identifier.to_owned(),
-                from,
-                to,
-                reason: reason.to_owned(),
-                actor: actor.to_owned(),
-                at,
-            })
+        let (from, at) = self
+            .transition(identifier, to, reason, actor, request_id)
+            .await?;
+        Ok(LicenceEvent {
+            identifier: identifier.to_owned(),
+            from,
+            to,
+            reason: reason.to_owned(),
+            actor: actor.to_owned(),
+            at,
         })
     }
 
     /// A licence's status history, oldest first.
     pub async fn licence_events(&self, identifier: &str) -> Result<Vec<LicenceEvent>, StoreError> {
-        let rows: Vec<(String, String, String, String, i64)> = on_pool!(self, |pool| {
-            sqlx::query_as(
-                "SELECT from_status, to_status, reason, actor, at FROM licence_events \
-                 WHERE identifier = $1 ORDER BY id",
-            )
-            .bind(identifier)
-            .fetch_all(pool)
-            .await
-            .map_err(StoreError::db("select licence events"))?
-        });
-        rows.into_iter()
-            .map(|row| {
-                let (from, to, reason, actor, at) = status_change(row, "licence_events")?;
-                Ok(LicenceEvent {
-                    identifier: identifier.to_owned(),
-                    from,
-                    to,
-                    reason,
-                    actor,
-                    at,
-                })
+        let changes = self.history::<LicenceStatus>(identifier).await?;
+        Ok(changes
+            .into_iter()
+            .map(|(from, to, reason, actor, at)| LicenceEvent {
+                identifier: identifier.to_owned(),
+                from,
+                to,
+                reason,
+                actor,
+                at,
             })
-            .collect()
+            .collect())
     }
 
     // ---- audit log -----------------------------------------------------------------------
@@ -946,28 +879,6 @@ impl Store {
         }
         Ok(verifier.finish_at(recorded)?)
     }
-}
-
-/// A status history row `(from, to, reason, actor, at)` with its statuses parsed; a
-/// status this code never writes is reported as corrupt `<table>.from_status` /
-/// `.to_status`.
-pub(crate) fn status_change<S: FromStr>(
-    (from, to, reason, actor, at): (String, String, String, String, i64),
-    table: &'static str,
-) -> Result<(S, S, String, String, i64), StoreError> {
-    let parse = |v: String, column: &'static str| {
-        S::from_str(&v).map_err(|_| StoreError::Corrupt {
-            what: column,
-            detail: format!("{table}: {v}"),
-        })
-    };
-    Ok((
-        parse(from, "from_status")?,
-        parse(to, "to_status")?,
-        reason,
-        actor,
-        at,
-    ))
 }
 
 /// A `departments` row before its codes are re-validated.
@@ -1033,4 +944,5 @@ impl LicenceRow {
 
 pub mod access;
 mod audit_read;
+mod lifecycle;
 pub mod seals;

@@ -403,7 +403,10 @@ pub async fn history(
     let events = state.store().licence_events(id).await?;
     Ok(Json(HistoryResponse {
         identifier: id.to_owned(),
-        issued_at: LicenceView::of(&licence).issued_at,
+        // Not LicenceView::of: that would base64 the whole signed licence for one field.
+        issued_at: crate::api::rfc3339(
+            i64::try_from(licence.licence.record().issued_at.unix_seconds()).unwrap_or(i64::MAX),
+        ),
         status: licence.status.as_str().to_owned(),
         events: events.iter().map(EventView::of).collect(),
     }))

@@ -15,7 +15,7 @@ use std::str::FromStr;
 use sqlx::Row;
 use zhengku_model::SealStatus;
 
-use super::{AuditCursor, MAX_TEXT_CHARS, Pool, Store, check_text, corrupt, status_change, to_i64};
+use super::{AuditCursor, MAX_TEXT_CHARS, Pool, Store, check_text, corrupt, to_i64};
 use crate::audit::AuditEntry;
 use crate::error::StoreError;
 
@@ -213,93 +213,31 @@ impl Store {
         actor: &str,
         request_id: &str,
     ) -> Result<SealEvent, StoreError> {
-        check_text("reason", reason, MAX_TEXT_CHARS)?;
-        check_text("actor", actor, MAX_TEXT_CHARS)?;
-        check_text("request_id", request_id, MAX_TEXT_CHARS)?;
-        let action = format!("seal.status.{}", to.as_str());
-        on_pool!(self, |pool| {
-            let (mut tx, mut cursor) = begin_audited!(pool);
-            let row = sqlx::query("SELECT status FROM seals WHERE esid = $1")
-                .bind(esid)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(StoreError::db("select seal status"))?;
-            let Some(row) = row else {
-                return Err(StoreError::NotFound {
-                    what: "seal",
-                    key: esid.to_owned(),
-                });
-            };
-            let from: String = row
-                .try_get("status")
-                .map_err(StoreError::db("read seal status"))?;
-            let from = SealStatus::from_str(&from).map_err(|_| corrupt("seals.status")(from))?;
-            if !from.can_transition_to(to) {
-                return Err(StoreError::InvalidSealTransition {
-                    esid: esid.to_owned(),
-                    from,
-                    to,
-                });
-            }
-            sqlx::query(
-                "INSERT INTO seal_events (esid, from_status, to_status, reason, actor, at) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(esid)
-            .bind(from.as_str())
-            .bind(to.as_str())
-            .bind(reason)
-            .bind(actor)
-            .bind(cursor.at)
-            .execute(&mut *tx)
-            .await
-            .map_err(StoreError::db("insert seal event"))?;
-            sqlx::query("UPDATE seals SET status = $1, updated_at = $2 WHERE esid = $3")
-                .bind(to.as_str())
-                .bind(cursor.at)
-                .bind(esid)
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::db("update seal status"))?;
-            insert_audit!(tx, cursor.next(actor, &action, esid, None, request_id));
-            let at = cursor.at;
-            commit_audited!(tx, cursor);
-            Ok(SealEvent {
-                esid: esid.to_owned(),
-                from,
-                to,
-                reason: reason.to_owned(),
-                actor: actor.to_owned(),
-                at,
-            })
+        let (from, at) = self.transition(esid, to, reason, actor, request_id).await?;
+        Ok(SealEvent {
+            esid: esid.to_owned(),
+            from,
+            to,
+            reason: reason.to_owned(),
+            actor: actor.to_owned(),
+            at,
         })
     }
 
     /// A seal's status history, oldest first.
     pub async fn seal_events(&self, esid: &str) -> Result<Vec<SealEvent>, StoreError> {
-        let rows: Vec<(String, String, String, String, i64)> = on_pool!(self, |pool| {
-            sqlx::query_as(
-                "SELECT from_status, to_status, reason, actor, at FROM seal_events \
-                 WHERE esid = $1 ORDER BY id",
-            )
-            .bind(esid)
-            .fetch_all(pool)
-            .await
-            .map_err(StoreError::db("select seal events"))?
-        });
-        rows.into_iter()
-            .map(|row| {
-                let (from, to, reason, actor, at) = status_change(row, "seal_events")?;
-                Ok(SealEvent {
-                    esid: esid.to_owned(),
-                    from,
-                    to,
-                    reason,
-                    actor,
-                    at,
-                })
+        let changes = self.history::<SealStatus>(esid).await?;
+        Ok(changes
+            .into_iter()
+            .map(|(from, to, reason, actor, at)| SealEvent {
+                esid: esid.to_owned(),
+                from,
+                to,
+                reason,
+                actor,
+                at,
             })
-            .collect()
+            .collect())
     }
 
     /// Lets API key `api_key_id` stamp with the seal (audited as `seal.authorise`, target
