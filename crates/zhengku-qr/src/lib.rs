@@ -31,16 +31,19 @@
 //! ```
 //!
 //! the verification site's base URL in uppercase (scheme and host are case-insensitive), the
-//! path `/V/`, and the payload with its three characters that a URL cannot carry as they are
-//! written as percent escapes, which are themselves alphanumeric: space as `%20`, `%` as `%25`
-//! and `/` as `%2F` (so no `.` or `..` path segment can appear and be normalised away). The
-//! whole text stays in alphanumeric mode. The server's route must match `/V/` in uppercase
-//! (paths are case-sensitive) and take the rest of the path percent-decoded, unsplit.
+//! path `/V/`, and the payload with the characters that a URL path cannot carry as they are
+//! written as percent escapes, which are themselves alphanumeric: space as `%20` and `%` as
+//! `%25`. A `/` stays as it is (the server takes the rest of the path unsplit), except where
+//! the path segment it starts would be `.` or `..`: browsers remove such segments, so that
+//! `/` is written `%2F`. The whole text stays in alphanumeric mode. The server's route must
+//! match `/V/` in uppercase (paths are case-sensitive) and take the rest of the path
+//! percent-decoded, unsplit.
 //!
-//! Size: the bare payloads of the three template examples fit QR version 15 at level Q
-//! (13–15, 352–418 characters; the tests assert it). The URL form adds the base URL and the
-//! escapes (about 2 characters in 15) and so needs version 15–17 for them with a 26-character
-//! base URL: print the bare payload where version 15 is a hard limit.
+//! Size: the claims are kept small ([`claims`]: packed identifier, 128-bit digest), so that
+//! for the three shipped licence types the URL form fits QR version 15 at level Q
+//! ([`max_version_at_q`], 419 alphanumeric characters) with a base URL of up to
+//! [`MAX_BASE_URL_LEN`] characters; the tests assert it for both algorithms and print the
+//! sizes.
 //! [`decode_payload`] accepts the URL form, the bare `ZK1:` text, and — for links typed or
 //! made elsewhere — `…?p=<percent-encoded payload>` and `…#ZK1:…` (the payload verbatim).
 //!
@@ -48,9 +51,10 @@
 
 pub mod base45;
 pub mod claims;
+pub mod pack;
 mod render;
 
-pub use claims::{Claims, mask_citizen_id, mask_person_name};
+pub use claims::{Claims, LICENCE_DIGEST_LEN, mask_citizen_id, mask_person_name};
 pub use render::{QrSymbol, max_version_at_q};
 
 use zhengku_cbor::{Limits, Map, Value};
@@ -65,6 +69,9 @@ pub const COSE_ALG_ES256: i64 = -7;
 pub const COSE_ALG_SM2_SM3: i64 = -65792;
 /// The most bytes zlib decompression may produce.
 pub const MAX_INFLATED_LEN: usize = 16 * 1024;
+/// The longest base URL (scheme, host, port, path) for which the shipped licence types are
+/// known to fit QR version 15 at level Q in the URL form.
+pub const MAX_BASE_URL_LEN: usize = 40;
 /// The longest text [`decode_payload`] looks at.
 pub const MAX_TEXT_LEN: usize = 8 * 1024;
 
@@ -224,15 +231,22 @@ pub fn payload_url(base_url: &str, payload: &str) -> Result<String, QrError> {
         return Err(QrError::BaseUrl(base_url.to_owned()));
     }
     let mut out = format!("{base}/V/");
-    for c in payload.chars() {
+    for (i, c) in payload.char_indices() {
         match c {
             ' ' => out.push_str("%20"),
             '%' => out.push_str("%25"),
-            '/' => out.push_str("%2F"),
+            '/' if starts_dot_segment(&payload[i + 1..]) => out.push_str("%2F"),
             c => out.push(c),
         }
     }
     Ok(out)
+}
+
+/// Whether a path segment starting here is `.` or `..`, which browsers and servers remove
+/// from paths ("remove_dot_segments", RFC 3986 §5.2.4); the `/` before it is then escaped.
+fn starts_dot_segment(rest: &str) -> bool {
+    let segment = rest.split('/').next().unwrap_or("");
+    segment == "." || segment == ".."
 }
 
 fn percent_decode(s: &str) -> Result<String, QrError> {

@@ -11,7 +11,8 @@ use zhengku_model::identifier::LicenceId;
 use zhengku_model::record::{HolderCodeType, IssueRequest};
 use zhengku_model::{LicenceType, SignedLicence, testing};
 use zhengku_qr::{
-    QrError, QrSymbol, decode_payload, make_payload, max_version_at_q, payload_url, verify_payload,
+    MAX_BASE_URL_LEN, QrError, QrSymbol, decode_payload, make_payload, max_version_at_q,
+    payload_url, verify_payload,
 };
 
 const BASE_URL: &str = "https://zk.hangzhou.gov.cn";
@@ -129,7 +130,11 @@ fn versions_fit_level_q() {
         for (name, signed) in examples(&signer) {
             let payload = make_payload(&signed, &signer).unwrap();
             let url = payload_url(BASE_URL, &payload).unwrap();
-            for (form, text) in [("bare", &payload), ("url", &url)] {
+            // The longest base URL promised to fit (crate docs, "Size").
+            let long_base = format!("https://{}", "z".repeat(MAX_BASE_URL_LEN - 8));
+            assert_eq!(long_base.len(), MAX_BASE_URL_LEN);
+            let long_url = payload_url(&long_base, &payload).unwrap();
+            for (form, text) in [("bare", &payload), ("url", &url), ("url-40", &long_url)] {
                 let qr = QrSymbol::new(text).unwrap();
                 eprintln!(
                     "{} {name} {form}: {} chars, version {} ({}x{} modules)",
@@ -139,16 +144,42 @@ fn versions_fit_level_q() {
                     qr.width(),
                     qr.width()
                 );
-                if form == "bare" {
-                    assert!(
-                        qr.version() <= max_version_at_q(),
-                        "{name}: v{}",
-                        qr.version()
-                    );
-                }
+                assert!(
+                    qr.version() <= max_version_at_q(),
+                    "{name} {form}: v{}",
+                    qr.version()
+                );
             }
         }
     }
+}
+
+#[test]
+fn url_escapes_only_what_a_path_cannot_carry() {
+    let signer = sm2_key();
+    let (_, signed) = examples(&signer).remove(0);
+    let payload = make_payload(&signed, &signer).unwrap();
+    let p = decode_payload(&payload).unwrap();
+    let url = payload_url(BASE_URL, &payload).unwrap();
+    let rest = url.split_once("/V/").unwrap().1;
+    // Space and % always escaped; every remaining % starts one of the three escapes.
+    assert!(!rest.contains(' '));
+    for (i, _) in rest.match_indices('%') {
+        assert!(
+            ["%20", "%25", "%2F"].contains(&&rest[i..i + 3]),
+            "{}",
+            &rest[i..]
+        );
+    }
+    // No path segment a browser would remove.
+    for segment in rest.split('/') {
+        assert!(segment != "." && segment != "..", "{url}");
+    }
+    assert_eq!(decode_payload(&url).unwrap(), p);
+    // A `/` is escaped exactly where it would start a `.` or `..` segment (synthetic text:
+    // payload_url does not parse the payload).
+    let url = payload_url("http://h", "ZK1:A/./B/../C/.D/..E/.").unwrap();
+    assert_eq!(url, "HTTP://H/V/ZK1:A%2F./B%2F../C/.D/..E%2F.");
 }
 
 #[test]
