@@ -21,6 +21,13 @@ command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
 [ -f /usr/share/java/bcprov.jar ] || missing+=(libbcprov-java)
 #   zbarimg: a QR decoder we did not write, reads zhengku-qr's PNGs back
 command -v zbarimg >/dev/null 2>&1 || missing+=(zbar-tools)
+#   a CJK font: licence PDFs embed a subset of Noto Sans/Serif CJK SC
+compgen -G "/usr/share/fonts/opentype/noto/Noto*CJK*" >/dev/null || missing+=(fonts-noto-cjk)
+#   qpdf --check, and poppler's pdftotext / pdftoppm / pdfdetach: judges of our PDFs
+command -v qpdf >/dev/null 2>&1 || missing+=(qpdf)
+command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
+#   headless Chromium: loads the verification pages as a phone's browser would
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 
 sudo=()
 [ "$(id -u)" -eq 0 ] || sudo=(sudo)
@@ -38,6 +45,9 @@ python3 -c "import openapi_spec_validator" >/dev/null 2>&1 || python_missing+=(o
 python3 -c "import schemathesis" >/dev/null 2>&1 || python_missing+=(schemathesis)
 #   segno: a second QR encoder, to tell a zbar misread from a bad symbol
 python3 -c "import segno" >/dev/null 2>&1 || python_missing+=(segno)
+#   pyHanko (library and CLI): validates the PAdES signatures of P-256-signed licence PDFs
+python3 -c "import pyhanko.sign" >/dev/null 2>&1 || python_missing+=(pyhanko)
+command -v pyhanko >/dev/null 2>&1 || python_missing+=(pyhanko-cli)
 if ((${#python_missing[@]})); then
     echo "scripts/test.sh: installing ${python_missing[*]} (pip)" >&2
     python3 -m pip install -q --disable-pip-version-check "${python_missing[@]}"

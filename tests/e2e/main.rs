@@ -13,3 +13,5 @@ mod licence;
 mod pki;
 mod seal;
 mod serve;
+mod verify_cli;
+mod verify_web;

@@ -1,6 +1,6 @@
 //! First start: the administrator's bootstrap token, and in development mode the
-//! departments listed in `keys-dev/departments.toml`, so that a fresh clone can issue at
-//! once.
+//! departments listed in `keys-dev/departments.toml` and a seal for each, so that a fresh
+//! clone can issue licences and get their sealed PDFs at once.
 //!
 //! The bootstrap token is the secret of the administrator key `bootstrap`. It comes from
 //! `ZHENGKU_BOOTSTRAP_TOKEN` when set (and replaces the stored one if it changed); otherwise
@@ -15,9 +15,10 @@ use zeroize::Zeroizing;
 use zhengku_crypto::PublicKey;
 use zhengku_hsm::KeyStore;
 use zhengku_model::codes::{AreaCode, Uscc};
-use zhengku_store::{BOOTSTRAP_KEY_ID, NewDepartment, Store};
+use zhengku_store::{BOOTSTRAP_KEY_ID, NewDepartment, NewSeal, Store};
 
 use crate::auth::hash_secret;
+use crate::state::SealMaker;
 
 /// Environment variable holding the bootstrap token.
 pub const TOKEN_ENV: &str = "ZHENGKU_BOOTSTRAP_TOKEN";
@@ -45,6 +46,14 @@ pub enum BootstrapError {
     /// No randomness.
     #[error("random source: {0}")]
     Random(String),
+    /// A development seal could not be made.
+    #[error("development seal for {department}: {detail}")]
+    DevSeal {
+        /// The department's USCC.
+        department: String,
+        /// What went wrong.
+        detail: String,
+    },
 }
 
 /// Sets up the bootstrap administrator key. Returns the token when it was generated here
@@ -152,4 +161,124 @@ pub async fn dev_departments(
         n += 1;
     }
     Ok(n)
+}
+
+/// Days a development seal is valid.
+const DEV_SEAL_DAYS: i64 = 3650;
+
+/// In development mode: makes a seal (证照专用章, the drawn red round picture) for every
+/// department that has none, with the configured seal maker, so licence PDFs can be sealed
+/// at once. Returns how many were made.
+///
+/// The holder key is `seal-<rest>` when the department's key is `dept-<rest>` and
+/// `<keys_dev>/seal-<rest>.crt` exists (杭州市西湖区市场监督管理局: `seal-xihu-samr-sm2`, an SM2
+/// seal as GB/T 38540 has it); otherwise the department's own key and certificate
+/// (杭州市西湖区卫生健康局: `dept-xihu-health-p256`, so its PDFs are P-256 signed and
+/// pyHanko can check them). That second kind is a P-256 seal, outside the national
+/// standard: made here directly, as development data, whatever `allow_p256_seals` says.
+pub async fn dev_seals(
+    store: &Store,
+    keystore: &Arc<dyn KeyStore>,
+    keys_dev: &Path,
+    maker: Option<&SealMaker>,
+) -> Result<usize, BootstrapError> {
+    let Some(maker) = maker else {
+        return Ok(0);
+    };
+    let mut made = 0;
+    for d in store.list_departments().await? {
+        if !store.seals_of_department(d.uscc.as_str()).await?.is_empty() {
+            continue;
+        }
+        let err = |detail: String| BootstrapError::DevSeal {
+            department: d.uscc.as_str().to_owned(),
+            detail,
+        };
+        let seal_label = d
+            .key_label
+            .strip_prefix("dept-")
+            .map(|rest| format!("seal-{rest}"));
+        let (label, cert) = match seal_label {
+            Some(l) if keys_dev.join(format!("{l}.crt")).is_file() => {
+                let path = keys_dev.join(format!("{l}.crt"));
+                let pem = std::fs::read_to_string(&path)
+                    .map_err(|e| err(format!("{}: {e}", path.display())))?;
+                let (_, der) = pem_rfc7468::decode_vec(pem.as_bytes())
+                    .map_err(|e| err(format!("{}: {e}", path.display())))?;
+                (l, der)
+            }
+            _ => match &d.certificate_der {
+                Some(der) => (d.key_label.clone(), der.clone()),
+                None => continue,
+            },
+        };
+        let holder = keystore
+            .signer(&label)
+            .map_err(|e| err(format!("key {label}: {e}")))?;
+        let (_, parsed) =
+            x509_parser::parse_x509_certificate(&cert).map_err(|e| err(e.to_string()))?;
+        let certified =
+            PublicKey::from_spki_der(parsed.public_key().raw).map_err(|e| err(e.to_string()))?;
+        if certified.key_id() != holder.public_key().key_id() {
+            return Err(err(format!("the certificate does not certify key {label}")));
+        }
+        let picture = zhengku_seal::artwork::round_seal_svg(&d.name, "证照专用章", 42)
+            .map_err(|e| err(e.to_string()))?;
+        let area = d.region_code.as_str();
+        let sequence = store.next_sequence(area, "seal-01", 0).await?;
+        let esid = format!("{area}01{sequence:08}");
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let end = now + DEV_SEAL_DAYS * 86_400;
+        let name = format!("{}证照专用章", d.name);
+        let spec = zhengku_seal::make::SealSpec {
+            es_id: esid.clone(),
+            seal_type: 1,
+            name: name.clone(),
+            holder_certs: vec![cert],
+            picture_format: zhengku_seal::artwork::PictureFormat::Svg,
+            picture: picture.into_bytes(),
+            width_mm: 42,
+            height_mm: 42,
+            created: seal_time(now).map_err(&err)?,
+            valid_start: seal_time(now).map_err(&err)?,
+            valid_end: seal_time(end).map_err(&err)?,
+        };
+        let maker_signer = keystore
+            .signer(&maker.label)
+            .map_err(|e| err(format!("seal maker key {}: {e}", maker.label)))?;
+        let seal = zhengku_seal::make::make_seal(spec, &maker.certificate, maker_signer.as_ref())
+            .map_err(|e| err(e.to_string()))?;
+        let esl = seal.to_der().map_err(|e| err(e.to_string()))?;
+        store
+            .insert_seal(
+                &NewSeal {
+                    esid,
+                    department_uscc: d.uscc.as_str().to_owned(),
+                    name,
+                    seal_type: 1,
+                    key_label: label,
+                    valid_start: now,
+                    valid_end: end,
+                    esl,
+                },
+                "system",
+                "bootstrap",
+            )
+            .await?;
+        made += 1;
+    }
+    Ok(made)
+}
+
+fn seal_time(unix: i64) -> Result<zhengku_seal::SealTime, String> {
+    let t = time::OffsetDateTime::from_unix_timestamp(unix).map_err(|e| e.to_string())?;
+    zhengku_seal::SealTime::new(
+        u16::try_from(t.year()).map_err(|e| e.to_string())?,
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+    )
+    .map_err(|e| e.to_string())
 }

@@ -84,6 +84,10 @@ pub struct Overrides {
     pub log_format: Option<LogFormat>,
     /// `--body-limit` / `ZHENGKU_BODY_LIMIT`.
     pub body_limit: Option<usize>,
+    /// `--public-base-url` / `ZHENGKU_PUBLIC_BASE_URL`.
+    pub public_base_url: Option<String>,
+    /// `--font` / `ZHENGKU_FONT`.
+    pub font: Option<PathBuf>,
 }
 
 /// The TOML file: the same keys as [`Overrides`], all optional.
@@ -103,6 +107,8 @@ struct FileConfig {
     seal_maker_cert: Option<PathBuf>,
     trust_dir: Option<PathBuf>,
     allow_p256_seals: Option<bool>,
+    public_base_url: Option<String>,
+    font: Option<PathBuf>,
 }
 
 /// The resolved settings.
@@ -144,6 +150,16 @@ pub struct Config {
     /// Whether seals may be made for ECDSA P-256 holder keys (`allow_p256_seals`, default
     /// false). GB/T 38540 seals are SM2; P-256 seals are outside the national standard.
     pub allow_p256_seals: bool,
+    /// The verification site's base URL (`public_base_url`), e.g.
+    /// `https://verify.example.gov.cn`: QR codes carry `<base>/V/<payload>`. Scheme, host
+    /// and path must be QR alphanumeric once uppercased (no lowercase-only path, no `?`, `_`
+    /// or `#`). Default: `http://<listen>` (with `0.0.0.0` as `127.0.0.1`), right for
+    /// development and wrong for a deployment behind a proxy — set it there.
+    pub public_base_url: Option<String>,
+    /// The CJK font for licence PDFs (`font`, a TrueType / OpenType file or collection);
+    /// default: searched among the system's fonts (fonts-noto-cjk). Without one the
+    /// service does not start.
+    pub font: Option<PathBuf>,
 }
 
 /// Default body limit: 1 MiB.
@@ -169,6 +185,8 @@ impl Default for Config {
             seal_maker_cert: None,
             trust_dir: None,
             allow_p256_seals: false,
+            public_base_url: None,
+            font: None,
         }
     }
 }
@@ -238,7 +256,15 @@ impl Config {
             seal_maker_cert: file.seal_maker_cert,
             trust_dir: file.trust_dir,
             allow_p256_seals: file.allow_p256_seals.unwrap_or(false),
+            public_base_url: overrides
+                .public_base_url
+                .or(file.public_base_url)
+                .map(|u| u.trim().trim_end_matches('/').to_owned()),
+            font: overrides.font.or(file.font),
         };
+        if let Some(url) = &config.public_base_url {
+            check_base_url(url)?;
+        }
         if !(1024..=64 << 20).contains(&config.body_limit) {
             return Err(ConfigError::Invalid {
                 key: "body_limit",
@@ -283,6 +309,20 @@ impl Config {
         }
     }
 
+    /// The base URL QR codes point to (see [`Config::public_base_url`]).
+    pub fn effective_public_base_url(&self) -> String {
+        match &self.public_base_url {
+            Some(u) => u.clone(),
+            None => {
+                let mut addr = self.listen;
+                if addr.ip().is_unspecified() {
+                    addr.set_ip(std::net::IpAddr::from([127, 0, 0, 1]));
+                }
+                format!("http://{addr}")
+            }
+        }
+    }
+
     /// The database URL to connect to.
     pub fn effective_database_url(&self) -> String {
         match &self.database_url {
@@ -293,6 +333,22 @@ impl Config {
             ),
         }
     }
+}
+
+/// A base URL must be http(s) and survive the QR URL form (crate `zhengku-qr`).
+fn check_base_url(url: &str) -> Result<(), ConfigError> {
+    let lower = url.to_ascii_lowercase();
+    if !(lower.starts_with("https://") || lower.starts_with("http://")) {
+        return Err(ConfigError::Invalid {
+            key: "public_base_url",
+            detail: format!("{url:?} (expected an http:// or https:// URL)"),
+        });
+    }
+    zhengku_qr::payload_url(url, "ZK1:").map_err(|e| ConfigError::Invalid {
+        key: "public_base_url",
+        detail: e.to_string(),
+    })?;
+    Ok(())
 }
 
 fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
@@ -335,6 +391,36 @@ mod tests {
             c.effective_database_url()
                 .ends_with("data/zhengku.db?mode=rwc")
         );
+    }
+
+    #[test]
+    fn public_base_url_defaults_to_the_listen_address_and_is_checked() {
+        let c = Config::resolve(Overrides {
+            mode: Some(Mode::Development),
+            listen: Some("0.0.0.0:9090".parse().unwrap()),
+            ..Overrides::default()
+        })
+        .unwrap();
+        assert_eq!(c.effective_public_base_url(), "http://127.0.0.1:9090");
+        let c = Config::resolve(Overrides {
+            mode: Some(Mode::Development),
+            public_base_url: Some("https://verify.example.gov.cn/".into()),
+            ..Overrides::default()
+        })
+        .unwrap();
+        assert_eq!(
+            c.effective_public_base_url(),
+            "https://verify.example.gov.cn"
+        );
+        for bad in ["ftp://x.cn", "https://x.cn/a?b", "https://x_y.cn"] {
+            let e = Config::resolve(Overrides {
+                mode: Some(Mode::Development),
+                public_base_url: Some(bad.into()),
+                ..Overrides::default()
+            })
+            .unwrap_err();
+            assert!(e.to_string().contains("public_base_url"), "{bad}: {e}");
+        }
     }
 
     #[test]

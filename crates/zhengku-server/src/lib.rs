@@ -14,6 +14,9 @@
 //!   line and metrics. The handlers are in [`routes`]; what they return in [`api`].
 //! - [`issue`]: the issuing path (validate all, allocate identifiers, sign through the key
 //!   store, store all or nothing).
+//! - [`documents`]: licence PDFs (sealed, PAdES-signed) and QR codes; [`routes::verify`]
+//!   (`POST /v1/verify`) and [`routes::pages`] (the web page a QR code opens) verify them
+//!   with the one engine, zhengku-verify.
 //! - [`auth`]: API keys and scopes; [`problem`]: every error and its problem+json.
 //! - [`openapi`]: the OpenAPI 3.1 document, committed as `api/openapi.json`.
 //!
@@ -24,6 +27,7 @@ pub mod api;
 pub mod auth;
 pub mod bootstrap;
 pub mod config;
+pub mod documents;
 pub mod extract;
 pub mod issue;
 pub mod metrics;
@@ -73,6 +77,9 @@ pub enum ServerError {
     /// Trust anchors or the seal maker's certificate could not be loaded.
     #[error("trust: {0}")]
     Trust(String),
+    /// The font or a licence layout could not be loaded.
+    #[error("licence documents: {0}")]
+    Documents(#[from] documents::DocumentsError),
     /// First-start setup failed.
     #[error("bootstrap: {0}")]
     Bootstrap(#[from] bootstrap::BootstrapError),
@@ -112,6 +119,13 @@ pub async fn prepare(
     let store = Store::connect(&config.effective_database_url()).await?;
     let keystore = open_keystore(config)?;
     let catalogue = Catalogue::load_dir(&config.templates_dir)?;
+    // Before anything is written: a missing font stops the start with nothing half done.
+    let documents = documents::Documents::load(
+        &config.templates_dir,
+        &catalogue,
+        config.font.as_deref(),
+        &config.effective_public_base_url(),
+    )?;
     let generated_token = bootstrap::admin_token(&store, bootstrap_token).await?;
     if config.mode == Mode::Development {
         let n = bootstrap::dev_departments(&store, &keystore, &config.keys_dev_dir).await?;
@@ -124,6 +138,18 @@ pub async fn prepare(
         }
     }
     let seals = seal_setup(config)?;
+    if config.mode == Mode::Development {
+        let n = bootstrap::dev_seals(
+            &store,
+            &keystore,
+            &config.keys_dev_dir,
+            seals.maker.as_ref(),
+        )
+        .await?;
+        if n > 0 {
+            tracing::info!(seals = n, "made development seals for the departments");
+        }
+    }
     let state = AppState::new(
         store,
         keystore,
@@ -131,6 +157,7 @@ pub async fn prepare(
         config.body_limit,
         config.max_batch,
         seals,
+        Arc::new(documents),
     );
     Ok(Prepared {
         router: router(state.clone()),
@@ -271,7 +298,7 @@ pub fn init_tracing(format: LogFormat) {
 
 /// Every route, with the state and middleware applied.
 pub fn router(state: AppState) -> Router {
-    use routes::{admin, licences, ops, seals};
+    use routes::{admin, documents, licences, ops, pages, seals, verify};
     let body_limit = state.body_limit();
     Router::new()
         .route(
@@ -288,6 +315,20 @@ pub fn router(state: AppState) -> Router {
             "/v1/licences/{identifier}/status",
             get(licences::public_status),
         )
+        .route("/v1/licences/{identifier}/pdf", get(documents::licence_pdf))
+        .route(
+            "/v1/licences/{identifier}/qr.png",
+            get(documents::licence_qr_png),
+        )
+        .route(
+            "/v1/licences/{identifier}/qr.svg",
+            get(documents::licence_qr_svg),
+        )
+        .route("/v1/licences/{identifier}/qr", get(documents::licence_qr))
+        .route("/v1/verify", post(verify::verify_licence))
+        .route("/V/{*payload}", get(pages::qr_page))
+        .route("/v/{*payload}", get(pages::qr_page))
+        .route("/verify", get(pages::form_page).post(pages::submit))
         .route("/v1/licence-types", get(licences::licence_types))
         .route(
             "/v1/departments",

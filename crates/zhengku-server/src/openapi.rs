@@ -5,7 +5,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{admin, licences, ops, seals};
+use crate::routes::{admin, documents, licences, ops, seals, verify};
 
 /// Adds the bearer scheme.
 struct BearerAuth;
@@ -50,6 +50,11 @@ impl Modify for BearerAuth {
         licences::history,
         licences::public_status,
         licences::licence_types,
+        documents::licence_pdf,
+        documents::licence_qr_png,
+        documents::licence_qr_svg,
+        documents::licence_qr,
+        verify::verify_licence,
         admin::create_department,
         admin::list_departments,
         admin::get_department,
@@ -75,7 +80,7 @@ impl Modify for BearerAuth {
     modifiers(&BearerAuth),
     tags(
         (name = "licences", description = "Issue, read, reuse and manage licences"),
-        (name = "public", description = "No authentication: status checks, the type catalogue, seal pictures, verification"),
+        (name = "public", description = "No authentication: status checks, the type catalogue, seal pictures, verification of licences, QR codes, PDFs and seals"),
         (name = "admin", description = "Departments and API keys"),
         (name = "seals", description = "Electronic seals (GB/T 38540): make, manage, authorise, stamp"),
         (name = "audit", description = "The audit log"),

@@ -7,12 +7,14 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
 use zhengku_crypto::Signer;
 use zhengku_hsm::KeyStore;
 use zhengku_model::Catalogue;
 use zhengku_store::{ApiKeyRecord, Department, Store};
 
+use crate::documents::Documents;
 use crate::metrics::Metrics;
 use crate::problem::ApiError;
 use crate::sequences::Sequences;
@@ -39,7 +41,23 @@ struct Inner {
     seal_maker: Option<SealMaker>,
     trust: TrustStore,
     allow_p256_seals: bool,
+    documents: Arc<Documents>,
+    verifier: RwLock<Option<Arc<VerifierSet>>>,
 }
+
+/// The departments' certificates and what verification keeps between requests
+/// ([`zhengku_verify::Memo`]): loaded from the store, reloaded after [`VERIFIER_TTL`] or when
+/// a verification meets a key it does not know (a department registered on another replica).
+pub struct VerifierSet {
+    /// Department certificates, DER.
+    pub signers: Vec<Vec<u8>>,
+    /// Made from `signers` and the trust store.
+    pub memo: zhengku_verify::Memo,
+    loaded: Instant,
+}
+
+/// How long the department certificates are kept before they are read again.
+pub const VERIFIER_TTL: Duration = Duration::from_secs(60);
 
 /// The seal-making authority (制章者) this service acts as.
 #[derive(Debug, Clone)]
@@ -71,6 +89,7 @@ impl AppState {
         body_limit: usize,
         max_batch: usize,
         seals: SealSetup,
+        documents: Arc<Documents>,
     ) -> Self {
         AppState {
             inner: Arc::new(Inner {
@@ -79,6 +98,8 @@ impl AppState {
                 seal_maker: seals.maker,
                 trust: seals.trust,
                 allow_p256_seals: seals.allow_p256,
+                documents,
+                verifier: RwLock::new(None),
                 store,
                 keystore,
                 catalogue,
@@ -129,6 +150,53 @@ impl AppState {
     /// What verification trusts.
     pub fn trust(&self) -> &TrustStore {
         &self.inner.trust
+    }
+
+    /// The department certificates and verification memo; read again when older than
+    /// [`VERIFIER_TTL`], or when `stale` (a key was not found) and older than a second.
+    pub async fn verifier(&self, stale: bool) -> Result<Arc<VerifierSet>, ApiError> {
+        let current = self
+            .inner
+            .verifier
+            .read()
+            .map_err(|_| ApiError::Internal("verifier lock poisoned".into()))?
+            .clone();
+        if let Some(v) = current {
+            let age = v.loaded.elapsed();
+            if age < VERIFIER_TTL && !(stale && age > Duration::from_secs(1)) {
+                return Ok(v);
+            }
+        }
+        let signers: Vec<Vec<u8>> = self
+            .store()
+            .list_departments()
+            .await?
+            .into_iter()
+            .filter_map(|d| d.certificate_der)
+            .collect();
+        let memo = zhengku_verify::Memo::new(self.trust().as_trust(), &signers);
+        let fresh = Arc::new(VerifierSet {
+            signers,
+            memo,
+            loaded: Instant::now(),
+        });
+        *self
+            .inner
+            .verifier
+            .write()
+            .map_err(|_| ApiError::Internal("verifier lock poisoned".into()))? =
+            Some(fresh.clone());
+        Ok(fresh)
+    }
+
+    /// Licence documents: font, layouts, the public base URL.
+    pub fn documents(&self) -> &Documents {
+        &self.inner.documents
+    }
+
+    /// The same, shared, for work on the blocking pool.
+    pub fn documents_arc(&self) -> Arc<Documents> {
+        self.inner.documents.clone()
     }
 
     /// The metrics.

@@ -944,5 +944,7 @@ impl LicenceRow {
 
 pub mod access;
 mod audit_read;
+mod documents;
 mod lifecycle;
 pub mod seals;
+pub mod status_list;

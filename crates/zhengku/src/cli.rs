@@ -45,6 +45,63 @@ pub enum Command {
     /// document, inspect and verify seals and signatures. Offline: files in, text out.
     #[command(subcommand)]
     Seal(SealCommand),
+    /// Verify licences: a PDF, a photo or scan of the QR code (PNG, JPEG), a QR payload or
+    /// URL given literally, a signed licence record, a seal or a signature. Offline by
+    /// default. Exit 0 valid, 1 invalid / suspended / revoked / expired, 2 could not verify.
+    Verify(VerifyInputArgs),
+    /// Offline verifier bundles: trust anchors, CRLs, the departments' certificates and
+    /// the current licence status list, for `zhengku verify --trust BUNDLE`.
+    #[command(subcommand)]
+    Bundle(BundleCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyInputArgs {
+    /// What to verify: a file (PDF, PNG or JPEG with the QR code, signed licence record,
+    /// .esl seal, SES_Signature; `-` for standard input), or a payload or URL given as it is
+    /// (an argument starting with ZK1:, http:// or https://).
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<String>,
+    /// Trust material: a folder (a verifier bundle from `zhengku bundle export`, or a PKI
+    /// folder like keys-dev/pki: self-signed CA certificates are anchors, other CAs
+    /// intermediates, *.crl CRLs, other certificates the departments' signing certificates,
+    /// status.json the status list) or a certificate / CRL file (PEM or DER; a CA
+    /// certificate is trusted directly). Repeatable. Without it, chains are not checked.
+    #[arg(long)]
+    pub trust: Vec<PathBuf>,
+    /// Ask this library for the live status (GET URL/v1/licences/{id}/status; plain HTTP).
+    #[arg(long, value_name = "URL")]
+    pub online: Option<String>,
+    /// Judge at this time (RFC 3339) instead of now.
+    #[arg(long)]
+    pub at: Option<String>,
+    /// Print the verification result as JSON (one object; an array for several inputs).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BundleCommand {
+    /// Write an offline verifier bundle: anchors/, intermediates/, crls/ (from --trust),
+    /// signers/<uscc>-<keyid>.crt (from the database) and status.json.
+    Export(BundleExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BundleExportArgs {
+    /// The folder to write (created; must be empty or absent unless --force).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// The library's database (`sqlite://FILE` or `postgres://…`).
+    #[arg(long, env = "ZHENGKU_DATABASE_URL", hide_env_values = true)]
+    pub database_url: String,
+    /// Trust folder to copy anchors, intermediates and CRLs from (the service's trust
+    /// folder, e.g. keys-dev/pki). Without it the bundle has no anchors.
+    #[arg(long)]
+    pub trust: Option<PathBuf>,
+    /// Write into a folder that is not empty (files of the same name are replaced).
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Where PKI state lives and which key store holds the CA keys.
@@ -425,6 +482,13 @@ pub struct ServeArgs {
     /// Largest request body in bytes [default: 1048576].
     #[arg(long, env = "ZHENGKU_BODY_LIMIT")]
     pub body_limit: Option<usize>,
+    /// The verification site's base URL that licence QR codes point to, e.g.
+    /// https://verify.example.gov.cn [default: http://<listen>].
+    #[arg(long, env = "ZHENGKU_PUBLIC_BASE_URL")]
+    pub public_base_url: Option<String>,
+    /// CJK font file for licence PDFs [default: the system's fonts-noto-cjk].
+    #[arg(long, env = "ZHENGKU_FONT")]
+    pub font: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

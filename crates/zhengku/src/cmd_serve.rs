@@ -26,6 +26,8 @@ pub fn run(args: ServeArgs) -> Result<Outcome> {
         keystore: args.keystore,
         log_format: args.log_format.as_deref().map(str::parse).transpose()?,
         body_limit: args.body_limit,
+        public_base_url: args.public_base_url,
+        font: args.font,
     })?;
     zhengku_server::init_tracing(config.log_format);
     // The token is a secret: read from the environment only (a flag would show in `ps`).

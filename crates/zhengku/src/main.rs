@@ -6,6 +6,7 @@
 
 mod cli;
 mod cmd_audit;
+mod cmd_bundle;
 mod cmd_id;
 mod cmd_keygen;
 mod cmd_licence;
@@ -13,6 +14,7 @@ mod cmd_pki;
 mod cmd_seal;
 mod cmd_serve;
 mod cmd_sig;
+mod cmd_verify;
 mod files;
 
 use std::process::ExitCode;
@@ -56,6 +58,8 @@ fn main() -> ExitCode {
         cli::Command::Seal(cli::SealCommand::Stamp(a)) => cmd_seal::stamp(a, out),
         cli::Command::Seal(cli::SealCommand::Inspect(a)) => cmd_seal::inspect(a, out),
         cli::Command::Seal(cli::SealCommand::Verify(a)) => cmd_seal::verify(a, out),
+        cli::Command::Verify(a) => cmd_verify::run(a, out),
+        cli::Command::Bundle(cli::BundleCommand::Export(a)) => cmd_bundle::export(a, out),
     };
     exit(result)
 }

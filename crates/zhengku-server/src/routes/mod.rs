@@ -2,6 +2,9 @@
 //! issuing path, and pick a view from [`crate::api`]; errors map in [`crate::problem`].
 
 pub mod admin;
+pub mod documents;
 pub mod licences;
 pub mod ops;
+pub mod pages;
 pub mod seals;
+pub mod verify;

@@ -203,6 +203,47 @@ impl Store {
         })?)
     }
 
+    /// The department's seal to stamp its licence documents with at `at` (Unix seconds): an
+    /// active seal whose validity window holds `at`; of several, the most recently made
+    /// (ties: the greatest esID). `None` if it has none.
+    pub async fn active_seal_for_department(
+        &self,
+        department_uscc: &str,
+        at: i64,
+    ) -> Result<Option<StoredSeal>, StoreError> {
+        let sql = format!(
+            "SELECT {SEAL_COLUMNS} FROM seals WHERE department_uscc = $1 AND status = 'active' \
+             AND valid_start <= $2 AND valid_end >= $2 ORDER BY created_at DESC, esid DESC LIMIT 1"
+        );
+        let row: Option<SealTuple> = on_pool!(self, |pool| {
+            sqlx::query_as(&sql)
+                .bind(department_uscc)
+                .bind(at)
+                .fetch_optional(pool)
+                .await
+                .map_err(StoreError::db("select active seal"))?
+        });
+        row.map(seal_from).transpose()
+    }
+
+    /// Every seal of the department, oldest first.
+    pub async fn seals_of_department(
+        &self,
+        department_uscc: &str,
+    ) -> Result<Vec<StoredSeal>, StoreError> {
+        let sql = format!(
+            "SELECT {SEAL_COLUMNS} FROM seals WHERE department_uscc = $1 ORDER BY created_at, esid"
+        );
+        let rows: Vec<SealTuple> = on_pool!(self, |pool| {
+            sqlx::query_as(&sql)
+                .bind(department_uscc)
+                .fetch_all(pool)
+                .await
+                .map_err(StoreError::db("select seals of department"))?
+        });
+        rows.into_iter().map(seal_from).collect()
+    }
+
     /// Moves a seal to `to` if [`SealStatus::can_transition_to`] allows it, with a
     /// [`SealEvent`] and a `seal.status.<to>` audit entry, in one transaction.
     pub async fn change_seal_status(

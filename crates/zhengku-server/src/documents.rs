@@ -1,0 +1,331 @@
+//! Licence documents: the signed PDF (电子证照版式文件) and the QR code, made on request from
+//! the stored licence.
+//!
+//! What a document is made of, and the choices behind it:
+//!
+//! - **Layouts and font** are loaded once at start-up ([`Documents::load`]): each licence
+//!   type's `templates/<type>/layout.toml` beside its `type.toml`, and the CJK font from the
+//!   `font` setting or the system's fonts. No font is a start-up error, in development as in
+//!   production, naming the files tried; a type without a layout only loses its PDF.
+//! - **The QR text** is the URL form (`<public_base_url>/V/<payload>`) of a `ZK1:` payload
+//!   signed with the issuing department's licence key. The payload is made at the first
+//!   document of a licence and kept in the library (`licence_qr_payloads`): ECDSA and SM2
+//!   signatures are randomised, and the QR code on every PDF, the `qr.png` / `qr.svg`
+//!   images and what a verifier reads back must be the same text. The base URL is not kept,
+//!   so moving the site changes the URL but not the payload.
+//! - **The seal** is the issuing department's active seal at the time of the request (the
+//!   most recently made one if there are several); its picture is the impression, its
+//!   holder key signs the PDF through the key store, and the chain is the holder's
+//!   certificate (from the seal) and the intermediates of the trust folder that issued it.
+//!   Without an active seal there is no PDF (503): a licence document is sealed or not made.
+//! - **The signing time** (`/M` and the SES_Signature's 签章时间) is the licence's issue
+//!   time, or the seal's validity start when the seal was made after the licence: fixed per
+//!   licence and seal, so the page content and the QR code of a licence's PDF never change
+//!   between requests. The signature bytes still differ (randomised signatures); nothing is
+//!   cached.
+//! - **The SES_Signature** over the same bytes (dataHash = SM3 of the ByteRange content) is
+//!   made with [`zhengku_seal::make::stamp`] and embedded by [`zhengku_pdf::pades::sign`];
+//!   its 原文属性 is the licence identifier.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use time::OffsetDateTime;
+use zhengku_crypto::{PublicKey, Signer};
+use zhengku_model::{Catalogue, LicenceType, SignedLicence};
+use zhengku_pdf::document::LicenceDocument;
+use zhengku_pdf::font::CjkFont;
+use zhengku_pdf::layout::Layout;
+use zhengku_seal::{CertList, DecodedSeal, Seal, decode_seal};
+use zhengku_store::{StoredLicence, StoredSeal};
+
+use crate::problem::ApiError;
+use crate::state::AppState;
+
+/// Why the document machinery could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum DocumentsError {
+    /// No usable CJK font.
+    #[error("licence PDFs need a CJK font: {0} (install fonts-noto-cjk or set `font`)")]
+    Font(String),
+    /// A layout file is unreadable or invalid.
+    #[error("{path}: {detail}")]
+    Layout {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        detail: String,
+    },
+    /// The public base URL cannot carry a QR payload.
+    #[error("public_base_url: {0}")]
+    BaseUrl(String),
+}
+
+/// What documents are made with: the font, each type's layout, the verification site's
+/// base URL. Loaded once at start-up, shared by every request.
+pub struct Documents {
+    font: CjkFont,
+    layouts: HashMap<String, Layout>,
+    base_url: String,
+}
+
+impl std::fmt::Debug for Documents {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut types: Vec<_> = self.layouts.keys().collect();
+        types.sort();
+        f.debug_struct("Documents")
+            .field("layouts", &types)
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Documents {
+    /// Loads the font (`font`, else the system's) and the layout of every licence type of
+    /// `catalogue` found in `templates_dir/*/layout.toml`.
+    pub fn load(
+        templates_dir: &Path,
+        catalogue: &Catalogue,
+        font: Option<&Path>,
+        base_url: &str,
+    ) -> Result<Documents, DocumentsError> {
+        zhengku_qr::payload_url(base_url, zhengku_qr::PREFIX)
+            .map_err(|e| DocumentsError::BaseUrl(e.to_string()))?;
+        let font =
+            zhengku_pdf::font::load(font).map_err(|e| DocumentsError::Font(e.to_string()))?;
+        let layouts = load_layouts(templates_dir, catalogue)?;
+        for t in catalogue.iter() {
+            if !layouts.contains_key(t.code().as_str()) {
+                tracing::warn!(
+                    type_code = t.code().as_str(),
+                    "licence type {} has no layout.toml: its licences get no PDF",
+                    t.name()
+                );
+            }
+        }
+        Ok(Documents {
+            font,
+            layouts,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+        })
+    }
+
+    /// The verification site's base URL.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The QR text (URL form) for a payload.
+    pub fn qr_url(&self, payload: &str) -> Result<String, ApiError> {
+        zhengku_qr::payload_url(&self.base_url, payload)
+            .map_err(|e| ApiError::Internal(format!("QR URL: {e}")))
+    }
+
+    /// Whether licences of this type have a layout.
+    pub fn has_layout(&self, type_code: &str) -> bool {
+        self.layouts.contains_key(type_code)
+    }
+}
+
+/// Every `<templates_dir>/<dir>/layout.toml` whose `type.toml` is a type of `catalogue`,
+/// by type code.
+fn load_layouts(
+    templates_dir: &Path,
+    catalogue: &Catalogue,
+) -> Result<HashMap<String, Layout>, DocumentsError> {
+    let err = |p: &Path, detail: String| DocumentsError::Layout {
+        path: p.display().to_string(),
+        detail,
+    };
+    let mut out = HashMap::new();
+    let entries =
+        std::fs::read_dir(templates_dir).map_err(|e| err(templates_dir, e.to_string()))?;
+    let mut dirs: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.join("type.toml").is_file() && p.join("layout.toml").is_file())
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        let type_path = dir.join("type.toml");
+        let text =
+            std::fs::read_to_string(&type_path).map_err(|e| err(&type_path, e.to_string()))?;
+        let t = LicenceType::from_toml_str(&text).map_err(|e| err(&type_path, e.to_string()))?;
+        if catalogue.get(t.code()).is_none() {
+            continue;
+        }
+        let layout_path = dir.join("layout.toml");
+        let text =
+            std::fs::read_to_string(&layout_path).map_err(|e| err(&layout_path, e.to_string()))?;
+        let layout = Layout::from_toml_str(&text).map_err(|e| err(&layout_path, e.to_string()))?;
+        out.insert(t.code().as_str().to_owned(), layout);
+    }
+    Ok(out)
+}
+
+/// The licence's QR payload (`ZK1:`): the stored one, or made now with the issuing
+/// department's key and stored (the first stored wins if two requests race).
+pub async fn qr_payload(state: &AppState, licence: &StoredLicence) -> Result<String, ApiError> {
+    let record = licence.licence.record();
+    let id = record.identifier.as_str();
+    if let Some(p) = state.store().qr_payload(id).await? {
+        return Ok(p);
+    }
+    let department = state.department(record.issuer_code.as_str()).await?;
+    let signer = state.signer(&department.key_label).await?;
+    let signed = licence.licence.clone();
+    let payload =
+        tokio::task::spawn_blocking(move || zhengku_qr::make_payload(&signed, signer.as_ref()))
+            .await
+            .map_err(|e| ApiError::Internal(format!("QR task: {e}")))?
+            .map_err(|e| ApiError::Unavailable(format!("QR payload signing failed: {e}")))?;
+    Ok(state.store().keep_qr_payload(id, &payload).await?)
+}
+
+/// The licence's QR text: the URL form of its payload under the public base URL.
+pub async fn qr_text(state: &AppState, licence: &StoredLicence) -> Result<String, ApiError> {
+    let payload = qr_payload(state, licence).await?;
+    state.documents().qr_url(&payload)
+}
+
+/// The licence's signed PDF.
+pub async fn licence_pdf(state: &AppState, licence: &StoredLicence) -> Result<Vec<u8>, ApiError> {
+    let record = licence.licence.record();
+    let type_code = record.type_code.as_str().to_owned();
+    if !state.documents().has_layout(&type_code) {
+        return Err(ApiError::Unavailable(format!(
+            "licence type {type_code} has no layout (templates/<type>/layout.toml): no PDF"
+        )));
+    }
+    let licence_type = state
+        .catalogue()
+        .get(&record.type_code)
+        .cloned()
+        .ok_or_else(|| ApiError::Internal(format!("licence type {type_code} not loaded")))?;
+    let issuer = record.issuer_code.as_str().to_owned();
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    let stored_seal = state
+        .store()
+        .active_seal_for_department(&issuer, now)
+        .await?
+        .ok_or_else(|| {
+            ApiError::Unavailable(format!(
+                "department {issuer} has no active seal: make one (POST /v1/seals) before \
+                 licence PDFs can be sealed"
+            ))
+        })?;
+    let qr_text = qr_text(state, licence).await?;
+    let seal = decode_v4(&stored_seal)?;
+    let signer = state.signer(&stored_seal.seal.key_label).await?;
+    let holder_cert = holder_certificate(&seal, signer.as_ref())?;
+    let chain = chain_for(state, holder_cert);
+    let issued_at = i64::try_from(record.issued_at.unix_seconds()).unwrap_or(i64::MAX);
+    let signing_unix = issued_at.max(stored_seal.seal.valid_start);
+    let signing_time = OffsetDateTime::from_unix_timestamp(signing_unix)
+        .map_err(|e| ApiError::Internal(format!("signing time: {e}")))?;
+    let job = SignJob {
+        documents: state.documents_arc(),
+        licence: licence.licence.clone(),
+        licence_type,
+        seal,
+        signer,
+        chain,
+        qr_text,
+        signing_time,
+    };
+    tokio::task::spawn_blocking(move || job.run())
+        .await
+        .map_err(|e| ApiError::Internal(format!("PDF task: {e}")))?
+}
+
+/// Everything rendering and signing needs, owned, for the blocking pool.
+struct SignJob {
+    documents: Arc<Documents>,
+    licence: SignedLicence,
+    licence_type: LicenceType,
+    seal: Seal,
+    signer: Arc<dyn Signer>,
+    chain: Vec<Vec<u8>>,
+    qr_text: String,
+    signing_time: OffsetDateTime,
+}
+
+impl SignJob {
+    fn run(self) -> Result<Vec<u8>, ApiError> {
+        let record = self.licence.record();
+        let layout = self
+            .documents
+            .layouts
+            .get(record.type_code.as_str())
+            .ok_or_else(|| ApiError::Internal("layout vanished".into()))?;
+        zhengku_pdf::document::sealed_licence_pdf(&LicenceDocument {
+            licence: &self.licence,
+            licence_type: &self.licence_type,
+            layout,
+            font: &self.documents.font,
+            qr_text: &self.qr_text,
+            seal: &self.seal,
+            signer: self.signer.as_ref(),
+            chain: &self.chain,
+            signing_time: self.signing_time,
+        })
+        .map_err(|e| ApiError::Unavailable(format!("PDF signing failed: {e}")))
+    }
+}
+
+/// The stored seal, decoded (the library only makes v4 seals).
+pub fn decode_v4(seal: &StoredSeal) -> Result<Seal, ApiError> {
+    match decode_seal(&seal.seal.esl) {
+        Ok(DecodedSeal::V4(s)) => Ok(s),
+        Ok(DecodedSeal::V1(_)) => Err(ApiError::Internal("stored seal is v1".into())),
+        Err(e) => Err(ApiError::Internal(format!(
+            "stored seal does not decode: {e}"
+        ))),
+    }
+}
+
+/// The certificate in the seal that certifies the holder key.
+fn holder_certificate(seal: &Seal, signer: &dyn Signer) -> Result<Vec<u8>, ApiError> {
+    let key = signer.public_key().key_id();
+    let CertList::Certificates(certs) = &seal.seal_info.property.cert_list else {
+        return Err(ApiError::Internal("stored seal lists digests".into()));
+    };
+    certs
+        .iter()
+        .find(|c| certificate_key(c).is_ok_and(|k| k.key_id() == key))
+        .cloned()
+        .ok_or_else(|| ApiError::Internal("no holder certificate for the seal key".into()))
+}
+
+fn certificate_key(der: &[u8]) -> Result<PublicKey, String> {
+    let (_, cert) = x509_parser::parse_x509_certificate(der).map_err(|e| e.to_string())?;
+    PublicKey::from_spki_der(cert.public_key().raw).map_err(|e| e.to_string())
+}
+
+/// The holder's certificate followed by the trust folder's intermediates up its issuer
+/// line (anchors are not sent: the verifier has them).
+fn chain_for(state: &AppState, leaf: Vec<u8>) -> Vec<Vec<u8>> {
+    let mut chain = vec![leaf];
+    // A short walk: each step must find the current certificate's issuer among the
+    // intermediates, and the bound stops a loop of cross-certificates.
+    for _ in 0..4 {
+        let Some(last) = chain.last() else { break };
+        let Ok((_, cert)) = x509_parser::parse_x509_certificate(last) else {
+            break;
+        };
+        let issuer = cert.issuer().as_raw().to_vec();
+        if cert.subject().as_raw() == issuer.as_slice() {
+            break;
+        }
+        let next = state.trust().intermediates.iter().find(|i| {
+            x509_parser::parse_x509_certificate(i)
+                .is_ok_and(|(_, c)| c.subject().as_raw() == issuer.as_slice())
+        });
+        match next {
+            Some(i) if !chain.contains(i) => chain.push(i.clone()),
+            _ => break,
+        }
+    }
+    chain
+}

@@ -1,0 +1,282 @@
+//! A licence as a document: its sealed, signed PDF, its QR code as PNG and SVG, and the QR
+//! text (see [`crate::documents`] for how they are made).
+//!
+//! Who may fetch them: the issuing department (any of its keys) and administrators, as for
+//! the licence itself; and another department with the `reuse` scope when it states a
+//! `use_cause` (用证事由), audited as `licence.reuse` with that cause, as a reuse lookup
+//! is. The QR code carries the holder's masked name and the licence's validity, so it is
+//! not public either. Answers are `Cache-Control: private, no-store`: the PDF shows the
+//! holder in full, and a revoked licence must not be served from a cache.
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use zhengku_model::LicenceId;
+use zhengku_store::{MAX_USE_CAUSE_CHARS, StoredLicence};
+
+use crate::auth::Principal;
+use crate::documents;
+use crate::extract::ApiQuery;
+use crate::problem::{ApiError, Problem};
+use crate::request_id::RequestId;
+use crate::state::AppState;
+
+/// The query of a document fetch.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentQuery {
+    /// 用证事由: required for a department other than the issuer (with the `reuse`
+    /// scope), 1 to 200 characters; audited. Ignored for the issuer and administrators.
+    use_cause: Option<String>,
+}
+
+/// The QR text of a licence.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct QrView {
+    /// The licence.
+    pub identifier: String,
+    /// What the QR code holds: the verification page's URL with the payload in its path.
+    pub text: String,
+    /// The bare `ZK1:` payload (verifiable offline).
+    pub payload: String,
+    /// The QR version of the symbol (level Q, alphanumeric mode).
+    pub version: u8,
+}
+
+/// Loads the licence for whoever may have its documents; audits a reuse.
+async fn load_for_document(
+    state: &AppState,
+    principal: &Principal,
+    request_id: &str,
+    identifier: &str,
+    use_cause: Option<&str>,
+) -> Result<StoredLicence, ApiError> {
+    let id = LicenceId::parse(identifier).map_err(|e| {
+        ApiError::BadRequest(format!(
+            "{identifier:?} is not a licence identifier (GB/T 36904): {e}"
+        ))
+    })?;
+    let licence = state.store().get_licence(id.as_str()).await?;
+    let own = principal
+        .department
+        .as_ref()
+        .is_some_and(|d| d.uscc == licence.licence.record().issuer_code);
+    if own || principal.scopes.admin {
+        return Ok(licence);
+    }
+    principal.require(
+        principal.scopes.reuse,
+        "fetch documents of licences other departments issued (needs the reuse scope)",
+    )?;
+    let cause = use_cause.map(str::trim).unwrap_or_default();
+    if cause.is_empty() {
+        return Err(ApiError::field(
+            "use_cause",
+            "required",
+            "state why the licence is needed (用证事由)",
+        ));
+    }
+    if cause.chars().count() > MAX_USE_CAUSE_CHARS {
+        return Err(ApiError::field(
+            "use_cause",
+            "too_long",
+            "at most 200 characters",
+        ));
+    }
+    state
+        .store()
+        .record_document_reuse(id.as_str(), &principal.actor(), cause, request_id)
+        .await?;
+    Ok(licence)
+}
+
+fn private(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    response
+}
+
+/// The licence as a signed PDF (PAdES B-B, sealed with the issuing department's seal,
+/// with the QR code and the signed record embedded).
+#[utoipa::path(
+    get, path = "/v1/licences/{identifier}/pdf", tag = "licences",
+    params(("identifier" = String, Path, description = "证照标识 (GB/T 36904)"), DocumentQuery),
+    responses(
+        (status = 200, description = "The PDF", body = Vec<u8>, content_type = "application/pdf"),
+        (status = 400, description = "Not an identifier", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad API key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Another department's licence, without the reuse scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such licence", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Another department's licence, without a use cause", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The issuing department has no active seal, or its type no layout", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn licence_pdf(
+    State(state): State<AppState>,
+    principal: Principal,
+    RequestId(request_id): RequestId,
+    Path(identifier): Path<String>,
+    ApiQuery(q): ApiQuery<DocumentQuery>,
+) -> Result<Response, ApiError> {
+    let licence = load_for_document(
+        &state,
+        &principal,
+        &request_id,
+        &identifier,
+        q.use_cause.as_deref(),
+    )
+    .await?;
+    let bytes = documents::licence_pdf(&state, &licence).await?;
+    let id = licence.licence.record().identifier.as_str().to_owned();
+    Ok(private(
+        (
+            [
+                (header::CONTENT_TYPE, "application/pdf".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("inline; filename=\"{id}.pdf\""),
+                ),
+            ],
+            Body::from(bytes),
+        )
+            .into_response(),
+    ))
+}
+
+async fn qr_symbol(
+    state: &AppState,
+    principal: &Principal,
+    request_id: &str,
+    identifier: &str,
+    use_cause: Option<&str>,
+) -> Result<(StoredLicence, String, String, zhengku_qr::QrSymbol), ApiError> {
+    let licence = load_for_document(state, principal, request_id, identifier, use_cause).await?;
+    let payload = documents::qr_payload(state, &licence).await?;
+    let text = state.documents().qr_url(&payload)?;
+    let symbol = zhengku_qr::QrSymbol::new(&text)
+        .map_err(|e| ApiError::Internal(format!("QR symbol: {e}")))?;
+    Ok((licence, payload, text, symbol))
+}
+
+/// The licence's QR code as PNG (8 pixels a module, quiet zone included).
+#[utoipa::path(
+    get, path = "/v1/licences/{identifier}/qr.png", tag = "licences",
+    params(("identifier" = String, Path, description = "证照标识 (GB/T 36904)"), DocumentQuery),
+    responses(
+        (status = 200, description = "The QR code", body = Vec<u8>, content_type = "image/png"),
+        (status = 400, description = "Not an identifier", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad API key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Another department's licence, without the reuse scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such licence", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Another department's licence, without a use cause", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn licence_qr_png(
+    State(state): State<AppState>,
+    principal: Principal,
+    RequestId(request_id): RequestId,
+    Path(identifier): Path<String>,
+    ApiQuery(q): ApiQuery<DocumentQuery>,
+) -> Result<Response, ApiError> {
+    let (_, _, _, symbol) = qr_symbol(
+        &state,
+        &principal,
+        &request_id,
+        &identifier,
+        q.use_cause.as_deref(),
+    )
+    .await?;
+    let png = symbol
+        .to_png(8)
+        .map_err(|e| ApiError::Internal(format!("QR PNG: {e}")))?;
+    Ok(private(
+        ([(header::CONTENT_TYPE, "image/png")], Body::from(png)).into_response(),
+    ))
+}
+
+/// The licence's QR code as SVG (one unit a module, quiet zone included).
+#[utoipa::path(
+    get, path = "/v1/licences/{identifier}/qr.svg", tag = "licences",
+    params(("identifier" = String, Path, description = "证照标识 (GB/T 36904)"), DocumentQuery),
+    responses(
+        (status = 200, description = "The QR code", body = String, content_type = "image/svg+xml"),
+        (status = 400, description = "Not an identifier", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad API key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Another department's licence, without the reuse scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such licence", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Another department's licence, without a use cause", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn licence_qr_svg(
+    State(state): State<AppState>,
+    principal: Principal,
+    RequestId(request_id): RequestId,
+    Path(identifier): Path<String>,
+    ApiQuery(q): ApiQuery<DocumentQuery>,
+) -> Result<Response, ApiError> {
+    let (_, _, _, symbol) = qr_symbol(
+        &state,
+        &principal,
+        &request_id,
+        &identifier,
+        q.use_cause.as_deref(),
+    )
+    .await?;
+    Ok(private(
+        (
+            [(header::CONTENT_TYPE, "image/svg+xml")],
+            Body::from(symbol.to_svg()),
+        )
+            .into_response(),
+    ))
+}
+
+/// The licence's QR text: the URL a phone camera opens, and the bare payload in it.
+#[utoipa::path(
+    get, path = "/v1/licences/{identifier}/qr", tag = "licences",
+    params(("identifier" = String, Path, description = "证照标识 (GB/T 36904)"), DocumentQuery),
+    responses(
+        (status = 200, description = "The QR text", body = QrView),
+        (status = 400, description = "Not an identifier", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad API key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Another department's licence, without the reuse scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such licence", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Another department's licence, without a use cause", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn licence_qr(
+    State(state): State<AppState>,
+    principal: Principal,
+    RequestId(request_id): RequestId,
+    Path(identifier): Path<String>,
+    ApiQuery(q): ApiQuery<DocumentQuery>,
+) -> Result<Response, ApiError> {
+    let (licence, payload, text, symbol) = qr_symbol(
+        &state,
+        &principal,
+        &request_id,
+        &identifier,
+        q.use_cause.as_deref(),
+    )
+    .await?;
+    Ok(private(
+        Json(QrView {
+            identifier: licence.licence.record().identifier.as_str().to_owned(),
+            text,
+            payload,
+            version: symbol.version(),
+        })
+        .into_response(),
+    ))
+}

@@ -1,0 +1,420 @@
+//! The verification web pages (电子证照核验), for people: the page a licence's QR code opens
+//! (`GET /V/<payload>`; `/v/` too), and a page to upload a PDF or paste a payload
+//! (`GET /verify`, answered by `POST /verify`).
+//!
+//! Server-rendered HTML in Chinese, sized for a phone, with no JavaScript at all (the
+//! Content-Security-Policy allows no script, and the one stylesheet by its hash): a large
+//! verdict banner (有效 green; 已暂停 and 已过期 orange; 已撤销 red; 无效 grey, with the
+//! reason), the licence's name, identifier, issuer, masked holder, validity and issue date,
+//! the issuing department's seal picture, and the checks under 校验明细 (a `<details>`
+//! element, which opens without script). Everything shown from the input or the library is
+//! HTML-escaped.
+//!
+//! Status codes: a verification that ran is `200` whatever its verdict, garbage in the URL
+//! included (the page says 无效 and why): the page is the answer, not an error. Only a
+//! form sent with nothing in it is `400` (the form again, with the message).
+
+use std::sync::LazyLock;
+
+use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde::Deserialize;
+use time::{OffsetDateTime, UtcOffset};
+use zhengku_verify::{LicenceReport, Outcome, Verdict};
+
+use crate::problem::ApiError;
+use crate::routes::verify::verify_bytes;
+use crate::state::AppState;
+
+/// The stylesheet, inline; the CSP names it by hash.
+const CSS: &str = "\
+*{box-sizing:border-box}\
+body{margin:0;font-family:-apple-system,\"PingFang SC\",\"Noto Sans CJK SC\",\"Microsoft YaHei\",sans-serif;\
+background:#f3f4f6;color:#1f2328;font-size:16px;line-height:1.5}\
+main{max-width:640px;margin:0 auto;padding:0 0 32px}\
+header.site{padding:12px 16px;font-size:15px;color:#57606a}\
+.verdict{color:#fff;padding:28px 16px;text-align:center}\
+.verdict .word{font-size:44px;font-weight:700;letter-spacing:.12em;line-height:1.2}\
+.verdict .why{margin-top:8px;font-size:15px;opacity:.95;word-break:break-all}\
+.v-valid{background:#1a7f37}.v-suspended,.v-expired{background:#bc4c00}\
+.v-revoked{background:#cf222e}.v-invalid{background:#57606a}\
+.card{background:#fff;margin:12px;border-radius:10px;padding:4px 16px;box-shadow:0 1px 2px rgba(0,0,0,.08)}\
+dl{margin:0}.row{display:flex;gap:12px;padding:10px 0;border-bottom:1px solid #eaeef2}\
+.row:last-child{border-bottom:0}dt{flex:0 0 5.5em;color:#57606a}dd{margin:0;flex:1;word-break:break-all}\
+.seal{text-align:center;padding:12px}.seal img{width:132px;height:132px}\
+details{padding:12px 0}summary{cursor:pointer;font-weight:600}\
+ul.checks{list-style:none;margin:8px 0 0;padding:0}ul.checks li{padding:8px 0;border-top:1px solid #eaeef2}\
+.mark{display:inline-block;width:1.4em;font-weight:700}.passed .mark{color:#1a7f37}\
+.failed .mark{color:#cf222e}.skipped .mark{color:#8c959f}.detail{color:#57606a;font-size:14px;word-break:break-all}\
+form{padding:12px 0}label{display:block;font-weight:600;margin:12px 0 6px}\
+textarea{width:100%;min-height:7em;font:inherit;font-size:14px;padding:8px}\
+input[type=file]{width:100%}button{margin-top:12px;width:100%;padding:12px;font-size:17px;\
+border:0;border-radius:8px;background:#0969da;color:#fff}\
+h1{font-size:22px;margin:12px 0}.error{color:#cf222e;font-weight:600}.foot{text-align:center;font-size:14px;margin-top:16px}\
+.foot a{color:#0969da}";
+
+/// `Content-Security-Policy`: nothing but this origin's images and forms, and the stylesheet
+/// above; no script, no frames.
+static CSP: LazyLock<String> = LazyLock::new(|| {
+    let hash = STANDARD.encode(zhengku_crypto::sha256(CSS.as_bytes()));
+    format!(
+        "default-src 'none'; img-src 'self' data:; style-src 'sha256-{hash}'; \
+         form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    )
+});
+
+/// China Standard Time, for dates and times on the page.
+const CST: UtcOffset = match UtcOffset::from_hms(8, 0, 0) {
+    Ok(o) => o,
+    Err(_) => UtcOffset::UTC,
+};
+
+/// Escapes text for HTML element content and quoted attribute values.
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn html_response(status: StatusCode, title: &str, body: &str) -> Response {
+    let page = format!(
+        "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <meta name=\"referrer\" content=\"no-referrer\">\
+         <title>{}</title><style>{CSS}</style></head><body><main>\
+         <header class=\"site\">证库 · 电子证照核验</header>{body}</main></body></html>\n",
+        esc(title)
+    );
+    let mut response = (status, page).into_response();
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&CSP) {
+        h.insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    // The URL carries the payload (masked holder, validity): never send it elsewhere.
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    response
+}
+
+fn date_time_cst(unix: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(unix)
+        .map(|t| t.to_offset(CST))
+        .map(|t| {
+            format!(
+                "{:04}-{:02}-{:02} {:02}:{:02}",
+                t.year(),
+                u8::from(t.month()),
+                t.day(),
+                t.hour(),
+                t.minute()
+            )
+        })
+        .unwrap_or_else(|_| unix.to_string())
+}
+
+fn date_cst(unix: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(unix)
+        .map(|t| t.to_offset(CST).date().to_string())
+        .unwrap_or_else(|_| unix.to_string())
+}
+
+fn verdict_class(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Valid => "v-valid",
+        Verdict::Suspended => "v-suspended",
+        Verdict::Revoked => "v-revoked",
+        Verdict::Expired => "v-expired",
+        Verdict::Invalid => "v-invalid",
+    }
+}
+
+fn verdict_why(report: &LicenceReport) -> String {
+    match report.verdict {
+        Verdict::Valid => "该电子证照经核验真实有效".to_owned(),
+        Verdict::Suspended => "证照真实，但已被发证机关暂停使用".to_owned(),
+        Verdict::Revoked => "证照真实，但已被发证机关撤销，不再有效".to_owned(),
+        Verdict::Expired => "证照真实，但已超过有效期".to_owned(),
+        Verdict::Invalid => match report.report.first_failure() {
+            Some(c) => format!("未通过“{}”：{}", c.label_zh, c.outcome.detail()),
+            None => "无法确认该证照的真实性".to_owned(),
+        },
+    }
+}
+
+fn row(out: &mut String, label: &str, value: &str) {
+    out.push_str(&format!(
+        "<div class=\"row\"><dt>{}</dt><dd>{}</dd></div>",
+        esc(label),
+        esc(value)
+    ));
+}
+
+/// The esID of the seal to show: the one the input names (a PDF's SES_Signature), else
+/// the issuing department's active seal. None for an invalid result: a seal picture
+/// beside 无效 would lend it an authority it does not have.
+async fn seal_to_show(state: &AppState, report: &LicenceReport) -> Option<String> {
+    if report.verdict == Verdict::Invalid {
+        return None;
+    }
+    if let Some((_, v)) = report
+        .report
+        .facts
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("esid") || k.eq_ignore_ascii_case("seal_esid"))
+    {
+        return Some(v.clone());
+    }
+    let issuer = &report.facts.as_ref()?.issuer_code;
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    state
+        .store()
+        .active_seal_for_department(issuer, now)
+        .await
+        .ok()
+        .flatten()
+        .map(|s| s.seal.esid)
+}
+
+/// The result page's body.
+fn result_body(report: &LicenceReport, seal_esid: Option<&str>) -> String {
+    let mut b = String::new();
+    b.push_str(&format!(
+        "<section class=\"verdict {}\" id=\"verdict\" data-verdict=\"{}\">\
+         <div class=\"word\">{}</div><div class=\"why\">{}</div></section>",
+        verdict_class(report.verdict),
+        report.verdict.as_str(),
+        report.verdict.label_zh(),
+        esc(&verdict_why(report))
+    ));
+    if let Some(f) = &report.facts {
+        b.push_str("<section class=\"card\"><dl>");
+        row(
+            &mut b,
+            "证照名称",
+            f.type_name.as_deref().unwrap_or(&f.type_code),
+        );
+        row(&mut b, "证照标识", &f.identifier);
+        match &f.issuer_name {
+            Some(n) => b.push_str(&format!(
+                "<div class=\"row\"><dt>发证机关</dt><dd>{}<div class=\"detail\">{}</div></dd></div>",
+                esc(n),
+                esc(&f.issuer_code)
+            )),
+            None => row(&mut b, "发证机关", &f.issuer_code),
+        }
+        row(&mut b, "持证主体", &f.holder_name);
+        row(&mut b, "主体代码", &f.holder_code);
+        let until = f
+            .valid_until
+            .map_or_else(|| "长期".to_owned(), |d| d.to_string());
+        row(&mut b, "有效期", &format!("{} 至 {until}", f.valid_from));
+        row(&mut b, "发证日期", &date_cst(f.issued_at));
+        match &f.status {
+            Some(s) => {
+                let mut text = format!(
+                    "{}（证库记录，截至 {}）",
+                    s.status.label_zh(),
+                    date_time_cst(s.as_of)
+                );
+                if let Some(r) = &s.reason {
+                    text.push_str(&format!("；原因：{r}"));
+                }
+                row(&mut b, "当前状态", &text);
+            }
+            None => row(&mut b, "当前状态", "本库无此证照的状态记录，未核验状态"),
+        }
+        b.push_str("</dl>");
+        if let Some(esid) = seal_esid {
+            b.push_str(&format!(
+                "<div class=\"seal\"><img src=\"/v1/seals/{}/picture\" alt=\"发证机关印章\"></div>",
+                esc(&percent_path(esid))
+            ));
+        }
+        b.push_str("</section>");
+    }
+    b.push_str("<section class=\"card\"><details><summary>校验明细</summary><ul class=\"checks\">");
+    for c in &report.report.checks {
+        let (class, mark) = match &c.outcome {
+            Outcome::Passed(_) => ("passed", "✓"),
+            Outcome::Failed(_) => ("failed", "✗"),
+            Outcome::Skipped(_) => ("skipped", "–"),
+        };
+        b.push_str(&format!(
+            "<li class=\"{class}\" data-check=\"{}\"><span class=\"mark\">{mark}</span>{}\
+             <div class=\"detail\">{}</div></li>",
+            esc(c.id),
+            esc(c.label_zh),
+            esc(c.outcome.detail())
+        ));
+    }
+    b.push_str(&format!(
+        "</ul><p class=\"detail\">核验对象：{}</p></details></section>",
+        esc(&report.report.subject)
+    ));
+    b.push_str("<p class=\"foot\"><a href=\"/verify\">核验其他证照</a></p>");
+    b
+}
+
+/// Keeps an esID safe inside a URL path (they are digits; anything else is escaped).
+fn percent_path(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b == b'-' || b == b'.' {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+async fn result_page(state: &AppState, input: Vec<u8>) -> Result<Response, ApiError> {
+    let report = verify_bytes(state, input).await?;
+    let seal = seal_to_show(state, &report).await;
+    let title = format!("{} · 电子证照核验", report.verdict.label_zh());
+    Ok(html_response(
+        StatusCode::OK,
+        &title,
+        &result_body(&report, seal.as_deref()),
+    ))
+}
+
+/// The page a licence's QR code opens: `/V/<payload>` (the rest of the path, percent-escaped
+/// as crate `zhengku-qr` writes it).
+pub async fn qr_page(State(state): State<AppState>, uri: Uri) -> Result<Response, ApiError> {
+    // The whole path goes to the engine as a URL: it takes what follows `/V/` (in either
+    // case) and undoes the escapes, so `%2F` inside the payload stays part of it.
+    let text = format!("{}{}", state.documents().base_url(), uri.path());
+    result_page(&state, text.into_bytes()).await
+}
+
+fn form_body(error: Option<&str>) -> String {
+    let mut b = String::from("<section class=\"card\"><h1>核验电子证照</h1>");
+    if let Some(e) = error {
+        b.push_str(&format!("<p class=\"error\">{}</p>", esc(e)));
+    }
+    b.push_str(
+        "<form method=\"post\" action=\"/verify\" enctype=\"multipart/form-data\">\
+         <label for=\"pdf\">上传电子证照 PDF 文件</label>\
+         <input type=\"file\" id=\"pdf\" name=\"pdf\" accept=\"application/pdf,.pdf,.zkl,.esl\">\
+         <label for=\"payload\">或粘贴二维码内容（以 ZK1: 开头，或核验链接）</label>\
+         <textarea id=\"payload\" name=\"payload\" autocomplete=\"off\" spellcheck=\"false\"></textarea>\
+         <button type=\"submit\">核验</button></form></section>\
+         <p class=\"foot\">用手机相机扫描证照上的二维码，也可直接打开核验结果。</p>",
+    );
+    b
+}
+
+/// The upload / paste page.
+pub async fn form_page() -> Response {
+    html_response(StatusCode::OK, "核验电子证照", &form_body(None))
+}
+
+/// The paste form sent as `application/x-www-form-urlencoded`.
+#[derive(Debug, Deserialize)]
+pub struct PasteForm {
+    /// The QR code's text.
+    #[serde(default)]
+    payload: String,
+}
+
+fn form_error(message: &str) -> Response {
+    html_response(
+        StatusCode::BAD_REQUEST,
+        "核验电子证照",
+        &form_body(Some(message)),
+    )
+}
+
+/// The form's answer: the file if one was chosen, else the pasted text; the result page.
+pub async fn submit(State(state): State<AppState>, req: Request) -> Result<Response, ApiError> {
+    let mime = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.to_ascii_lowercase())
+        .unwrap_or_default();
+    let input = if mime.starts_with("multipart/form-data") {
+        let Ok(mut multipart) = Multipart::from_request(req, &state).await else {
+            return Ok(form_error("表单无法读取，请重试"));
+        };
+        let mut file = Vec::new();
+        let mut text = String::new();
+        loop {
+            match multipart.next_field().await {
+                Ok(Some(field)) => {
+                    let name = field.name().unwrap_or_default().to_owned();
+                    let Ok(data) = field.bytes().await else {
+                        return Ok(form_error("文件过大或上传中断，请重试"));
+                    };
+                    match name.as_str() {
+                        "pdf" | "file" => file = data.to_vec(),
+                        "payload" => text = String::from_utf8_lossy(&data).into_owned(),
+                        _ => {}
+                    }
+                }
+                Ok(None) => break,
+                Err(_) => return Ok(form_error("文件过大或上传中断，请重试")),
+            }
+        }
+        if file.is_empty() {
+            text.trim().as_bytes().to_vec()
+        } else {
+            file
+        }
+    } else if mime.starts_with("application/x-www-form-urlencoded") {
+        match axum::Form::<PasteForm>::from_request(req, &state).await {
+            Ok(axum::Form(f)) => f.payload.trim().as_bytes().to_vec(),
+            Err(_) => return Ok(form_error("表单无法读取，请重试")),
+        }
+    } else {
+        return Ok(form_error("请上传文件或粘贴二维码内容"));
+    };
+    if input.is_empty() {
+        return Ok(form_error("请选择 PDF 文件，或粘贴二维码内容"));
+    }
+    result_page(&state, input).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup() {
+        assert_eq!(
+            esc("<script>alert('x')</script>&\""),
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;"
+        );
+    }
+
+    #[test]
+    fn csp_allows_no_script_and_hashes_the_style() {
+        assert!(!CSP.contains("script-src"));
+        assert!(CSP.starts_with("default-src 'none'"));
+        assert!(CSP.contains("style-src 'sha256-"));
+    }
+}

@@ -1,0 +1,167 @@
+//! Work a verifier may keep between verifications, so that checking one more QR code costs
+//! little more than its signature: the departments' certificates indexed by key id, and
+//! certificate-chain results remembered for the span of time over which they cannot change.
+//!
+//! A chain's validation depends on the time only through comparisons with times written in
+//! the certificates and CRLs (validity bounds, CRL this/next update, revocation dates). Those
+//! are the *breakpoints*; between two neighbouring breakpoints every comparison comes out the
+//! same, so a result found at one time holds at any other strictly between the same two.
+//! Only successes are kept (a failure's message names the time it was judged at), and a time
+//! that is itself a breakpoint is never answered from memory.
+//!
+//! A [`Memo`] belongs to the trust inputs and certificates it was made from; [`Context`]
+//! users pass the same slices, and the engine checks that they are (by address and length)
+//! before using it, falling back to the full computation otherwise. Verification stays a
+//! function of its explicit inputs: the memo only saves recomputing it.
+//!
+//! [`Context`]: crate::Context
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use time::OffsetDateTime;
+use x509_parser::prelude::{FromDer, X509Certificate};
+use x509_parser::revocation_list::CertificateRevocationList;
+use zhengku_crypto::{KeyId, PublicKey};
+
+use crate::seal::Trust;
+
+/// The most chain results kept; past this the memory is cleared and starts again.
+const MAX_ENTRIES: usize = 4096;
+
+/// A department certificate found by key id.
+#[derive(Debug, Clone)]
+pub(crate) struct IndexedSigner {
+    pub(crate) index: usize,
+    pub(crate) key: PublicKey,
+    pub(crate) subject: String,
+}
+
+/// One remembered chain result: valid strictly between `after` and `before`.
+#[derive(Debug, Clone)]
+struct Span {
+    after: Option<OffsetDateTime>,
+    before: Option<OffsetDateTime>,
+    summary: String,
+}
+
+/// What a verifier keeps between verifications (module docs).
+#[derive(Debug)]
+pub struct Memo {
+    trust_id: [(usize, usize); 3],
+    signers_id: (usize, usize),
+    signers: HashMap<KeyId, IndexedSigner>,
+    breakpoints: Vec<OffsetDateTime>,
+    chains: Mutex<HashMap<Vec<u8>, Vec<Span>>>,
+}
+
+fn slice_id(s: &[Vec<u8>]) -> (usize, usize) {
+    (s.as_ptr() as usize, s.len())
+}
+
+fn unix(t: x509_parser::time::ASN1Time) -> Option<OffsetDateTime> {
+    OffsetDateTime::from_unix_timestamp(t.timestamp()).ok()
+}
+
+fn cert_times(der: &[u8], out: &mut Vec<OffsetDateTime>) {
+    if let Ok((_, c)) = X509Certificate::from_der(der) {
+        out.extend(unix(c.validity().not_before));
+        out.extend(unix(c.validity().not_after));
+    }
+}
+
+impl Memo {
+    /// A memo for these trust inputs and department certificates: the same slices must be
+    /// given in every [`Context`](crate::Context) it is used with.
+    pub fn new(trust: Trust<'_>, signers: &[Vec<u8>]) -> Memo {
+        let mut breakpoints = Vec::new();
+        for der in trust.anchors.iter().chain(trust.intermediates) {
+            cert_times(der, &mut breakpoints);
+        }
+        for der in trust.crls {
+            if let Ok((_, crl)) = CertificateRevocationList::from_der(der) {
+                breakpoints.extend(unix(crl.last_update()));
+                breakpoints.extend(crl.next_update().and_then(unix));
+                for r in crl.iter_revoked_certificates() {
+                    breakpoints.extend(unix(r.revocation_date));
+                }
+            }
+        }
+        breakpoints.sort();
+        breakpoints.dedup();
+        let mut index = HashMap::new();
+        for (i, der) in signers.iter().enumerate() {
+            let Ok((_, cert)) = X509Certificate::from_der(der) else {
+                continue;
+            };
+            let Ok(key) = PublicKey::from_spki_der(cert.public_key().raw) else {
+                continue;
+            };
+            // The first certificate of a key wins, as in a linear search.
+            index.entry(key.key_id()).or_insert(IndexedSigner {
+                index: i,
+                key,
+                subject: cert.subject().to_string(),
+            });
+        }
+        Memo {
+            trust_id: [
+                slice_id(trust.anchors),
+                slice_id(trust.intermediates),
+                slice_id(trust.crls),
+            ],
+            signers_id: slice_id(signers),
+            signers: index,
+            breakpoints,
+            chains: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Whether this memo was made from exactly these trust inputs.
+    pub(crate) fn serves_trust(&self, trust: &Trust<'_>) -> bool {
+        self.trust_id
+            == [
+                slice_id(trust.anchors),
+                slice_id(trust.intermediates),
+                slice_id(trust.crls),
+            ]
+    }
+
+    /// The department certificate holding `kid`, if this memo was made from `signers`.
+    /// `None` means "not this memo's"; `Some(None)` "no such key".
+    pub(crate) fn signer(&self, signers: &[Vec<u8>], kid: KeyId) -> Option<Option<&IndexedSigner>> {
+        (self.signers_id == slice_id(signers)).then(|| self.signers.get(&kid))
+    }
+
+    /// A remembered chain result for `leaf` at `at`.
+    pub(crate) fn chain(&self, leaf: &[u8], at: OffsetDateTime) -> Option<String> {
+        let chains = self.chains.lock().ok()?;
+        chains.get(leaf)?.iter().find_map(|s| {
+            let after = s.after.is_none_or(|a| a < at);
+            let before = s.before.is_none_or(|b| at < b);
+            (after && before).then(|| s.summary.clone())
+        })
+    }
+
+    /// Remembers that `leaf`'s chain validated at `at`, with `summary`.
+    pub(crate) fn remember_chain(&self, leaf: &[u8], at: OffsetDateTime, summary: &str) {
+        let mut points = self.breakpoints.clone();
+        cert_times(leaf, &mut points);
+        if points.contains(&at) {
+            return;
+        }
+        let after = points.iter().filter(|&&p| p < at).max().copied();
+        let before = points.iter().filter(|&&p| p > at).min().copied();
+        let Ok(mut chains) = self.chains.lock() else {
+            return;
+        };
+        if chains.len() >= MAX_ENTRIES {
+            chains.clear();
+        }
+        chains.entry(leaf.to_vec()).or_default().push(Span {
+            after,
+            before,
+            summary: summary.to_owned(),
+        });
+    }
+}

@@ -1,0 +1,175 @@
+//! `zhengku bundle export`: an offline verifier bundle, everything `zhengku verify --trust
+//! BUNDLE` needs to judge a licence without a network:
+//!
+//! ```text
+//! BUNDLE/anchors/*.crt          trust anchors (PEM), from --trust
+//! BUNDLE/intermediates/*.crt    issuing CAs (PEM), from --trust
+//! BUNDLE/crls/*.crl             CRLs (PEM), from --trust
+//! BUNDLE/signers/<uscc>-<keyid>.crt   each department's signing certificate (PEM), from
+//!                               the database: the keys licences and QR codes are signed with
+//! BUNDLE/status.json            every licence's status (format zhengku-status-list/1):
+//!                               {"format", "generated_at", "licences": [{"identifier",
+//!                               "status", "reason", "as_of"}]}; a verifier reports the
+//!                               status as "bundle <generated_at>"
+//! ```
+//!
+//! The status list is as current as the export: re-export it as often as verifiers need.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, Result, anyhow, bail};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use x509_parser::prelude::{FromDer, X509Certificate};
+use zhengku_crypto::PublicKey;
+use zhengku_store::Store;
+
+use crate::cli::BundleExportArgs;
+use crate::cmd_verify::{
+    Named, STATUS_FILE, STATUS_FORMAT, StatusEntry, StatusList, TrustMaterial,
+};
+use crate::{Outcome, files};
+
+fn rfc3339(t: i64) -> Result<String> {
+    Ok(OffsetDateTime::from_unix_timestamp(t)?.format(&Rfc3339)?)
+}
+
+fn pem(label: &str, der: &[u8]) -> Result<String> {
+    pem_rfc7468::encode_string(label, pem_rfc7468::LineEnding::LF, der)
+        .map_err(|e| anyhow!("cannot encode PEM: {e}"))
+}
+
+pub fn export(args: BundleExportArgs, out: &mut dyn Write) -> Result<Outcome> {
+    if args.out.exists() {
+        let not_empty = std::fs::read_dir(&args.out)
+            .with_context(|| format!("cannot read {}", args.out.display()))?
+            .next()
+            .is_some();
+        if not_empty && !args.force {
+            bail!(
+                "{} is not empty (use --force to write into it)",
+                args.out.display()
+            );
+        }
+    }
+    let trust = match &args.trust {
+        Some(dir) => {
+            if !dir.is_dir() {
+                bail!("--trust {}: not a folder", dir.display());
+            }
+            TrustMaterial::load(std::slice::from_ref(dir))?
+        }
+        None => TrustMaterial::default(),
+    };
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let generated = OffsetDateTime::now_utc();
+    let (departments, statuses) = runtime.block_on(async {
+        let store = Store::connect(&args.database_url)
+            .await
+            .map_err(|e| anyhow!("cannot open the library database: {e}"))?;
+        let result = async {
+            let d = store
+                .list_departments()
+                .await
+                .map_err(|e| anyhow!("cannot read the departments: {e}"))?;
+            let s = store
+                .licence_statuses()
+                .await
+                .map_err(|e| anyhow!("cannot read the licence statuses: {e}"))?;
+            Ok::<_, anyhow::Error>((d, s))
+        }
+        .await;
+        store.close().await;
+        result
+    })?;
+
+    for sub in ["anchors", "intermediates", "crls", "signers"] {
+        let d = args.out.join(sub);
+        std::fs::create_dir_all(&d).with_context(|| format!("cannot create {}", d.display()))?;
+    }
+    let write_all = |sub: &str, list: &[Named], label: &str, ext: &str| -> Result<usize> {
+        for n in list {
+            let name = if n.name.ends_with(ext) {
+                n.name.clone()
+            } else {
+                format!("{}{ext}", n.name)
+            };
+            files::write_new(
+                &args.out.join(sub).join(name),
+                pem(label, &n.der)?.as_bytes(),
+                0o644,
+                true,
+            )?;
+        }
+        Ok(list.len())
+    };
+    let anchors = write_all("anchors", &trust.anchors, "CERTIFICATE", ".crt")?;
+    let intermediates = write_all("intermediates", &trust.intermediates, "CERTIFICATE", ".crt")?;
+    let crls = write_all("crls", &trust.crls, "X509 CRL", ".crl")?;
+
+    let mut signers = 0;
+    for d in &departments {
+        let Some(der) = &d.certificate_der else {
+            eprintln!(
+                "zhengku: note: department {} ({}) has no certificate; its licences cannot be \
+                 verified offline",
+                d.name,
+                d.uscc.as_str()
+            );
+            continue;
+        };
+        let (_, cert) = X509Certificate::from_der(der).map_err(|e| {
+            anyhow!(
+                "department {}: certificate unreadable: {e}",
+                d.uscc.as_str()
+            )
+        })?;
+        let key = PublicKey::from_spki_der(cert.public_key().raw)
+            .map_err(|e| anyhow!("department {}: certificate key: {e}", d.uscc.as_str()))?;
+        let path = signers_path(&args.out, d.uscc.as_str(), &key.key_id().to_string());
+        files::write_new(&path, pem("CERTIFICATE", der)?.as_bytes(), 0o644, true)?;
+        signers += 1;
+    }
+
+    let list = StatusList {
+        format: STATUS_FORMAT.to_owned(),
+        generated_at: generated.format(&Rfc3339)?,
+        licences: statuses
+            .iter()
+            .map(|s| {
+                Ok(StatusEntry {
+                    identifier: s.identifier.clone(),
+                    status: s.status.as_str().to_owned(),
+                    reason: s.reason.clone(),
+                    as_of: rfc3339(s.updated_at)?,
+                })
+            })
+            .collect::<Result<_>>()?,
+    };
+    let json = serde_json::to_string_pretty(&list)?;
+    files::write_new(&args.out.join(STATUS_FILE), json.as_bytes(), 0o644, true)?;
+    writeln!(
+        out,
+        "wrote verifier bundle {}: {anchors} anchor(s), {intermediates} intermediate(s), {crls} \
+         CRL(s), {signers} department certificate(s), {} licence status(es) as of {}",
+        args.out.display(),
+        list.licences.len(),
+        list.generated_at
+    )?;
+    if anchors == 0 {
+        writeln!(
+            out,
+            "note: no trust anchors (no --trust): verifiers will not check certificate chains"
+        )?;
+    }
+    Ok(Outcome::Valid)
+}
+
+fn signers_path(dir: &Path, uscc: &str, key_id: &str) -> std::path::PathBuf {
+    dir.join("signers").join(format!("{uscc}-{key_id}.crt"))
+}

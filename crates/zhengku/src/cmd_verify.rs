@@ -1,0 +1,786 @@
+//! `zhengku verify INPUT...`: verify licences offline (or with `--online`, the live status
+//! from a library) with the one engine the service and the web page use
+//! (`zhengku_verify::verify_input`).
+//!
+//! An INPUT is a file — a licence PDF, a PNG or JPEG photo or scan of the QR code (found
+//! and decoded here, in Rust), a signed licence record, a seal (`.esl`) or an
+//! `SES_Signature` — or, when it starts with `ZK1:`, `http://` or `https://`, the QR text
+//! itself. Trust comes from `--trust` (see [`TrustMaterial`]): anchors, intermediates and
+//! CRLs for chains, the departments' certificates whose keys sign licences and QR codes,
+//! and a bundle's status list. Nothing is fetched unless `--online` is given.
+//!
+//! Exit status: 0 every input valid; 1 some input invalid, suspended, revoked or expired;
+//! 2 some input could not be verified (unreadable file, no QR code in a picture, not a
+//! kind of input the engine knows, no department certificate to check a signature with,
+//! bad arguments, the library unreachable). The worst wins.
+
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result, anyhow, bail};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use x509_parser::prelude::{FromDer, X509Certificate};
+use zhengku_model::LicenceStatus;
+use zhengku_verify::seal::Trust;
+use zhengku_verify::{Context, LicenceReport, LiveStatus, Outcome as CheckOutcome, Verdict};
+
+use crate::Outcome;
+use crate::cli::VerifyInputArgs;
+
+/// Largest input file read (a licence PDF is well under a megabyte; a phone photo a few).
+const MAX_INPUT_LEN: u64 = 64 << 20;
+/// Largest trust file read (certificates, CRLs, a status list).
+const MAX_TRUST_FILE_LEN: u64 = 64 << 20;
+/// How deep `--trust DIR` is searched.
+const MAX_TRUST_DEPTH: usize = 4;
+/// The status list file in a bundle.
+pub const STATUS_FILE: &str = "status.json";
+/// The status list format this code reads and writes.
+pub const STATUS_FORMAT: &str = "zhengku-status-list/1";
+
+/// A certificate or CRL with the name it had where it was found (for bundle copies).
+#[derive(Debug, Clone)]
+pub struct Named {
+    /// A file name for it: where it came from, folders joined with `-`.
+    pub name: String,
+    /// DER.
+    pub der: Vec<u8>,
+}
+
+/// Everything `--trust` gave: chains' anchors, intermediates and CRLs, the departments'
+/// certificates, and a bundle's status list.
+///
+/// In a folder (searched to a depth of four): files under `anchors/`, `intermediates/`,
+/// `crls/` and `signers/` are what those names say (a bundle); elsewhere a self-signed CA
+/// certificate is an anchor, another CA certificate an intermediate, any other certificate
+/// a department's (signer), `*.crl` a CRL, and `status.json` the status list. Certificate
+/// files are `*.crt`, `*.pem`, `*.cer`, `*.der` (PEM with several blocks, or DER); private
+/// keys and other files are passed over. A file given directly: a CA certificate is trusted
+/// directly (an anchor), any other a department's.
+#[derive(Debug, Default)]
+pub struct TrustMaterial {
+    /// Trust anchors.
+    pub anchors: Vec<Named>,
+    /// Intermediate CA certificates.
+    pub intermediates: Vec<Named>,
+    /// CRLs.
+    pub crls: Vec<Named>,
+    /// Departments' signing certificates.
+    pub signers: Vec<Named>,
+    /// A bundle's status list.
+    pub status: Option<StatusList>,
+}
+
+/// `status.json` of a verifier bundle.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StatusList {
+    /// [`STATUS_FORMAT`].
+    pub format: String,
+    /// When the list was exported (RFC 3339): every status is as of this time.
+    pub generated_at: String,
+    /// Every licence in the library.
+    pub licences: Vec<StatusEntry>,
+}
+
+/// One licence in a status list.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StatusEntry {
+    /// 证照标识.
+    pub identifier: String,
+    /// Stored status: valid, suspended, revoked, cancelled, withdrawn (expiry is applied by
+    /// the verifier from the licence's own end date).
+    pub status: String,
+    /// Why it last changed, if it did.
+    pub reason: Option<String>,
+    /// When it last changed (RFC 3339).
+    pub as_of: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Anchor,
+    Intermediate,
+    Crl,
+    Signer,
+}
+
+impl TrustMaterial {
+    /// Loads every `--trust` path.
+    pub fn load(paths: &[PathBuf]) -> Result<TrustMaterial> {
+        let mut t = TrustMaterial::default();
+        for p in paths {
+            if p.is_dir() {
+                t.load_dir(p, p, 0)?;
+            } else {
+                t.load_file(p, &file_name(p), None, false)?;
+            }
+        }
+        Ok(t)
+    }
+
+    fn load_dir(&mut self, root: &Path, dir: &Path, depth: usize) -> Result<()> {
+        let mut entries = std::fs::read_dir(dir)
+            .with_context(|| format!("cannot read the folder {}", dir.display()))?
+            .map(|e| e.map(|e| e.path()))
+            .collect::<std::io::Result<Vec<_>>>()
+            .with_context(|| format!("cannot read the folder {}", dir.display()))?;
+        entries.sort();
+        for path in entries {
+            if path.is_dir() {
+                if depth < MAX_TRUST_DEPTH {
+                    self.load_dir(root, &path, depth + 1)?;
+                }
+                continue;
+            }
+            let rel = path.strip_prefix(root).unwrap_or(&path);
+            let name = rel
+                .iter()
+                .map(|c| c.to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("-");
+            let top = rel
+                .iter()
+                .next()
+                .filter(|_| rel.iter().count() > 1)
+                .map(|c| c.to_string_lossy().into_owned());
+            let role = match top.as_deref() {
+                Some("anchors") => Some(Role::Anchor),
+                Some("intermediates") => Some(Role::Intermediate),
+                Some("crls") => Some(Role::Crl),
+                Some("signers") => Some(Role::Signer),
+                _ => None,
+            };
+            self.load_file(&path, &name, role, true)?;
+        }
+        Ok(())
+    }
+
+    fn load_file(
+        &mut self,
+        path: &Path,
+        name: &str,
+        role: Option<Role>,
+        in_dir: bool,
+    ) -> Result<()> {
+        let file = path.file_name().map(|n| n.to_string_lossy().to_lowercase());
+        let ext = path
+            .extension()
+            .map(|e| e.to_string_lossy().to_lowercase())
+            .unwrap_or_default();
+        if file.as_deref() == Some(STATUS_FILE) {
+            let bytes = read_bounded(path, MAX_TRUST_FILE_LEN)?;
+            let list: StatusList = serde_json::from_slice(&bytes)
+                .with_context(|| format!("{} is not a status list", path.display()))?;
+            if list.format != STATUS_FORMAT {
+                bail!(
+                    "{}: status list format {:?}, this zhengku reads {STATUS_FORMAT:?}",
+                    path.display(),
+                    list.format
+                );
+            }
+            self.status = Some(list);
+            return Ok(());
+        }
+        let is_crl = ext == "crl" || role == Some(Role::Crl);
+        let is_cert = matches!(ext.as_str(), "crt" | "pem" | "cer" | "der");
+        if in_dir && !is_crl && !is_cert {
+            return Ok(());
+        }
+        let bytes = read_bounded(path, MAX_TRUST_FILE_LEN)?;
+        let blocks = der_blocks(&bytes).with_context(|| format!("{}", path.display()))?;
+        let many = blocks.len() > 1;
+        for (i, (label, der)) in blocks.into_iter().enumerate() {
+            let name = if many {
+                format!(
+                    "{}-{}.{}",
+                    stem(name),
+                    i + 1,
+                    if is_crl { "crl" } else { "crt" }
+                )
+            } else {
+                name.to_owned()
+            };
+            let role = match (role, label.as_deref()) {
+                (Some(r), _) => r,
+                (None, Some("X509 CRL")) => Role::Crl,
+                (None, _) if is_crl => Role::Crl,
+                (None, _) => classify(&der, in_dir)
+                    .with_context(|| format!("{} is not a certificate", path.display()))?,
+            };
+            let list = match role {
+                Role::Anchor => &mut self.anchors,
+                Role::Intermediate => &mut self.intermediates,
+                Role::Crl => &mut self.crls,
+                Role::Signer => &mut self.signers,
+            };
+            if !list.iter().any(|n| n.der == der) {
+                list.push(Named { name, der });
+            }
+        }
+        Ok(())
+    }
+
+    fn ders(list: &[Named]) -> Vec<Vec<u8>> {
+        list.iter().map(|n| n.der.clone()).collect()
+    }
+}
+
+/// What a certificate is: a self-signed CA an anchor; another CA an intermediate (in a
+/// folder) or an anchor (a file given directly: trusted directly); anything else a signer.
+fn classify(der: &[u8], in_dir: bool) -> Result<Role> {
+    let (_, cert) = X509Certificate::from_der(der).map_err(|e| anyhow!("{e}"))?;
+    let ca = cert
+        .basic_constraints()
+        .ok()
+        .flatten()
+        .is_some_and(|bc| bc.value.ca);
+    let self_issued = cert.subject().as_raw() == cert.issuer().as_raw();
+    Ok(match (ca, self_issued, in_dir) {
+        (true, true, _) | (true, false, false) => Role::Anchor,
+        (true, false, true) => Role::Intermediate,
+        (false, _, _) => Role::Signer,
+    })
+}
+
+fn file_name(p: &Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "trust.crt".to_owned())
+}
+
+fn stem(name: &str) -> &str {
+    name.rsplit_once('.').map_or(name, |(s, _)| s)
+}
+
+/// Every PEM block of `bytes` with its label, or `bytes` itself when it is DER.
+pub fn der_blocks(bytes: &[u8]) -> Result<Vec<(Option<String>, Vec<u8>)>> {
+    let Some(first) = bytes.windows(11).position(|w| w == b"-----BEGIN ") else {
+        if bytes.first() != Some(&0x30) {
+            bail!("neither PEM nor DER");
+        }
+        return Ok(vec![(None, bytes.to_vec())]);
+    };
+    let text = std::str::from_utf8(&bytes[first..]).context("not PEM text")?;
+    let mut rest = text;
+    let mut out = Vec::new();
+    while let Some(start) = rest.find("-----BEGIN ") {
+        let block = &rest[start..];
+        let label_len = block[11..].find("-----").context("broken PEM header")?;
+        let label = &block[11..11 + label_len];
+        let end_marker = format!("-----END {label}-----");
+        let end = block
+            .find(&end_marker)
+            .with_context(|| format!("no {end_marker}"))?
+            + end_marker.len();
+        if label == "CERTIFICATE" || label == "X509 CRL" {
+            let (_, der) = pem_rfc7468::decode_vec(&block.as_bytes()[..end])
+                .map_err(|e| anyhow!("invalid PEM: {e}"))?;
+            out.push((Some(label.to_owned()), der));
+        }
+        rest = &block[end..];
+    }
+    if out.is_empty() {
+        bail!("no CERTIFICATE or X509 CRL block");
+    }
+    Ok(out)
+}
+
+/// Reads a whole file of at most `max` bytes (`-`: standard input).
+fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    if path == Path::new("-") {
+        std::io::stdin()
+            .lock()
+            .take(max + 1)
+            .read_to_end(&mut buf)
+            .context("cannot read standard input")?;
+    } else {
+        let file =
+            std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+        file.take(max + 1)
+            .read_to_end(&mut buf)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+    }
+    if buf.len() as u64 > max {
+        bail!("{} is larger than {max} bytes", path.display());
+    }
+    Ok(buf)
+}
+
+/// An input made ready for the engine.
+struct Prepared {
+    /// The bytes the engine sniffs (for a picture: the QR text).
+    bytes: Vec<u8>,
+    /// How it was obtained, for the report (e.g. "QR code in a PNG picture").
+    via: Option<String>,
+}
+
+/// Reads one INPUT: a literal payload or URL, or a file (a picture is scanned for its QR).
+fn prepare(input: &str) -> Result<Prepared> {
+    let lower = input.trim_start().to_ascii_lowercase();
+    if lower.starts_with("zk1:") || lower.starts_with("http://") || lower.starts_with("https://") {
+        return Ok(Prepared {
+            bytes: input.trim().as_bytes().to_vec(),
+            via: None,
+        });
+    }
+    let bytes = read_bounded(Path::new(input), MAX_INPUT_LEN)?;
+    let format = if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("PNG")
+    } else if bytes.starts_with(&[0xff, 0xd8, 0xff]) {
+        Some("JPEG")
+    } else {
+        None
+    };
+    if let Some(format) = format {
+        let text = scan::qr_text(&bytes)
+            .with_context(|| format!("{input}: cannot read the {format} picture"))?
+            .with_context(|| format!("{input}: no QR code found in the {format} picture"))?;
+        if !text.contains(zhengku_qr::PREFIX) {
+            bail!("{input}: the QR code holds no zhengku payload: {text:?}");
+        }
+        return Ok(Prepared {
+            bytes: text.into_bytes(),
+            via: Some(format!("QR code in a {format} picture")),
+        });
+    }
+    if zhengku_verify::sniff(&bytes).is_none() {
+        bail!(
+            "{input}: not something zhengku verifies (a PDF, a PNG or JPEG with the QR code, a \
+             QR payload or URL, a signed licence record, a seal or a signature)"
+        );
+    }
+    Ok(Prepared { bytes, via: None })
+}
+
+/// Finding and decoding QR codes in pictures (rqrr on greyscale pixels).
+///
+/// rqrr's own binarisation (a moving average along each row) misses codes in many real
+/// pictures: turned a few degrees, unevenly lit, or small on a full page. So a picture is
+/// tried as it is, then binarised against the mean of a square window around each pixel
+/// (two window sizes), then the same for nine overlapping tiles of half the size (a small
+/// code among much text). Tiny pictures are first scaled up, huge ones down.
+mod scan {
+    use anyhow::Result;
+    use image::{GrayImage, Luma, imageops};
+
+    /// Pictures are scaled so their longer side is at most this many pixels.
+    const MAX_SIDE: u32 = 4000;
+    /// ... and at least this many.
+    const MIN_SIDE: u32 = 600;
+
+    /// The text of the QR code in a PNG or JPEG, preferring one holding a zhengku payload.
+    pub fn qr_text(bytes: &[u8]) -> Result<Option<String>> {
+        let mut gray = image::load_from_memory(bytes)?.to_luma8();
+        let longest = gray.width().max(gray.height()).max(1);
+        if !(MIN_SIDE..=MAX_SIDE).contains(&longest) {
+            let target = if longest > MAX_SIDE {
+                MAX_SIDE
+            } else {
+                2 * MIN_SIDE
+            };
+            let scale = |v: u32| {
+                u32::try_from(u64::from(v) * u64::from(target) / u64::from(longest))
+                    .unwrap_or(1)
+                    .max(1)
+            };
+            let (w, h) = (scale(gray.width()), scale(gray.height()));
+            gray = imageops::resize(&gray, w, h, imageops::FilterType::Triangle);
+        }
+        if let Some(t) = try_picture(&gray) {
+            return Ok(Some(t));
+        }
+        let (w, h) = gray.dimensions();
+        for ty in 0..3 {
+            for tx in 0..3 {
+                let tile = imageops::crop_imm(&gray, tx * w / 4, ty * h / 4, w / 2, h / 2);
+                if let Some(t) = try_picture(&tile.to_image()) {
+                    return Ok(Some(t));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    fn try_picture(img: &GrayImage) -> Option<String> {
+        if let Some(t) = decode(img) {
+            return Some(t);
+        }
+        let longest = img.width().max(img.height());
+        [60, 30].into_iter().find_map(|div| {
+            let radius = (longest / div).max(7);
+            decode(&binarise(img, radius, 10))
+        })
+    }
+
+    fn decode(img: &GrayImage) -> Option<String> {
+        let (w, h) = img.dimensions();
+        let mut prepared =
+            rqrr::PreparedImage::prepare_from_greyscale(w as usize, h as usize, |x, y| {
+                img.get_pixel(x as u32, y as u32)[0]
+            });
+        let mut found = None;
+        for grid in prepared.detect_grids() {
+            if let Ok((_, text)) = grid.decode() {
+                if text.contains(zhengku_qr::PREFIX) {
+                    return Some(text);
+                }
+                found.get_or_insert(text);
+            }
+        }
+        found
+    }
+
+    /// Black where a pixel is darker than the mean of the (2·radius+1)² window around it
+    /// less `offset`, else white (a summed-area table makes each mean O(1)).
+    fn binarise(img: &GrayImage, radius: u32, offset: u64) -> GrayImage {
+        let (w, h) = img.dimensions();
+        let (wu, hu) = (w as usize, h as usize);
+        let stride = wu + 1;
+        let mut sums = vec![0u64; stride * (hu + 1)];
+        for y in 0..hu {
+            let mut row = 0u64;
+            for x in 0..wu {
+                row += u64::from(img.get_pixel(x as u32, y as u32)[0]);
+                sums[(y + 1) * stride + x + 1] = sums[y * stride + x + 1] + row;
+            }
+        }
+        GrayImage::from_fn(w, h, |x, y| {
+            let x0 = x.saturating_sub(radius) as usize;
+            let y0 = y.saturating_sub(radius) as usize;
+            let x1 = (x + radius + 1).min(w) as usize;
+            let y1 = (y + radius + 1).min(h) as usize;
+            let n = ((x1 - x0) * (y1 - y0)) as u64;
+            let total = sums[y1 * stride + x1] + sums[y0 * stride + x0]
+                - sums[y0 * stride + x1]
+                - sums[y1 * stride + x0];
+            let v = u64::from(img.get_pixel(x, y)[0]);
+            // v < mean - offset, without division: v·n + offset·n < total.
+            if (v + offset) * n < total {
+                Luma([0])
+            } else {
+                Luma([255])
+            }
+        })
+    }
+}
+
+/// The live statuses of `ids` from the library at `base` (`GET /v1/licences/{id}/status`).
+/// A licence the library does not know is left out (its status stays unknown) and said on
+/// standard error; any other failure is an error.
+fn fetch_statuses(base: &str, ids: &[String]) -> Result<HashMap<String, LiveStatus>> {
+    #[derive(Deserialize)]
+    struct StatusView {
+        status: String,
+        checked_at: Option<String>,
+    }
+    let base = base.trim_end_matches('/').to_owned();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let client = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(20))
+            .build()
+            .context("cannot make an HTTP client")?;
+        let mut out = HashMap::new();
+        for id in ids {
+            let url = format!("{base}/v1/licences/{id}/status");
+            let resp = client
+                .get(&url)
+                .send()
+                .await
+                .with_context(|| format!("--online: cannot reach {url}"))?;
+            if resp.status() == reqwest::StatusCode::NOT_FOUND {
+                eprintln!("zhengku: note: the library at {base} does not know licence {id}");
+                continue;
+            }
+            if !resp.status().is_success() {
+                bail!("--online: {url} answered {}", resp.status());
+            }
+            let view: StatusView = resp
+                .json()
+                .await
+                .with_context(|| format!("--online: {url} did not answer a status"))?;
+            let status: LicenceStatus = view
+                .status
+                .parse()
+                .with_context(|| format!("--online: {url}"))?;
+            let as_of = view
+                .checked_at
+                .as_deref()
+                .and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok())
+                .unwrap_or_else(OffsetDateTime::now_utc)
+                .unix_timestamp();
+            out.insert(
+                id.clone(),
+                LiveStatus {
+                    status,
+                    reason: None,
+                    as_of,
+                    source: format!("online {base}"),
+                },
+            );
+        }
+        Ok(out)
+    })
+}
+
+/// The statuses of a bundle's list, as of its export.
+fn bundle_statuses(list: &StatusList) -> Result<HashMap<String, LiveStatus>> {
+    let generated = OffsetDateTime::parse(&list.generated_at, &Rfc3339)
+        .with_context(|| format!("status list generated_at {:?}", list.generated_at))?;
+    list.licences
+        .iter()
+        .map(|e| {
+            let status: LicenceStatus = e
+                .status
+                .parse()
+                .with_context(|| format!("status list entry {}", e.identifier))?;
+            Ok((
+                e.identifier.clone(),
+                LiveStatus {
+                    status,
+                    reason: e.reason.clone(),
+                    as_of: generated.unix_timestamp(),
+                    source: format!("bundle {}", list.generated_at),
+                },
+            ))
+        })
+        .collect()
+}
+
+/// What became of one input.
+enum Result1 {
+    Report(Box<LicenceReport>, Option<String>),
+    Error(String),
+}
+
+pub fn run(args: VerifyInputArgs, out: &mut dyn Write) -> Result<Outcome> {
+    let at = match &args.at {
+        Some(t) => OffsetDateTime::parse(t, &Rfc3339)
+            .with_context(|| format!("--at {t:?} is not RFC 3339"))?,
+        None => OffsetDateTime::now_utc(),
+    };
+    let trust = TrustMaterial::load(&args.trust)?;
+    let prepared: Vec<Result<Prepared>> = args.inputs.iter().map(|i| prepare(i)).collect();
+
+    let mut statuses = match &trust.status {
+        Some(list) => bundle_statuses(list)?,
+        None => HashMap::new(),
+    };
+    if let Some(base) = &args.online {
+        let ids: Vec<String> = prepared
+            .iter()
+            .filter_map(|p| p.as_ref().ok())
+            .filter_map(|p| zhengku_verify::identify(&p.bytes))
+            .collect();
+        statuses.extend(fetch_statuses(base, &ids)?);
+    }
+
+    let anchors = TrustMaterial::ders(&trust.anchors);
+    let intermediates = TrustMaterial::ders(&trust.intermediates);
+    let crls = TrustMaterial::ders(&trust.crls);
+    let signers = TrustMaterial::ders(&trust.signers);
+    let ctx = Context {
+        at,
+        trust: Trust {
+            anchors: &anchors,
+            intermediates: &intermediates,
+            crls: &crls,
+        },
+        signers: &signers,
+        status: &statuses,
+        memo: None,
+    };
+
+    let results: Vec<Result1> = prepared
+        .into_iter()
+        .map(|p| match p {
+            Ok(p) => Result1::Report(
+                Box::new(zhengku_verify::verify_input(&p.bytes, &ctx)),
+                p.via,
+            ),
+            Err(e) => Result1::Error(format!("{e:#}")),
+        })
+        .collect();
+
+    let mut codes = Vec::with_capacity(results.len());
+    let mut json = Vec::new();
+    for (input, result) in args.inputs.iter().zip(&results) {
+        codes.push(match result {
+            Result1::Error(_) => 2u8,
+            Result1::Report(r, _) if r.verdict == Verdict::Valid => 0,
+            // A signature that could not be checked for want of any department
+            // certificate was not verified: say so rather than call it invalid.
+            Result1::Report(r, _) if no_key_given(r, &signers) => 2,
+            Result1::Report(..) => 1,
+        });
+        if args.json {
+            json.push(json_of(input, result)?);
+        } else {
+            print_text(out, input, result, &ctx)?;
+        }
+    }
+    if args.json {
+        let value = if json.len() == 1 {
+            json.remove(0)
+        } else {
+            serde_json::Value::Array(json)
+        };
+        writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
+    }
+    match codes.iter().copied().max().unwrap_or(0) {
+        0 => Ok(Outcome::Valid),
+        1 => Ok(Outcome::Invalid),
+        _ => {
+            out.flush()?;
+            Err(anyhow!(
+                "{} of {} input(s) could not be verified",
+                codes.iter().filter(|&&c| c == 2).count(),
+                codes.len()
+            ))
+        }
+    }
+}
+
+fn no_key_given(r: &LicenceReport, signers: &[Vec<u8>]) -> bool {
+    signers.is_empty()
+        && matches!(
+            r.report.outcome("issuer_key"),
+            Some(CheckOutcome::Failed(_))
+        )
+}
+
+fn json_of(input: &str, result: &Result1) -> Result<serde_json::Value> {
+    Ok(match result {
+        Result1::Report(r, via) => {
+            let mut v = serde_json::to_value(r.as_ref())?;
+            if let Some(m) = v.as_object_mut() {
+                m.insert("input".into(), input.into());
+                if let Some(via) = via {
+                    m.insert("via".into(), via.as_str().into());
+                }
+            }
+            v
+        }
+        Result1::Error(e) => serde_json::json!({ "input": input, "error": e }),
+    })
+}
+
+fn print_text(out: &mut dyn Write, input: &str, result: &Result1, ctx: &Context<'_>) -> Result<()> {
+    let shown: String = if input.len() > 72 {
+        format!(
+            "{}…",
+            &input[..input.char_indices().nth(60).map_or(input.len(), |(i, _)| i)]
+        )
+    } else {
+        input.to_owned()
+    };
+    writeln!(out, "== {shown}")?;
+    let (r, via) = match result {
+        Result1::Error(e) => {
+            writeln!(out, "无法验证 (could not verify): {e}")?;
+            writeln!(out)?;
+            return Ok(());
+        }
+        Result1::Report(r, via) => (r, via),
+    };
+    writeln!(
+        out,
+        "{} ({})",
+        r.verdict.label_zh(),
+        r.verdict.as_str().to_uppercase()
+    )?;
+    writeln!(out, "  {} [{}]", r.report.subject, r.kind)?;
+    if let Some(via) = via {
+        writeln!(out, "  read from: {via}")?;
+    }
+    if let Some(f) = &r.facts {
+        if let Some(t) = &f.type_name {
+            writeln!(out, "  证照类型 licence:    {t} ({})", f.type_code)?;
+        } else {
+            writeln!(out, "  证照类型 type code:  {}", f.type_code)?;
+        }
+        writeln!(out, "  证照标识 identifier: {}", f.identifier)?;
+        writeln!(
+            out,
+            "  颁发机构 issuer:     {} ({})",
+            f.issuer_name.as_deref().unwrap_or("?"),
+            f.issuer_code
+        )?;
+        writeln!(
+            out,
+            "  持证主体 holder:     {} ({})",
+            f.holder_name, f.holder_code
+        )?;
+        writeln!(
+            out,
+            "  有效期 valid:        {} to {}",
+            f.valid_from,
+            f.valid_until
+                .map_or_else(|| "长期 (no end date)".to_owned(), |d| d.to_string())
+        )?;
+        let issued = OffsetDateTime::from_unix_timestamp(f.issued_at)
+            .ok()
+            .and_then(|t| t.format(&Rfc3339).ok())
+            .unwrap_or_else(|| f.issued_at.to_string());
+        writeln!(out, "  签发时间 issued at:  {issued}")?;
+        match &f.status {
+            Some(s) => writeln!(
+                out,
+                "  证照状态 status:     {} ({}) from {}{}",
+                s.status.label_zh(),
+                s.status.as_str(),
+                s.source,
+                s.reason
+                    .as_deref()
+                    .map(|r| format!(", reason: {r}"))
+                    .unwrap_or_default()
+            )?,
+            None => writeln!(
+                out,
+                "  证照状态 status:     unknown (offline; no status list)"
+            )?,
+        }
+    }
+    for (k, v) in &r.report.facts {
+        if r.facts.is_none() || !matches!(*k, "identifier") {
+            writeln!(out, "  {k}: {v}")?;
+        }
+    }
+    for c in &r.report.checks {
+        let mark = match &c.outcome {
+            CheckOutcome::Passed(_) => "PASS",
+            CheckOutcome::Failed(_) => "FAIL",
+            CheckOutcome::Skipped(_) => "SKIP",
+        };
+        writeln!(
+            out,
+            "  [{mark}] {} {} ({}): {}",
+            c.id,
+            c.label,
+            c.label_zh,
+            c.outcome.detail()
+        )?;
+    }
+    if ctx.trust.anchors.is_empty() {
+        writeln!(
+            out,
+            "note: certificate chains were not checked (no trust anchors: give --trust)"
+        )?;
+    }
+    if no_key_given(r, ctx.signers) {
+        writeln!(
+            out,
+            "note: no department certificates were given (--trust a bundle or the \
+             department's certificate), so the issuer's signature could not be checked"
+        )?;
+    }
+    writeln!(out)?;
+    Ok(())
+}

@@ -1,0 +1,616 @@
+//! `zhengku verify` and `zhengku bundle export`, end to end with the built binary: licences
+//! signed with the development department keys, checked as a payload string, a URL, a PNG
+//! of the QR code, a noisy rotated JPEG photo of it and a signed-record file; exit codes
+//! 0 / 1 / 2; `--json`; an offline bundle exported from a library database showing a
+//! revoked licence as revoked without a network; `--online` against a status endpoint.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::Command;
+
+use image::{GrayImage, ImageEncoder, Luma};
+use serde_json::Value;
+use time::{Duration, OffsetDateTime};
+use x509_parser::prelude::{FromDer, X509Certificate};
+use zhengku_crypto::PrivateKey;
+use zhengku_model::identifier::LicenceId;
+use zhengku_model::record::{IssueRequest, Issuer, Timestamp};
+use zhengku_model::{LicenceStatus, LicenceType, SignedLicence, testing};
+
+use crate::util::{Dir, Run, repo_root};
+
+fn keys_dev() -> PathBuf {
+    repo_root().join("keys-dev")
+}
+
+fn der(name: &str) -> Vec<u8> {
+    let pem = std::fs::read_to_string(keys_dev().join(name)).unwrap();
+    pem_rfc7468::decode_vec(pem.as_bytes()).unwrap().1
+}
+
+fn key(label: &str) -> PrivateKey {
+    PrivateKey::from_pem(
+        &std::fs::read_to_string(keys_dev().join(format!("keys/{label}.key"))).unwrap(),
+    )
+    .unwrap()
+}
+
+fn samr_key() -> PrivateKey {
+    key("dept-xihu-samr-sm2")
+}
+
+fn samr_cert() -> Vec<u8> {
+    der("dept-xihu-samr-sm2.crt")
+}
+
+/// An hour after the certificate's notBefore (the development PKI is made fresh).
+fn issue_time() -> OffsetDateTime {
+    let cert = samr_cert();
+    let (_, c) = X509Certificate::from_der(&cert).unwrap();
+    OffsetDateTime::from_unix_timestamp(c.validity().not_before.timestamp()).unwrap()
+        + Duration::hours(1)
+}
+
+/// The template's example request, issued by the market regulator (SM2) at `issue_time()`.
+fn licence(template: &str, seq: u32) -> SignedLicence {
+    let dir = repo_root().join("templates").join(template);
+    let ty = LicenceType::from_toml_str(&std::fs::read_to_string(dir.join("type.toml")).unwrap())
+        .unwrap();
+    let req: IssueRequest =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("example-request.json")).unwrap())
+            .unwrap();
+    let issuer: Issuer = testing::sample_issuer();
+    let id = LicenceId::generate(ty.code(), &issuer.code, 2026, seq, 1).unwrap();
+    let record = ty
+        .build_record(
+            &req,
+            &issuer,
+            id,
+            Timestamp::from_offset_date_time(issue_time()).unwrap(),
+        )
+        .unwrap();
+    SignedLicence::sign(record, &samr_key()).unwrap()
+}
+
+fn payload(signed: &SignedLicence) -> String {
+    zhengku_qr::make_payload(signed, &samr_key()).unwrap()
+}
+
+/// A time at which everything issued at `issue_time()` is in force.
+fn judged_at() -> String {
+    (issue_time() + Duration::days(1))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap()
+}
+
+fn pki_dir() -> String {
+    keys_dev().join("pki").to_string_lossy().into_owned()
+}
+
+/// `zhengku verify --at <judged_at> ARGS`.
+fn verify(dir: &Dir, args: &[&str]) -> Run {
+    let at = judged_at();
+    let mut all = vec!["verify", "--at", &at];
+    all.extend(args);
+    dir.zhengku(&all)
+}
+
+#[test]
+fn payloads_urls_and_records() {
+    let dir = Dir::new();
+    let pki = pki_dir();
+    let signed = licence("business-licence", 1);
+    let id = signed.record().identifier.to_string();
+    let p = payload(&signed);
+    let url = zhengku_qr::payload_url("https://zk.example.gov.cn", &p).unwrap();
+    let record = dir.write("licence.zkl", signed.to_bytes());
+    let record = record.to_str().unwrap();
+
+    // The payload, the URL (lowercased scheme too) and the record: valid with the PKI
+    // folder (anchors, intermediates, CRLs and the issued department certificates).
+    for input in [
+        p.as_str(),
+        url.as_str(),
+        &url.replacen("HTTPS", "https", 1),
+        record,
+    ] {
+        let r = verify(&dir, &["--trust", &pki, input]).expect(0);
+        assert!(r.stdout.contains("有效 (VALID)"), "{}", r.stdout);
+        assert!(r.stdout.contains(&id), "{}", r.stdout);
+        assert!(r.stdout.contains("[PASS] issuer_chain"), "{}", r.stdout);
+        assert!(r.stdout.contains("[SKIP] status"), "{}", r.stdout);
+    }
+    let r = verify(&dir, &["--trust", &pki, record]).expect(0);
+    assert!(
+        r.stdout.contains("杭州证库示例科技有限公司"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("营业执照"), "{}", r.stdout);
+
+    // Only the department's certificate: valid, chains not checked, and it says so.
+    let cert = keys_dev().join("dept-xihu-samr-sm2.crt");
+    let r = verify(&dir, &["--trust", cert.to_str().unwrap(), &p]).expect(0);
+    assert!(r.stdout.contains("[SKIP] issuer_chain"), "{}", r.stdout);
+    assert!(r.stdout.contains("chains were not checked"), "{}", r.stdout);
+
+    // One changed character: invalid (1).
+    let mut t = p.clone().into_bytes();
+    t[40] = if t[40] == b'A' { b'B' } else { b'A' };
+    let tampered = String::from_utf8(t).unwrap();
+    let r = verify(&dir, &["--trust", &pki, &tampered]).expect(1);
+    assert!(r.stdout.contains("无效 (INVALID)"), "{}", r.stdout);
+    // One changed byte of the record file: invalid.
+    let mut b = signed.to_bytes();
+    let n = b.len() - 10;
+    b[n] ^= 0x01;
+    let bad = dir.write("bad.zkl", b);
+    verify(&dir, &["--trust", &pki, bad.to_str().unwrap()]).expect(1);
+    // Signed by a key no certificate given holds: invalid.
+    let health = keys_dev().join("dept-xihu-health-p256.crt");
+    verify(&dir, &["--trust", health.to_str().unwrap(), &p]).expect(1);
+
+    // Judged after the end date: expired (1).
+    let permit = licence("food-business-permit", 2);
+    let until = permit.record().valid_until.unwrap();
+    let late = format!("{}T12:00:00Z", until.next_day().unwrap());
+    let r = dir
+        .zhengku(&["verify", "--at", &late, "--trust", &pki, &payload(&permit)])
+        .expect(1);
+    assert!(r.stdout.contains("已过期 (EXPIRED)"), "{}", r.stdout);
+
+    // Could not verify (2): no department certificate at all, a missing file, a file that
+    // is nothing we know, a bad --at.
+    let r = verify(&dir, &[&p]).expect(2);
+    assert!(
+        r.stdout.contains("no department certificates"),
+        "{}",
+        r.stdout
+    );
+    let r = verify(&dir, &["--trust", &pki, "no-such-file.pdf"]).expect(2);
+    assert!(r.stderr.contains("could not be verified"), "{}", r.stderr);
+    let junk = dir.write("junk.bin", b"hello, world");
+    verify(&dir, &["--trust", &pki, junk.to_str().unwrap()]).expect(2);
+    dir.zhengku(&["verify", "--at", "yesterday", &p]).expect(2);
+    // The worst wins: valid + invalid → 1; valid + unreadable → 2.
+    verify(&dir, &["--trust", &pki, &p, &tampered]).expect(1);
+    verify(&dir, &["--trust", &pki, &p, "no-such-file"]).expect(2);
+
+    // --json: one object; an array for several.
+    let r = verify(&dir, &["--trust", &pki, "--json", &p]).expect(0);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["verdict"], "valid");
+    assert_eq!(v["verdict_zh"], "有效");
+    assert_eq!(v["kind"], "qr");
+    assert_eq!(v["facts"]["identifier"], id.as_str());
+    assert_eq!(v["input"], p.as_str());
+    assert!(v["checks"].as_array().unwrap().len() >= 7);
+    for c in v["checks"].as_array().unwrap() {
+        for k in ["id", "label", "label_zh", "outcome", "detail"] {
+            assert!(c[k].is_string(), "{c}");
+        }
+    }
+    let r = verify(&dir, &["--trust", &pki, "--json", &p, &tampered, record]).expect(1);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    let verdicts: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["verdict"].as_str().unwrap())
+        .collect();
+    assert_eq!(verdicts, ["valid", "invalid", "valid"]);
+    assert_eq!(v[2]["kind"], "record");
+}
+
+/// Rotates `img` by `degrees` about its centre (nearest neighbour, white outside).
+fn rotate(img: &GrayImage, degrees: f64) -> GrayImage {
+    let (w, h) = img.dimensions();
+    let (s, c) = degrees.to_radians().sin_cos();
+    let (cx, cy) = (f64::from(w) / 2.0, f64::from(h) / 2.0);
+    GrayImage::from_fn(w, h, |x, y| {
+        let (dx, dy) = (f64::from(x) - cx, f64::from(y) - cy);
+        let sx = c * dx + s * dy + cx;
+        let sy = -s * dx + c * dy + cy;
+        if sx >= 0.0 && sy >= 0.0 && (sx as u32) < w && (sy as u32) < h {
+            *img.get_pixel(sx as u32, sy as u32)
+        } else {
+            Luma([255])
+        }
+    })
+}
+
+/// A photo-like picture of the QR code: scaled, on a grey background, rotated, with noise
+/// and uneven light, as a JPEG of quality 70.
+fn photo_jpeg(png: &[u8]) -> Vec<u8> {
+    let qr = image::load_from_memory(png).unwrap().to_luma8();
+    let (w, h) = qr.dimensions();
+    let scaled = image::imageops::resize(
+        &qr,
+        w * 17 / 10,
+        h * 17 / 10,
+        image::imageops::FilterType::Triangle,
+    );
+    let (sw, sh) = scaled.dimensions();
+    let mut canvas = GrayImage::from_pixel(sw + 300, sh + 200, Luma([200]));
+    image::imageops::overlay(&mut canvas, &scaled, 170, 80);
+    let mut photo = rotate(&canvas, 9.0);
+    // Deterministic noise (a linear congruential generator) and a light gradient.
+    let mut seed: u32 = 12345;
+    let width = photo.width();
+    for (x, _, p) in photo.enumerate_pixels_mut() {
+        seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+        let noise = i32::try_from((seed >> 16) % 41).unwrap() - 20;
+        let light = i32::try_from(x * 40 / width).unwrap() - 20;
+        p[0] = u8::try_from((i32::from(p[0]) + noise + light).clamp(0, 255)).unwrap();
+    }
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 70)
+        .write_image(
+            photo.as_raw(),
+            photo.width(),
+            photo.height(),
+            image::ExtendedColorType::L8,
+        )
+        .unwrap();
+    out
+}
+
+fn zbarimg_reads(path: &std::path::Path) -> Option<String> {
+    let out = Command::new("zbarimg")
+        .args(["--raw", "-q"])
+        .arg(path)
+        .output();
+    match out {
+        Ok(o) if o.status.success() => Some(String::from_utf8_lossy(&o.stdout).trim().to_owned()),
+        Ok(_) => Some(String::new()),
+        Err(_) if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!("zbarimg is missing (apt install zbar-tools)")
+        }
+        Err(_) => {
+            eprintln!("zbarimg not installed: the photo is not cross-checked");
+            None
+        }
+    }
+}
+
+#[test]
+fn qr_pictures() {
+    let dir = Dir::new();
+    let pki = pki_dir();
+    let signed = licence("business-licence", 3);
+    let url = zhengku_qr::payload_url("https://zk.example.gov.cn", &payload(&signed)).unwrap();
+    let png = zhengku_qr::QrSymbol::new(&url).unwrap().to_png(4).unwrap();
+    let png_path = dir.write("qr.png", &png);
+    let r = verify(&dir, &["--trust", &pki, png_path.to_str().unwrap()]).expect(0);
+    assert!(
+        r.stdout.contains("QR code in a PNG picture"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("有效 (VALID)"), "{}", r.stdout);
+
+    let jpeg = photo_jpeg(&png);
+    let jpeg_path = dir.write("photo.jpg", &jpeg);
+    // A decoder we did not write reads the same text from the photo: it is a fair test.
+    if let Some(text) = zbarimg_reads(&jpeg_path) {
+        assert_eq!(text, url, "zbarimg on the photo");
+    }
+    let r = verify(
+        &dir,
+        &["--trust", &pki, "--json", jpeg_path.to_str().unwrap()],
+    )
+    .expect(0);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["verdict"], "valid", "{v}");
+    assert_eq!(v["via"], "QR code in a JPEG picture");
+    assert_eq!(
+        v["facts"]["identifier"],
+        signed.record().identifier.as_str()
+    );
+
+    // A picture without a QR code: could not verify.
+    let blank = GrayImage::from_pixel(300, 200, Luma([255]));
+    let mut out = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut out)
+        .write_image(blank.as_raw(), 300, 200, image::ExtendedColorType::L8)
+        .unwrap();
+    let blank = dir.write("blank.png", out);
+    let r = verify(&dir, &["--trust", &pki, blank.to_str().unwrap()]).expect(2);
+    assert!(r.stdout.contains("no QR code found"), "{}", r.stdout);
+}
+
+/// A SQLite library with the market regulator, a valid and a revoked licence.
+fn library(dir: &Dir, valid: &SignedLicence, revoked: &SignedLicence) -> String {
+    let url = format!("sqlite://{}?mode=rwc", dir.path("library.db").display());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let store = zhengku_store::Store::connect(&url).await.unwrap();
+        store
+            .create_department(
+                &zhengku_store::NewDepartment {
+                    name: "杭州市西湖区市场监督管理局".into(),
+                    uscc: testing::sample_issuer().code,
+                    region_code: zhengku_model::codes::AreaCode::parse("330106").unwrap(),
+                    key_label: "dept-xihu-samr-sm2".into(),
+                    certificate_der: Some(samr_cert()),
+                },
+                "e2e",
+                "req-1",
+            )
+            .await
+            .unwrap();
+        for l in [valid, revoked] {
+            store.insert_licence(l, "e2e", "req-2").await.unwrap();
+        }
+        store
+            .change_status(
+                revoked.record().identifier.as_str(),
+                LicenceStatus::Revoked,
+                "西市监处〔2026〕12号",
+                "e2e",
+                "req-3",
+            )
+            .await
+            .unwrap();
+        store.close().await;
+    });
+    url
+}
+
+#[test]
+fn bundle_export_gives_offline_status() {
+    let dir = Dir::new();
+    let valid = licence("business-licence", 4);
+    let revoked = licence("food-business-permit", 5);
+    let db = library(&dir, &valid, &revoked);
+    let pki = pki_dir();
+    let r = dir
+        .zhengku(&[
+            "bundle",
+            "export",
+            "--out",
+            "bundle",
+            "--database-url",
+            &db,
+            "--trust",
+            &pki,
+        ])
+        .expect(0);
+    assert!(r.stdout.contains("2 licence status(es)"), "{}", r.stdout);
+    // The layout.
+    for f in [
+        "anchors/sm2-root.crt",
+        "anchors/p256-root.crt",
+        "intermediates/sm2-issuing.crt",
+        "crls/sm2-issuing.crl",
+        "status.json",
+    ] {
+        assert!(dir.path("bundle").join(f).is_file(), "{f} missing");
+    }
+    let kid = samr_key().public_key().key_id().to_string();
+    let signer = dir
+        .path("bundle/signers")
+        .join(format!("11330106MB0B12345L-{kid}.crt"));
+    assert!(signer.is_file(), "{}", signer.display());
+    // The certificates are readable by openssl.
+    let root = dir.path("bundle/anchors/sm2-root.crt");
+    dir.openssl_ok(&["x509", "-in", root.to_str().unwrap(), "-noout", "-subject"]);
+    let status: Value = serde_json::from_slice(&dir.read("bundle/status.json")).unwrap();
+    assert_eq!(status["format"], "zhengku-status-list/1");
+    let entries = status["licences"].as_array().unwrap();
+    assert_eq!(entries.len(), 2);
+    let rev = entries
+        .iter()
+        .find(|e| e["identifier"] == revoked.record().identifier.as_str())
+        .unwrap();
+    assert_eq!(rev["status"], "revoked");
+    assert_eq!(rev["reason"], "西市监处〔2026〕12号");
+
+    // A second export into the same folder needs --force.
+    dir.zhengku(&["bundle", "export", "--out", "bundle", "--database-url", &db])
+        .expect(2);
+
+    // Offline, with the bundle only: the revoked licence is revoked, the other valid.
+    let bundle = dir.path("bundle");
+    let bundle = bundle.to_str().unwrap();
+    let r = verify(&dir, &["--trust", bundle, &payload(&revoked)]).expect(1);
+    assert!(r.stdout.contains("已撤销 (REVOKED)"), "{}", r.stdout);
+    assert!(r.stdout.contains("西市监处〔2026〕12号"), "{}", r.stdout);
+    let r = verify(&dir, &["--trust", bundle, "--json", &payload(&valid)]).expect(0);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["verdict"], "valid");
+    assert_eq!(v["facts"]["status"]["status"], "valid");
+    assert!(
+        v["facts"]["status"]["source"]
+            .as_str()
+            .unwrap()
+            .starts_with("bundle "),
+        "{v}"
+    );
+    for c in v["checks"].as_array().unwrap() {
+        assert_eq!(c["outcome"], "passed", "{c}");
+    }
+    // The record file too.
+    let rec = dir.write("revoked.zkl", revoked.to_bytes());
+    let r = verify(&dir, &["--trust", bundle, "--json", rec.to_str().unwrap()]).expect(1);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["verdict"], "revoked");
+}
+
+/// A one-shot HTTP server on a free port answering every request with `status` and `body`,
+/// and the request lines it saw.
+fn status_server(answers: Vec<(u16, String)>) -> (String, std::thread::JoinHandle<Vec<String>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let handle = std::thread::spawn(move || {
+        let mut seen = Vec::new();
+        for (status, body) in answers {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            seen.push(line.trim().to_owned());
+            loop {
+                let mut h = String::new();
+                reader.read_line(&mut h).unwrap();
+                if h.trim().is_empty() {
+                    break;
+                }
+            }
+            write!(
+                stream,
+                "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            )
+            .unwrap();
+        }
+        seen
+    });
+    (base, handle)
+}
+
+#[test]
+fn online_status() {
+    let dir = Dir::new();
+    let pki = pki_dir();
+    let signed = licence("business-licence", 6);
+    let id = signed.record().identifier.to_string();
+    let body = format!(
+        r#"{{"identifier":"{id}","status":"suspended","status_label":"已暂停","checked_at":"2026-12-01T00:00:00Z"}}"#
+    );
+    let (base, server) = status_server(vec![(200, body)]);
+    let r = verify(
+        &dir,
+        &["--trust", &pki, "--online", &base, &payload(&signed)],
+    )
+    .expect(1);
+    assert!(r.stdout.contains("已暂停 (SUSPENDED)"), "{}", r.stdout);
+    assert!(r.stdout.contains(&format!("online {base}")), "{}", r.stdout);
+    let seen = server.join().unwrap();
+    assert_eq!(seen, [format!("GET /v1/licences/{id}/status HTTP/1.1")]);
+
+    // Unknown to the library: status unknown, still valid, said on stderr.
+    let (base, server) = status_server(vec![(404, "{}".into())]);
+    let r = verify(
+        &dir,
+        &["--trust", &pki, "--online", &base, &payload(&signed)],
+    )
+    .expect(0);
+    assert!(r.stderr.contains("does not know"), "{}", r.stderr);
+    server.join().unwrap();
+}
+
+#[path = "../../crates/zhengku-pdf/tests/support/mod.rs"]
+mod pdf_support;
+
+/// The path of an external tool, or `None` (after a note) when it is missing outside CI.
+fn need_tool(name: &str) -> Option<PathBuf> {
+    match pdf_support::tool(name) {
+        Some(p) => Some(p),
+        None if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!("{name} is missing (scripts/test.sh installs it)")
+        }
+        None => {
+            eprintln!("note: {name} not installed; skipping that part");
+            None
+        }
+    }
+}
+
+/// The licence PDF, a scan of its page (pdftoppm, then our QR reader), a JPEG of the scan,
+/// and the department's seal, each verified offline with the development PKI; one changed
+/// byte inside the signed ranges and bytes appended after signing are invalid.
+#[test]
+fn pdf_its_qr_code_and_its_seal() {
+    let dir = Dir::new();
+    let pki = pki_dir();
+    for alg in ["sm2", "p256"] {
+        let Some((pdf, record)) = pdf_support::signed_rendered(alg) else {
+            return; // no CJK font, outside CI (noted by the fixture)
+        };
+        let id = SignedLicence::from_bytes(&record)
+            .unwrap()
+            .record()
+            .identifier
+            .to_string();
+        let path = dir.write(&format!("licence-{alg}.pdf"), &pdf);
+        let path = path.to_str().unwrap();
+        let r = dir
+            .zhengku(&["verify", "--trust", &pki, "--json", path])
+            .expect(0);
+        let v: Value = serde_json::from_str(&r.stdout).unwrap();
+        assert_eq!(v["kind"], "pdf", "{v}");
+        assert_eq!(v["verdict"], "valid", "{v}");
+        assert_eq!(v["facts"]["identifier"], id.as_str());
+        for c in v["checks"].as_array().unwrap() {
+            assert_ne!(c["outcome"], "failed", "{c}");
+        }
+        let r = dir.zhengku(&["verify", "--trust", &pki, path]).expect(0);
+        assert!(r.stdout.contains("有效 (VALID)"), "{}", r.stdout);
+
+        // One changed byte inside the first signed range: invalid.
+        let parsed = zhengku_pdf::parse::parse_signed(&pdf).unwrap();
+        let mut bad = pdf.clone();
+        bad[parsed.byte_range[1] / 2] ^= 0x01;
+        let bad = dir.write(&format!("changed-{alg}.pdf"), bad);
+        let r = dir
+            .zhengku(&["verify", "--trust", &pki, bad.to_str().unwrap()])
+            .expect(1);
+        assert!(r.stdout.contains("无效 (INVALID)"), "{}", r.stdout);
+        // Appended after signing: invalid.
+        let mut appended = pdf.clone();
+        appended.extend_from_slice(b"\n% appended after signing\n");
+        let appended = dir.write(&format!("appended-{alg}.pdf"), appended);
+        dir.zhengku(&["verify", "--trust", &pki, appended.to_str().unwrap()])
+            .expect(1);
+
+        // A scan of the page: our reader finds the QR code and it verifies.
+        if let Some(pdftoppm) = need_tool("pdftoppm") {
+            let prefix = dir.path(&format!("page-{alg}"));
+            let ok = Command::new(pdftoppm)
+                .args(["-r", "150", "-png", "-singlefile"])
+                .arg(path)
+                .arg(&prefix)
+                .status()
+                .unwrap();
+            assert!(ok.success());
+            let png = format!("{}.png", prefix.display());
+            let r = dir.zhengku(&["verify", "--trust", &pki, &png]).expect(0);
+            assert!(
+                r.stdout.contains("QR code in a PNG picture"),
+                "{}",
+                r.stdout
+            );
+            assert!(r.stdout.contains(&id), "{}", r.stdout);
+            // The scan as a JPEG photo, noisy and turned.
+            let jpeg = dir.write(
+                &format!("page-{alg}.jpg"),
+                photo_jpeg(&std::fs::read(&png).unwrap()),
+            );
+            let r = dir
+                .zhengku(&["verify", "--trust", &pki, jpeg.to_str().unwrap()])
+                .expect(0);
+            assert!(
+                r.stdout.contains("QR code in a JPEG picture"),
+                "{}",
+                r.stdout
+            );
+        }
+
+        // The department's seal (.esl): made by the development seal maker.
+        let esl = dir.write(
+            &format!("seal-{alg}.esl"),
+            pdf_support::seal(alg).to_der().unwrap(),
+        );
+        let r = dir
+            .zhengku(&["verify", "--trust", &pki, "--json", esl.to_str().unwrap()])
+            .expect(0);
+        let v: Value = serde_json::from_str(&r.stdout).unwrap();
+        assert_eq!(v["kind"], "seal", "{v}");
+        assert_eq!(v["verdict"], "valid", "{v}");
+    }
+}

@@ -1,0 +1,308 @@
+//! The verification web page, end to end, as a phone would meet it: the real
+//! `zhengku serve --dev`, a licence issued through the API, its PDF fetched, the QR code
+//! read off the rendered page by `zbarimg` (after `pdftoppm`), and that URL opened in
+//! headless Chromium, which must show 有效; a tampered payload 无效; after revocation
+//! 已撤销. The upload form is driven with `curl` (multipart, as a browser sends it), and one
+//! phone-size screenshot is taken (kept where `ZHENGKU_SCREENSHOT` points, for people).
+//!
+//! Chromium, pdftoppm and zbarimg missing: the test fails under `CI=true`, else skips with
+//! a note.
+
+use std::io::Read;
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::util::{Dir, curl, repo_root, try_curl};
+
+const SAMR: &str = "11330106MB0B12345L";
+const ADMIN: &str = "verify-web-admin-token-0123456789";
+
+/// Whether `tool` runs; without it, panics under CI=true, else notes the skip.
+fn have(tool: &str) -> bool {
+    let ok = Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{tool} is required under CI"
+        );
+        eprintln!("SKIP: {tool} not installed");
+    }
+    ok
+}
+
+/// `zhengku serve --dev` on a free port, killed when dropped.
+struct Serve {
+    child: Child,
+    base: String,
+}
+
+impl Serve {
+    fn start(data: &Path) -> Serve {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let root = repo_root();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_zhengku"));
+        cmd.current_dir(root)
+            .args(["serve", "--dev", "--listen", &format!("127.0.0.1:{port}")])
+            .arg("--data-dir")
+            .arg(data)
+            .arg("--templates")
+            .arg(root.join("templates"))
+            .arg("--keys-dev")
+            .arg(root.join("keys-dev"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        for (name, _) in std::env::vars_os() {
+            if name.to_string_lossy().starts_with("ZHENGKU_") {
+                cmd.env_remove(name);
+            }
+        }
+        cmd.env("ZHENGKU_BOOTSTRAP_TOKEN", ADMIN)
+            .env("RUST_LOG", "warn");
+        let mut child = cmd.spawn().unwrap();
+        let base = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                let mut err = String::new();
+                let _ = child.stderr.take().unwrap().read_to_string(&mut err);
+                panic!("zhengku serve exited ({status}): {err}");
+            }
+            if try_curl(&["--max-time", "2", &format!("{base}/readyz")])
+                .is_ok_and(|r| r.status == 200)
+            {
+                break;
+            }
+            assert!(Instant::now() < deadline, "zhengku serve not ready in 60 s");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Serve { child, base }
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Headless Chromium with a private profile and nothing reaching out on its own.
+fn chromium(profile: &Path, args: &[&str]) -> std::process::Output {
+    Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// The DOM Chromium builds for `url`.
+fn dom(profile: &Path, url: &str) -> String {
+    let out = chromium(profile, &["--dump-dom", url]);
+    assert!(
+        out.status.success(),
+        "chromium: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The verdict element's text and its `data-verdict`.
+fn verdict(dom: &str) -> (String, String) {
+    let at = dom
+        .find("id=\"verdict\"")
+        .unwrap_or_else(|| panic!("no verdict on the page:\n{dom}"));
+    let data = dom[at..]
+        .split("data-verdict=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_owned();
+    let word = dom[at..]
+        .split("<div class=\"word\">")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .unwrap()
+        .to_owned();
+    (word, data)
+}
+
+#[test]
+fn qr_url_opens_the_verification_page_in_chromium() {
+    if !["chromium", "pdftoppm", "zbarimg"].iter().all(|t| have(t)) {
+        return;
+    }
+    let d = Dir::new();
+    let server = Serve::start(&d.path("data"));
+    let profile = d.path("chromium-profile");
+    let base = &server.base;
+
+    // An issuing key and a licence, through the API.
+    let r = curl(&[
+        "-H",
+        &format!("Authorization: Bearer {ADMIN}"),
+        "-H",
+        "Content-Type: application/json",
+        "--data-binary",
+        &json!({"name": "web", "department_uscc": SAMR, "scopes": ["issue:*", "manage"]})
+            .to_string(),
+        &format!("{base}/v1/api-keys"),
+    ]);
+    assert_eq!(r.status, 201, "{r:?}");
+    let token = r.json()["token"].as_str().unwrap().to_owned();
+    let auth = format!("Authorization: Bearer {token}");
+    let request = repo_root().join("templates/business-licence/example-request.json");
+    let r = curl(&[
+        "-H",
+        &auth,
+        "-H",
+        "Content-Type: application/json",
+        "--data-binary",
+        &format!("@{}", request.display()),
+        &format!("{base}/v1/licences"),
+    ]);
+    assert_eq!(r.status, 201, "{r:?}");
+    let id = r.json()["identifier"].as_str().unwrap().to_owned();
+
+    // The PDF, its page rendered and its QR code read as a phone camera would.
+    let pdf = d.path("licence.pdf");
+    let r = curl(&[
+        "-H",
+        &auth,
+        "-o",
+        pdf.to_str().unwrap(),
+        &format!("{base}/v1/licences/{id}/pdf"),
+    ]);
+    assert_eq!(r.status, 200, "{r:?}");
+    let page = d.path("page");
+    let out = Command::new("pdftoppm")
+        .args(["-r", "150", "-png", "-singlefile"])
+        .arg(&pdf)
+        .arg(&page)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let out = Command::new("zbarimg")
+        .args(["--raw", "-q"])
+        .arg(page.with_extension("png"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let url = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    assert!(
+        url.starts_with(&format!("{}/V/ZK1:", base.to_ascii_uppercase())),
+        "{url}"
+    );
+
+    // The page: 有效, with the licence's facts and the seal picture.
+    let valid = dom(&profile, &url);
+    assert_eq!(
+        verdict(&valid),
+        ("有效".to_owned(), "valid".to_owned()),
+        "{valid}"
+    );
+    assert!(valid.contains("营业执照"), "{valid}");
+    assert!(valid.contains(&id), "{valid}");
+    assert!(valid.contains("杭州市西湖区市场监督管理局"), "{valid}");
+    assert!(valid.contains("/picture"), "seal picture: {valid}");
+    assert!(valid.contains("校验明细"), "{valid}");
+    assert!(!valid.contains("<script"), "{valid}");
+    // The same through the lowercase courtesy path.
+    let lower = url.replacen("/V/", "/v/", 1);
+    assert_eq!(verdict(&dom(&profile, &lower)).1, "valid");
+
+    // A phone-size screenshot, for people to look at.
+    let shot = d.path("verify-page.png");
+    let out = chromium(
+        &profile,
+        &[
+            "--window-size=390,844",
+            "--hide-scrollbars",
+            &format!("--screenshot={}", shot.display()),
+            &url,
+        ],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let png = std::fs::read(&shot).unwrap();
+    assert!(png.starts_with(b"\x89PNG"), "no screenshot");
+    if let Ok(keep) = std::env::var("ZHENGKU_SCREENSHOT") {
+        std::fs::write(keep, &png).unwrap();
+    }
+
+    // A tampered payload: one character of the signed part changed.
+    let cut = url.find("ZK1:").unwrap() + 4 + (url.len() - url.find("ZK1:").unwrap() - 4) / 2;
+    let mut tampered: Vec<char> = url.chars().collect();
+    let c = tampered[cut];
+    tampered[cut] = if c == 'A' { 'B' } else { 'A' };
+    let tampered: String = tampered.into_iter().collect();
+    let bad = dom(&profile, &tampered);
+    assert_eq!(verdict(&bad), ("无效".to_owned(), "invalid".to_owned()));
+    assert!(!bad.contains("/picture"), "no seal beside 无效: {bad}");
+    // Garbage after /V/: 无效, with the reason.
+    let garbage = dom(&profile, &format!("{base}/V/%3Cb%3Ehello%3C%2Fb%3E"));
+    assert_eq!(verdict(&garbage).1, "invalid");
+    assert!(!garbage.contains("<b>hello"), "not escaped: {garbage}");
+
+    // The upload form, and a PDF sent through it as a browser would.
+    let form = dom(&profile, &format!("{base}/verify"));
+    assert!(form.contains("enctype=\"multipart/form-data\""), "{form}");
+    let r = curl(&[
+        "-F",
+        &format!("pdf=@{};type=application/pdf", pdf.display()),
+        &format!("{base}/verify"),
+    ]);
+    assert_eq!(r.status, 200, "{r:?}");
+    assert!(r.body.contains("data-verdict=\"valid\""), "{}", r.body);
+    assert!(
+        r.header("content-security-policy")
+            .is_some_and(|c| !c.contains("script") && c.contains("default-src 'none'")),
+        "{r:?}"
+    );
+    let r = curl(&[
+        "--data-urlencode",
+        &format!("payload={url}"),
+        &format!("{base}/verify"),
+    ]);
+    assert_eq!(r.status, 200, "{r:?}");
+    assert!(r.body.contains("data-verdict=\"valid\""), "{}", r.body);
+
+    // Revoked: the same QR URL now shows 已撤销.
+    let r = curl(&[
+        "-H",
+        &auth,
+        "-H",
+        "Content-Type: application/json",
+        "--data-binary",
+        &json!({"reason": "西市监处〔2024〕12号"}).to_string(),
+        &format!("{base}/v1/licences/{id}/revoke"),
+    ]);
+    assert_eq!(r.status, 200, "{r:?}");
+    let revoked = dom(&profile, &url);
+    assert_eq!(
+        verdict(&revoked),
+        ("已撤销".to_owned(), "revoked".to_owned()),
+        "{revoked}"
+    );
+    assert!(revoked.contains("西市监处〔2024〕12号"), "{revoked}");
+}
