@@ -10,6 +10,14 @@
 //!   its hash-chained audit entry. At 16 and at 64 concurrent clients.
 //! - **status** — the public `GET /v1/licences/{identifier}/status`, at 64 concurrent
 //!   clients, over the identifiers issued during the warm-ups.
+//! - **pdf** — `GET /v1/licences/{identifier}/pdf` as the issuing department, at 16
+//!   concurrent clients, over 16 of those licences: each request lays out, seals (SM2
+//!   `SES_Signature`) and signs (PAdES CMS) a fresh PDF.
+//! - **verify-qr** — the public `POST /v1/verify` with `{"payload": <QR URL>}` of those
+//!   licences, at 64 clients: decoding, the signature, the department's chain, the live
+//!   status from the database. Every answer must say `valid`.
+//! - **verify-pdf** — `POST /v1/verify` with four of the PDFs (`application/pdf`), at 16
+//!   clients: ByteRange, CMS, chain, embedded record, SES_Signature, status.
 //!
 //! For each: requests completed, successful requests per second, p50 and p99 latency (from
 //! sending the request to the end of the response body, successful requests only), errors
@@ -343,6 +351,19 @@ enum Kind {
     Issue { token: Arc<str>, body: &'static str },
     /// `GET /v1/licences/{id}/status`, round-robin over these identifiers.
     Status { ids: Arc<Vec<String>> },
+    /// `GET /v1/licences/{id}/pdf` with this API key (the issuer's), round-robin: a sealed,
+    /// signed PDF made on each request.
+    Pdf {
+        token: Arc<str>,
+        ids: Arc<Vec<String>>,
+    },
+    /// `POST /v1/verify` with these bodies of this media type, round-robin; the answer must
+    /// say `valid`.
+    Verify {
+        name: &'static str,
+        media_type: &'static str,
+        bodies: Arc<Vec<Vec<u8>>>,
+    },
 }
 
 impl Kind {
@@ -350,6 +371,8 @@ impl Kind {
         match self {
             Kind::Issue { .. } => "issue",
             Kind::Status { .. } => "status",
+            Kind::Pdf { .. } => "pdf",
+            Kind::Verify { name, .. } => name,
         }
     }
 }
@@ -466,7 +489,20 @@ async fn load(
                         "{base}/v1/licences/{}/status",
                         ids[ticket % ids.len()]
                     )),
+                    Kind::Pdf { token, ids } => client
+                        .get(format!(
+                            "{base}/v1/licences/{}/pdf",
+                            ids[ticket % ids.len()]
+                        ))
+                        .bearer_auth(token),
+                    Kind::Verify {
+                        media_type, bodies, ..
+                    } => client
+                        .post(format!("{base}/v1/verify"))
+                        .header(reqwest::header::CONTENT_TYPE, *media_type)
+                        .body(bodies[ticket % bodies.len()].clone()),
                 };
+                let must_say_valid = matches!(kind, Kind::Verify { .. });
                 let sent = Instant::now();
                 let answer = async {
                     let r = request.send().await?;
@@ -477,6 +513,20 @@ async fn load(
                 .await;
                 let latency = sent.elapsed();
                 match answer {
+                    Ok((status, body))
+                        if must_say_valid
+                            && status.is_success()
+                            && !contains(&body, b"\"verdict\":\"valid\"") =>
+                    {
+                        // The first check that did not pass says why.
+                        let text = String::from_utf8_lossy(&body);
+                        let why = text
+                            .find("\"outcome\":\"failed\"")
+                            .map_or(&text[..text.len().min(300)], |i| {
+                                &text[i.saturating_sub(300)..i]
+                            });
+                        out.error(format!("not valid: …{why}"));
+                    }
                     Ok((status, body)) if status.is_success() => {
                         out.ok += 1;
                         out.latencies.push(latency);
@@ -502,6 +552,10 @@ async fn load(
         all.merge(w.await.expect("worker task"));
     }
     (all, start.elapsed())
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
 }
 
 /// Warm-up (discarded, but its issued identifiers are kept in `ids`), then measurement.
@@ -638,6 +692,59 @@ fn run_backend(backend: Backend, plan: &Plan, rt: &tokio::runtime::Runtime) -> O
             concurrency: 64,
             m,
         });
+        // Documents: the first licences' PDFs and QR texts, as the issuer fetches them.
+        let sample: Vec<String> = ids.lock().expect("ids").iter().take(16).cloned().collect();
+        let (mut qr_bodies, mut pdf_bodies) = (Vec::new(), Vec::new());
+        for id in &sample {
+            let qr: serde_json::Value = client
+                .get(format!("{}/v1/licences/{id}/qr", server.base))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .expect("qr")
+                .json()
+                .await
+                .expect("qr JSON");
+            let text = qr["text"].as_str().expect("QR text").to_owned();
+            qr_bodies.push(
+                serde_json::json!({ "payload": text })
+                    .to_string()
+                    .into_bytes(),
+            );
+            if pdf_bodies.len() < 4 {
+                let pdf = client
+                    .get(format!("{}/v1/licences/{id}/pdf", server.base))
+                    .bearer_auth(&token)
+                    .send()
+                    .await
+                    .expect("pdf");
+                assert!(pdf.status().is_success(), "pdf: {}", pdf.status());
+                pdf_bodies.push(pdf.bytes().await.expect("pdf body").to_vec());
+            }
+        }
+        let pdf = Kind::Pdf {
+            token: Arc::from(token.as_str()),
+            ids: Arc::new(sample),
+        };
+        let verify_qr = Kind::Verify {
+            name: "verify-qr",
+            media_type: "application/json",
+            bodies: Arc::new(qr_bodies),
+        };
+        let verify_pdf = Kind::Verify {
+            name: "verify-pdf",
+            media_type: "application/pdf",
+            bodies: Arc::new(pdf_bodies),
+        };
+        for (kind, concurrency) in [(&pdf, 16), (&verify_qr, 64), (&verify_pdf, 16)] {
+            let m = scenario(&client, &server, kind, concurrency, plan, &ids).await;
+            rows.push(Row {
+                backend,
+                scenario: kind.name(),
+                concurrency,
+                m,
+            });
+        }
         rows
     });
     let failed = rows.iter().any(|r| r.m.outcome.errors > 0);

@@ -2,7 +2,8 @@
 //! `zhengku serve --dev`, a licence issued through the API, its PDF fetched, the QR code
 //! read off the rendered page by `zbarimg` (after `pdftoppm`), and that URL opened in
 //! headless Chromium, which must show 有效; a tampered payload 无效; after revocation
-//! 已撤销. The upload form is driven with `curl` (multipart, as a browser sends it), and one
+//! 已撤销. `zhengku verify`, offline with only keys-dev/pki, checks the same PDF, the
+//! page's picture (its QR code) and the department's seal. The upload form is driven with `curl` (multipart, as a browser sends it), and one
 //! phone-size screenshot is taken (kept where `ZHENGKU_SCREENSHOT` points, for people).
 //!
 //! Chromium, pdftoppm and zbarimg missing: the test fails under `CI=true`, else skips with
@@ -249,6 +250,68 @@ fn qr_url_opens_the_verification_page_in_chromium() {
     if let Ok(keep) = std::env::var("ZHENGKU_SCREENSHOT") {
         std::fs::write(keep, &png).unwrap();
     }
+
+    // Offline, as an auditor would: `zhengku verify` with the development PKI as the only
+    // trust (anchors, intermediates, CRLs and the departments' certificates), no server,
+    // on the same PDF, on the page's picture (the QR code decoded in Rust) and on the seal.
+    let offline = |input: &Path| {
+        let out = Command::new(env!("CARGO_BIN_EXE_zhengku"))
+            .args(["verify", "--json", "--trust"])
+            .arg(repo_root().join("keys-dev/pki"))
+            .arg(input)
+            .output()
+            .unwrap();
+        let v: serde_json::Value =
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out:?}"));
+        (out.status.code(), v)
+    };
+    let (code, v) = offline(&pdf);
+    assert_eq!(code, Some(0), "{v:#}");
+    assert_eq!(v["kind"], "pdf", "{v:#}");
+    assert_eq!(v["facts"]["identifier"], id.as_str(), "{v:#}");
+    for check in [
+        "cms_signature",
+        "pdf_signer_chain",
+        "record_signature",
+        "ses_signature",
+    ] {
+        let c = v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == check);
+        assert_eq!(
+            c.map(|c| &c["outcome"]),
+            Some(&json!("passed")),
+            "{check}: {v:#}"
+        );
+    }
+    let (code, v) = offline(&page.with_extension("png"));
+    assert_eq!(code, Some(0), "{v:#}");
+    assert_eq!(v["kind"], "qr", "{v:#}");
+    assert_eq!(v["facts"]["identifier"], id.as_str(), "{v:#}");
+    // The department's seal: the dev seals are made at first start, the market regulator's
+    // first (esID <area><type 01><sequence>).
+    let esl = d.path("seal.esl");
+    let r = curl(&[
+        "-H",
+        &format!("Authorization: Bearer {ADMIN}"),
+        "-o",
+        esl.to_str().unwrap(),
+        &format!("{base}/v1/seals/3301060100000001/esl"),
+    ]);
+    assert_eq!(r.status, 200, "{r:?}");
+    let (code, v) = offline(&esl);
+    assert_eq!(code, Some(0), "{v:#}");
+    assert_eq!(v["kind"], "seal", "{v:#}");
+    // One changed byte inside the signed range: invalid, exit 1.
+    let mut bytes = std::fs::read(&pdf).unwrap();
+    let at = bytes.len() / 3;
+    bytes[at] ^= 0x20;
+    let bad_pdf = d.path("tampered.pdf");
+    std::fs::write(&bad_pdf, &bytes).unwrap();
+    let (code, v) = offline(&bad_pdf);
+    assert_eq!((code, &v["verdict"]), (Some(1), &json!("invalid")), "{v:#}");
 
     // A tampered payload: one character of the signed part changed.
     let cut = url.find("ZK1:").unwrap() + 4 + (url.len() - url.find("ZK1:").unwrap() - 4) / 2;
