@@ -73,15 +73,7 @@ fn property_info(licence: &SignedLicence) -> String {
 }
 
 fn seal_time(t: OffsetDateTime) -> Option<SealTime> {
-    SealTime::new(
-        u16::try_from(t.year()).ok()?,
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-    )
-    .ok()
+    SealTime::from_unix_seconds(t.unix_timestamp()).ok()
 }
 
 /// Renders, seals and signs one licence PDF.

@@ -57,6 +57,31 @@ impl SealTime {
         }
     }
 
+    /// The UTC time `secs` seconds after 1970-01-01T00:00:00Z, years 0000 to 9999.
+    pub fn from_unix_seconds(secs: i64) -> Result<SealTime, InvalidTime> {
+        let days = secs.div_euclid(86_400);
+        let rest = secs.rem_euclid(86_400);
+        // Civil date from days since the epoch (H. Hinnant's algorithm, proleptic Gregorian).
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = doy - (153 * mp + 2) / 5 + 1;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        let year = yoe + era * 400 + i64::from(month <= 2);
+        let narrow = |v: i64| u8::try_from(v).map_err(|_| InvalidTime);
+        SealTime::new(
+            u16::try_from(year).map_err(|_| InvalidTime)?,
+            narrow(month)?,
+            narrow(day)?,
+            narrow(rest / 3600)?,
+            narrow(rest % 3600 / 60)?,
+            narrow(rest % 60)?,
+        )
+    }
+
     /// The year.
     pub fn year(&self) -> u16 {
         self.year
@@ -201,6 +226,31 @@ fn days_in_month(year: u16, month: u8) -> u8 {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn from_unix_seconds_inverts_unix_seconds() {
+        for secs in [
+            0i64,
+            -1,
+            951_782_400, // 2000-02-29
+            1_798_761_599,
+            253_402_300_799, // 9999-12-31T23:59:59Z
+            -62_167_219_200, // 0000-01-01
+        ] {
+            let t = SealTime::from_unix_seconds(secs).unwrap();
+            assert_eq!(t.unix_seconds(), secs, "{t}");
+        }
+        assert!(SealTime::from_unix_seconds(253_402_300_800).is_err());
+        assert!(SealTime::from_unix_seconds(-62_167_219_201).is_err());
+        let mut secs = -86_400 * 800;
+        while secs < 86_400 * 366 * 60 {
+            assert_eq!(
+                SealTime::from_unix_seconds(secs).unwrap().unix_seconds(),
+                secs
+            );
+            secs += 86_400 * 7 + 3_601;
+        }
+    }
 
     #[test]
     fn formats_and_parses_each_form() {

@@ -271,14 +271,6 @@ pub async fn dev_seals(
 }
 
 fn seal_time(unix: i64) -> Result<zhengku_seal::SealTime, String> {
-    let t = time::OffsetDateTime::from_unix_timestamp(unix).map_err(|e| e.to_string())?;
-    zhengku_seal::SealTime::new(
-        u16::try_from(t.year()).map_err(|e| e.to_string())?,
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-    )
-    .map_err(|e| e.to_string())
+    zhengku_seal::SealTime::from_unix_seconds(unix)
+        .map_err(|_| format!("time {unix} cannot be written in a seal"))
 }

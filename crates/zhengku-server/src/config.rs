@@ -348,6 +348,18 @@ fn check_base_url(url: &str) -> Result<(), ConfigError> {
         key: "public_base_url",
         detail: e.to_string(),
     })?;
+    // Longer, and the QR codes of the shipped types may need more than version 15, which
+    // phone cameras read less surely at the printed size.
+    let len = url.trim_end_matches('/').len();
+    if len > zhengku_qr::MAX_BASE_URL_LEN {
+        return Err(ConfigError::Invalid {
+            key: "public_base_url",
+            detail: format!(
+                "{url:?} is {len} characters; at most {} keep licence QR codes within version 15",
+                zhengku_qr::MAX_BASE_URL_LEN
+            ),
+        });
+    }
     Ok(())
 }
 
@@ -412,7 +424,12 @@ mod tests {
             c.effective_public_base_url(),
             "https://verify.example.gov.cn"
         );
-        for bad in ["ftp://x.cn", "https://x.cn/a?b", "https://x_y.cn"] {
+        for bad in [
+            "ftp://x.cn",
+            "https://x.cn/a?b",
+            "https://x_y.cn",
+            "https://verify.licences.zhejiang.example.gov.cn",
+        ] {
             let e = Config::resolve(Overrides {
                 mode: Some(Mode::Development),
                 public_base_url: Some(bad.into()),

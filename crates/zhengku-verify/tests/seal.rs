@@ -71,15 +71,7 @@ fn now() -> OffsetDateTime {
 }
 
 fn seal_time(t: OffsetDateTime) -> SealTime {
-    SealTime::new(
-        u16::try_from(t.year()).unwrap(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-    )
-    .unwrap()
+    SealTime::from_unix_seconds(t.unix_timestamp()).unwrap()
 }
 
 const DOC: &[u8] =

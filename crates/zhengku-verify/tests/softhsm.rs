@@ -44,15 +44,7 @@ fn require_softhsm() {
 }
 
 fn seal_time(t: OffsetDateTime) -> SealTime {
-    SealTime::new(
-        u16::try_from(t.year()).unwrap(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-    )
-    .unwrap()
+    SealTime::from_unix_seconds(t.unix_timestamp()).unwrap()
 }
 
 fn params(kind: CertKind, subject: SubjectInfo, now: OffsetDateTime) -> CertificateParams {

@@ -670,16 +670,8 @@ fn type_label(t: u32) -> String {
 }
 
 fn seal_time(t: OffsetDateTime) -> Result<SealTime> {
-    let year = u16::try_from(t.year()).context("year out of range")?;
-    SealTime::new(
-        year,
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-    )
-    .map_err(|_| anyhow::anyhow!("time {t} cannot be written in a seal"))
+    SealTime::from_unix_seconds(t.unix_timestamp())
+        .map_err(|_| anyhow::anyhow!("time {t} cannot be written in a seal"))
 }
 
 fn read_key(path: &Path) -> Result<PrivateKey> {

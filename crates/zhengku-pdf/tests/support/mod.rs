@@ -63,15 +63,7 @@ pub fn pem_path(name: &str) -> PathBuf {
 }
 
 pub fn seal_time(t: OffsetDateTime) -> SealTime {
-    SealTime::new(
-        u16::try_from(t.year()).unwrap(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-    )
-    .unwrap()
+    SealTime::from_unix_seconds(t.unix_timestamp()).unwrap()
 }
 
 /// The department's seal (杭州市西湖区市场监督管理局证照专用章), made by the development seal

@@ -127,17 +127,8 @@ fn invalid(errors: Vec<FieldProblem>) -> ApiError {
 }
 
 fn seal_time(unix: i64) -> Result<SealTime, ApiError> {
-    let t = OffsetDateTime::from_unix_timestamp(unix)
-        .map_err(|e| ApiError::Internal(format!("time: {e}")))?;
-    SealTime::new(
-        u16::try_from(t.year()).map_err(|_| ApiError::Internal("year".into()))?,
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-    )
-    .map_err(|e| ApiError::Internal(format!("time: {e}")))
+    SealTime::from_unix_seconds(unix)
+        .map_err(|_| ApiError::Internal(format!("time {unix} cannot be written in a seal")))
 }
 
 /// Make a seal (制章) for a department, signed by the configured seal maker.
