@@ -334,6 +334,32 @@ pub(crate) struct SignerCert<'a> {
     pub(crate) der: &'a [u8],
     pub(crate) key: PublicKey,
     pub(crate) subject: String,
+    pub(crate) names: SubjectNames,
+}
+
+/// What a department certificate's subject says about whose it is, read once when the
+/// certificate is found (or when a [`Memo`](crate::Memo) is made).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SubjectNames {
+    /// The USCC (organizationIdentifier `NTRCN-…`, or serialNumber).
+    pub(crate) uscc: Option<String>,
+    /// The organisation (O).
+    pub(crate) organisation: Option<String>,
+    /// The organisation, else the common name: the name to show.
+    pub(crate) display: Option<String>,
+}
+
+impl SubjectNames {
+    pub(crate) fn of(cert: &X509Certificate<'_>) -> SubjectNames {
+        SubjectNames {
+            uscc: zhengku_pki::name::uscc_of(cert.subject()).map(|u| u.as_str().to_owned()),
+            organisation: cert
+                .subject()
+                .iter_organization()
+                .find_map(|a| a.as_str().ok().map(str::to_owned)),
+            display: organisation_of(cert),
+        }
+    }
 }
 
 /// The certificate among `ctx.signers` whose key has id `kid`. Unreadable certificates
@@ -345,6 +371,7 @@ pub(crate) fn find_signer<'a>(ctx: &Context<'a>, kid: KeyId) -> Option<SignerCer
             der: ctx.signers.get(s.index)?.as_slice(),
             key: s.key.clone(),
             subject: s.subject.clone(),
+            names: s.names.clone(),
         });
     }
     ctx.signers.iter().find_map(|der| {
@@ -354,6 +381,7 @@ pub(crate) fn find_signer<'a>(ctx: &Context<'a>, kid: KeyId) -> Option<SignerCer
             der: der.as_slice(),
             key,
             subject: cert.subject().to_string(),
+            names: SubjectNames::of(&cert),
         })
     })
 }
@@ -499,27 +527,14 @@ pub(crate) fn issuer_matches_check(
             Outcome::Skipped("no certificate holds the signing key".into()),
         );
     };
-    let Ok((_, cert)) = X509Certificate::from_der(s.der) else {
-        return check(
-            "issuer_matches",
-            label,
-            label_zh,
-            Outcome::Failed("certificate unreadable".into()),
-        );
-    };
-    let uscc = zhengku_pki::name::uscc_of(cert.subject());
-    let org = cert
-        .subject()
-        .iter_organization()
-        .find_map(|a| a.as_str().ok().map(str::to_owned));
+    let (uscc, org) = (s.names.uscc.as_deref(), s.names.organisation.as_deref());
     let outcome = match (uscc, org, issuer_name) {
-        (Some(u), _, _) if u.as_str() == issuer_code => {
+        (Some(u), _, _) if u == issuer_code => {
             Outcome::Passed(format!("the certificate's USCC is {issuer_code}"))
         }
         (Some(u), _, _) => Outcome::Failed(format!(
             "the certificate is {}'s (USCC {}), the licence names issuer {issuer_code}",
-            s.subject,
-            u.as_str()
+            s.subject, u
         )),
         (None, Some(o), Some(name)) if o == name => {
             Outcome::Passed(format!("the certificate's organisation is {name}"))

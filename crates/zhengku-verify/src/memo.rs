@@ -35,6 +35,7 @@ pub(crate) struct IndexedSigner {
     pub(crate) index: usize,
     pub(crate) key: PublicKey,
     pub(crate) subject: String,
+    pub(crate) names: crate::licence::SubjectNames,
 }
 
 /// One remembered chain result: valid strictly between `after` and `before`.
@@ -102,6 +103,7 @@ impl Memo {
                 index: i,
                 key,
                 subject: cert.subject().to_string(),
+                names: crate::licence::SubjectNames::of(&cert),
             });
         }
         Memo {

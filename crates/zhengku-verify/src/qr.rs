@@ -18,9 +18,8 @@ use zhengku_qr::{decode_payload, verify_payload};
 
 use crate::context::{Context, Verdict};
 use crate::licence::{
-    InputKind, LicenceFacts, LicenceReport, certificate_organisation, check, find_signer,
-    issuer_chain_check, issuer_key_check, issuer_matches_check, status_check, validity_check,
-    verdict, worst,
+    InputKind, LicenceFacts, LicenceReport, check, find_signer, issuer_chain_check,
+    issuer_key_check, issuer_matches_check, status_check, validity_check, verdict, worst,
 };
 use crate::report::{Outcome, Report};
 
@@ -101,9 +100,7 @@ pub fn verify_qr(text: &str, ctx: &Context<'_>) -> LicenceReport {
         type_code: claims.type_code.clone(),
         type_name: None,
         issuer_code: claims.issuer_code.clone(),
-        issuer_name: signer
-            .as_ref()
-            .and_then(|s| certificate_organisation(s.der)),
+        issuer_name: signer.as_ref().and_then(|s| s.names.display.clone()),
         holder_name: claims.holder_name.clone(),
         holder_code: claims.holder_code.clone(),
         valid_from: claims.valid_from,
