@@ -76,6 +76,7 @@ struct Case {
     seal: Seal,
     holder: PrivateKey,
     chain: Vec<Vec<u8>>,
+    issuer_certificate: Vec<u8>,
     signing_time: OffsetDateTime,
 }
 
@@ -170,6 +171,7 @@ fn cases() -> Vec<Case> {
             seal,
             holder: key(holder_label),
             chain: vec![holder_cert, der(&format!("keys-dev/pki/{alg}/issuing.crt"))],
+            issuer_certificate: der(&format!("keys-dev/{dept}.crt")),
             signing_time: now,
         }
     })
@@ -187,6 +189,7 @@ fn make(case: &Case, font: &CjkFont) -> Vec<u8> {
         signer: &case.holder,
         chain: &case.chain,
         signing_time: case.signing_time,
+        issuer_certificate: Some(&case.issuer_certificate),
     })
     .unwrap()
 }

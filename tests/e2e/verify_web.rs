@@ -286,6 +286,19 @@ fn qr_url_opens_the_verification_page_in_chromium() {
             "{check}: {v:#}"
         );
     }
+    // Only the SM2 hierarchy's CA certificates, no department certificates: the PDF carries
+    // its issuer's certificate, so a verifier elsewhere needs nothing but the anchors.
+    let out = Command::new(env!("CARGO_BIN_EXE_zhengku"))
+        .args(["verify", "--json", "--trust"])
+        .arg(repo_root().join("keys-dev/pki/sm2/root.crt"))
+        .arg("--trust")
+        .arg(repo_root().join("keys-dev/pki/sm2/issuing.crt"))
+        .arg(&pdf)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{v:#}");
+    assert_eq!(v["verdict"], "valid", "{v:#}");
     let (code, v) = offline(&page.with_extension("png"));
     assert_eq!(code, Some(0), "{v:#}");
     assert_eq!(v["kind"], "qr", "{v:#}");

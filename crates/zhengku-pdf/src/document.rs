@@ -36,6 +36,11 @@ pub struct LicenceDocument<'a> {
     pub chain: &'a [Vec<u8>],
     /// The signing time: `/M` and the seal's 签章时间. Fixed per licence, the page is too.
     pub signing_time: OffsetDateTime,
+    /// The issuing department's licence-signing certificate (DER), which signed the record:
+    /// carried among the CMS certificates so that a verifier holding only trust anchors (in
+    /// another region, say) can still check the embedded record's signature and chain. It
+    /// signs nothing in the CMS.
+    pub issuer_certificate: Option<&'a [u8]>,
 }
 
 impl std::fmt::Debug for LicenceDocument<'_> {
@@ -105,7 +110,8 @@ pub fn sealed_licence_pdf(doc: &LicenceDocument<'_>) -> Result<Vec<u8>, Document
             reason: "电子证照签章",
             location: &record.issuer_name,
             signing_time: doc.signing_time,
-            contents_len: pades::contents_len_for(doc.chain, ses_estimate),
+            contents_len: pades::contents_len_for(doc.chain, ses_estimate)
+                + doc.issuer_certificate.map_or(0, <[u8]>::len),
         },
     })?;
     let property_info = property_info(doc.licence);
@@ -120,11 +126,17 @@ pub fn sealed_licence_pdf(doc: &LicenceDocument<'_>) -> Result<Vec<u8>, Document
             .to_der()
             .map_err(|e| e.to_string())
     };
+    let mut certificates = doc.chain.to_vec();
+    if let Some(issuer) = doc.issuer_certificate
+        && !certificates.iter().any(|c| c == issuer)
+    {
+        certificates.push(issuer.to_vec());
+    }
     Ok(pades::sign(
         prepared,
         &SignRequest {
             signer: doc.signer,
-            chain: doc.chain,
+            chain: &certificates,
             ses: Some(&ses),
         },
     )?)

@@ -224,6 +224,13 @@ pub async fn licence_pdf(state: &AppState, licence: &StoredLicence) -> Result<Ve
     let signing_unix = issued_at.max(stored_seal.seal.valid_start);
     let signing_time = OffsetDateTime::from_unix_timestamp(signing_unix)
         .map_err(|e| ApiError::Internal(format!("signing time: {e}")))?;
+    // The department's licence-signing certificate rides along in the CMS (anchors alone
+    // then verify the PDF offline), when it certifies the key that signed this record.
+    let issuer_certificate = state
+        .department(&issuer)
+        .await?
+        .certificate_der
+        .filter(|der| certificate_key(der).is_ok_and(|k| k.key_id() == licence.licence.key_id()));
     let job = SignJob {
         documents: state.documents_arc(),
         licence: licence.licence.clone(),
@@ -231,6 +238,7 @@ pub async fn licence_pdf(state: &AppState, licence: &StoredLicence) -> Result<Ve
         seal,
         signer,
         chain,
+        issuer_certificate,
         qr_text,
         signing_time,
     };
@@ -247,6 +255,7 @@ struct SignJob {
     seal: Seal,
     signer: Arc<dyn Signer>,
     chain: Vec<Vec<u8>>,
+    issuer_certificate: Option<Vec<u8>>,
     qr_text: String,
     signing_time: OffsetDateTime,
 }
@@ -269,6 +278,7 @@ impl SignJob {
             signer: self.signer.as_ref(),
             chain: &self.chain,
             signing_time: self.signing_time,
+            issuer_certificate: self.issuer_certificate.as_deref(),
         })
         .map_err(|e| ApiError::Unavailable(format!("PDF signing failed: {e}")))
     }

@@ -25,7 +25,9 @@
 //!    claimed in `/M` (B-B has no trusted time, so this is the signer's claim — the report
 //!    says so). Skipped without anchors;
 //! 8. `embedded_record`: the embedded `licence.zkl` is there and is a signed licence record;
-//!    then the record's own checks ([`crate::licence::record_checks`]: `issuer_key`,
+//!    then the record's own checks, with the department certificates given and, when none
+//!    of them holds the record's key, the CMS's certificates (zhengku puts the department's
+//!    licence-signing certificate there, so anchors alone suffice offline) ([`crate::licence::record_checks`]: `issuer_key`,
 //!    `record_signature`, `issuer_chain`, `issuer_matches`, `validity`, `status`);
 //! 9. `record_matches`: the PDF is about that record — its `/Subject` is the record's
 //!    identifier (and `/Title`, when present, its type name) — and the PDF's signer belongs
@@ -171,7 +173,30 @@ pub fn verify_pdf(pdf: &[u8], ctx: &Context<'_>) -> LicenceReport {
     ));
     let (standing, facts) = match &record {
         Ok(r) => {
-            let (v, f) = record_checks(r, ctx, &mut report);
+            // zhengku's PDFs carry the department's licence-signing certificate among the
+            // CMS certificates, so that trust anchors alone are enough offline. It is offered
+            // only when the departments given do not hold the record's key, and it must
+            // still chain to the anchors (`issuer_chain`) like any other.
+            let extended: Vec<Vec<u8>>;
+            let carried;
+            let record_ctx = if crate::licence::find_signer(ctx, r.key_id()).is_none()
+                && !cms_certs.is_empty()
+            {
+                extended = ctx.signers.iter().chain(cms_certs).cloned().collect();
+                carried = Context {
+                    signers: &extended,
+                    ..*ctx
+                };
+                if crate::licence::find_signer(&carried, r.key_id()).is_some() {
+                    report
+                        .facts
+                        .push(("issuer certificate", "carried in the PDF".to_owned()));
+                }
+                &carried
+            } else {
+                ctx
+            };
+            let (v, f) = record_checks(r, record_ctx, &mut report);
             (v, Some(f))
         }
         Err(_) => (Verdict::Invalid, None),

@@ -348,3 +348,88 @@ fn without_anchors_the_chain_is_skipped_not_passed() {
     ));
     assert!(!r.report.complete());
 }
+
+/// A licence PDF made as the service makes it (`zhengku_pdf::document`), with or without
+/// the department's certificate among the CMS certificates.
+fn sealed_document(alg: &str, carry_issuer: bool) -> Option<Vec<u8>> {
+    use zhengku_pdf::document::{LicenceDocument, sealed_licence_pdf};
+    use zhengku_pdf::layout::Layout;
+    let font = font()?;
+    let layout = Layout::from_toml_str(
+        &std::fs::read_to_string(repo().join("templates/business-licence/layout.toml")).unwrap(),
+    )
+    .unwrap();
+    let licence_type = zhengku_model::testing::business_licence_type();
+    let signed = signed_record(alg);
+    let dept = key(&format!("dept-xihu-samr-{alg}"));
+    let payload = zhengku_qr::make_payload(&signed, &dept).unwrap();
+    let qr_text = zhengku_qr::payload_url("https://zhengku.example.gov.cn", &payload).unwrap();
+    let seal = seal(alg);
+    let holder = seal_key(alg);
+    let issuer = der(&format!("dept-xihu-samr-{alg}.crt"));
+    Some(
+        sealed_licence_pdf(&LicenceDocument {
+            licence: &signed,
+            licence_type: &licence_type,
+            layout: &layout,
+            font,
+            qr_text: &qr_text,
+            seal: &seal,
+            signer: &holder,
+            chain: &seal_chain(alg),
+            signing_time: OffsetDateTime::now_utc() - time::Duration::minutes(1),
+            issuer_certificate: carry_issuer.then_some(issuer.as_slice()),
+        })
+        .unwrap(),
+    )
+}
+
+#[test]
+fn anchors_alone_verify_a_pdf_that_carries_its_issuer_certificate() {
+    for alg in ALGS {
+        let Some(pdf) = sealed_document(alg, true) else {
+            return;
+        };
+        let Some(bare) = sealed_document(alg, false) else {
+            return;
+        };
+        // No department certificates given: only the anchors, intermediates and CRLs.
+        let mut p = pki(alg);
+        p.signers.clear();
+        let r = verify(&pdf, &p);
+        assert_eq!(r.verdict, Verdict::Valid, "{alg}:\n{}", r.report);
+        assert!(
+            matches!(outcome(&r, "issuer_chain"), Outcome::Passed(_)),
+            "{}",
+            r.report
+        );
+        assert!(
+            r.report
+                .facts
+                .iter()
+                .any(|(k, v)| *k == "issuer certificate" && v == "carried in the PDF"),
+            "{}",
+            r.report
+        );
+        // Without it, the record's key is nobody's: 无效.
+        let r = verify(&bare, &p);
+        assert_eq!(r.verdict, Verdict::Invalid, "{alg}:\n{}", r.report);
+        assert!(
+            matches!(outcome(&r, "issuer_key"), Outcome::Failed(_)),
+            "{}",
+            r.report
+        );
+        // A carried certificate must still chain to the anchors: another hierarchy's root
+        // alone does not vouch for it.
+        let other = if alg == "sm2" { "p256" } else { "sm2" };
+        let mut q = pki(other);
+        q.signers.clear();
+        let r = verify(&pdf, &q);
+        assert_eq!(r.verdict, Verdict::Invalid, "{alg}:\n{}", r.report);
+        assert!(
+            matches!(outcome(&r, "issuer_chain"), Outcome::Failed(_)),
+            "{}",
+            r.report
+        );
+    }
+}
