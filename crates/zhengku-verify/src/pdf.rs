@@ -51,6 +51,7 @@ use zhengku_pki::validate::{Purpose, Revocation, ValidationError, ValidationInpu
 use crate::context::{Context, Verdict};
 use crate::licence::{InputKind, LicenceReport, check, record_checks, verdict};
 use crate::report::{Check, Outcome, Report};
+use crate::seal::Trust;
 
 const SUBJECT: &str = "licence PDF with a PAdES signature (电子证照版式文件)";
 
@@ -177,14 +178,27 @@ pub fn verify_pdf(pdf: &[u8], ctx: &Context<'_>) -> LicenceReport {
             // CMS certificates, so that trust anchors alone are enough offline. It is offered
             // only when the departments given do not hold the record's key, and it must
             // still chain to the anchors (`issuer_chain`) like any other.
-            let extended: Vec<Vec<u8>>;
+            let (extended, intermediates): (Vec<Vec<u8>>, Vec<Vec<u8>>);
             let carried;
             let record_ctx = if crate::licence::find_signer(ctx, r.key_id()).is_none()
                 && !cms_certs.is_empty()
             {
                 extended = ctx.signers.iter().chain(cms_certs).cloned().collect();
+                // The CMS's CA certificates may complete the department's path too, as they
+                // do the seal holder's: a verifier may hold nothing but a root.
+                intermediates = ctx
+                    .trust
+                    .intermediates
+                    .iter()
+                    .chain(cms_certs)
+                    .cloned()
+                    .collect();
                 carried = Context {
                     signers: &extended,
+                    trust: Trust {
+                        intermediates: &intermediates,
+                        ..ctx.trust
+                    },
                     ..*ctx
                 };
                 if crate::licence::find_signer(&carried, r.key_id()).is_some() {
@@ -605,25 +619,34 @@ fn ses_signature(
             );
         }
     };
-    let seal_report = match crate::seal::verify_signature(
-        &ses,
-        Some(&parsed.signed_content),
-        ctx.trust,
-        ctx.at,
-    ) {
-        Ok(r) => r,
-        Err(e) => {
-            return (
-                check(
-                    "ses_signature",
-                    label,
-                    label_zh,
-                    Outcome::Failed(format!("the SES_Signature is unreadable: {e}")),
-                ),
-                Vec::new(),
-            );
-        }
+    // The CMS's certificates may complete the seal's paths too (the holder's issuing CA is
+    // there), so that a verifier holding only a root can check the seal.
+    let intermediates: Vec<Vec<u8>> = ctx
+        .trust
+        .intermediates
+        .iter()
+        .chain(&sd.certificates)
+        .cloned()
+        .collect();
+    let trust = Trust {
+        intermediates: &intermediates,
+        ..ctx.trust
     };
+    let seal_report =
+        match crate::seal::verify_signature(&ses, Some(&parsed.signed_content), trust, ctx.at) {
+            Ok(r) => r,
+            Err(e) => {
+                return (
+                    check(
+                        "ses_signature",
+                        label,
+                        label_zh,
+                        Outcome::Failed(format!("the SES_Signature is unreadable: {e}")),
+                    ),
+                    Vec::new(),
+                );
+            }
+        };
     let facts: Vec<(&'static str, String)> = seal_report
         .facts
         .iter()
