@@ -26,13 +26,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::HashMap;
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use time::OffsetDateTime;
 use zhengku_crypto::{PrivateKey, Signer};
+use zhengku_model::SealStatus;
 use zhengku_model::identifier::LicenceId;
 use zhengku_model::record::{IssueRequest, Timestamp};
 use zhengku_model::{LicenceStatus, LicenceType, SignedLicence, testing};
@@ -42,8 +42,10 @@ use zhengku_pdf::layout::Layout;
 use zhengku_seal::artwork::{PictureFormat, round_seal_svg};
 use zhengku_seal::make::{SealSpec, make_seal};
 use zhengku_seal::{Seal, SealTime};
-use zhengku_verify::seal::Trust;
-use zhengku_verify::{Context, LiveStatus, Memo, Verdict};
+use zhengku_verify::{
+    Context, Departments, LicenceLive, LiveLists, Memo, RecordDigests, Revocation, SealLive, Trust,
+    Verdict,
+};
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -105,7 +107,7 @@ fn cases() -> Vec<Case> {
         (
             "senior-citizen-card",
             "dept-xihu-health-p256",
-            "dept-xihu-health-p256",
+            "seal-xihu-health-p256",
             "p256",
         ),
     ]
@@ -245,6 +247,7 @@ impl TrustSet {
             anchors: &self.anchors,
             intermediates: &self.intermediates,
             crls: &self.crls,
+            revocation: Revocation::Required,
         }
     }
 }
@@ -270,30 +273,52 @@ fn main() {
     let font = zhengku_pdf::font::load(None).expect("a CJK font (fonts-noto-cjk)");
     let cases = cases();
     let trust = TrustSet::dev();
-    let statuses: HashMap<String, LiveStatus> = cases
-        .iter()
-        .map(|c| {
-            let id = c.licence.record().identifier.to_string();
-            let status = LiveStatus {
+    // What the issuing library knows: each licence valid, with its stored record, and
+    // each seal active, as made.
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    let mut statuses = LiveLists {
+        max_age: zhengku_verify::DEFAULT_MAX_STATUS_AGE,
+        ..LiveLists::default()
+    };
+    for c in &cases {
+        statuses.licences.insert(
+            c.licence.record().identifier.to_string(),
+            LicenceLive {
                 status: LicenceStatus::Valid,
                 reason: None,
-                as_of: OffsetDateTime::now_utc().unix_timestamp(),
+                as_of: now,
                 source: "bench".into(),
-            };
-            (id, status)
-        })
-        .collect();
-    let memo = Memo::new(trust.trust(), &trust.signers);
+                record: Some(RecordDigests::of(&c.licence.to_bytes())),
+            },
+        );
+        let esl = c.seal.to_der().unwrap();
+        statuses.seals.insert(
+            c.seal.seal_info.es_id.clone(),
+            SealLive {
+                status: SealStatus::Active,
+                valid_start: now - 86_400,
+                valid_end: now + 86_400,
+                changed_at: None,
+                key_compromise: false,
+                reason: None,
+                as_of: now,
+                source: "bench".into(),
+                fingerprint: Some(zhengku_verify::seal::seal_fingerprint(&esl).unwrap()),
+                attested_at: None,
+            },
+        );
+    }
+    let departments = Departments::new(trust.signers.iter().map(Vec::as_slice));
+    let memo = Memo::new(trust.trust());
     fn ctx<'a>(
         trust: &'a TrustSet,
-        statuses: &'a HashMap<String, LiveStatus>,
+        departments: &'a Departments,
         memo: Option<&'a Memo>,
     ) -> Context<'a> {
         Context {
             at: OffsetDateTime::now_utc(),
             trust: trust.trust(),
-            signers: &trust.signers,
-            status: statuses,
+            departments,
             memo,
         }
     }
@@ -306,7 +331,8 @@ fn main() {
     for case in &cases {
         // The PDF made is a valid licence, by our engine, before anything is timed.
         let pdf = make(case, &font);
-        let report = zhengku_verify::pdf::verify_pdf(&pdf, &ctx(&trust, &statuses, None));
+        let report =
+            zhengku_verify::verify_input(&pdf, &ctx(&trust, &departments, None), &statuses);
         assert_eq!(report.verdict, Verdict::Valid, "{}: {report:?}", case.name);
         let mut times: Vec<Duration> = (0..iterations)
             .map(|_| {
@@ -356,7 +382,11 @@ fn main() {
     );
     for case in &cases {
         let verify_once = |memo: Option<&Memo>| {
-            let r = zhengku_verify::qr::verify_qr(&case.qr_text, &ctx(&trust, &statuses, memo));
+            let r = zhengku_verify::verify_input(
+                case.qr_text.as_bytes(),
+                &ctx(&trust, &departments, memo),
+                &statuses,
+            );
             assert_eq!(r.verdict, Verdict::Valid, "{}: {r:?}", case.name);
         };
         verify_once(Some(&memo));

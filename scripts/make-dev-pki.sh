@@ -32,9 +32,19 @@ for alg in sm2 p256; do
     "$z" pki --dir keys-dev/pki issue --alg "$alg" --kind seal \
         --name 杭州市西湖区市场监督管理局证照专用章 --uscc 11330106MB0B12345L \
         --label "seal-xihu-samr-$alg" --days 3650 --out "keys-dev/seal-xihu-samr-$alg.crt"
+    # The health department's seal: a seal certificate of its own (a department's
+    # licence-signing certificate cannot stamp).
+    "$z" pki --dir keys-dev/pki issue --alg "$alg" --kind seal \
+        --name 杭州市西湖区卫生健康局证照专用章 --uscc 11330106MB1C234566 \
+        --label "seal-xihu-health-$alg" --days 3650 --out "keys-dev/seal-xihu-health-$alg.crt"
     # The development server.
     "$z" pki --dir keys-dev/pki issue --alg "$alg" --kind server \
         --name localhost --dns localhost --ip 127.0.0.1 \
         --label "server-$alg" --days 3650 --out "keys-dev/server-$alg.crt"
 done
+# Development CRLs are current for ten years, like the certificates: verification requires
+# a current CRL for every certificate below an anchor, and a development checkout must not
+# stop verifying a month after the PKI was made. Production CAs publish short-lived CRLs
+# (the default, 30 days) and re-publish them well before nextUpdate.
+"$z" pki --dir keys-dev/pki crl --days 3650
 echo "keys-dev/ regenerated"

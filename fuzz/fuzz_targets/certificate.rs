@@ -46,6 +46,7 @@ fuzz_target!(|data: &[u8]| {
         anchors: &anchors,
         crls: &crls,
         time: time::OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("time"),
+        revocation_at: time::OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("time"),
         purpose: Purpose::LicenceSigning,
         revocation: Revocation::IfAvailable,
     };

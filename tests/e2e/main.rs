@@ -10,6 +10,7 @@ mod cli;
 mod interop_bouncycastle;
 mod interop_openssl;
 mod licence;
+mod lookalike;
 mod pki;
 mod seal;
 mod serve;

@@ -94,11 +94,27 @@ fn seal_make_stamp_inspect_verify_sm2() {
     let (seal, sig) = (seal.to_str().unwrap(), sig.to_str().unwrap());
     let pki = pki_dir();
 
-    // The real thing: all seven checks pass.
-    let r = verify(&d, sig, &["--pki-dir", &pki, "--data", "doc.txt"]).expect(0);
+    // The real thing: all seven checks of the signature pass. A seal made outside any
+    // library has no status anyone vouches for, so the verdict is 无法核验 (exit 2), and
+    // the output says why.
+    let r = verify(&d, sig, &["--pki-dir", &pki, "--data", "doc.txt"]).expect(2);
     assert_eq!(r.stdout.matches("[PASS]").count(), 7, "{}", r.stdout);
     assert!(!r.stdout.contains("[FAIL]") && !r.stdout.contains("[SKIP]"));
-    assert!(r.stdout.contains("\nVALID"), "{}", r.stdout);
+    assert!(
+        check_line(&r.stdout, "(印章状态)").contains("[????]"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("verdict: 无法核验 (unverifiable)"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("seal's status was not checked"),
+        "{}",
+        r.stdout
+    );
 
     // Another document: the hash check fails.
     d.write("other.txt", "营业执照 91330106MA2H0YKU5C\n");
@@ -110,10 +126,14 @@ fn seal_make_stamp_inspect_verify_sm2() {
     );
     assert!(r.stdout.contains("INVALID"), "{}", r.stdout);
 
-    // Without anchors: valid, with chains skipped and a note saying so.
-    let r = verify(&d, sig, &["--data", "doc.txt"]).expect(0);
-    assert!(r.stdout.contains("[SKIP]"), "{}", r.stdout);
-    assert!(r.stdout.contains("chains were not checked"), "{}", r.stdout);
+    // Without anchors: the chains are unverifiable, never passed, and it says so.
+    let r = verify(&d, sig, &["--data", "doc.txt"]).expect(2);
+    assert!(
+        check_line(&r.stdout, "(制章者证书链)").contains("[????]"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("whose keys they are"), "{}", r.stdout);
 
     // Anchors given one by one (PEM) instead of --pki-dir, at an explicit time.
     let sm2 = |f: &str| keys_dev(&format!("pki/sm2/{f}"));
@@ -136,7 +156,7 @@ fn seal_make_stamp_inspect_verify_sm2() {
             &now,
         ],
     )
-    .expect(0);
+    .expect(2);
 
     // The last byte of the file is inside the signature BIT STRING.
     let mut bytes = std::fs::read(sig).unwrap();
@@ -155,8 +175,9 @@ fn seal_make_stamp_inspect_verify_sm2() {
     );
 
     // The seal on its own.
-    let r = verify(&d, seal, &["--pki-dir", &pki]).expect(0);
+    let r = verify(&d, seal, &["--pki-dir", &pki]).expect(2);
     assert!(!r.stdout.contains("[FAIL]"), "{}", r.stdout);
+    assert_eq!(r.stdout.matches("[PASS]").count(), 3, "{}", r.stdout);
     verify(&d, seal, &["--data", "doc.txt"]).expect(2);
 
     // Inspect: readable, labelled in both languages, and clear that it does not verify.
@@ -222,7 +243,7 @@ fn seal_make_stamp_verify_p256() {
         sig.to_str().unwrap(),
         &["--pki-dir", &pki, "--data", "doc.txt"],
     )
-    .expect(0);
+    .expect(2);
     assert_eq!(r.stdout.matches("[PASS]").count(), 7, "{}", r.stdout);
     let r = d
         .zhengku(&["seal", "inspect", seal.to_str().unwrap()])

@@ -970,6 +970,26 @@ fn production_mode_with_softhsm_and_postgres() {
 
     let data = d.path("data");
     let admin = "production-admin-token-0123456789";
+    // Without trust anchors production refuses to start, naming the flag, and makes
+    // nothing.
+    let r = Command::new(env!("CARGO_BIN_EXE_zhengku"))
+        .current_dir(repo_root())
+        .args(["serve", "--mode", "production", "--listen", "127.0.0.1:0"])
+        .args(["--keystore", hsm_s, "--database-url", &db.url])
+        .arg("--data-dir")
+        .arg(&data)
+        .env("SOFTHSM2_CONF", &conf_s)
+        .env("ZK_TEST_PIN", "user-2222")
+        .env_remove("ZHENGKU_TRUST_DIR")
+        .env_remove("ZHENGKU_CONFIG")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--trust DIR"), "{stderr}");
+    assert!(!data.exists(), "a refused start left a data folder");
+    let trust = d.path("pki");
+    let trust_s = trust.to_str().unwrap();
     let server = Server::start(&Options {
         data_dir: &data,
         token: Some(admin),
@@ -980,6 +1000,8 @@ fn production_mode_with_softhsm_and_postgres() {
             hsm_s,
             "--database-url",
             &db.url,
+            "--trust",
+            trust_s,
         ],
         env: &[("SOFTHSM2_CONF", &conf_s), ("ZK_TEST_PIN", "user-2222")],
     });
@@ -1032,6 +1054,20 @@ fn production_mode_with_softhsm_and_postgres() {
     d.write("dept.pub", &pubkey.stdout);
     let out = zk(&["licence", "verify", "--pub", "dept.pub", "licence.zkl"]);
     assert!(out.starts_with("valid:"), "{out}");
+    // The service verifies it against its own anchors and records: 有效.
+    let zkl = format!("@{}", d.path("licence.zkl").display());
+    let r = server.call(
+        None,
+        "/v1/verify",
+        &[
+            "-H",
+            "Content-Type: application/octet-stream",
+            "--data-binary",
+            &zkl,
+        ],
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.json()["verdict"], "valid", "{r:?}");
     // The generated P-256 key lives on the token.
     let keys = zk(&["keys", "list", "--keystore", hsm_s]);
     assert!(keys.contains("dept-11330106mb1c234566-p256"), "{keys}");

@@ -1,7 +1,11 @@
-//! Helpers: a temporary folder per test, running `zhengku` and `openssl`.
+//! Helpers: a temporary folder per test, running `zhengku` and `openssl`, and a
+//! development service on a free port.
 
+use std::io::Read;
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 /// A test's own folder, removed when the test ends.
 pub struct Dir {
@@ -233,4 +237,75 @@ pub fn try_curl(args: &[&str]) -> Result<Http, String> {
         headers,
         body: body.to_owned(),
     })
+}
+
+/// The bootstrap administrator token [`Serve`] starts the service with.
+pub const DEV_ADMIN: &str = "verify-web-admin-token-0123456789";
+
+/// `zhengku serve --dev` on a free port, killed when dropped.
+pub struct Serve {
+    child: Child,
+    /// `http://127.0.0.1:<port>`.
+    pub base: String,
+}
+
+impl Serve {
+    /// With the repository's keys-dev.
+    pub fn start(data: &Path) -> Serve {
+        Serve::start_with(data, &repo_root().join("keys-dev"))
+    }
+
+    /// With another development key folder (keys, certificates, `pki/`, as keys-dev).
+    pub fn start_with(data: &Path, keys_dev: &Path) -> Serve {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let root = repo_root();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_zhengku"));
+        cmd.current_dir(root)
+            .args(["serve", "--dev", "--listen", &format!("127.0.0.1:{port}")])
+            .arg("--data-dir")
+            .arg(data)
+            .arg("--templates")
+            .arg(root.join("templates"))
+            .arg("--keys-dev")
+            .arg(keys_dev)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        for (name, _) in std::env::vars_os() {
+            if name.to_string_lossy().starts_with("ZHENGKU_") {
+                cmd.env_remove(name);
+            }
+        }
+        cmd.env("ZHENGKU_BOOTSTRAP_TOKEN", DEV_ADMIN)
+            .env("RUST_LOG", "warn");
+        let mut child = cmd.spawn().unwrap();
+        let base = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                let mut err = String::new();
+                let _ = child.stderr.take().unwrap().read_to_string(&mut err);
+                panic!("zhengku serve exited ({status}): {err}");
+            }
+            if try_curl(&["--max-time", "2", &format!("{base}/readyz")])
+                .is_ok_and(|r| r.status == 200)
+            {
+                break;
+            }
+            assert!(Instant::now() < deadline, "zhengku serve not ready in 60 s");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Serve { child, base }
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

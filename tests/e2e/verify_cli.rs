@@ -88,6 +88,61 @@ fn pki_dir() -> String {
     keys_dev().join("pki").to_string_lossy().into_owned()
 }
 
+/// A folder holding a library's status list (status.json, as `zhengku bundle export`
+/// writes it) as of `as_of` (RFC 3339): each licence with its status and record digests,
+/// each seal (DER) active for a year around now. Give it with `--trust` next to the PKI.
+fn status_dir(
+    dir: &Dir,
+    name: &str,
+    as_of: &str,
+    licences: &[(&[u8], &str)],
+    seals: &[Vec<u8>],
+) -> String {
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    let licences: Vec<Value> = licences
+        .iter()
+        .map(|(record, status)| {
+            let signed = SignedLicence::from_bytes(record).unwrap();
+            serde_json::json!({
+                "identifier": signed.record().identifier.to_string(),
+                "status": status,
+                "reason": if *status == "valid" { Value::Null } else { "西市监处〔2026〕12号".into() },
+                "as_of": as_of,
+                "record_sha256": hex::encode(zhengku_crypto::sha256(record)),
+                "record_sm3": hex::encode(zhengku_crypto::sm3(record)),
+            })
+        })
+        .collect();
+    let seals: Vec<Value> = seals
+        .iter()
+        .map(|esl| {
+            let esid = match zhengku_seal::decode_seal(esl).unwrap() {
+                zhengku_seal::DecodedSeal::V4(s) => s.seal_info.es_id,
+                zhengku_seal::DecodedSeal::V1(s) => s.seal_info.es_id,
+            };
+            serde_json::json!({
+                "esid": esid,
+                "status": "active",
+                "valid_start": now - 365 * 86_400,
+                "valid_end": now + 365 * 86_400,
+                "changed_at": null,
+                "key_compromise": false,
+                "reason": null,
+                "fingerprint": hex::encode(zhengku_verify::seal::seal_fingerprint(esl).unwrap()),
+            })
+        })
+        .collect();
+    let list = serde_json::json!({
+        "format": "zhengku-status-list/1",
+        "generated_at": as_of,
+        "licences": licences,
+        "seals": seals,
+    });
+    std::fs::create_dir_all(dir.path(name)).unwrap();
+    dir.write(&format!("{name}/status.json"), list.to_string());
+    dir.path(name).to_string_lossy().into_owned()
+}
+
 /// `zhengku verify --at <judged_at> ARGS`.
 fn verify(dir: &Dir, args: &[&str]) -> Run {
     let at = judged_at();
@@ -106,22 +161,42 @@ fn payloads_urls_and_records() {
     let url = zhengku_qr::payload_url("https://zk.example.gov.cn", &p).unwrap();
     let record = dir.write("licence.zkl", signed.to_bytes());
     let record = record.to_str().unwrap();
+    let permit = licence("food-business-permit", 2);
+    let st = status_dir(
+        &dir,
+        "status",
+        &judged_at(),
+        &[(&signed.to_bytes(), "valid"), (&permit.to_bytes(), "valid")],
+        &[],
+    );
 
     // The payload, the URL (lowercased scheme too) and the record: valid with the PKI
-    // folder (anchors, intermediates, CRLs and the issued department certificates).
+    // folder (anchors, intermediates, CRLs and the issued department certificates) and
+    // the library's status list.
     for input in [
         p.as_str(),
         url.as_str(),
         &url.replacen("HTTPS", "https", 1),
         record,
     ] {
-        let r = verify(&dir, &["--trust", &pki, input]).expect(0);
+        let r = verify(&dir, &["--trust", &pki, "--trust", &st, input]).expect(0);
         assert!(r.stdout.contains("有效 (VALID)"), "{}", r.stdout);
         assert!(r.stdout.contains(&id), "{}", r.stdout);
         assert!(r.stdout.contains("[PASS] issuer_chain"), "{}", r.stdout);
-        assert!(r.stdout.contains("[SKIP] status"), "{}", r.stdout);
+        assert!(r.stdout.contains("[PASS] library_record"), "{}", r.stdout);
+        assert!(r.stdout.contains("[PASS] status"), "{}", r.stdout);
+        // Without a status list nothing failed, but the status is unknown: 无法核验 (2).
+        let r = verify(&dir, &["--trust", &pki, input]).expect(2);
+        assert!(r.stdout.contains("无法核验 (UNVERIFIABLE)"), "{}", r.stdout);
+        assert!(r.stdout.contains("[????] status"), "{}", r.stdout);
     }
-    let r = verify(&dir, &["--trust", &pki, record]).expect(0);
+    let r = verify(&dir, &["--trust", &pki, "--trust", &st, "-v", record]).expect(0);
+    assert!(
+        r.stdout
+            .starts_with("trust: 2 anchor(s), 2 intermediate(s), 4 CRL(s), "),
+        "{}",
+        r.stdout
+    );
     assert!(
         r.stdout.contains("杭州证库示例科技有限公司"),
         "{}",
@@ -129,11 +204,16 @@ fn payloads_urls_and_records() {
     );
     assert!(r.stdout.contains("营业执照"), "{}", r.stdout);
 
-    // Only the department's certificate: valid, chains not checked, and it says so.
+    // Only the department's certificate: intact, but whose it is cannot be established
+    // without an anchor: 无法核验, and it says so.
     let cert = keys_dev().join("dept-xihu-samr-sm2.crt");
-    let r = verify(&dir, &["--trust", cert.to_str().unwrap(), &p]).expect(0);
-    assert!(r.stdout.contains("[SKIP] issuer_chain"), "{}", r.stdout);
-    assert!(r.stdout.contains("chains were not checked"), "{}", r.stdout);
+    let r = verify(
+        &dir,
+        &["--trust", cert.to_str().unwrap(), "--trust", &st, &p],
+    )
+    .expect(2);
+    assert!(r.stdout.contains("[????] issuer_chain"), "{}", r.stdout);
+    assert!(r.stdout.contains("issuer is unverified"), "{}", r.stdout);
 
     // One changed character: invalid (1).
     let mut t = p.clone().into_bytes();
@@ -147,16 +227,29 @@ fn payloads_urls_and_records() {
     b[n] ^= 0x01;
     let bad = dir.write("bad.zkl", b);
     verify(&dir, &["--trust", &pki, bad.to_str().unwrap()]).expect(1);
-    // Signed by a key no certificate given holds: invalid.
+    // Signed by a key no certificate given holds, of an issuer none is known for: whose
+    // key it is cannot be told (2). A key that is none of its known issuer's: invalid (1).
     let health = keys_dev().join("dept-xihu-health-p256.crt");
-    verify(&dir, &["--trust", health.to_str().unwrap(), &p]).expect(1);
+    verify(&dir, &["--trust", health.to_str().unwrap(), &p]).expect(2);
+    let samr_p256 = keys_dev().join("dept-xihu-samr-p256.crt");
+    let r = verify(&dir, &["--trust", samr_p256.to_str().unwrap(), &p]).expect(1);
+    assert!(r.stdout.contains("[FAIL] issuer_key"), "{}", r.stdout);
 
     // Judged after the end date: expired (1).
-    let permit = licence("food-business-permit", 2);
     let until = permit.record().valid_until.unwrap();
     let late = format!("{}T12:00:00Z", until.next_day().unwrap());
+    let st_late = status_dir(&dir, "late", &late, &[(&permit.to_bytes(), "valid")], &[]);
     let r = dir
-        .zhengku(&["verify", "--at", &late, "--trust", &pki, &payload(&permit)])
+        .zhengku(&[
+            "verify",
+            "--at",
+            &late,
+            "--trust",
+            &pki,
+            "--trust",
+            &st_late,
+            &payload(&permit),
+        ])
         .expect(1);
     assert!(r.stdout.contains("已过期 (EXPIRED)"), "{}", r.stdout);
 
@@ -174,14 +267,15 @@ fn payloads_urls_and_records() {
     verify(&dir, &["--trust", &pki, junk.to_str().unwrap()]).expect(2);
     dir.zhengku(&["verify", "--at", "yesterday", &p]).expect(2);
     // The worst wins: valid + invalid → 1; valid + unreadable → 2.
-    verify(&dir, &["--trust", &pki, &p, &tampered]).expect(1);
-    verify(&dir, &["--trust", &pki, &p, "no-such-file"]).expect(2);
+    verify(&dir, &["--trust", &pki, "--trust", &st, &p, &tampered]).expect(1);
+    verify(&dir, &["--trust", &pki, "--trust", &st, &p, "no-such-file"]).expect(2);
 
     // --json: one object; an array for several.
-    let r = verify(&dir, &["--trust", &pki, "--json", &p]).expect(0);
+    let r = verify(&dir, &["--trust", &pki, "--trust", &st, "--json", &p]).expect(0);
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["verdict"], "valid");
     assert_eq!(v["verdict_zh"], "有效");
+    assert_eq!(v["exit_code"], 0);
     assert_eq!(v["kind"], "qr");
     assert_eq!(v["facts"]["identifier"], id.as_str());
     assert_eq!(v["input"], p.as_str());
@@ -191,7 +285,13 @@ fn payloads_urls_and_records() {
             assert!(c[k].is_string(), "{c}");
         }
     }
-    let r = verify(&dir, &["--trust", &pki, "--json", &p, &tampered, record]).expect(1);
+    let r = verify(
+        &dir,
+        &[
+            "--trust", &pki, "--trust", &st, "--json", &p, &tampered, record,
+        ],
+    )
+    .expect(1);
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
     let verdicts: Vec<&str> = v
         .as_array()
@@ -282,7 +382,18 @@ fn qr_pictures() {
     let url = zhengku_qr::payload_url("https://zk.example.gov.cn", &payload(&signed)).unwrap();
     let png = zhengku_qr::QrSymbol::new(&url).unwrap().to_png(4).unwrap();
     let png_path = dir.write("qr.png", &png);
-    let r = verify(&dir, &["--trust", &pki, png_path.to_str().unwrap()]).expect(0);
+    let st = status_dir(
+        &dir,
+        "status",
+        &judged_at(),
+        &[(&signed.to_bytes(), "valid")],
+        &[],
+    );
+    let r = verify(
+        &dir,
+        &["--trust", &pki, "--trust", &st, png_path.to_str().unwrap()],
+    )
+    .expect(0);
     assert!(
         r.stdout.contains("QR code in a PNG picture"),
         "{}",
@@ -298,7 +409,14 @@ fn qr_pictures() {
     }
     let r = verify(
         &dir,
-        &["--trust", &pki, "--json", jpeg_path.to_str().unwrap()],
+        &[
+            "--trust",
+            &pki,
+            "--trust",
+            &st,
+            "--json",
+            jpeg_path.to_str().unwrap(),
+        ],
     )
     .expect(0);
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
@@ -409,6 +527,11 @@ fn bundle_export_gives_offline_status() {
         .unwrap();
     assert_eq!(rev["status"], "revoked");
     assert_eq!(rev["reason"], "西市监处〔2026〕12号");
+    assert_eq!(
+        rev["record_sha256"],
+        hex::encode(zhengku_crypto::sha256(&revoked.to_bytes()))
+    );
+    assert!(status["seals"].as_array().unwrap().is_empty());
 
     // A second export into the same folder needs --force.
     dir.zhengku(&["bundle", "export", "--out", "bundle", "--database-url", &db])
@@ -417,10 +540,36 @@ fn bundle_export_gives_offline_status() {
     // Offline, with the bundle only: the revoked licence is revoked, the other valid.
     let bundle = dir.path("bundle");
     let bundle = bundle.to_str().unwrap();
-    let r = verify(&dir, &["--trust", bundle, &payload(&revoked)]).expect(1);
+    // The judged time is a day after the licences' issue, so a list exported now is
+    // about a day old then: accept two days.
+    let fresh = ["--max-status-age", "48"];
+    let r = verify(
+        &dir,
+        &[&fresh[..], &["--trust", bundle, &payload(&revoked)]].concat(),
+    )
+    .expect(1);
     assert!(r.stdout.contains("已撤销 (REVOKED)"), "{}", r.stdout);
     assert!(r.stdout.contains("西市监处〔2026〕12号"), "{}", r.stdout);
-    let r = verify(&dir, &["--trust", bundle, "--json", &payload(&valid)]).expect(0);
+    // Older than the limit: stale, 无法核验.
+    let r = verify(
+        &dir,
+        &["--max-status-age", "1", "--trust", bundle, &payload(&valid)],
+    )
+    .expect(2);
+    assert!(r.stdout.contains("stale"), "{}", r.stdout);
+    // A licence the bundle's library does not hold: not issued there.
+    let other = licence("business-licence", 40);
+    let r = verify(
+        &dir,
+        &[&fresh[..], &["--trust", bundle, &payload(&other)]].concat(),
+    )
+    .expect(2);
+    assert!(r.stdout.contains("not issued here"), "{}", r.stdout);
+    let r = verify(
+        &dir,
+        &[&fresh[..], &["--trust", bundle, "--json", &payload(&valid)]].concat(),
+    )
+    .expect(0);
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["verdict"], "valid");
     assert_eq!(v["facts"]["status"]["status"], "valid");
@@ -436,7 +585,15 @@ fn bundle_export_gives_offline_status() {
     }
     // The record file too.
     let rec = dir.write("revoked.zkl", revoked.to_bytes());
-    let r = verify(&dir, &["--trust", bundle, "--json", rec.to_str().unwrap()]).expect(1);
+    let r = verify(
+        &dir,
+        &[
+            &fresh[..],
+            &["--trust", bundle, "--json", rec.to_str().unwrap()],
+        ]
+        .concat(),
+    )
+    .expect(1);
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["verdict"], "revoked");
 }
@@ -479,8 +636,9 @@ fn online_status() {
     let pki = pki_dir();
     let signed = licence("business-licence", 6);
     let id = signed.record().identifier.to_string();
+    let at = judged_at();
     let body = format!(
-        r#"{{"identifier":"{id}","status":"suspended","status_label":"已暂停","checked_at":"2026-12-01T00:00:00Z"}}"#
+        r#"{{"identifier":"{id}","status":"suspended","status_label":"已暂停","checked_at":"{at}"}}"#
     );
     let (base, server) = status_server(vec![(200, body)]);
     let r = verify(
@@ -493,13 +651,13 @@ fn online_status() {
     let seen = server.join().unwrap();
     assert_eq!(seen, [format!("GET /v1/licences/{id}/status HTTP/1.1")]);
 
-    // Unknown to the library: status unknown, still valid, said on stderr.
+    // Unknown to the library: status unknown, 无法核验, said on stderr.
     let (base, server) = status_server(vec![(404, "{}".into())]);
     let r = verify(
         &dir,
         &["--trust", &pki, "--online", &base, &payload(&signed)],
     )
-    .expect(0);
+    .expect(2);
     assert!(r.stderr.contains("does not know"), "{}", r.stderr);
     server.join().unwrap();
 }
@@ -539,17 +697,33 @@ fn pdf_its_qr_code_and_its_seal() {
             .to_string();
         let path = dir.write(&format!("licence-{alg}.pdf"), &pdf);
         let path = path.to_str().unwrap();
+        let now = OffsetDateTime::now_utc()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap();
+        let esl = pdf_support::seal_in(&pdf);
+        let st = status_dir(
+            &dir,
+            &format!("status-{alg}"),
+            &now,
+            &[(&record, "valid")],
+            std::slice::from_ref(&esl),
+        );
+        // Without the library's lists: intact, but the statuses are unknown.
+        let r = dir.zhengku(&["verify", "--trust", &pki, path]).expect(2);
+        assert!(r.stdout.contains("[????] seal_status"), "{}", r.stdout);
         let r = dir
-            .zhengku(&["verify", "--trust", &pki, "--json", path])
+            .zhengku(&["verify", "--trust", &pki, "--trust", &st, "--json", path])
             .expect(0);
         let v: Value = serde_json::from_str(&r.stdout).unwrap();
         assert_eq!(v["kind"], "pdf", "{v}");
         assert_eq!(v["verdict"], "valid", "{v}");
         assert_eq!(v["facts"]["identifier"], id.as_str());
         for c in v["checks"].as_array().unwrap() {
-            assert_ne!(c["outcome"], "failed", "{c}");
+            assert_eq!(c["outcome"], "passed", "{c}");
         }
-        let r = dir.zhengku(&["verify", "--trust", &pki, path]).expect(0);
+        let r = dir
+            .zhengku(&["verify", "--trust", &pki, "--trust", &st, path])
+            .expect(0);
         assert!(r.stdout.contains("有效 (VALID)"), "{}", r.stdout);
 
         // One changed byte inside the first signed range: invalid.
@@ -579,7 +753,9 @@ fn pdf_its_qr_code_and_its_seal() {
                 .unwrap();
             assert!(ok.success());
             let png = format!("{}.png", prefix.display());
-            let r = dir.zhengku(&["verify", "--trust", &pki, &png]).expect(0);
+            let r = dir
+                .zhengku(&["verify", "--trust", &pki, "--trust", &st, &png])
+                .expect(0);
             assert!(
                 r.stdout.contains("QR code in a PNG picture"),
                 "{}",
@@ -592,7 +768,14 @@ fn pdf_its_qr_code_and_its_seal() {
                 photo_jpeg(&std::fs::read(&png).unwrap()),
             );
             let r = dir
-                .zhengku(&["verify", "--trust", &pki, jpeg.to_str().unwrap()])
+                .zhengku(&[
+                    "verify",
+                    "--trust",
+                    &pki,
+                    "--trust",
+                    &st,
+                    jpeg.to_str().unwrap(),
+                ])
                 .expect(0);
             assert!(
                 r.stdout.contains("QR code in a JPEG picture"),
@@ -602,12 +785,17 @@ fn pdf_its_qr_code_and_its_seal() {
         }
 
         // The department's seal (.esl): made by the development seal maker.
-        let esl = dir.write(
-            &format!("seal-{alg}.esl"),
-            pdf_support::seal(alg).to_der().unwrap(),
-        );
+        let esl = dir.write(&format!("seal-{alg}.esl"), &esl);
         let r = dir
-            .zhengku(&["verify", "--trust", &pki, "--json", esl.to_str().unwrap()])
+            .zhengku(&[
+                "verify",
+                "--trust",
+                &pki,
+                "--trust",
+                &st,
+                "--json",
+                esl.to_str().unwrap(),
+            ])
             .expect(0);
         let v: Value = serde_json::from_str(&r.stdout).unwrap();
         assert_eq!(v["kind"], "seal", "{v}");

@@ -9,18 +9,15 @@
 //! Chromium, pdftoppm and zbarimg missing: the test fails under `CI=true`, else skips with
 //! a note.
 
-use std::io::Read;
-use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 use serde_json::json;
 
-use crate::util::{Dir, curl, repo_root, try_curl};
+use crate::util::{Dir, Serve, curl, repo_root};
 
 const SAMR: &str = "11330106MB0B12345L";
-const ADMIN: &str = "verify-web-admin-token-0123456789";
+use crate::util::DEV_ADMIN as ADMIN;
 
 /// Whether `tool` runs; without it, panics under CI=true, else notes the skip.
 fn have(tool: &str) -> bool {
@@ -36,67 +33,6 @@ fn have(tool: &str) -> bool {
         eprintln!("SKIP: {tool} not installed");
     }
     ok
-}
-
-/// `zhengku serve --dev` on a free port, killed when dropped.
-struct Serve {
-    child: Child,
-    base: String,
-}
-
-impl Serve {
-    fn start(data: &Path) -> Serve {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let root = repo_root();
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_zhengku"));
-        cmd.current_dir(root)
-            .args(["serve", "--dev", "--listen", &format!("127.0.0.1:{port}")])
-            .arg("--data-dir")
-            .arg(data)
-            .arg("--templates")
-            .arg(root.join("templates"))
-            .arg("--keys-dev")
-            .arg(root.join("keys-dev"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
-        for (name, _) in std::env::vars_os() {
-            if name.to_string_lossy().starts_with("ZHENGKU_") {
-                cmd.env_remove(name);
-            }
-        }
-        cmd.env("ZHENGKU_BOOTSTRAP_TOKEN", ADMIN)
-            .env("RUST_LOG", "warn");
-        let mut child = cmd.spawn().unwrap();
-        let base = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                let mut err = String::new();
-                let _ = child.stderr.take().unwrap().read_to_string(&mut err);
-                panic!("zhengku serve exited ({status}): {err}");
-            }
-            if try_curl(&["--max-time", "2", &format!("{base}/readyz")])
-                .is_ok_and(|r| r.status == 200)
-            {
-                break;
-            }
-            assert!(Instant::now() < deadline, "zhengku serve not ready in 60 s");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Serve { child, base }
-    }
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// Headless Chromium with a private profile and nothing reaching out on its own.
@@ -185,6 +121,7 @@ fn qr_url_opens_the_verification_page_in_chromium() {
     ]);
     assert_eq!(r.status, 201, "{r:?}");
     let id = r.json()["identifier"].as_str().unwrap().to_owned();
+    let issue_date = r.json()["issue_date"].as_str().unwrap().to_owned();
 
     // The PDF, its page rendered and its QR code read as a phone camera would.
     let pdf = d.path("licence.pdf");
@@ -229,6 +166,13 @@ fn qr_url_opens_the_verification_page_in_chromium() {
     assert!(valid.contains("/picture"), "seal picture: {valid}");
     assert!(valid.contains("校验明细"), "{valid}");
     assert!(!valid.contains("<script"), "{valid}");
+    // The licence's issue date (发证日期), carried in the QR code, not the signing time.
+    let shown = valid
+        .split("<dt>发证日期</dt><dd>")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .unwrap_or_else(|| panic!("no 发证日期 row: {valid}"));
+    assert_eq!(shown, issue_date);
     // The same through the lowercase courtesy path.
     let lower = url.replacen("/V/", "/v/", 1);
     assert_eq!(verdict(&dom(&profile, &lower)).1, "valid");
@@ -251,13 +195,25 @@ fn qr_url_opens_the_verification_page_in_chromium() {
         std::fs::write(keep, &png).unwrap();
     }
 
-    // Offline, as an auditor would: `zhengku verify` with the development PKI as the only
-    // trust (anchors, intermediates, CRLs and the departments' certificates), no server,
-    // on the same PDF, on the page's picture (the QR code decoded in Rust) and on the seal.
+    // Offline, as an auditor would: `zhengku verify` with a verifier bundle exported from
+    // the library's database (anchors, intermediates, CRLs, the departments' certificates,
+    // the licences' and seals' statuses), no server, on the same PDF, on the page's picture
+    // (the QR code decoded in Rust) and on the seal.
+    let bundle = d.path("bundle");
+    let out = Command::new(env!("CARGO_BIN_EXE_zhengku"))
+        .args(["bundle", "export", "--out"])
+        .arg(&bundle)
+        .arg("--database-url")
+        .arg(format!("sqlite://{}", d.path("data/zhengku.db").display()))
+        .arg("--trust")
+        .arg(repo_root().join("keys-dev/pki"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
     let offline = |input: &Path| {
         let out = Command::new(env!("CARGO_BIN_EXE_zhengku"))
             .args(["verify", "--json", "--trust"])
-            .arg(repo_root().join("keys-dev/pki"))
+            .arg(&bundle)
             .arg(input)
             .output()
             .unwrap();
@@ -286,17 +242,34 @@ fn qr_url_opens_the_verification_page_in_chromium() {
             "{check}: {v:#}"
         );
     }
-    // Only the SM2 root, no department certificates: the PDF carries its issuer's
-    // certificate and the issuing CA's, so a verifier elsewhere needs nothing but the anchor.
+    // Only the SM2 root and the status list, no department certificates: the PDF carries
+    // its issuer's certificate and the issuing CA's, so a verifier elsewhere needs nothing
+    // but the anchor (and CRLs, and statuses).
     let out = Command::new(env!("CARGO_BIN_EXE_zhengku"))
         .args(["verify", "--json", "--trust"])
         .arg(repo_root().join("keys-dev/pki/sm2/root.crt"))
+        .arg("--trust")
+        .arg(repo_root().join("keys-dev/pki/sm2/root.crl"))
+        .arg("--trust")
+        .arg(repo_root().join("keys-dev/pki/sm2/issuing.crl"))
+        .arg("--trust")
+        .arg(bundle.join("status.json"))
         .arg(&pdf)
         .output()
         .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(out.status.code(), Some(0), "{v:#}");
     assert_eq!(v["verdict"], "valid", "{v:#}");
+    // Without the status list: intact, but 无法核验 (2).
+    let out = Command::new(env!("CARGO_BIN_EXE_zhengku"))
+        .args(["verify", "--json", "--trust"])
+        .arg(repo_root().join("keys-dev/pki"))
+        .arg(&pdf)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{v:#}");
+    assert_eq!(v["verdict"], "unverifiable", "{v:#}");
     let (code, v) = offline(&page.with_extension("png"));
     assert_eq!(code, Some(0), "{v:#}");
     assert_eq!(v["kind"], "qr", "{v:#}");

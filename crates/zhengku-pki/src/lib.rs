@@ -10,6 +10,8 @@
 //! - [`validate()`](validate::validate): the certificate-path validation every verification
 //!   in zhengku uses — a pure function of the certificates, anchors, CRLs, time and purpose,
 //!   returning a [`VerifiedPath`] or a precise [`ValidationError`].
+//! - [`CertView`]: one parsed view of a certificate (whose it is, its USCC, its roles, its
+//!   key and validity) that the engine, the server and the CLI share.
 //! - [`name::SubjectInfo`]: how departments are named, and where their unified social
 //!   credit code (统一社会信用代码) goes.
 //!
@@ -17,6 +19,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod cert;
 mod crl;
 mod error;
 mod issue;
@@ -24,6 +27,7 @@ pub mod name;
 pub mod oids;
 pub mod validate;
 
+pub use cert::{CertError, CertView};
 pub use crl::{RevocationReason, Revoked, issue_crl};
 pub use error::IssueError;
 pub use issue::{CertKind, CertificateParams, Issuer, Serial, issue_certificate, key_identifier};

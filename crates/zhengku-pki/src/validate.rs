@@ -17,11 +17,20 @@
 //!   nonRepudiation) for document signing, digitalSignature for servers; an extendedKeyUsage,
 //!   when present, containing documentSigning / serverAuth (or anyExtendedKeyUsage);
 //! - no critical extension this code does not understand;
-//! - revocation, from CRLs whose signature verifies under the issuer's key and that are
-//!   current at the given time: a certificate is revoked if its serial is listed with a
-//!   revocation date at or before that time. With [`Revocation::Required`] a missing or
-//!   stale CRL is an error; with [`Revocation::IfAvailable`] only a present, current CRL is
-//!   consulted.
+//! - the end-entity certificate's role: for the three document purposes, the
+//!   certificate-policy OID zhengku's profiles write for that purpose ([`Purpose::policy`]).
+//!   A department's licence-signing certificate cannot make seals or stamp, and a seal
+//!   certificate cannot sign licences, however the rest of the certificate reads;
+//! - revocation, judged at [`ValidationInput::revocation_at`] (the verification time), not
+//!   at the validity time: a time a signer claims for its signature never takes a revoked
+//!   certificate back to before its revocation. Of the CRLs from a certificate's issuer whose
+//!   signature verifies under the issuer's key and that are current at that time
+//!   (thisUpdate ≤ t ≤ nextUpdate), the newest (latest thisUpdate) is consulted; the
+//!   certificate is revoked if its serial is listed with a revocation date at or before that
+//!   time. With [`Revocation::Required`] a missing or stale CRL is
+//!   [`ValidationError::CrlUnavailable`], an indeterminate answer
+//!   ([`ValidationError::is_indeterminate`]), never a pass; with
+//!   [`Revocation::IfAvailable`] only a present, current CRL is consulted.
 //!
 //! # Bounded work
 //! A hostile set of intermediates (say, a hundred certificates with the same name) cannot
@@ -39,6 +48,7 @@ use x509_parser::revocation_list::CertificateRevocationList;
 use zhengku_crypto::{Algorithm, PublicKey, Signature};
 use zhengku_model::codes::Uscc;
 
+use crate::cert::{policies_of, strip_zeros, to_time};
 use crate::oids;
 
 /// Largest certificate accepted.
@@ -68,6 +78,27 @@ impl Purpose {
     fn is_document(self) -> bool {
         !matches!(self, Purpose::ServerAuth)
     }
+
+    /// The certificate-policy OID (dotted) an end-entity certificate must carry for this
+    /// purpose ([`crate::oids`]); `None` for TLS servers, which are judged by EKU alone.
+    pub fn policy(self) -> Option<&'static str> {
+        match self {
+            Purpose::LicenceSigning => Some(oids::POLICY_LICENCE_SIGNING),
+            Purpose::SealMaking => Some(oids::POLICY_SEAL_MAKING),
+            Purpose::SealStamping => Some(oids::POLICY_SEAL_STAMPING),
+            Purpose::ServerAuth => None,
+        }
+    }
+
+    /// The role in words, English and Chinese, for reports.
+    pub fn describe(self) -> (&'static str, &'static str) {
+        match self {
+            Purpose::LicenceSigning => ("licence signing", "电子证照签发"),
+            Purpose::SealMaking => ("seal making", "电子印章制作"),
+            Purpose::SealStamping => ("seal stamping", "电子签章"),
+            Purpose::ServerAuth => ("TLS server", "TLS 服务器"),
+        }
+    }
 }
 
 /// How revocation is checked.
@@ -90,8 +121,12 @@ pub struct ValidationInput<'a> {
     pub anchors: &'a [Vec<u8>],
     /// CRLs, DER.
     pub crls: &'a [Vec<u8>],
-    /// The time to validate at.
+    /// The time the certificates must be within their validity periods at.
     pub time: OffsetDateTime,
+    /// The time revocation is judged at: the verification time ("now"). CRLs must be
+    /// current at this time, and a revocation dated at or before it counts, whatever
+    /// `time` is.
+    pub revocation_at: OffsetDateTime,
     /// What the end-entity key is to be used for.
     pub purpose: Purpose,
     /// How revocation is checked.
@@ -126,6 +161,22 @@ pub struct VerifiedPath {
     pub policies: Vec<String>,
     /// How many CRLs were consulted.
     pub crls_checked: usize,
+    /// When every certificate of the path is valid: the latest notBefore and the earliest
+    /// notAfter along it. A signature time inside this window (and attested by something
+    /// other than the signer) is one the whole path was valid at.
+    pub window: (OffsetDateTime, OffsetDateTime),
+}
+
+impl VerifiedPath {
+    /// One line for reports: how long the path is, where it ends, how many CRLs were read.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} certificate(s) to {}, {} CRL(s) consulted",
+            self.chain.len(),
+            self.chain.last().map_or("(anchor)", |c| c.subject.as_str()),
+            self.crls_checked
+        )
+    }
 }
 
 /// Why a certificate did not validate.
@@ -254,7 +305,10 @@ pub enum ValidationError {
         reason: String,
     },
     /// No current CRL from this issuer, and revocation checking is required.
-    #[error("no current CRL from {issuer} covering {time} (revocation checking is required)")]
+    #[error(
+        "no current CRL from {issuer} covering {time} (revocation checking is required, so the \
+         certificate's revocation status is unknown)"
+    )]
     CrlUnavailable {
         /// The issuer.
         issuer: String,
@@ -267,6 +321,18 @@ pub enum ValidationError {
         /// Checks done.
         checks: u32,
     },
+}
+
+impl ValidationError {
+    /// True when the answer is "could not tell" rather than "no": revocation status unknown
+    /// (no current CRL while required) or the work budget spent. Verification reports these
+    /// as unverifiable (无法核验), never as passed, and not as a forgery either.
+    pub fn is_indeterminate(&self) -> bool {
+        matches!(
+            self,
+            ValidationError::CrlUnavailable { .. } | ValidationError::BudgetExceeded { .. }
+        )
+    }
 }
 
 type Result<T> = core::result::Result<T, ValidationError>;
@@ -297,12 +363,6 @@ fn parse_cert<'a>(der: &'a [u8], what: &str) -> Result<Cert<'a>> {
     }
     let subject = x509.subject().to_string();
     Ok(Cert { x509, subject })
-}
-
-fn to_time(t: x509_parser::time::ASN1Time) -> OffsetDateTime {
-    // x509-parser's times come from a 4-digit-year encoding, well inside OffsetDateTime's
-    // range; the fallback is unreachable but keeps this total.
-    OffsetDateTime::from_unix_timestamp(t.timestamp()).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
 /// Validates `input.end_entity` (see the module docs for every check).
@@ -352,24 +412,23 @@ pub fn validate(input: &ValidationInput<'_>) -> Result<VerifiedPath> {
         .iter_organization()
         .chain(ee.x509.subject().iter_common_name())
         .find_map(|a| a.as_str().ok().map(str::to_owned));
-    let policies = ee
-        .x509
-        .iter_extensions()
-        .filter_map(|e| match e.parsed_extension() {
-            ParsedExtension::CertificatePolicies(p) => Some(
-                p.iter()
-                    .map(|i| {
-                        oids::oid_dotted(i.policy_id.as_bytes())
-                            .unwrap_or_else(|| i.policy_id.to_id_string())
-                    })
-                    .collect::<Vec<_>>(),
-            ),
-            _ => None,
-        })
-        .flatten()
-        .collect();
+    let policies = policies_of(&ee.x509);
+    let chain: Vec<PathCert> = path.iter().map(|c| summary(c)).collect();
+    let window = (
+        chain
+            .iter()
+            .map(|c| c.not_before)
+            .max()
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH),
+        chain
+            .iter()
+            .map(|c| c.not_after)
+            .min()
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH),
+    );
     Ok(VerifiedPath {
-        chain: path.iter().map(|c| summary(c)).collect(),
+        chain,
+        window,
         public_key,
         uscc: crate::name::uscc_of(ee.x509.subject()),
         holder_name,
@@ -643,6 +702,21 @@ fn check_purpose(ee: &Cert<'_>, purpose: Purpose) -> Result<()> {
             ));
         }
     }
+    if let Some(policy) = purpose.policy() {
+        let policies = policies_of(&ee.x509);
+        if !policies.iter().any(|p| p == policy) {
+            let (role, _) = purpose.describe();
+            return Err(wrong(&format!(
+                "certificatePolicies lacks the {role} policy {policy} (the certificate's \
+                 policies: {})",
+                if policies.is_empty() {
+                    "none".to_owned()
+                } else {
+                    policies.join(", ")
+                }
+            )));
+        }
+    }
     if let Ok(Some(eku)) = ee.x509.extended_key_usage() {
         let eku = eku.value;
         let ok = eku.any
@@ -687,29 +761,34 @@ fn check_revocation(path: &[&Cert<'_>], input: &ValidationInput<'_>) -> Result<u
             Ok(crl)
         })
         .collect::<Result<Vec<_>>>()?;
+    let t = input.revocation_at;
     let mut consulted = 0;
     for pair in path.windows(2) {
         let (cert, issuer) = (pair[0], pair[1]);
         // A CRL counts only if its issuer is this certificate's issuer, its signature
-        // verifies under the issuer's key, and it is current at the validation time.
-        let current = crls.iter().find(|crl| {
-            crl.issuer().as_raw() == issuer.x509.subject().as_raw()
-                && verify_signature(
-                    &format!("CRL of {}", issuer.subject),
-                    &crl.signature_algorithm.algorithm.to_id_string(),
-                    crl.tbs_cert_list.as_ref(),
-                    &crl.signature_value.data,
-                    issuer.x509.public_key().raw,
-                )
-                .is_ok()
-                && to_time(crl.last_update()) <= input.time
-                && crl.next_update().is_some_and(|n| input.time <= to_time(n))
-        });
-        let Some(crl) = current else {
+        // verifies under the issuer's key, and it is current at the revocation time; of
+        // those, the newest is the one that speaks (an older CRL may predate a revocation).
+        let newest = crls
+            .iter()
+            .filter(|crl| {
+                crl.issuer().as_raw() == issuer.x509.subject().as_raw()
+                    && to_time(crl.last_update()) <= t
+                    && crl.next_update().is_some_and(|n| t <= to_time(n))
+                    && verify_signature(
+                        &format!("CRL of {}", issuer.subject),
+                        &crl.signature_algorithm.algorithm.to_id_string(),
+                        crl.tbs_cert_list.as_ref(),
+                        &crl.signature_value.data,
+                        issuer.x509.public_key().raw,
+                    )
+                    .is_ok()
+            })
+            .max_by_key(|crl| to_time(crl.last_update()));
+        let Some(crl) = newest else {
             if input.revocation == Revocation::Required {
                 return Err(ValidationError::CrlUnavailable {
                     issuer: issuer.subject.clone(),
-                    time: input.time,
+                    time: t,
                 });
             }
             continue;
@@ -721,7 +800,7 @@ fn check_revocation(path: &[&Cert<'_>], input: &ValidationInput<'_>) -> Result<u
             .find(|r| strip_zeros(r.raw_serial()) == strip_zeros(serial))
         {
             let at = to_time(entry.revocation_date);
-            if at <= input.time {
+            if at <= t {
                 return Err(ValidationError::Revoked {
                     subject: cert.subject.clone(),
                     serial: hex::encode(strip_zeros(serial)),
@@ -734,9 +813,4 @@ fn check_revocation(path: &[&Cert<'_>], input: &ValidationInput<'_>) -> Result<u
         }
     }
     Ok(consulted)
-}
-
-fn strip_zeros(b: &[u8]) -> &[u8] {
-    let first = b.iter().position(|&x| x != 0).unwrap_or(b.len());
-    &b[first..]
 }

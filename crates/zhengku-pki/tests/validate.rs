@@ -116,6 +116,7 @@ fn input<'a>(
         anchors,
         crls,
         time,
+        revocation_at: time,
         purpose: Purpose::LicenceSigning,
         revocation: Revocation::IfAvailable,
     }
@@ -286,6 +287,45 @@ fn revocation_is_checked_against_current_signed_crls() {
             validate(&req),
             Err(ValidationError::CrlUnavailable { .. })
         ));
+        // A claimed earlier time does not take the certificate back before its revocation:
+        // validity is judged at the claimed time, revocation at the verification time.
+        let mut req = input(&p.dept, &i, &a, &crls, p.t0 + Duration::days(2));
+        req.revocation_at = at;
+        assert!(
+            matches!(validate(&req), Err(ValidationError::Revoked { .. })),
+            "{alg}: a claimed time before the revocation rescued a revoked certificate"
+        );
+        // Of two current CRLs the newest speaks, in whatever order they are given: the
+        // older (issued day 9, before the revocation, current to day 20) lists nothing.
+        let older = issue_crl(
+            &p.ca,
+            &p.ca_key,
+            5,
+            p.t0 + Duration::days(9),
+            p.t0 + Duration::days(20),
+            &[],
+        )
+        .unwrap();
+        for set in [
+            vec![older.clone(), crl.clone()],
+            vec![crl.clone(), older.clone()],
+        ] {
+            assert!(
+                matches!(
+                    validate(&input(&p.dept, &i, &a, &set, at)),
+                    Err(ValidationError::Revoked { .. })
+                ),
+                "{alg}: an older current CRL hid a revocation"
+            );
+        }
+        // Unknown revocation status is indeterminate, not a forgery.
+        assert!(
+            ValidationError::CrlUnavailable {
+                issuer: String::new(),
+                time: at
+            }
+            .is_indeterminate()
+        );
         // A CRL "from" the issuing CA but signed by the root is ignored.
         let forged = {
             let mut c =
@@ -382,6 +422,17 @@ fn path_length_and_purpose_are_enforced() {
     ));
     req.end_entity = &server;
     assert!(validate(&req).is_ok());
+    // Roles: a department's licence-signing certificate neither makes seals nor stamps.
+    for purpose in [Purpose::SealMaking, Purpose::SealStamping] {
+        let mut req = input(&p.dept, &i, &a, &[], at);
+        req.purpose = purpose;
+        match validate(&req) {
+            Err(ValidationError::WrongPurpose { detail, .. }) => {
+                assert!(detail.contains("certificatePolicies"), "{detail}")
+            }
+            other => panic!("{purpose:?}: {other:?}"),
+        }
+    }
     // A CA certificate is not an end entity.
     let mut req = input(&p.ca, &[], &a, &[], at);
     req.purpose = Purpose::SealStamping;
@@ -463,7 +514,11 @@ fn hostile_certificates_from_openssl_are_refused_precisely() {
         d,
         "dept",
         "forged",
-        "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n",
+        &format!(
+            "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n\
+             certificatePolicies={}\n",
+            zhengku_pki::oids::POLICY_LICENCE_SIGNING
+        ),
     );
     let i = vec![p.ca.clone(), p.dept.clone()];
     let mut req = input(&forged, &i, &a, &[], now);
@@ -494,7 +549,12 @@ fn hostile_certificates_from_openssl_are_refused_precisely() {
         d,
         "ca",
         "bare",
-        "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nauthorityKeyIdentifier=none\nsubjectKeyIdentifier=none\n",
+        &format!(
+            "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n\
+             authorityKeyIdentifier=none\nsubjectKeyIdentifier=none\n\
+             certificatePolicies={}\n",
+            zhengku_pki::oids::POLICY_LICENCE_SIGNING
+        ),
     );
     let text = Command::new("openssl")
         .args(["x509", "-in", "bare.pem", "-noout", "-text"])

@@ -12,6 +12,7 @@
 //! | 6 | 有效期截止日期, days since 1970-01-01; absent for 长期 | unsigned |
 //! | 7 | issued at, Unix seconds (UTC) | unsigned |
 //! | 8 | digest of the full signed licence (`SignedLicence::to_bytes`), with the QR signature's hash (SM3 under SM2, SHA-256 under ES256), its first [`LICENCE_DIGEST_LEN`] bytes | bytes (16) |
+//! | 9 | 发证日期, days after 有效期起始日期 (0 when the same day, negative when earlier); written by every payload made since, optional when reading (older payloads lack it) | integer |
 //!
 //! Exactly one of keys 3 and 4 is present; which one gives the 持证主体代码类型.
 //! The 证照类型代码 and the issuer's USCC are not repeated: the identifier holds both (and a
@@ -73,8 +74,11 @@ pub struct Claims {
     pub valid_from: Date,
     /// 有效期截止日期; `None` is 长期.
     pub valid_until: Option<Date>,
-    /// When the licence was issued, Unix seconds.
+    /// When the licence was signed, Unix seconds.
     pub issued_at: u64,
+    /// 发证日期, the date the licence was issued as printed on it (claim 9). `None` in
+    /// payloads made before the claim existed.
+    pub issue_date: Option<Date>,
     /// Digest of `SignedLicence::to_bytes()` (SM3 under SM2, SHA-256 under ES256), its first
     /// [`LICENCE_DIGEST_LEN`] bytes.
     pub licence_digest: [u8; LICENCE_DIGEST_LEN],
@@ -131,6 +135,9 @@ const VALID_FROM: u64 = 5;
 const VALID_UNTIL: u64 = 6;
 const ISSUED_AT: u64 = 7;
 const LICENCE_DIGEST: u64 = 8;
+/// 发证日期 as days after the start of validity (usually 0 or a small negative number):
+/// one or two bytes where an absolute day number would take five.
+const ISSUE_DATE: u64 = 9;
 const ID_ARC: &str = "1.2.156.3005.2.";
 
 /// Bytes of the licence digest carried (claim 8).
@@ -158,6 +165,7 @@ impl Claims {
             valid_from: r.valid_from,
             valid_until: r.valid_until,
             issued_at: r.issued_at.unix_seconds(),
+            issue_date: Some(r.issue_date),
             licence_digest: licence_digest(signed, digest),
         }
     }
@@ -196,13 +204,21 @@ impl Claims {
         }
         put(ISSUED_AT, Value::unsigned(self.issued_at));
         put(LICENCE_DIGEST, Value::bytes(self.licence_digest.to_vec()));
+        if let Some(d) = self.issue_date {
+            put(
+                ISSUE_DATE,
+                Value::integer(i64::from(
+                    d.to_julian_day() - self.valid_from.to_julian_day(),
+                )),
+            );
+        }
         Value::Map(m)
     }
 
     pub(crate) fn from_cbor(v: &Value) -> Result<Claims, QrError> {
         let m = v.as_map().ok_or(QrError::Claims("not a map"))?;
         for k in m.keys() {
-            if !matches!(k.as_u64(), Some(IDENTIFIER..=LICENCE_DIGEST)) {
+            if !matches!(k.as_u64(), Some(IDENTIFIER..=ISSUE_DATE)) {
                 return Err(QrError::Claims("unknown claim key"));
             }
         }
@@ -244,6 +260,17 @@ impl Claims {
             HolderCodeType::CitizenId => text(code_key, "holder code")?,
             HolderCodeType::Uscc => packed(code_key, "holder code")?,
         };
+        let valid_from = date(VALID_FROM, "valid from")?;
+        let issue_date = match get(ISSUE_DATE) {
+            None => None,
+            Some(v) => Some(
+                v.as_i64()
+                    .and_then(|d| i32::try_from(d).ok())
+                    .and_then(|d| d.checked_add(valid_from.to_julian_day()))
+                    .and_then(|j| Date::from_julian_day(j).ok())
+                    .ok_or(QrError::Claims("issue date"))?,
+            ),
+        };
         Ok(Claims {
             identifier: id.as_str().to_owned(),
             type_code: id.type_code().as_str().to_owned(),
@@ -251,11 +278,12 @@ impl Claims {
             holder_name: text(HOLDER_NAME, "holder name")?,
             holder_code,
             holder_code_type,
-            valid_from: date(VALID_FROM, "valid from")?,
+            valid_from,
             valid_until,
             issued_at: get(ISSUED_AT)
                 .and_then(Value::as_u64)
                 .ok_or(QrError::Claims("issued at"))?,
+            issue_date,
             licence_digest,
         })
     }

@@ -77,13 +77,18 @@ pub struct Principal {
     pub department: Option<Department>,
 }
 
+/// How audit entries name an administrator's key: this, then the key id.
+pub const ADMIN_ACTOR: &str = "admin/";
+
 impl Principal {
-    /// The actor written into audit entries: `<department USCC>/<key id>`, or
-    /// `admin/<key id>`.
+    /// The actor written into audit entries: `<department USCC>/<key id>`; for a key
+    /// without a department, `admin/<key id>` when it has the admin scope and
+    /// `key/<key id>` otherwise (a key is never named an administrator it is not).
     pub fn actor(&self) -> String {
         match &self.department {
             Some(d) => format!("{}/{}", d.uscc.as_str(), self.key_id),
-            None => format!("admin/{}", self.key_id),
+            None if self.scopes.admin => format!("{ADMIN_ACTOR}{}", self.key_id),
+            None => format!("key/{}", self.key_id),
         }
     }
 

@@ -86,6 +86,8 @@ pub struct Overrides {
     pub body_limit: Option<usize>,
     /// `--public-base-url` / `ZHENGKU_PUBLIC_BASE_URL`.
     pub public_base_url: Option<String>,
+    /// `--trust` / `ZHENGKU_TRUST_DIR`.
+    pub trust_dir: Option<PathBuf>,
     /// `--font` / `ZHENGKU_FONT`.
     pub font: Option<PathBuf>,
 }
@@ -254,7 +256,7 @@ impl Config {
             max_batch: d.max_batch,
             seal_maker_label: file.seal_maker_label,
             seal_maker_cert: file.seal_maker_cert,
-            trust_dir: file.trust_dir,
+            trust_dir: overrides.trust_dir.or(file.trust_dir),
             allow_p256_seals: file.allow_p256_seals.unwrap_or(false),
             public_base_url: overrides
                 .public_base_url

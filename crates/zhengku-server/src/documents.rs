@@ -242,9 +242,37 @@ pub async fn licence_pdf(state: &AppState, licence: &StoredLicence) -> Result<Ve
         qr_text,
         signing_time,
     };
-    tokio::task::spawn_blocking(move || job.run())
+    let pdf = tokio::task::spawn_blocking(move || job.run())
         .await
-        .map_err(|e| ApiError::Internal(format!("PDF task: {e}")))?
+        .map_err(|e| ApiError::Internal(format!("PDF task: {e}")))??;
+    // The library's record of the seal signature it just made, with its own clock: the
+    // signature's 签章时间 is the licence's issue time (a claim), this is when it happened.
+    let digest = ses_digest(&pdf)?;
+    state
+        .store()
+        .keep_stamp(
+            &stored_seal.seal.esid,
+            &digest,
+            now,
+            &format!("licence PDF {}", record.identifier),
+        )
+        .await?;
+    Ok(pdf)
+}
+
+/// SHA-256 of the seal signature inside a PDF this library just signed.
+fn ses_digest(pdf: &[u8]) -> Result<[u8; 32], ApiError> {
+    let parsed = zhengku_pdf::parse::parse_signed(pdf)
+        .map_err(|e| ApiError::Internal(format!("reading back the signed PDF: {e}")))?;
+    let sd = zhengku_pdf::cms::decode(&parsed.cms)
+        .map_err(|e| ApiError::Internal(format!("reading back the PDF's CMS: {e}")))?;
+    match sd.signer.ses_signature() {
+        Ok(Some(ses)) => Ok(zhengku_crypto::sha256(&ses)),
+        Ok(None) => Err(ApiError::Internal(
+            "the signed PDF has no seal signature".into(),
+        )),
+        Err(e) => Err(ApiError::Internal(format!("the PDF's seal signature: {e}"))),
+    }
 }
 
 /// Everything rendering and signing needs, owned, for the blocking pool.
@@ -317,6 +345,7 @@ fn certificate_key(der: &[u8]) -> Result<PublicKey, String> {
 /// line (anchors are not sent: the verifier has them).
 fn chain_for(state: &AppState, leaf: Vec<u8>) -> Vec<Vec<u8>> {
     let mut chain = vec![leaf];
+    let trust = state.trust();
     // A short walk: each step must find the current certificate's issuer among the
     // intermediates, and the bound stops a loop of cross-certificates.
     for _ in 0..4 {
@@ -328,7 +357,7 @@ fn chain_for(state: &AppState, leaf: Vec<u8>) -> Vec<Vec<u8>> {
         if cert.subject().as_raw() == issuer.as_slice() {
             break;
         }
-        let next = state.trust().intermediates.iter().find(|i| {
+        let next = trust.intermediates.iter().find(|i| {
             x509_parser::parse_x509_certificate(i)
                 .is_ok_and(|(_, c)| c.subject().as_raw() == issuer.as_slice())
         });

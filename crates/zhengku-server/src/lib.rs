@@ -110,6 +110,8 @@ pub async fn prepare(
     config: &Config,
     bootstrap_token: Option<Zeroizing<String>>,
 ) -> Result<Prepared, ServerError> {
+    // Trust first: a production start without anchors stops before anything is made.
+    let seals = seal_setup(config)?;
     if config.database_url.is_none() {
         std::fs::create_dir_all(&config.data_dir).map_err(|source| ServerError::Io {
             what: format!("create data folder {}", config.data_dir.display()),
@@ -137,7 +139,6 @@ pub async fn prepare(
             );
         }
     }
-    let seals = seal_setup(config)?;
     if config.mode == Mode::Development {
         let n = bootstrap::dev_seals(
             &store,
@@ -182,13 +183,29 @@ fn seal_setup(config: &Config) -> Result<state::SealSetup, ServerError> {
             })
         }
     };
-    let trust = match config.effective_trust_dir() {
-        None => trust::TrustStore::default(),
-        Some(dir) => trust::load_trust_dir(&dir).map_err(|e| ServerError::Trust(e.to_string()))?,
-    };
+    // Without anchors nothing could ever verify as 有效, and a production service that
+    // silently answered 无法核验 to everything would be misconfigured without saying so.
+    let dir = config.effective_trust_dir().ok_or_else(|| {
+        ServerError::Trust(
+            "production needs trust anchors to verify anything: give --trust DIR (or \
+             ZHENGKU_TRUST_DIR, or trust_dir in the configuration file), a folder with one \
+             subfolder per CA holding root.crt, issuing.crt and its CRLs"
+                .into(),
+        )
+    })?;
+    let trust = trust::load_trust_dir(&dir).map_err(|e| ServerError::Trust(e.to_string()))?;
+    let counts = trust.counts();
+    tracing::info!(
+        anchors = counts.anchors,
+        intermediates = counts.intermediates,
+        crls = counts.crls,
+        dir = %dir.display(),
+        "trust loaded"
+    );
     Ok(state::SealSetup {
         maker,
         trust,
+        trust_dir: Some(dir),
         allow_p256: config.allow_p256_seals,
     })
 }
@@ -245,6 +262,7 @@ pub async fn serve(
         database = ?prepared.state.store().backend(),
         "zhengku listening"
     );
+    let watcher = tokio::spawn(watch_trust(prepared.state.clone()));
     axum::serve(listener, prepared.router)
         .with_graceful_shutdown(shutdown_signal())
         .await
@@ -252,9 +270,45 @@ pub async fn serve(
             what: "serve".into(),
             source,
         })?;
+    watcher.abort();
     prepared.state.store().close().await;
     tracing::info!("zhengku stopped");
     Ok(())
+}
+
+/// How often the trust folder's files are looked at for changes (a new CRL).
+const TRUST_POLL: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Reads the trust folder again when its files change, and on SIGHUP.
+async fn watch_trust(state: AppState) {
+    #[cfg(unix)]
+    let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
+    loop {
+        #[cfg(unix)]
+        let force = match hup.as_mut() {
+            Some(h) => tokio::select! {
+                _ = h.recv() => true,
+                () = tokio::time::sleep(TRUST_POLL) => false,
+            },
+            None => {
+                tokio::time::sleep(TRUST_POLL).await;
+                false
+            }
+        };
+        #[cfg(not(unix))]
+        let force = {
+            tokio::time::sleep(TRUST_POLL).await;
+            false
+        };
+        let worker = state.clone();
+        match tokio::task::spawn_blocking(move || worker.reload_trust(force)).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "trust folder unreadable; the trust loaded before stays in force")
+            }
+            Err(e) => tracing::warn!(error = %e, "trust reload task failed"),
+        }
+    }
 }
 
 async fn shutdown_signal() {

@@ -39,21 +39,40 @@ struct Inner {
     sequences: Sequences,
     writer: Writer,
     seal_maker: Option<SealMaker>,
-    trust: TrustStore,
+    trust: RwLock<Arc<TrustStore>>,
+    trust_dir: Option<std::path::PathBuf>,
     allow_p256_seals: bool,
     documents: Arc<Documents>,
     verifier: RwLock<Option<Arc<VerifierSet>>>,
+    /// Held while the departments are read again, so that a burst of unknown keys causes
+    /// one reload, not one per request.
+    verifier_reload: tokio::sync::Mutex<()>,
 }
 
 /// The departments' certificates and what verification keeps between requests
 /// ([`zhengku_verify::Memo`]): loaded from the store, reloaded after [`VERIFIER_TTL`] or when
 /// a verification meets a key it does not know (a department registered on another replica).
 pub struct VerifierSet {
-    /// Department certificates, DER.
-    pub signers: Vec<Vec<u8>>,
-    /// Made from `signers` and the trust store.
+    /// The trust the memo was made from (the engine uses a memo only with the very slices
+    /// it was made from).
+    pub trust: Arc<TrustStore>,
+    /// The departments' licence-signing certificates, from the library's own records.
+    pub departments: zhengku_verify::Departments,
+    /// Made from `trust`.
     pub memo: zhengku_verify::Memo,
     loaded: Instant,
+}
+
+impl VerifierSet {
+    /// The engine's context at `at`.
+    pub fn context(&self, at: time::OffsetDateTime) -> zhengku_verify::Context<'_> {
+        zhengku_verify::Context {
+            at,
+            trust: self.trust.as_trust(),
+            departments: &self.departments,
+            memo: Some(&self.memo),
+        }
+    }
 }
 
 /// How long the department certificates are kept before they are read again.
@@ -75,6 +94,8 @@ pub struct SealSetup {
     pub maker: Option<SealMaker>,
     /// What verification trusts.
     pub trust: TrustStore,
+    /// Where it was read from, to read it again when its files change.
+    pub trust_dir: Option<std::path::PathBuf>,
     /// Whether P-256 seals may be made (outside GB/T 38540).
     pub allow_p256: bool,
 }
@@ -96,7 +117,9 @@ impl AppState {
                 writer: Writer::spawn(store.clone()),
                 sequences: Sequences::default(),
                 seal_maker: seals.maker,
-                trust: seals.trust,
+                trust: RwLock::new(Arc::new(seals.trust)),
+                trust_dir: seals.trust_dir,
+                verifier_reload: tokio::sync::Mutex::new(()),
                 allow_p256_seals: seals.allow_p256,
                 documents,
                 verifier: RwLock::new(None),
@@ -147,36 +170,77 @@ impl AppState {
         self.inner.allow_p256_seals
     }
 
-    /// What verification trusts.
-    pub fn trust(&self) -> &TrustStore {
-        &self.inner.trust
+    /// What verification trusts now.
+    pub fn trust(&self) -> Arc<TrustStore> {
+        match self.inner.trust.read() {
+            Ok(t) => t.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
     }
 
-    /// The department certificates and verification memo; read again when older than
-    /// [`VERIFIER_TTL`], or when `stale` (a key was not found) and older than a second.
-    pub async fn verifier(&self, stale: bool) -> Result<Arc<VerifierSet>, ApiError> {
-        let current = self
-            .inner
-            .verifier
-            .read()
-            .map_err(|_| ApiError::Internal("verifier lock poisoned".into()))?
-            .clone();
-        if let Some(v) = current {
-            let age = v.loaded.elapsed();
-            if age < VERIFIER_TTL && !(stale && age > Duration::from_secs(1)) {
-                return Ok(v);
-            }
+    /// Reads the trust folder again if a file in it changed (CRLs are replaced daily);
+    /// `force` reads it regardless (SIGHUP). The old trust stays in force when the new
+    /// cannot be read. Returns whether it changed.
+    pub fn reload_trust(&self, force: bool) -> Result<bool, crate::trust::TrustError> {
+        let Some(dir) = &self.inner.trust_dir else {
+            return Ok(false);
+        };
+        if !force && !self.trust().changed_on_disk(dir) {
+            return Ok(false);
         }
-        let signers: Vec<Vec<u8>> = self
+        let fresh = Arc::new(crate::trust::load_trust_dir(dir)?);
+        let counts = fresh.counts();
+        match self.inner.trust.write() {
+            Ok(mut t) => *t = fresh,
+            Err(poisoned) => *poisoned.into_inner() = fresh,
+        }
+        // The memo belongs to the old trust: make the next verification build anew.
+        if let Ok(mut v) = self.inner.verifier.write() {
+            *v = None;
+        }
+        tracing::info!(
+            anchors = counts.anchors,
+            intermediates = counts.intermediates,
+            crls = counts.crls,
+            dir = %dir.display(),
+            "trust reloaded"
+        );
+        Ok(true)
+    }
+
+    /// The departments' certificates, the trust and the verification memo; the
+    /// departments are read again when older than [`VERIFIER_TTL`], or when `stale` (a key
+    /// was not found) and older than a second. Concurrent reloads wait for one.
+    pub async fn verifier(&self, stale: bool) -> Result<Arc<VerifierSet>, ApiError> {
+        let fresh_enough = |v: &Option<Arc<VerifierSet>>| {
+            v.as_ref().is_some_and(|v| {
+                let age = v.loaded.elapsed();
+                age < VERIFIER_TTL && !(stale && age > Duration::from_secs(1))
+            })
+        };
+        let current = self.current_verifier()?;
+        if fresh_enough(&current) {
+            return current.ok_or_else(|| ApiError::Internal("verifier vanished".into()));
+        }
+        let _one = self.inner.verifier_reload.lock().await;
+        // Another request may have reloaded while this one waited.
+        let current = self.current_verifier()?;
+        if let Some(v) = current.filter(|v| v.loaded.elapsed() < Duration::from_secs(1)) {
+            return Ok(v);
+        }
+        let certs: Vec<Vec<u8>> = self
             .store()
             .list_departments()
             .await?
             .into_iter()
             .filter_map(|d| d.certificate_der)
             .collect();
-        let memo = zhengku_verify::Memo::new(self.trust().as_trust(), &signers);
+        let trust = self.trust();
+        let departments = zhengku_verify::Departments::new(certs.iter().map(Vec::as_slice));
+        let memo = zhengku_verify::Memo::new(trust.as_trust());
         let fresh = Arc::new(VerifierSet {
-            signers,
+            trust,
+            departments,
             memo,
             loaded: Instant::now(),
         });
@@ -187,6 +251,15 @@ impl AppState {
             .map_err(|_| ApiError::Internal("verifier lock poisoned".into()))? =
             Some(fresh.clone());
         Ok(fresh)
+    }
+
+    fn current_verifier(&self) -> Result<Option<Arc<VerifierSet>>, ApiError> {
+        Ok(self
+            .inner
+            .verifier
+            .read()
+            .map_err(|_| ApiError::Internal("verifier lock poisoned".into()))?
+            .clone())
     }
 
     /// Licence documents: font, layouts, the public base URL.

@@ -17,17 +17,96 @@ pub struct TrustStore {
     pub intermediates: Vec<Vec<u8>>,
     /// CRLs, DER.
     pub crls: Vec<Vec<u8>>,
+    /// The files read and their modification times, to tell when to read them again.
+    pub files: Vec<(std::path::PathBuf, Option<std::time::SystemTime>)>,
 }
 
 impl TrustStore {
-    /// As the verification engine takes it.
-    pub fn as_trust(&self) -> zhengku_verify::seal::Trust<'_> {
-        zhengku_verify::seal::Trust {
+    /// As the verification engine takes it. Revocation is always required: a chain whose
+    /// CRLs are missing or stale is unverifiable, never passed.
+    pub fn as_trust(&self) -> zhengku_verify::Trust<'_> {
+        zhengku_verify::Trust {
             anchors: &self.anchors,
             intermediates: &self.intermediates,
             crls: &self.crls,
+            revocation: zhengku_verify::Revocation::Required,
         }
     }
+
+    /// What was loaded, for logs and the admin's `/readyz` detail.
+    pub fn counts(&self) -> TrustCounts {
+        TrustCounts {
+            anchors: self.anchors.len(),
+            intermediates: self.intermediates.len(),
+            crls: self.crls.len(),
+        }
+    }
+
+    /// Whether any file read has changed (or gone, or a new `*.crl` appeared) since.
+    pub fn changed_on_disk(&self, dir: &Path) -> bool {
+        let now_files = match trust_files(dir) {
+            Ok(f) => f,
+            Err(_) => return true,
+        };
+        now_files.len() != self.files.len()
+            || now_files
+                .iter()
+                .zip(&self.files)
+                .any(|(a, b)| a.0 != b.0 || modified(&a.0) != b.1)
+    }
+}
+
+/// How many of each kind of trust material is loaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct TrustCounts {
+    /// Trust anchors.
+    pub anchors: usize,
+    /// Intermediate CA certificates.
+    pub intermediates: usize,
+    /// CRLs.
+    pub crls: usize,
+}
+
+fn modified(p: &Path) -> Option<std::time::SystemTime> {
+    std::fs::metadata(p).and_then(|m| m.modified()).ok()
+}
+
+/// The trust files of `dir`, sorted, each with its role: (path, role).
+fn trust_files(dir: &Path) -> Result<Vec<(std::path::PathBuf, Role)>, TrustError> {
+    let mut out = Vec::new();
+    let mut subdirs: Vec<_> = std::fs::read_dir(dir)
+        .map_err(|e| err(dir, e))?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    subdirs.sort();
+    for sub in subdirs {
+        let root = sub.join("root.crt");
+        if root.is_file() {
+            out.push((root, Role::Anchor));
+        }
+        let issuing = sub.join("issuing.crt");
+        if issuing.is_file() {
+            out.push((issuing, Role::Intermediate));
+        }
+        let mut crls: Vec<_> = std::fs::read_dir(&sub)
+            .map_err(|e| err(&sub, e))?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "crl"))
+            .collect();
+        crls.sort();
+        out.extend(crls.into_iter().map(|c| (c, Role::Crl)));
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Anchor,
+    Intermediate,
+    Crl,
 }
 
 /// Why trust material could not be loaded.
@@ -77,32 +156,15 @@ pub fn read_pem_or_der(path: &Path) -> Result<Vec<Vec<u8>>, TrustError> {
 /// Loads a trust folder.
 pub fn load_trust_dir(dir: &Path) -> Result<TrustStore, TrustError> {
     let mut trust = TrustStore::default();
-    let mut subdirs: Vec<_> = std::fs::read_dir(dir)
-        .map_err(|e| err(dir, e))?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.is_dir())
-        .collect();
-    subdirs.sort();
-    for sub in subdirs {
-        let root = sub.join("root.crt");
-        if root.is_file() {
-            trust.anchors.extend(read_pem_or_der(&root)?);
+    for (path, role) in trust_files(dir)? {
+        let ders = read_pem_or_der(&path)?;
+        match role {
+            Role::Anchor => trust.anchors.extend(ders),
+            Role::Intermediate => trust.intermediates.extend(ders),
+            Role::Crl => trust.crls.extend(ders),
         }
-        let issuing = sub.join("issuing.crt");
-        if issuing.is_file() {
-            trust.intermediates.extend(read_pem_or_der(&issuing)?);
-        }
-        let mut crls: Vec<_> = std::fs::read_dir(&sub)
-            .map_err(|e| err(&sub, e))?
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "crl"))
-            .collect();
-        crls.sort();
-        for crl in crls {
-            trust.crls.extend(read_pem_or_der(&crl)?);
-        }
+        let m = modified(&path);
+        trust.files.push((path, m));
     }
     if trust.anchors.is_empty() {
         return Err(err(dir, "no */root.crt trust anchor found"));

@@ -93,8 +93,11 @@ async fn make_authorise_stamp_verify_and_lifecycle() {
             .await;
         assert_eq!(v.status, 200, "{}", v.body);
         assert_eq!(v.body["valid"], true, "{}", v.body);
+        assert_eq!(v.body["verdict"], "valid", "{}", v.body);
         assert_eq!(v.body["complete"], true, "{}", v.body);
-        assert_eq!(v.body["checks"].as_array().unwrap().len(), 7);
+        // The signature's seven checks, and the seal's status in this library.
+        assert_eq!(v.body["checks"].as_array().unwrap().len(), 8);
+        assert_eq!(v.body["checks"][7]["id"], "seal_status");
         // Another document: invalid, at the data hash.
         let v = s
             .post(
@@ -178,6 +181,9 @@ async fn make_authorise_stamp_verify_and_lifecycle() {
                 .status,
             200
         );
+        // Times are kept in whole seconds, and a stamp in the very second of a revocation is
+        // not "before" it: let a second pass.
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
         s.post(
             &format!("/v1/seals/{esid}/revoke"),
             Some(ADMIN_TOKEN),
@@ -196,6 +202,24 @@ async fn make_authorise_stamp_verify_and_lifecycle() {
         .assert_problem(409, "invalid-status-transition");
         let info = s.get(&format!("/v1/seals/{esid}"), Some(&stamper)).await;
         assert_eq!(info.body["status"], "revoked");
+        // Revoked for an ordinary reason: the stamp this library made before keeps its
+        // force (the library's record attests when it was made).
+        let v = s
+            .post(
+                "/v1/verify/seal",
+                None,
+                &json!({"signature": signature, "document": STANDARD.encode(DOC)}),
+            )
+            .await;
+        assert_eq!(v.body["verdict"], "valid", "{}", v.body);
+        assert!(
+            v.body["checks"][7]["detail"]
+                .as_str()
+                .unwrap()
+                .contains("recorded this stamp"),
+            "{}",
+            v.body
+        );
 
         // Every step audited, refusals included (the development seals the first start
         // makes, actor `system`, aside).
@@ -221,6 +245,68 @@ async fn make_authorise_stamp_verify_and_lifecycle() {
                 "seal.status.revoked",
                 "seal.stamp.refused",
             ]
+        );
+
+        // A second seal: an administrator's suspension is not the department's to lift;
+        // a revocation for key compromise invalidates every stamp, whenever made.
+        let esid = make(&s).await;
+        let stamp_path = format!("/v1/seals/{esid}/stamp");
+        s.post(
+            &format!("/v1/seals/{esid}/authorise"),
+            Some(ADMIN_TOKEN),
+            &json!({"api_key_id": stamper_id}),
+        )
+        .await;
+        let r = s.post(&stamp_path, Some(&stamper), &stamp_body()).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let signature = r.body["signature"].as_str().unwrap().to_owned();
+        s.post(
+            &format!("/v1/seals/{esid}/suspend"),
+            Some(ADMIN_TOKEN),
+            &reason,
+        )
+        .await;
+        s.post(&format!("/v1/seals/{esid}/resume"), Some(&stamper), &reason)
+            .await
+            .assert_problem(403, "forbidden");
+        let r = s
+            .post(
+                &format!("/v1/seals/{esid}/resume"),
+                Some(ADMIN_TOKEN),
+                &reason,
+            )
+            .await;
+        assert_eq!(r.body["to"], "active", "{}", r.body);
+        s.post(
+            &format!("/v1/seals/{esid}/revoke"),
+            Some(&stamper),
+            &json!({"reason": "私钥泄露", "reason_code": "stolen"}),
+        )
+        .await
+        .assert_problem(422, "validation");
+        let r = s
+            .post(
+                &format!("/v1/seals/{esid}/revoke"),
+                Some(&stamper),
+                &json!({"reason": "私钥泄露", "reason_code": "key_compromise"}),
+            )
+            .await;
+        assert_eq!(r.body["to"], "revoked", "{}", r.body);
+        let v = s
+            .post(
+                "/v1/verify/seal",
+                None,
+                &json!({"signature": signature, "document": STANDARD.encode(DOC)}),
+            )
+            .await;
+        assert_eq!(v.body["verdict"], "invalid", "{}", v.body);
+        assert!(
+            v.body["checks"][7]["detail"]
+                .as_str()
+                .unwrap()
+                .contains("key compromise"),
+            "{}",
+            v.body
         );
     })
     .await;

@@ -1,65 +1,121 @@
-//! What a licence verification is judged by: the time, the trust anchors, the departments'
-//! certificates, and where the live status comes from. Every surface (API, web page, CLI)
-//! builds one [`Context`] and calls the same functions with it.
+//! What a verification is judged by in its first phase: the time, the trust anchors, CRLs
+//! and revocation policy, and the departments' certificates. Every surface (API, web page,
+//! CLI) builds one [`Context`] and calls the same functions with it. What the library knows
+//! now (statuses, stored records, seals) is the second phase's input ([`crate::live`]).
+
+use std::collections::HashMap;
 
 use time::OffsetDateTime;
-use zhengku_model::LicenceStatus;
+use zhengku_crypto::KeyId;
+use zhengku_pki::{CertView, Revocation};
 
 use crate::memo::Memo;
-use crate::seal::Trust;
 
-/// The live status of a licence, as a library or an offline bundle knows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LiveStatus {
-    /// Stored status (valid, suspended, revoked, …); expiry is applied by the engine.
-    pub status: LicenceStatus,
-    /// Why it last changed, if known.
-    pub reason: Option<String>,
-    /// When this was known to be the status (the library's "now", or the bundle's export
-    /// time), Unix seconds.
-    pub as_of: i64,
-    /// Where it came from, for reports: `library`, `bundle <time>`, `online <url>`.
-    pub source: String,
+/// Certificates and CRLs to judge chains by, and how strictly revocation is checked.
+#[derive(Debug, Clone, Copy)]
+pub struct Trust<'a> {
+    /// Trusted roots (or CAs trusted directly), DER. Empty: no chain can be established, so
+    /// nothing verifies as 有效 (every chain check is unverifiable).
+    pub anchors: &'a [Vec<u8>],
+    /// Certificates that may complete a path, DER.
+    pub intermediates: &'a [Vec<u8>],
+    /// CRLs, DER; the newest current one from each issuer is consulted.
+    pub crls: &'a [Vec<u8>],
+    /// [`Revocation::Required`]: every certificate below an anchor needs a CRL current at
+    /// the verification time, else its chain is unverifiable. [`Revocation::IfAvailable`]:
+    /// current CRLs are consulted, missing or stale ones are not an error.
+    pub revocation: Revocation,
 }
 
-/// Where live statuses come from. The engine never performs I/O: the caller looks statuses
-/// up first (e.g. with the identifier from [`crate::identify`]) and hands them over in a
-/// map, or implements this over whatever it already holds.
-pub trait StatusSource {
-    /// The status of the licence with this identifier, if the source knows it.
-    fn status(&self, identifier: &str) -> Option<LiveStatus>;
-}
-
-/// No status source: the status check is skipped (offline, no bundle).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NoStatus;
-
-impl StatusSource for NoStatus {
-    fn status(&self, _identifier: &str) -> Option<LiveStatus> {
-        None
+impl Default for Trust<'_> {
+    /// No anchors, revocation required.
+    fn default() -> Self {
+        Trust {
+            anchors: &[],
+            intermediates: &[],
+            crls: &[],
+            revocation: Revocation::Required,
+        }
     }
 }
 
-impl StatusSource for std::collections::HashMap<String, LiveStatus> {
-    fn status(&self, identifier: &str) -> Option<LiveStatus> {
-        self.get(identifier).cloned()
+/// The departments' licence-signing certificates, read once and found by key id (the
+/// `kid` of a QR payload or signed record) or by USCC.
+#[derive(Debug, Clone, Default)]
+pub struct Departments {
+    certs: Vec<CertView>,
+    by_key: HashMap<KeyId, usize>,
+    unreadable: usize,
+}
+
+impl Departments {
+    /// Reads certificates (DER); unreadable ones and those with keys zhengku does not use
+    /// are counted ([`Departments::unreadable`]) and passed over. The first certificate of
+    /// a key wins.
+    pub fn new<'a>(ders: impl IntoIterator<Item = &'a [u8]>) -> Departments {
+        let mut d = Departments::default();
+        for der in ders {
+            match CertView::parse(der) {
+                Ok(view) if view.key.is_some() => d.push(view),
+                _ => d.unreadable += 1,
+            }
+        }
+        d
+    }
+
+    /// Adds a certificate already read.
+    pub fn push(&mut self, view: CertView) {
+        if let Some(kid) = view.key_id() {
+            self.by_key.entry(kid).or_insert(self.certs.len());
+        }
+        self.certs.push(view);
+    }
+
+    /// The certificate holding the key with this id.
+    pub fn by_key(&self, kid: KeyId) -> Option<&CertView> {
+        self.by_key.get(&kid).and_then(|&i| self.certs.get(i))
+    }
+
+    /// Whether any certificate names this USCC.
+    pub fn has_uscc(&self, uscc: &str) -> bool {
+        self.certs
+            .iter()
+            .any(|c| c.uscc.as_ref().is_some_and(|u| u.as_str() == uscc))
+    }
+
+    /// How many certificates were read.
+    pub fn len(&self) -> usize {
+        self.certs.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.certs.is_empty()
+    }
+
+    /// How many inputs were not usable certificates.
+    pub fn unreadable(&self) -> usize {
+        self.unreadable
+    }
+
+    /// Every certificate, in the order given.
+    pub fn iter(&self) -> impl Iterator<Item = &CertView> {
+        self.certs.iter()
     }
 }
 
-/// The explicit inputs of a licence verification.
+/// The explicit inputs of the first phase of a verification.
 #[derive(Clone, Copy)]
 pub struct Context<'a> {
-    /// The time to judge by ("now").
+    /// The time to judge by ("now"): validity, revocation and CRL currency.
     pub at: OffsetDateTime,
-    /// Trust anchors, intermediates and CRLs for certificate chains.
+    /// Trust anchors, intermediates, CRLs and the revocation policy.
     pub trust: Trust<'a>,
-    /// Departments' signing certificates (DER): where a QR payload's or record's key id is
-    /// looked up, and whose chains are checked to the anchors.
-    pub signers: &'a [Vec<u8>],
-    /// Live statuses.
-    pub status: &'a dyn StatusSource,
+    /// Departments' signing certificates: where a QR payload's or record's key id is looked
+    /// up; their chains are checked to the anchors like any other.
+    pub departments: &'a Departments,
     /// What a long-running verifier keeps between verifications ([`Memo`]), made from the
-    /// same `trust` and `signers`; `None` computes everything afresh.
+    /// same `trust`; `None` computes everything afresh.
     pub memo: Option<&'a Memo>,
 }
 
@@ -68,15 +124,16 @@ impl std::fmt::Debug for Context<'_> {
         f.debug_struct("Context")
             .field("at", &self.at)
             .field("trust", &self.trust)
-            .field("signers", &self.signers.len())
+            .field("departments", &self.departments.len())
             .finish_non_exhaustive()
     }
 }
 
-/// The verdict people see (有效 / 已暂停 / 已撤销 / 已过期 / 无效).
+/// The verdict people see (有效 / 已暂停 / 已撤销 / 已过期 / 无效 / 无法核验). The rule that
+/// gives it is in [`crate::verdict`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Verdict {
-    /// 有效: every check passed and the licence is in force.
+    /// 有效: every check that makes it true passed, and the licence is in force.
     Valid,
     /// 已暂停: genuine, but suspended.
     Suspended,
@@ -85,8 +142,12 @@ pub enum Verdict {
     Revoked,
     /// 已过期: genuine, but past its end date.
     Expired,
-    /// 无效: a check failed (signature, chain, tampering, unknown key …).
+    /// 无效: a check failed (signature, chain, role, issuer, tampering, a revoked seal …).
     Invalid,
+    /// 无法核验: nothing failed, but something essential could not be established (no trust
+    /// anchor, status unknown or stale, not issued by this library, a claimed time nothing
+    /// attests, an unsupported element).
+    Unverifiable,
 }
 
 impl Verdict {
@@ -98,6 +159,7 @@ impl Verdict {
             Verdict::Revoked => "已撤销",
             Verdict::Expired => "已过期",
             Verdict::Invalid => "无效",
+            Verdict::Unverifiable => "无法核验",
         }
     }
 
@@ -109,11 +171,23 @@ impl Verdict {
             Verdict::Revoked => "revoked",
             Verdict::Expired => "expired",
             Verdict::Invalid => "invalid",
+            Verdict::Unverifiable => "unverifiable",
         }
     }
 
-    /// The CLI's exit code: 0 valid, 1 anything else.
-    pub fn exit_code(self) -> i32 {
-        i32::from(self != Verdict::Valid)
+    /// The CLI's exit code: 0 valid, 2 unverifiable, 1 anything else (invalid, or genuine
+    /// with a status that is not in force).
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Verdict::Valid => 0,
+            Verdict::Unverifiable => 2,
+            _ => 1,
+        }
+    }
+
+    /// Whether the verdict says the input is genuine (its signatures and chains checked
+    /// out): valid, suspended, revoked or expired. Only then are status reasons shown.
+    pub fn genuine(self) -> bool {
+        !matches!(self, Verdict::Invalid | Verdict::Unverifiable)
     }
 }

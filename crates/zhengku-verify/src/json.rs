@@ -5,8 +5,9 @@
 //!
 //! ```json
 //! {
-//!   "verdict": "valid",               // valid | suspended | revoked | expired | invalid
-//!   "verdict_zh": "有效",              // 有效 | 已暂停 | 已撤销 | 已过期 | 无效
+//!   "verdict": "valid",               // valid | suspended | revoked | expired | invalid | unverifiable
+//!   "verdict_zh": "有效",              // 有效 | 已暂停 | 已撤销 | 已过期 | 无效 | 无法核验
+//!   "exit_code": 0,                   // the CLI's: 0 valid, 1 invalid or not in force, 2 unverifiable
 //!   "kind": "qr",                     // record | qr | pdf | seal | signature
 //!   "subject": "zhengku QR payload (ZK1: COSE_Sign1)",
 //!   "facts": {                        // null for seals and unreadable input
@@ -14,14 +15,15 @@
 //!     "issuer_code": "…", "issuer_name": "…" | null,
 //!     "holder_name": "王*英", "holder_code": "330106********0047",
 //!     "valid_from": "2024-03-15", "valid_until": "2029-03-14" | null,
-//!     "issued_at": 1710469800,          // Unix seconds
+//!     "issue_date": "2024-03-15" | null, // 发证日期
+//!     "issued_at": 1710469800,          // Unix seconds (when it was signed)
 //!     "status": null | { "status": "revoked", "status_zh": "已撤销", "reason": "…" | null,
 //!                        "as_of": 1710469800, "source": "library" }
 //!   },
 //!   "details": [ { "name": "identifier", "value": "…" }, … ],   // the report's other facts
 //!   "checks": [
 //!     { "id": "qr_signature", "label": "…", "label_zh": "…",
-//!       "outcome": "passed", "detail": "…" }                    // passed | failed | skipped
+//!       "outcome": "passed", "detail": "…" }      // passed | failed | unverifiable | skipped
 //!   ]
 //! }
 //! ```
@@ -32,8 +34,9 @@
 
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, SerializeStruct, Serializer};
 
-use crate::context::{LiveStatus, Verdict};
+use crate::context::Verdict;
 use crate::licence::{InputKind, LicenceFacts, LicenceReport};
+use crate::live::LicenceLive;
 use crate::report::{Check, Outcome, Report};
 
 impl Serialize for Verdict {
@@ -45,24 +48,6 @@ impl Serialize for Verdict {
 impl Serialize for InputKind {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
-    }
-}
-
-impl Outcome {
-    /// `passed`, `failed` or `skipped`.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Outcome::Passed(_) => "passed",
-            Outcome::Failed(_) => "failed",
-            Outcome::Skipped(_) => "skipped",
-        }
-    }
-
-    /// What was found, why it failed, or why it was skipped.
-    pub fn detail(&self) -> &str {
-        match self {
-            Outcome::Passed(t) | Outcome::Failed(t) | Outcome::Skipped(t) => t,
-        }
     }
 }
 
@@ -127,9 +112,9 @@ impl Serialize for Report {
     }
 }
 
-impl Serialize for LiveStatus {
+impl Serialize for LicenceLive {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_struct("LiveStatus", 5)?;
+        let mut m = s.serialize_struct("LicenceLive", 5)?;
         m.serialize_field("status", self.status.as_str())?;
         m.serialize_field("status_zh", self.status.label_zh())?;
         m.serialize_field("reason", &self.reason)?;
@@ -141,7 +126,7 @@ impl Serialize for LiveStatus {
 
 impl Serialize for LicenceFacts {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_struct("LicenceFacts", 11)?;
+        let mut m = s.serialize_struct("LicenceFacts", 12)?;
         m.serialize_field("identifier", &self.identifier)?;
         m.serialize_field("type_code", &self.type_code)?;
         m.serialize_field("type_name", &self.type_name)?;
@@ -152,6 +137,7 @@ impl Serialize for LicenceFacts {
         // `Date`'s Display is ISO 8601 `YYYY-MM-DD` for the years a licence can have.
         m.serialize_field("valid_from", &self.valid_from.to_string())?;
         m.serialize_field("valid_until", &self.valid_until.map(|d| d.to_string()))?;
+        m.serialize_field("issue_date", &self.issue_date.map(|d| d.to_string()))?;
         m.serialize_field("issued_at", &self.issued_at)?;
         m.serialize_field("status", &self.status)?;
         m.end()
@@ -160,9 +146,10 @@ impl Serialize for LicenceFacts {
 
 impl Serialize for LicenceReport {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_struct("LicenceReport", 7)?;
+        let mut m = s.serialize_struct("LicenceReport", 8)?;
         m.serialize_field("verdict", &self.verdict)?;
         m.serialize_field("verdict_zh", self.verdict.label_zh())?;
+        m.serialize_field("exit_code", &self.verdict.exit_code())?;
         m.serialize_field("kind", &self.kind)?;
         m.serialize_field("subject", &self.report.subject)?;
         m.serialize_field("facts", &self.facts)?;

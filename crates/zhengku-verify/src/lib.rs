@@ -4,49 +4,66 @@
 //! the `zhengku` command line all call, so a licence, a QR code, a PDF or a seal is judged
 //! the same way everywhere.
 //!
-//! Where to start: [`verify_input`] takes whatever someone wants checked — a licence PDF,
-//! the text of a QR code (a bare `ZK1:` payload or the verification URL), a signed licence
-//! record (`.zkl`), a seal (`.esl`) or an electronic signature (`SES_Signature`) — works out
-//! which it is ([`sniff`]) and returns a [`LicenceReport`]: a [`Verdict`] (有效 / 已暂停 /
-//! 已撤销 / 已过期 / 无效), the licence's facts (personal data masked) and every check made,
-//! each passed, failed (with the reason) or skipped (with why). The JSON form of a report is
-//! documented in [`json`]. The per-input functions are [`licence::verify_record`],
-//! [`qr::verify_qr`], [`pdf::verify_pdf`], [`seal::verify_seal`] and
-//! [`seal::verify_signature`]; the verdict rule is in [`licence`].
+//! Verification has two phases ([`engine`] has the details and the verdict table):
 //!
-//! Verification is a function of explicit inputs, as in rustls-webpki: the bytes and a
-//! [`Context`] — the time to judge "now" by, the trust anchors and CRLs, the departments'
-//! certificates, and a [`StatusSource`] for the live status. Nothing here reads a clock, a
-//! file or the network: a caller that wants the live status looks it up first, with the
-//! identifier [`identify`] finds.
+//! 1. [`examine`] takes whatever someone wants checked — a licence PDF, the text of a QR
+//!    code (a bare `ZK1:` payload or the verification URL), a signed licence record
+//!    (`.zkl`), a seal (`.esl`) or an electronic signature (`SES_Signature`) — works out
+//!    which it is ([`sniff`]), and makes every check that needs no library: signatures,
+//!    chains to the configured anchors, certificate roles, issuer, dates. It returns an
+//!    [`Examined`] that says what the input claims (licence identifier and record digest,
+//!    each seal's esID and stamp);
+//! 2. the caller looks those up where it keeps them (the server in its database, the CLI in
+//!    a verifier bundle) and [`conclude`] applies what the library knows now ([`Live`]):
+//!    whether it holds this very record, the licence's status, the seals' statuses.
+//!
+//! The result is a [`LicenceReport`]: a [`Verdict`] (有效 / 已暂停 / 已撤销 / 已过期 / 无效 /
+//! 无法核验), the licence's facts (personal data masked) and every check made, each passed,
+//! failed, unverifiable or skipped, with why. **有效 is said only when every check that makes
+//! it true has passed**: a check that could not be made (no anchor, unknown or stale status,
+//! not issued here) is never a pass. [`verify_input`] runs both phases against a
+//! [`LiveSource`] held in memory. The JSON form of a report is documented in [`json`].
+//!
+//! Verification is a function of explicit inputs, as in rustls-webpki: the bytes, a
+//! [`Context`] (the time to judge "now" by, the trust anchors and CRLs, the departments'
+//! certificates) and the [`Live`] facts. Nothing here reads a clock, a file or the network.
 //!
 //! ```
-//! use zhengku_verify::{Context, NoStatus, Verdict, verify_input};
+//! use zhengku_verify::{Context, Departments, NoLive, Verdict, verify_input};
+//! let departments = Departments::default();
 //! let ctx = Context {
 //!     at: time::OffsetDateTime::UNIX_EPOCH,
 //!     trust: Default::default(),
-//!     signers: &[],
-//!     status: &NoStatus,
+//!     departments: &departments,
 //!     memo: None,
 //! };
-//! let report = verify_input(b"ZK1:NOT A PAYLOAD", &ctx);
+//! let report = verify_input(b"ZK1:NOT A PAYLOAD", &ctx, &NoLive);
 //! assert_eq!(report.verdict, Verdict::Invalid);
 //! assert_eq!(report.report.checks[0].id, "qr_decode");
 //! ```
 
+mod chain;
 pub mod context;
+pub mod engine;
 pub mod json;
 pub mod licence;
+pub mod live;
 pub mod memo;
 pub mod pdf;
 pub mod qr;
 pub mod report;
 pub mod seal;
 
-pub use context::{Context, LiveStatus, NoStatus, StatusSource, Verdict};
+pub use context::{Context, Departments, Trust, Verdict};
+pub use engine::{Examined, LicenceClaim, StampClaim, conclude, verdict};
 pub use licence::{InputKind, LicenceFacts, LicenceReport};
+pub use live::{
+    DEFAULT_MAX_STATUS_AGE, LicenceLive, Live, LiveLists, LiveSource, Lookup, NoLive,
+    RecordDigests, SealLive,
+};
 pub use memo::Memo;
 pub use report::{Check, Outcome, Report};
+pub use zhengku_pki::Revocation;
 
 use zhengku_model::SignedLicence;
 
@@ -86,38 +103,21 @@ fn qr_text(input: &[u8]) -> Option<&str> {
     text.contains(zhengku_qr::PREFIX).then_some(text)
 }
 
-/// The licence identifier in `input` (a PDF's embedded record, a QR payload, a signed
-/// record), without verifying anything: what a caller looks the live status up by before
-/// calling [`verify_input`]. `None` for seals and for input that cannot be read.
-pub fn identify(input: &[u8]) -> Option<String> {
-    match sniff(input)? {
-        InputKind::Pdf => pdf::identifier(input),
-        InputKind::Qr => {
-            let payload = zhengku_qr::decode_payload(qr_text(input)?).ok()?;
-            Some(payload.claims.identifier)
-        }
-        InputKind::Record => SignedLicence::from_bytes(input)
-            .ok()
-            .map(|s| s.record().identifier.to_string()),
-        InputKind::Seal | InputKind::Signature => None,
-    }
-}
-
-/// Verifies whatever `input` is ([`sniff`]). Input that is none of the kinds gets a report
-/// with one failed `input` check (kind `record`, verdict Invalid); use [`sniff`] first to
-/// tell "not something we verify" from "verified and invalid".
-pub fn verify_input(input: &[u8], ctx: &Context<'_>) -> LicenceReport {
+/// Phase one for whatever `input` is ([`sniff`]). Input that is none of the kinds gets one
+/// failed `input` check (kind `record`); use [`sniff`] first to tell "not something we
+/// verify" from "verified and invalid".
+pub fn examine(input: &[u8], ctx: &Context<'_>) -> Examined {
     match sniff(input) {
-        Some(InputKind::Pdf) => pdf::verify_pdf(input, ctx),
+        Some(InputKind::Pdf) => pdf::examine_pdf(input, ctx),
         Some(InputKind::Qr) => match qr_text(input) {
-            Some(text) => qr::verify_qr(text, ctx),
+            Some(text) => qr::examine_qr(text, ctx),
             None => unrecognised(),
         },
-        Some(InputKind::Record) => licence::verify_record(input, ctx),
+        Some(InputKind::Record) => licence::examine_record(input, ctx),
         Some(InputKind::Signature) => {
-            match seal::verify_signature(input, None, ctx.trust, ctx.at) {
-                Ok(r) => LicenceReport::from_seal_report(InputKind::Signature, r),
-                Err(e) => LicenceReport::unreadable(
+            match seal::examine_signature(input, None, &ctx.trust, ctx.memo, ctx.at) {
+                Ok(e) => e.into_examined(InputKind::Signature),
+                Err(e) => licence::unreadable(
                     InputKind::Signature,
                     "electronic signature (SES_Signature)",
                     "signature_decode",
@@ -127,9 +127,9 @@ pub fn verify_input(input: &[u8], ctx: &Context<'_>) -> LicenceReport {
                 ),
             }
         }
-        Some(InputKind::Seal) => match seal::verify_seal(input, ctx.trust, ctx.at) {
-            Ok(r) => LicenceReport::from_seal_report(InputKind::Seal, r),
-            Err(e) => LicenceReport::unreadable(
+        Some(InputKind::Seal) => match seal::examine_seal(input, &ctx.trust, ctx.memo, ctx.at) {
+            Ok(e) => e.into_examined(InputKind::Seal),
+            Err(e) => licence::unreadable(
                 InputKind::Seal,
                 "electronic seal (SESeal)",
                 "seal_decode",
@@ -142,14 +142,38 @@ pub fn verify_input(input: &[u8], ctx: &Context<'_>) -> LicenceReport {
     }
 }
 
-fn unrecognised() -> LicenceReport {
-    LicenceReport::unreadable(
+/// Phase one for an electronic signature given with the document it signs (or without:
+/// then only the signature itself is vouched for). Undecodable input is an error.
+pub fn examine_seal_signature(
+    signature_der: &[u8],
+    document: Option<&[u8]>,
+    ctx: &Context<'_>,
+) -> Result<Examined, zhengku_seal::DecodeError> {
+    seal::examine_signature(signature_der, document, &ctx.trust, ctx.memo, ctx.at)
+        .map(|e| e.into_examined(InputKind::Signature))
+}
+
+/// Phase one for a seal on its own (`.esl`). Undecodable input is an error.
+pub fn examine_seal(esl: &[u8], ctx: &Context<'_>) -> Result<Examined, zhengku_seal::DecodeError> {
+    seal::examine_seal(esl, &ctx.trust, ctx.memo, ctx.at).map(|e| e.into_examined(InputKind::Seal))
+}
+
+/// Both phases: [`examine`], then [`conclude`] with what `source` knows.
+pub fn verify_input(input: &[u8], ctx: &Context<'_>, source: &dyn LiveSource) -> LicenceReport {
+    let examined = examine(input, ctx);
+    let live = Live::gather(&examined, source);
+    conclude(examined, &live, ctx.at)
+}
+
+fn unrecognised() -> Examined {
+    licence::unreadable(
         InputKind::Record,
         "unrecognised input",
         "input",
         "input recognised",
         "输入可识别",
         "neither a PDF, a QR payload or URL (ZK1:), a signed licence record, a seal nor an \
-         electronic signature",
+         electronic signature"
+            .into(),
     )
 }

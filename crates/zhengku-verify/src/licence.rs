@@ -1,49 +1,42 @@
 //! Verifying a signed licence record (签名的电子证照数据, `SignedLicence::to_bytes()`), and the
 //! licence checks the QR and PDF paths share.
 //!
-//! The checks, each with a stable id (the same ids in every report, page and JSON):
+//! The first-phase checks, each with a stable id (the same ids in every report, page and
+//! JSON):
 //!
 //! 1. `record_decode`: the bytes are a signed licence (strict canonical CBOR, format 1);
-//! 2. `issuer_key`: the key id the record names belongs to one of the departments'
-//!    certificates given ([`Context::signers`]);
+//! 2. `issuer_key`: the key id the record names belongs to a department certificate the
+//!    verifier holds ([`Context::departments`]). Failed when the verifier knows the issuer's
+//!    department and this is not one of its keys; unverifiable when it knows no certificate
+//!    for the issuer at all (another region's licence, or no certificates given);
 //! 3. `record_signature`: the signature over the record verifies with that key;
-//! 4. `issuer_chain`: that certificate chains to a trust anchor for licence signing, at the
-//!    record's issue time and again at the time judged by (a certificate revoked since then
-//!    fails; one merely expired since then passes, with a note). Skipped without anchors;
-//! 5. `issuer_matches`: the certificate's subject is the issuer the record names (its USCC
-//!    in organizationIdentifier / serialNumber, else its organisation name). Skipped when the
-//!    certificate names neither;
+//! 4. `issuer_chain`: that certificate chains to a trust anchor, with the licence-signing
+//!    role, at the verification time ([`crate::chain`]). A certificate expired since is
+//!    judged at the record's issue time, which the signer claims: it passes only when the
+//!    library attests the record (the second phase's `library_record`);
+//! 5. `issuer_matches`: the certificate's USCC is exactly the issuer code the record names.
+//!    A certificate without a USCC fails: it cannot be shown to be the issuer's;
 //! 6. `validity`: the record's validity window contains the judged date (UTC calendar date,
-//!    as the library's status endpoint uses), and it was not issued after the judged time;
-//! 7. `status`: the live status from [`Context::status`] is valid. Skipped when the source
-//!    does not know the licence.
+//!    as the library's status endpoint uses), and it was not signed after the judged time.
 //!
-//! Every check runs even after one fails, so a report shows everything wrong at once.
-//!
-//! # Verdict
-//!
-//! [`verdict`] applies the one rule every surface shows: any failed check other than
-//! `validity` and `status` makes the licence 无效 (Invalid); else a licence past its end date
-//! is 已过期 (Expired); else a suspended one 已暂停 (Suspended); a revoked, cancelled or
-//! withdrawn one 已撤销 (Revoked); else 有效 (Valid). A licence not yet in force, or dated
-//! after the judged time, is Invalid. With no status source the status check is skipped and
-//! the verdict can still be Valid: the report says the status is unknown.
+//! The second phase ([`crate::conclude`]) adds `library_record`, `status` (and, for PDFs,
+//! `seal_status`). Every check runs even after one fails, so a report shows everything
+//! wrong at once.
 
 use time::{Date, OffsetDateTime};
-use x509_parser::prelude::{FromDer, X509Certificate};
-use zhengku_crypto::{KeyId, PublicKey};
+use zhengku_crypto::KeyId;
+use zhengku_model::SignedLicence;
 use zhengku_model::record::HolderCodeType;
-use zhengku_model::{LicenceStatus, SignedLicence};
-use zhengku_pki::validate::{Purpose, Revocation, ValidationError, ValidationInput, validate};
+use zhengku_pki::{CertView, Purpose};
 
-use crate::context::{Context, LiveStatus, Verdict};
-use crate::report::{Check, Outcome, Report};
+use crate::chain::judge;
+use crate::context::{Context, Verdict};
+use crate::engine::{Attest, Examined, LicenceClaim};
+use crate::live::LicenceLive;
+use crate::report::{Check, Outcome, Report, check};
 
 /// How far an issue time may lie after the judged time (clocks differ).
 pub const CLOCK_SKEW_SECS: i64 = 300;
-
-/// Check ids whose failure gives a verdict other than Invalid.
-const STANDING_CHECKS: [&str; 2] = ["validity", "status"];
 
 /// What was verified.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -70,6 +63,12 @@ impl InputKind {
             InputKind::Seal => "seal",
             InputKind::Signature => "signature",
         }
+    }
+
+    /// Whether the input is a licence (record, QR code or PDF) rather than a seal or a
+    /// bare seal signature.
+    pub fn is_licence(self) -> bool {
+        matches!(self, InputKind::Record | InputKind::Qr | InputKind::Pdf)
     }
 }
 
@@ -102,10 +101,14 @@ pub struct LicenceFacts {
     pub valid_from: Date,
     /// 有效期截止日期; `None` for 长期.
     pub valid_until: Option<Date>,
-    /// When it was issued (signed), Unix seconds.
+    /// 发证日期, the issue date printed on the licence (`None`: an old QR payload without
+    /// it, and no library record to read it from).
+    pub issue_date: Option<Date>,
+    /// When it was signed, Unix seconds.
     pub issued_at: i64,
-    /// The live status, when the context's status source knew it.
-    pub status: Option<LiveStatus>,
+    /// The live status, when a source knew it. Its reason is shown only for genuine
+    /// licences ([`Verdict::genuine`]).
+    pub status: Option<LicenceLive>,
 }
 
 /// The result of verifying any licence-related input: every check, the verdict and the
@@ -114,7 +117,7 @@ pub struct LicenceFacts {
 pub struct LicenceReport {
     /// The checks, in order, with the input's other facts (seal, signer, …).
     pub report: Report,
-    /// The verdict (see the module docs for the rule).
+    /// The verdict ([`crate::verdict`] has the rule).
     pub verdict: Verdict,
     /// What the licence says, when it could be read.
     pub facts: Option<LicenceFacts>,
@@ -123,60 +126,41 @@ pub struct LicenceReport {
 }
 
 impl LicenceReport {
-    /// A report for input that could not be read at all: one failed check, verdict Invalid.
-    pub fn unreadable(
-        kind: InputKind,
-        subject: impl Into<String>,
-        check_id: &'static str,
-        label: &'static str,
-        label_zh: &'static str,
-        why: impl Into<String>,
-    ) -> LicenceReport {
-        LicenceReport {
-            report: Report {
-                subject: subject.into(),
-                facts: Vec::new(),
-                checks: vec![check(
-                    check_id,
-                    label,
-                    label_zh,
-                    Outcome::Failed(why.into()),
-                )],
-            },
-            verdict: Verdict::Invalid,
-            facts: None,
-            kind,
-        }
-    }
-
-    /// Wraps a seal or signature report ([`crate::seal`]): Valid when no check failed.
-    pub fn from_seal_report(kind: InputKind, report: Report) -> LicenceReport {
-        let verdict = if report.valid() {
-            Verdict::Valid
-        } else {
-            Verdict::Invalid
-        };
-        LicenceReport {
-            report,
-            verdict,
-            facts: None,
-            kind,
-        }
-    }
-
-    /// True when the status check was skipped: the source did not know the licence.
+    /// True when the status check could not give a current status.
     pub fn status_unknown(&self) -> bool {
-        matches!(self.report.outcome("status"), Some(Outcome::Skipped(_)))
+        matches!(
+            self.report.outcome("status"),
+            Some(Outcome::Unverifiable(_)) | None
+        )
     }
 }
 
-/// Verifies a signed licence record (`SignedLicence::to_bytes()`).
-pub fn verify_record(signed_bytes: &[u8], ctx: &Context<'_>) -> LicenceReport {
+/// A report for input that could not be read at all: one failed check.
+pub(crate) fn unreadable(
+    kind: InputKind,
+    subject: &str,
+    check_id: &'static str,
+    label: &'static str,
+    label_zh: &'static str,
+    why: String,
+) -> Examined {
+    Examined::new(
+        kind,
+        Report {
+            subject: subject.to_owned(),
+            facts: Vec::new(),
+            checks: vec![check(check_id, label, label_zh, Outcome::Failed(why))],
+        },
+    )
+}
+
+/// Examines a signed licence record (`SignedLicence::to_bytes()`).
+pub fn examine_record(signed_bytes: &[u8], ctx: &Context<'_>) -> Examined {
     const SUBJECT: &str = "zhengku signed licence record (SignedLicence)";
     let signed = match SignedLicence::from_bytes(signed_bytes) {
         Ok(s) => s,
         Err(e) => {
-            return LicenceReport::unreadable(
+            return unreadable(
                 InputKind::Record,
                 SUBJECT,
                 "record_decode",
@@ -186,80 +170,79 @@ pub fn verify_record(signed_bytes: &[u8], ctx: &Context<'_>) -> LicenceReport {
             );
         }
     };
-    let mut report = Report {
-        subject: SUBJECT.to_owned(),
-        facts: Vec::new(),
-        checks: vec![check(
-            "record_decode",
-            "signed licence record readable",
-            "证照数据可读",
-            Outcome::Passed(format!(
-                "format 1, {}, key {}",
-                signed.algorithm(),
-                signed.key_id()
-            )),
-        )],
-    };
-    let (verdict, facts) = record_checks(&signed, ctx, &mut report);
-    LicenceReport {
-        report,
-        verdict,
-        facts: Some(facts),
-        kind: InputKind::Record,
-    }
+    let mut ex = Examined::new(
+        InputKind::Record,
+        Report {
+            subject: SUBJECT.to_owned(),
+            facts: Vec::new(),
+            checks: vec![check(
+                "record_decode",
+                "signed licence record readable",
+                "证照数据可读",
+                Outcome::Passed(format!(
+                    "format 1, {}, key {}",
+                    signed.algorithm(),
+                    signed.key_id()
+                )),
+            )],
+        },
+    );
+    record_checks(&signed, signed_bytes, ctx, &[], &mut ex);
+    ex
 }
 
-/// Appends checks 2–7 (module docs) for a decoded signed licence to `report`, and returns
-/// the verdict over the whole report (checks already in it count too) and the licence's
-/// facts. The PDF path calls this for the embedded record; a caller that adds more checks
-/// afterwards recomputes the verdict with [`verdict`].
-pub fn record_checks(
+/// Appends checks 2–6 (module docs) for a decoded signed licence, and fills in the
+/// licence's facts and claim. `carried` are certificates the input carries (a PDF's CMS
+/// certificates) that may hold the record's key and complete its path: like any other,
+/// they count only if they chain to the anchors.
+pub(crate) fn record_checks(
     signed: &SignedLicence,
+    signed_bytes: &[u8],
     ctx: &Context<'_>,
-    report: &mut Report,
-) -> (Verdict, LicenceFacts) {
+    carried: &[Vec<u8>],
+    ex: &mut Examined,
+) {
     let r = signed.record();
     let kid = signed.key_id();
-    let signer = find_signer(ctx, kid);
-    report.facts.push(("identifier", r.identifier.to_string()));
-    report.facts.push(("signing key", kid.to_string()));
+    let identifier = r.identifier.to_string();
+    let issuer_code = r.issuer_code.as_str();
+    let (signer, from_input) = find_signer(ctx, kid, carried);
+    ex.report.facts.push(("identifier", identifier.clone()));
+    ex.report.facts.push(("signing key", kid.to_string()));
+    if from_input && signer.is_some() {
+        ex.report
+            .facts
+            .push(("issuer certificate", "carried in the PDF".to_owned()));
+    }
 
     // 2. The key belongs to a department's certificate.
-    report
+    ex.report
         .checks
-        .push(issuer_key_check(ctx, kid, signer.as_ref()));
+        .push(issuer_key_check(ctx, kid, issuer_code, signer.as_ref()));
     // 3. The signature.
-    report.checks.push(check(
+    ex.report.checks.push(check(
         "record_signature",
         "issuer's signature over the record",
         "发证机构签名",
-        match &signer {
-            Some(s) => match signed.verify(&s.key) {
+        match (&signer, signer.as_ref().and_then(|s| s.key.as_ref())) {
+            (Some(_), Some(key)) => match signed.verify(key) {
                 Ok(()) => Outcome::Passed(format!("{} by key {kid}", signed.algorithm())),
                 Err(e) => Outcome::Failed(e.to_string()),
             },
-            None => Outcome::Skipped("no certificate holds the signing key".into()),
+            _ => Outcome::Skipped("no certificate holds the signing key".into()),
         },
     ));
     let issued_at = i64::try_from(r.issued_at.unix_seconds()).unwrap_or(i64::MAX);
     // 4. The certificate's chain.
-    report
-        .checks
-        .push(issuer_chain_check(ctx, signer.as_ref(), issued_at));
+    issuer_chain_check(ctx, signer.as_ref(), carried, issued_at, ex);
     // 5. The certificate is the record's issuer's.
-    report.checks.push(issuer_matches_check(
-        signer.as_ref(),
-        r.issuer_code.as_str(),
-        Some(&r.issuer_name),
-    ));
+    ex.report
+        .checks
+        .push(issuer_matches_check(signer.as_ref(), issuer_code));
     // 6. Dates.
-    let (validity, validity_standing) =
-        validity_check(r.valid_from, r.valid_until, issued_at, ctx.at);
-    report.checks.push(validity);
-    // 7. Live status.
-    let identifier = r.identifier.to_string();
-    let (status_check, live, status_standing) = status_check(ctx, &identifier);
-    report.checks.push(status_check);
+    let (validity, standing) = validity_check(r.valid_from, r.valid_until, issued_at, ctx.at);
+    ex.report.checks.push(validity);
+    ex.dates_standing = standing;
 
     let (holder_name, holder_code) = match r.holder_code_type() {
         HolderCodeType::CitizenId => (
@@ -268,128 +251,50 @@ pub fn record_checks(
         ),
         HolderCodeType::Uscc => (r.holder_name.clone(), r.holder_code.as_str().to_owned()),
     };
-    let facts = LicenceFacts {
-        identifier,
+    ex.facts = Some(LicenceFacts {
+        identifier: identifier.clone(),
         type_code: r.type_code.as_str().to_owned(),
         type_name: Some(r.type_name.clone()),
-        issuer_code: r.issuer_code.as_str().to_owned(),
+        issuer_code: issuer_code.to_owned(),
         issuer_name: Some(r.issuer_name.clone()),
         holder_name,
         holder_code,
         valid_from: r.valid_from,
         valid_until: r.valid_until,
+        issue_date: Some(r.issue_date),
         issued_at,
-        status: live,
-    };
-    let standing = worst(validity_standing, status_standing);
-    (verdict(report, standing), facts)
+        status: None,
+    });
+    ex.licence = Some(LicenceClaim {
+        identifier,
+        record_sha256: Some(zhengku_crypto::sha256(signed_bytes)),
+        qr_digest: None,
+    });
 }
 
-/// The verdict for `report`, given the `standing` the licence's dates and status earned
-/// (Valid, Expired, Suspended, Revoked or Invalid): Invalid when any check other than
-/// `validity` and `status` failed, else `standing`.
-pub fn verdict(report: &Report, standing: Verdict) -> Verdict {
-    let integrity_failed = report
-        .checks
+/// The certificate holding `kid`: a department's, else one the input carries. The flag
+/// says it came from the input.
+pub(crate) fn find_signer(
+    ctx: &Context<'_>,
+    kid: KeyId,
+    carried: &[Vec<u8>],
+) -> (Option<CertView>, bool) {
+    if let Some(c) = ctx.departments.by_key(kid) {
+        return (Some(c.clone()), false);
+    }
+    let found = carried
         .iter()
-        .any(|c| matches!(c.outcome, Outcome::Failed(_)) && !STANDING_CHECKS.contains(&c.id));
-    if integrity_failed {
-        Verdict::Invalid
-    } else {
-        standing
-    }
-}
-
-/// The more serious of two standings, in the order of the rule: Invalid, Expired,
-/// Suspended, Revoked, Valid.
-pub(crate) fn worst(a: Verdict, b: Verdict) -> Verdict {
-    fn rank(v: Verdict) -> u8 {
-        match v {
-            Verdict::Invalid => 4,
-            Verdict::Expired => 3,
-            Verdict::Suspended => 2,
-            Verdict::Revoked => 1,
-            Verdict::Valid => 0,
-        }
-    }
-    if rank(a) >= rank(b) { a } else { b }
-}
-
-pub(crate) fn check(
-    id: &'static str,
-    label: &'static str,
-    label_zh: &'static str,
-    outcome: Outcome,
-) -> Check {
-    Check {
-        id,
-        label,
-        label_zh,
-        outcome,
-    }
-}
-
-/// A department's certificate and the key in it.
-pub(crate) struct SignerCert<'a> {
-    pub(crate) der: &'a [u8],
-    pub(crate) key: PublicKey,
-    pub(crate) subject: String,
-    pub(crate) names: SubjectNames,
-}
-
-/// What a department certificate's subject says about whose it is, read once when the
-/// certificate is found (or when a [`Memo`](crate::Memo) is made).
-#[derive(Debug, Clone, Default)]
-pub(crate) struct SubjectNames {
-    /// The USCC (organizationIdentifier `NTRCN-…`, or serialNumber).
-    pub(crate) uscc: Option<String>,
-    /// The organisation (O).
-    pub(crate) organisation: Option<String>,
-    /// The organisation, else the common name: the name to show.
-    pub(crate) display: Option<String>,
-}
-
-impl SubjectNames {
-    pub(crate) fn of(cert: &X509Certificate<'_>) -> SubjectNames {
-        SubjectNames {
-            uscc: zhengku_pki::name::uscc_of(cert.subject()).map(|u| u.as_str().to_owned()),
-            organisation: cert
-                .subject()
-                .iter_organization()
-                .find_map(|a| a.as_str().ok().map(str::to_owned)),
-            display: organisation_of(cert),
-        }
-    }
-}
-
-/// The certificate among `ctx.signers` whose key has id `kid`. Unreadable certificates
-/// are passed over (another may be the one).
-pub(crate) fn find_signer<'a>(ctx: &Context<'a>, kid: KeyId) -> Option<SignerCert<'a>> {
-    if let Some(found) = ctx.memo.and_then(|m| m.signer(ctx.signers, kid)) {
-        let s = found?;
-        return Some(SignerCert {
-            der: ctx.signers.get(s.index)?.as_slice(),
-            key: s.key.clone(),
-            subject: s.subject.clone(),
-            names: s.names.clone(),
-        });
-    }
-    ctx.signers.iter().find_map(|der| {
-        let (_, cert) = X509Certificate::from_der(der).ok()?;
-        let key = PublicKey::from_spki_der(cert.public_key().raw).ok()?;
-        (key.key_id() == kid).then(|| SignerCert {
-            der: der.as_slice(),
-            key,
-            subject: cert.subject().to_string(),
-            names: SubjectNames::of(&cert),
-        })
-    })
+        .filter_map(|der| CertView::parse(der).ok())
+        .find(|c| c.key_id() == Some(kid));
+    let from_input = found.is_some();
+    (found, from_input)
 }
 
 pub(crate) fn issuer_key_check(
     ctx: &Context<'_>,
     kid: KeyId,
-    signer: Option<&SignerCert<'_>>,
+    issuer_code: &str,
+    signer: Option<&CertView>,
 ) -> Check {
     check(
         "issuer_key",
@@ -397,126 +302,64 @@ pub(crate) fn issuer_key_check(
         "签名密钥属于已知发证机构",
         match signer {
             Some(s) => Outcome::Passed(format!("key {kid} in the certificate of {}", s.subject)),
-            None if ctx.signers.is_empty() => Outcome::Failed(format!(
+            None if ctx.departments.has_uscc(issuer_code) => Outcome::Failed(format!(
+                "key {kid} is none of the keys of department {issuer_code} known here"
+            )),
+            None if ctx.departments.is_empty() => Outcome::Unverifiable(format!(
                 "no department certificates were given, so key {kid} cannot be checked \
                  (give a verifier bundle or the department's certificate)"
             )),
-            None => Outcome::Failed(format!(
-                "key {kid} is in none of the {} department certificate(s) given",
-                ctx.signers.len()
+            None => Outcome::Unverifiable(format!(
+                "no certificate for key {kid} or for issuer {issuer_code} is known here (a \
+                 licence of another region is verified by that region)"
             )),
         },
     )
 }
 
-fn validate_at(
-    ctx: &Context<'_>,
-    cert: &[u8],
-    at: OffsetDateTime,
-) -> Result<String, ValidationError> {
-    let input = ValidationInput {
-        end_entity: cert,
-        intermediates: ctx.trust.intermediates,
-        anchors: ctx.trust.anchors,
-        crls: ctx.trust.crls,
-        time: at,
-        purpose: Purpose::LicenceSigning,
-        revocation: Revocation::IfAvailable,
-    };
-    let memo = ctx.memo.filter(|m| m.serves_trust(&ctx.trust));
-    if let Some(summary) = memo.and_then(|m| m.chain(cert, at)) {
-        return Ok(summary);
-    }
-    let summary = validate(&input).map(|path| {
-        format!(
-            "{} certificate(s) to {}, {} CRL(s) consulted",
-            path.chain.len(),
-            path.chain.last().map_or("(anchor)", |c| c.subject.as_str()),
-            path.crls_checked
-        )
-    })?;
-    if let Some(m) = memo {
-        m.remember_chain(cert, at, &summary);
-    }
-    Ok(summary)
-}
-
-/// Check 4: the signer's chain at the issue time and at the judged time.
+/// Check 4: the signer's chain for licence signing, at the verification time; pending on
+/// the library's attestation when the certificate has expired since the claimed issue time.
 pub(crate) fn issuer_chain_check(
     ctx: &Context<'_>,
-    signer: Option<&SignerCert<'_>>,
+    signer: Option<&CertView>,
+    carried: &[Vec<u8>],
     issued_at: i64,
-) -> Check {
+    ex: &mut Examined,
+) {
     let label = "issuer's certificate chain";
     let label_zh = "发证机构证书链";
     let Some(s) = signer else {
-        return check(
+        ex.report.checks.push(check(
             "issuer_chain",
             label,
             label_zh,
             Outcome::Skipped("no certificate holds the signing key".into()),
-        );
+        ));
+        return;
     };
-    if ctx.trust.anchors.is_empty() {
-        return check(
-            "issuer_chain",
-            label,
-            label_zh,
-            Outcome::Skipped("no trust anchors given".into()),
-        );
-    }
     let Ok(signed_at) = OffsetDateTime::from_unix_timestamp(issued_at) else {
-        return check(
+        ex.report.checks.push(check(
             "issuer_chain",
             label,
             label_zh,
             Outcome::Failed(format!("issue time {issued_at} is out of range")),
-        );
+        ));
+        return;
     };
-    let when_signed = match validate_at(ctx, s.der, signed_at) {
-        Ok(t) => t,
-        Err(e) => {
-            return check(
-                "issuer_chain",
-                label,
-                label_zh,
-                Outcome::Failed(format!("at the issue time: {e}")),
-            );
-        }
-    };
-    let outcome = match validate_at(ctx, s.der, ctx.at) {
-        Ok(_) => Outcome::Passed(format!("{when_signed}; valid at the issue time and now")),
-        // A certificate may run out before the licences it signed: what matters is that it
-        // was valid when it signed and has not been revoked since.
-        Err(ValidationError::Expired { subject, .. }) => Outcome::Passed(format!(
-            "{when_signed}; valid at the issue time ({subject} has expired since)"
-        )),
-        Err(e) => Outcome::Failed(format!("now: {e}")),
-    };
-    check("issuer_chain", label, label_zh, outcome)
+    let outcome = judge(
+        &ctx.trust,
+        ctx.memo,
+        &s.der,
+        carried,
+        Purpose::LicenceSigning,
+        ctx.at,
+        Some((signed_at, "issue time the record claims")),
+    );
+    ex.push_chain("issuer_chain", label, label_zh, outcome, Attest::Issue);
 }
 
-/// The organisation (O) in a certificate's subject, else its common name.
-fn organisation_of(cert: &X509Certificate<'_>) -> Option<String> {
-    let subject = cert.subject();
-    subject
-        .iter_organization()
-        .chain(subject.iter_common_name())
-        .find_map(|a| a.as_str().ok().map(str::to_owned))
-}
-
-/// The organisation name in a certificate's subject (O, else CN), for facts.
-pub(crate) fn certificate_organisation(der: &[u8]) -> Option<String> {
-    let (_, cert) = X509Certificate::from_der(der).ok()?;
-    organisation_of(&cert)
-}
-
-/// Check 5: the certificate's subject names the issuer.
-pub(crate) fn issuer_matches_check(
-    signer: Option<&SignerCert<'_>>,
-    issuer_code: &str,
-    issuer_name: Option<&str>,
-) -> Check {
+/// Check 5: the certificate's USCC is the issuer's, exactly.
+pub(crate) fn issuer_matches_check(signer: Option<&CertView>, issuer_code: &str) -> Check {
     let label = "certificate belongs to the issuer named";
     let label_zh = "证书主体与颁发机构一致";
     let Some(s) = signer else {
@@ -527,22 +370,20 @@ pub(crate) fn issuer_matches_check(
             Outcome::Skipped("no certificate holds the signing key".into()),
         );
     };
-    let (uscc, org) = (s.names.uscc.as_deref(), s.names.organisation.as_deref());
-    let outcome = match (uscc, org, issuer_name) {
-        (Some(u), _, _) if u == issuer_code => {
+    let outcome = match &s.uscc {
+        Some(u) if u.as_str() == issuer_code => {
             Outcome::Passed(format!("the certificate's USCC is {issuer_code}"))
         }
-        (Some(u), _, _) => Outcome::Failed(format!(
+        Some(u) => Outcome::Failed(format!(
             "the certificate is {}'s (USCC {}), the licence names issuer {issuer_code}",
-            s.subject, u
+            s.subject,
+            u.as_str()
         )),
-        (None, Some(o), Some(name)) if o == name => {
-            Outcome::Passed(format!("the certificate's organisation is {name}"))
-        }
-        (None, Some(o), Some(name)) => Outcome::Failed(format!(
-            "the certificate's organisation is {o}, the licence names issuer {name}"
+        None => Outcome::Failed(format!(
+            "the certificate ({}) names no USCC, so it cannot be shown to be issuer \
+             {issuer_code}'s",
+            s.subject
         )),
-        _ => Outcome::Skipped("the certificate names no USCC or organisation to compare".into()),
     };
     check("issuer_matches", label, label_zh, outcome)
 }
@@ -592,52 +433,6 @@ pub(crate) fn validity_check(
             "在有效期内",
             outcome,
         ),
-        standing,
-    )
-}
-
-/// Check 7, the status found, and the standing it gives.
-pub(crate) fn status_check(
-    ctx: &Context<'_>,
-    identifier: &str,
-) -> (Check, Option<LiveStatus>, Verdict) {
-    let live = ctx.status.status(identifier);
-    let (outcome, standing) = match &live {
-        None => (
-            Outcome::Skipped(
-                "status unknown: no status source knows this licence (offline without a \
-                 bundle's status list)"
-                    .into(),
-            ),
-            Verdict::Valid,
-        ),
-        Some(s) => {
-            let as_of = OffsetDateTime::from_unix_timestamp(s.as_of)
-                .map_or_else(|_| s.as_of.to_string(), |t| t.to_string());
-            let reason = s
-                .reason
-                .as_deref()
-                .filter(|r| !r.is_empty())
-                .map(|r| format!(", reason: {r}"))
-                .unwrap_or_default();
-            let text = format!(
-                "{} ({}) as of {as_of}, from {}{reason}",
-                s.status.as_str(),
-                s.status.label_zh(),
-                s.source
-            );
-            match s.status {
-                LicenceStatus::Valid => (Outcome::Passed(text), Verdict::Valid),
-                LicenceStatus::Suspended => (Outcome::Failed(text), Verdict::Suspended),
-                LicenceStatus::Expired => (Outcome::Failed(text), Verdict::Expired),
-                // Revoked, cancelled, withdrawn, and anything added later: not in force.
-                _ => (Outcome::Failed(text), Verdict::Revoked),
-            }
-        }
-    };
-    (
-        check("status", "live status", "证照状态", outcome),
-        live,
         standing,
     )
 }

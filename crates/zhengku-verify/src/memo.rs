@@ -1,6 +1,7 @@
 //! Work a verifier may keep between verifications, so that checking one more QR code costs
-//! little more than its signature: the departments' certificates indexed by key id, and
-//! certificate-chain results remembered for the span of time over which they cannot change.
+//! little more than its signature: certificate-chain results remembered for the span of
+//! time over which they cannot change. (The departments' certificates are read once into
+//! [`Departments`](crate::Departments), which indexes them by key id.)
 //!
 //! A chain's validation depends on the time only through comparisons with times written in
 //! the certificates and CRLs (validity bounds, CRL this/next update, revocation dates). Those
@@ -9,10 +10,13 @@
 //! Only successes are kept (a failure's message names the time it was judged at), and a time
 //! that is itself a breakpoint is never answered from memory.
 //!
-//! A [`Memo`] belongs to the trust inputs and certificates it was made from; [`Context`]
-//! users pass the same slices, and the engine checks that they are (by address and length)
-//! before using it, falling back to the full computation otherwise. Verification stays a
-//! function of its explicit inputs: the memo only saves recomputing it.
+//! Only validations at the verification time itself are remembered (the time validity and
+//! revocation are both judged at), and only for paths built from the trust inputs alone.
+//!
+//! A [`Memo`] belongs to the trust inputs it was made from; [`Context`] users pass the same
+//! slices and revocation policy, and the engine checks that they are (by address and
+//! length) before using it, falling back to the full computation otherwise. Verification
+//! stays a function of its explicit inputs: the memo only saves recomputing it.
 //!
 //! [`Context`]: crate::Context
 
@@ -22,21 +26,12 @@ use std::sync::Mutex;
 use time::OffsetDateTime;
 use x509_parser::prelude::{FromDer, X509Certificate};
 use x509_parser::revocation_list::CertificateRevocationList;
-use zhengku_crypto::{KeyId, PublicKey};
+use zhengku_pki::Revocation;
 
-use crate::seal::Trust;
+use crate::context::Trust;
 
 /// The most chain results kept; past this the memory is cleared and starts again.
 const MAX_ENTRIES: usize = 4096;
-
-/// A department certificate found by key id.
-#[derive(Debug, Clone)]
-pub(crate) struct IndexedSigner {
-    pub(crate) index: usize,
-    pub(crate) key: PublicKey,
-    pub(crate) subject: String,
-    pub(crate) names: crate::licence::SubjectNames,
-}
 
 /// One remembered chain result: valid strictly between `after` and `before`.
 #[derive(Debug, Clone)]
@@ -50,8 +45,7 @@ struct Span {
 #[derive(Debug)]
 pub struct Memo {
     trust_id: [(usize, usize); 3],
-    signers_id: (usize, usize),
-    signers: HashMap<KeyId, IndexedSigner>,
+    revocation: Revocation,
     breakpoints: Vec<OffsetDateTime>,
     chains: Mutex<HashMap<Vec<u8>, Vec<Span>>>,
 }
@@ -72,9 +66,9 @@ fn cert_times(der: &[u8], out: &mut Vec<OffsetDateTime>) {
 }
 
 impl Memo {
-    /// A memo for these trust inputs and department certificates: the same slices must be
-    /// given in every [`Context`](crate::Context) it is used with.
-    pub fn new(trust: Trust<'_>, signers: &[Vec<u8>]) -> Memo {
+    /// A memo for these trust inputs: the same slices must be given in every
+    /// [`Context`](crate::Context) it is used with.
+    pub fn new(trust: Trust<'_>) -> Memo {
         let mut breakpoints = Vec::new();
         for der in trust.anchors.iter().chain(trust.intermediates) {
             cert_times(der, &mut breakpoints);
@@ -90,30 +84,13 @@ impl Memo {
         }
         breakpoints.sort();
         breakpoints.dedup();
-        let mut index = HashMap::new();
-        for (i, der) in signers.iter().enumerate() {
-            let Ok((_, cert)) = X509Certificate::from_der(der) else {
-                continue;
-            };
-            let Ok(key) = PublicKey::from_spki_der(cert.public_key().raw) else {
-                continue;
-            };
-            // The first certificate of a key wins, as in a linear search.
-            index.entry(key.key_id()).or_insert(IndexedSigner {
-                index: i,
-                key,
-                subject: cert.subject().to_string(),
-                names: crate::licence::SubjectNames::of(&cert),
-            });
-        }
         Memo {
             trust_id: [
                 slice_id(trust.anchors),
                 slice_id(trust.intermediates),
                 slice_id(trust.crls),
             ],
-            signers_id: slice_id(signers),
-            signers: index,
+            revocation: trust.revocation,
             breakpoints,
             chains: Mutex::new(HashMap::new()),
         }
@@ -121,18 +98,13 @@ impl Memo {
 
     /// Whether this memo was made from exactly these trust inputs.
     pub(crate) fn serves_trust(&self, trust: &Trust<'_>) -> bool {
-        self.trust_id
-            == [
-                slice_id(trust.anchors),
-                slice_id(trust.intermediates),
-                slice_id(trust.crls),
-            ]
-    }
-
-    /// The department certificate holding `kid`, if this memo was made from `signers`.
-    /// `None` means "not this memo's"; `Some(None)` "no such key".
-    pub(crate) fn signer(&self, signers: &[Vec<u8>], kid: KeyId) -> Option<Option<&IndexedSigner>> {
-        (self.signers_id == slice_id(signers)).then(|| self.signers.get(&kid))
+        self.revocation == trust.revocation
+            && self.trust_id
+                == [
+                    slice_id(trust.anchors),
+                    slice_id(trust.intermediates),
+                    slice_id(trust.crls),
+                ]
     }
 
     /// A remembered chain result for `leaf` at `at`.

@@ -19,56 +19,52 @@
 //!    and content-type is id-data;
 //! 6. `signing_certificate`: the signing-certificate-v2 attribute (PAdES B-B) holds the
 //!    signer certificate's hash (and issuer and serial, when given);
-//! 7. `pdf_signer_chain`: the signer's certificate chains to a trust anchor for document
-//!    signing (seal stamping) at the time judged by (the CMS's certificates may complete the
-//!    path). A certificate merely expired since passes when it was valid at the signing time
-//!    claimed in `/M` (B-B has no trusted time, so this is the signer's claim — the report
-//!    says so). Skipped without anchors;
+//! 7. `pdf_signer_chain`: the signer's certificate chains to a trust anchor with the seal
+//!    stamping role, at the verification time ([`crate::chain`]; the CMS's certificates may
+//!    complete the path). A certificate expired since is judged at the signing time claimed
+//!    in `/M` (B-B has no trusted time): it passes only when the library attests the seal
+//!    signature's time; without anchors it is unverifiable;
 //! 8. `embedded_record`: the embedded `licence.zkl` is there and is a signed licence record;
 //!    then the record's own checks, with the department certificates given and, when none
 //!    of them holds the record's key, the CMS's certificates (zhengku puts the department's
-//!    licence-signing certificate there, so anchors alone suffice offline) ([`crate::licence::record_checks`]: `issuer_key`,
-//!    `record_signature`, `issuer_chain`, `issuer_matches`, `validity`, `status`);
+//!    licence-signing certificate there, so anchors alone suffice offline; such a
+//!    certificate counts only if it chains to the anchors with the licence-signing role)
+//!    (`issuer_key`, `record_signature`, `issuer_chain`, `issuer_matches`, `validity`);
 //! 9. `record_matches`: the PDF is about that record — its `/Subject` is the record's
 //!    identifier (and `/Title`, when present, its type name) — and the PDF's signer belongs
-//!    to the record's issuer (the certificate's USCC, else organisation, is the issuer's);
+//!    to the record's issuer: the certificate's USCC is exactly the issuer's (no USCC
+//!    fails: names are not compared);
 //! 10. `ses_signature`: the `SES_Signature` in the CMS's unsigned attribute
 //!     ([`zhengku_pdf::cms::SES_SIGNATURE_ATTRIBUTE_OID`]) passes every check of
-//!     [`crate::seal::verify_signature`] with the document = the signed bytes (dataHash = SM3
-//!     of the ByteRange content). Skipped when the PDF carries none (others' PDFs).
+//!     [`crate::seal::examine_signature`] with the document = the signed bytes (dataHash =
+//!     SM3 of the ByteRange content), and its signer is the PDF's signer. A PDF without
+//!     one is unverifiable: the seal's status, which decides whether the PDF's stamp
+//!     stands, cannot be known.
 //!
-//! Every check runs even after one fails. The verdict follows [`crate::licence::verdict`]:
-//! any failed check other than `validity` and `status` makes the PDF 无效.
+//! Phase two adds `library_record`, `status` and `seal_status` ([`crate::engine`]). Every
+//! check runs even after one fails.
 
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
-use x509_parser::prelude::{FromDer, X509Certificate};
 use zhengku_crypto::{PublicKey, Signature};
 use zhengku_model::SignedLicence;
 use zhengku_pdf::cms::{self, SignedData};
 use zhengku_pdf::parse::{SignedPdf, parse_signed};
-use zhengku_pki::validate::{Purpose, Revocation, ValidationError, ValidationInput, validate};
+use zhengku_pki::{CertView, Purpose};
 
-use crate::context::{Context, Verdict};
-use crate::licence::{InputKind, LicenceReport, check, record_checks, verdict};
-use crate::report::{Check, Outcome, Report};
-use crate::seal::Trust;
+use crate::chain::judge;
+use crate::context::Context;
+use crate::engine::{Attest, Examined};
+use crate::licence::{InputKind, record_checks, unreadable};
+use crate::report::{Check, Outcome, Report, check};
 
 const SUBJECT: &str = "licence PDF with a PAdES signature (电子证照版式文件)";
 
-/// The licence identifier in a PDF's embedded record, without verifying anything (for
-/// looking the live status up before [`verify_pdf`]).
-pub fn identifier(pdf: &[u8]) -> Option<String> {
-    let parsed = parse_signed(pdf).ok()?;
-    let record = SignedLicence::from_bytes(parsed.embedded_record.as_deref()?).ok()?;
-    Some(record.record().identifier.to_string())
-}
-
-/// Verifies a licence PDF (see the module documentation for the checks).
-pub fn verify_pdf(pdf: &[u8], ctx: &Context<'_>) -> LicenceReport {
+/// Examines a licence PDF (see the module documentation for the checks).
+pub fn examine_pdf(pdf: &[u8], ctx: &Context<'_>) -> Examined {
     let parsed = match parse_signed(pdf) {
         Ok(p) => p,
         Err(e) => {
-            return LicenceReport::unreadable(
+            return unreadable(
                 InputKind::Pdf,
                 SUBJECT,
                 "pdf_structure",
@@ -78,12 +74,15 @@ pub fn verify_pdf(pdf: &[u8], ctx: &Context<'_>) -> LicenceReport {
             );
         }
     };
-    let mut report = Report {
-        subject: SUBJECT.to_owned(),
-        facts: Vec::new(),
-        checks: Vec::new(),
-    };
-    report.checks.push(check(
+    let mut ex = Examined::new(
+        InputKind::Pdf,
+        Report {
+            subject: SUBJECT.to_owned(),
+            facts: Vec::new(),
+            checks: Vec::new(),
+        },
+    );
+    ex.report.checks.push(check(
         "pdf_structure",
         "PDF signature found",
         "PDF签名可读",
@@ -99,23 +98,24 @@ pub fn verify_pdf(pdf: &[u8], ctx: &Context<'_>) -> LicenceReport {
         )),
     ));
     if let Some(m) = &parsed.signing_time {
-        report.facts.push(("signing time (/M)", m.clone()));
+        ex.report.facts.push(("signing time (/M)", m.clone()));
     }
-    report.checks.push(byte_range_check(&parsed));
-    report.checks.push(appended_check(&parsed));
+    ex.report.checks.push(byte_range_check(&parsed));
+    ex.report.checks.push(appended_check(&parsed));
 
     // The CMS.
     let cms = cms::decode(&parsed.cms);
     let signer_cert = cms.as_ref().ok().and_then(|sd| sd.signer_certificate());
-    if let Some(c) = signer_cert {
-        report.facts.push(("PDF signer", subject_of(c)));
+    let signer_view = signer_cert.and_then(|c| CertView::parse(c).ok());
+    if let Some(c) = &signer_view {
+        ex.report.facts.push(("PDF signer", c.subject.clone()));
     }
     let digest_alg = cms
         .as_ref()
         .ok()
         .and_then(|sd| cms::signer_algorithms(&sd.signer).ok())
         .map(|(d, _)| d);
-    report.checks.push(check(
+    ex.report.checks.push(check(
         "cms_signature",
         "CMS signature over the signed attributes",
         "PDF签名值有效",
@@ -124,7 +124,7 @@ pub fn verify_pdf(pdf: &[u8], ctx: &Context<'_>) -> LicenceReport {
             Err(e) => Outcome::Failed(format!("the CMS in /Contents is unreadable: {e}")),
         },
     ));
-    report.checks.push(check(
+    ex.report.checks.push(check(
         "message_digest",
         "signed bytes match the message digest",
         "签名原文摘要一致",
@@ -134,7 +134,7 @@ pub fn verify_pdf(pdf: &[u8], ctx: &Context<'_>) -> LicenceReport {
             (Err(_), _) => Outcome::Failed("the CMS is unreadable".into()),
         },
     ));
-    report.checks.push(check(
+    ex.report.checks.push(check(
         "signing_certificate",
         "signing-certificate-v2 names the signer",
         "签名证书属性一致",
@@ -145,8 +145,7 @@ pub fn verify_pdf(pdf: &[u8], ctx: &Context<'_>) -> LicenceReport {
         },
     ));
     let cms_certs: &[Vec<u8>] = cms.as_ref().map_or(&[], |sd| sd.certificates.as_slice());
-    let (chain_check, signer_uscc) = signer_chain(ctx, signer_cert, cms_certs, &parsed);
-    report.checks.push(chain_check);
+    signer_chain(ctx, signer_cert, cms_certs, &parsed, &mut ex);
 
     // The embedded record and the licence's own checks.
     let record = match (&parsed.embedded_record, &parsed.embedded_problem) {
@@ -157,7 +156,7 @@ pub fn verify_pdf(pdf: &[u8], ctx: &Context<'_>) -> LicenceReport {
             zhengku_pdf::parse::LICENCE_FILE_NAME
         )),
     };
-    report.checks.push(check(
+    ex.report.checks.push(check(
         "embedded_record",
         "embedded licence record readable",
         "内嵌证照数据可读",
@@ -172,69 +171,20 @@ pub fn verify_pdf(pdf: &[u8], ctx: &Context<'_>) -> LicenceReport {
             Err(e) => Outcome::Failed(e.clone()),
         },
     ));
-    let (standing, facts) = match &record {
-        Ok(r) => {
-            // zhengku's PDFs carry the department's licence-signing certificate among the
-            // CMS certificates, so that trust anchors alone are enough offline. It is offered
-            // only when the departments given do not hold the record's key, and it must
-            // still chain to the anchors (`issuer_chain`) like any other.
-            let (extended, intermediates): (Vec<Vec<u8>>, Vec<Vec<u8>>);
-            let carried;
-            let record_ctx = if crate::licence::find_signer(ctx, r.key_id()).is_none()
-                && !cms_certs.is_empty()
-            {
-                extended = ctx.signers.iter().chain(cms_certs).cloned().collect();
-                // The CMS's CA certificates may complete the department's path too, as they
-                // do the seal holder's: a verifier may hold nothing but a root.
-                intermediates = ctx
-                    .trust
-                    .intermediates
-                    .iter()
-                    .chain(cms_certs)
-                    .cloned()
-                    .collect();
-                carried = Context {
-                    signers: &extended,
-                    trust: Trust {
-                        intermediates: &intermediates,
-                        ..ctx.trust
-                    },
-                    ..*ctx
-                };
-                if crate::licence::find_signer(&carried, r.key_id()).is_some() {
-                    report
-                        .facts
-                        .push(("issuer certificate", "carried in the PDF".to_owned()));
-                }
-                &carried
-            } else {
-                ctx
-            };
-            let (v, f) = record_checks(r, record_ctx, &mut report);
-            (v, Some(f))
-        }
-        Err(_) => (Verdict::Invalid, None),
-    };
-    report.checks.push(check(
+    if let (Ok(r), Some(bytes)) = (&record, &parsed.embedded_record) {
+        record_checks(r, bytes, ctx, cms_certs, &mut ex);
+    }
+    ex.report.checks.push(check(
         "record_matches",
         "the PDF shows the embedded licence, signed by its issuer",
         "版式文件与证照数据一致",
         match &record {
-            Ok(r) => record_matches(&parsed, r, signer_cert, signer_uscc.as_deref()),
+            Ok(r) => record_matches(&parsed, r, signer_view.as_ref()),
             Err(_) => Outcome::Skipped("no embedded licence record to compare".into()),
         },
     ));
-    let (ses_check, ses_facts) = ses_signature(cms.as_ref().ok(), &parsed, ctx);
-    report.facts.extend(ses_facts);
-    report.checks.push(ses_check);
-
-    let verdict = verdict(&report, standing);
-    LicenceReport {
-        report,
-        verdict,
-        facts,
-        kind: InputKind::Pdf,
-    }
+    ses_signature(cms.as_ref().ok(), signer_cert, &parsed, ctx, &mut ex);
+    ex
 }
 
 fn byte_range_check(p: &SignedPdf) -> Check {
@@ -273,16 +223,14 @@ fn appended_check(p: &SignedPdf) -> Check {
 }
 
 fn subject_of(cert: &[u8]) -> String {
-    X509Certificate::from_der(cert)
-        .map(|(_, c)| c.subject().to_string())
-        .unwrap_or_else(|_| "(unreadable certificate)".to_owned())
+    CertView::parse(cert).map_or_else(|_| "(unreadable certificate)".to_owned(), |c| c.subject)
 }
 
 fn certificate_key(cert: &[u8]) -> Result<PublicKey, String> {
-    let (_, c) =
-        X509Certificate::from_der(cert).map_err(|e| format!("certificate unreadable: {e}"))?;
-    PublicKey::from_spki_der(c.public_key().raw)
-        .map_err(|e| format!("certificate key unusable: {e}"))
+    CertView::parse(cert)
+        .map_err(|e| format!("certificate unreadable: {e}"))?
+        .key
+        .ok_or_else(|| "certificate key unusable: not an SM2 or P-256 key".to_owned())
 }
 
 /// Check 4.
@@ -439,95 +387,51 @@ fn pdf_date(s: &str) -> Option<OffsetDateTime> {
     Some(PrimitiveDateTime::new(date, time).assume_offset(offset))
 }
 
-/// Check 7, and the signer's USCC from its verified path (for check 9).
+/// Check 7: the PDF signer's chain, for seal stamping.
 fn signer_chain(
     ctx: &Context<'_>,
     cert: Option<&[u8]>,
     cms_certs: &[Vec<u8>],
     parsed: &SignedPdf,
-) -> (Check, Option<String>) {
+    ex: &mut Examined,
+) {
     let label = "PDF signer's certificate chain";
     let label_zh = "PDF签名证书链";
     let Some(cert) = cert else {
-        return (
-            check(
-                "pdf_signer_chain",
-                label,
-                label_zh,
-                Outcome::Failed("no signer certificate in the CMS".into()),
-            ),
-            None,
-        );
+        ex.report.checks.push(check(
+            "pdf_signer_chain",
+            label,
+            label_zh,
+            Outcome::Failed("no signer certificate in the CMS".into()),
+        ));
+        return;
     };
-    let uscc = X509Certificate::from_der(cert)
-        .ok()
-        .and_then(|(_, c)| zhengku_pki::name::uscc_of(c.subject()))
-        .map(|u| u.as_str().to_owned());
-    if ctx.trust.anchors.is_empty() {
-        return (
-            check(
-                "pdf_signer_chain",
-                label,
-                label_zh,
-                Outcome::Skipped("no trust anchors given".into()),
-            ),
-            uscc,
-        );
-    }
-    let intermediates: Vec<Vec<u8>> = ctx
-        .trust
-        .intermediates
-        .iter()
-        .chain(cms_certs.iter().filter(|c| c.as_slice() != cert))
-        .cloned()
-        .collect();
-    let at = |time| {
-        validate(&ValidationInput {
-            end_entity: cert,
-            intermediates: &intermediates,
-            anchors: ctx.trust.anchors,
-            crls: ctx.trust.crls,
-            time,
-            purpose: Purpose::SealStamping,
-            revocation: Revocation::IfAvailable,
-        })
-    };
-    let describe = |path: &zhengku_pki::VerifiedPath| {
-        format!(
-            "{} certificate(s) to {}, {} CRL(s) consulted",
-            path.chain.len(),
-            path.chain.last().map_or("(anchor)", |c| c.subject.as_str()),
-            path.crls_checked
-        )
-    };
-    let outcome = match at(ctx.at) {
-        Ok(path) => Outcome::Passed(describe(&path)),
-        Err(ValidationError::Expired { subject, .. }) => {
-            match parsed.signing_time.as_deref().and_then(pdf_date) {
-                Some(t) => match at(t) {
-                    Ok(path) => Outcome::Passed(format!(
-                        "{}; valid at the signing time the signer claims in /M ({t}), \
-                         {subject} has expired since",
-                        describe(&path)
-                    )),
-                    Err(e) => Outcome::Failed(format!("at the claimed signing time: {e}")),
-                },
-                None => Outcome::Failed(format!(
-                    "{subject} has expired and the PDF claims no readable signing time"
-                )),
-            }
-        }
-        Err(e) => Outcome::Failed(e.to_string()),
-    };
-    (check("pdf_signer_chain", label, label_zh, outcome), uscc)
+    let claimed = parsed.signing_time.as_deref().and_then(pdf_date);
+    let outcome = judge(
+        &ctx.trust,
+        ctx.memo,
+        cert,
+        cms_certs,
+        Purpose::SealStamping,
+        ctx.at,
+        claimed.map(|t| (t, "signing time the PDF claims in /M")),
+    );
+    // The PDF's signature and its seal signature are made together: the library's record
+    // of the seal signature (stamp 0) attests the time of both.
+    ex.push_chain(
+        "pdf_signer_chain",
+        label,
+        label_zh,
+        outcome,
+        Attest::Stamp(0),
+    );
 }
 
 /// Check 9.
 fn record_matches(
     parsed: &SignedPdf,
     signed: &SignedLicence,
-    signer_cert: Option<&[u8]>,
-    signer_uscc: Option<&str>,
+    signer: Option<&CertView>,
 ) -> Outcome {
     let r = signed.record();
     let identifier = r.identifier.to_string();
@@ -548,112 +452,92 @@ fn record_matches(
         ));
     }
     let issuer_code = r.issuer_code.as_str();
-    let organisation = signer_cert.and_then(crate::licence::certificate_organisation);
-    let signer = match (signer_cert, signer_uscc) {
-        (None, _) => {
-            problems.push("no PDF signer certificate to compare with the issuer".into());
-            String::new()
+    let mut signed_by = String::new();
+    match signer.map(|c| c.uscc.as_ref()) {
+        None => {
+            problems.push("no readable PDF signer certificate to compare with the issuer".into())
         }
-        (Some(_), Some(u)) if u == issuer_code => format!(", signed by USCC {u}"),
-        (Some(_), Some(u)) => {
-            problems.push(format!(
-                "the PDF is signed by USCC {u}, the licence's issuer is {issuer_code}"
-            ));
-            String::new()
+        Some(Some(u)) if u.as_str() == issuer_code => {
+            signed_by = format!(", signed by USCC {}", u.as_str())
         }
-        (Some(_), None) => match organisation {
-            Some(o) if o.starts_with(&r.issuer_name) => format!(", signed by {o}"),
-            other => {
-                problems.push(format!(
-                    "the PDF signer ({}) is not recognisably the issuer {}",
-                    other.unwrap_or_else(|| "no organisation".into()),
-                    r.issuer_name
-                ));
-                String::new()
-            }
-        },
-    };
+        Some(Some(u)) => problems.push(format!(
+            "the PDF is signed by USCC {}, the licence's issuer is {issuer_code}",
+            u.as_str()
+        )),
+        Some(None) => problems.push(format!(
+            "the PDF signer's certificate names no USCC, so it cannot be shown to be issuer \
+             {issuer_code}'s"
+        )),
+    }
     if problems.is_empty() {
-        Outcome::Passed(format!("/Subject is {identifier}{signer}"))
+        Outcome::Passed(format!("/Subject is {identifier}{signed_by}"))
     } else {
         Outcome::Failed(problems.join("; "))
     }
 }
 
-/// Check 10, and facts from the seal signature.
+/// Check 10, the seal signature's facts, and its stamp claim for phase two.
 fn ses_signature(
     sd: Option<&SignedData>,
+    pdf_signer: Option<&[u8]>,
     parsed: &SignedPdf,
     ctx: &Context<'_>,
-) -> (Check, Vec<(&'static str, String)>) {
+    ex: &mut Examined,
+) {
     let label = "seal signature (SES_Signature) over the same bytes";
     let label_zh = "电子签章有效";
+    let decided = |ex: &mut Examined, o: Outcome| {
+        ex.report
+            .checks
+            .push(check("ses_signature", label, label_zh, o));
+    };
     let Some(sd) = sd else {
-        return (
-            check(
-                "ses_signature",
-                label,
-                label_zh,
-                Outcome::Failed("the CMS is unreadable".into()),
-            ),
-            Vec::new(),
-        );
+        decided(ex, Outcome::Failed("the CMS is unreadable".into()));
+        return;
     };
     let ses = match sd.signer.ses_signature() {
         Ok(Some(s)) => s,
         Ok(None) => {
-            return (
-                check(
-                    "ses_signature",
-                    label,
-                    label_zh,
-                    Outcome::Skipped("the PDF carries no SES_Signature".into()),
-                ),
-                Vec::new(),
-            );
+            decided(ex, Outcome::Unverifiable(
+                "the PDF carries no seal signature (SES_Signature), so its seal and the seal's \
+                 status cannot be checked"
+                    .into(),
+            ));
+            return;
         }
         Err(e) => {
-            return (
-                check("ses_signature", label, label_zh, Outcome::Failed(e)),
-                Vec::new(),
-            );
+            decided(ex, Outcome::Failed(e));
+            return;
         }
     };
     // The CMS's certificates may complete the seal's paths too (the holder's issuing CA is
     // there), so that a verifier holding only a root can check the seal.
-    let intermediates: Vec<Vec<u8>> = ctx
-        .trust
-        .intermediates
-        .iter()
-        .chain(&sd.certificates)
-        .cloned()
-        .collect();
-    let trust = Trust {
-        intermediates: &intermediates,
-        ..ctx.trust
+    let seal = match crate::seal::examine_signature_with(
+        &ses,
+        Some(&parsed.signed_content),
+        &ctx.trust,
+        ctx.memo,
+        &sd.certificates,
+        ctx.at,
+    ) {
+        Ok(r) => r,
+        Err(e) => {
+            decided(
+                ex,
+                Outcome::Failed(format!("the SES_Signature is unreadable: {e}")),
+            );
+            return;
+        }
     };
-    let seal_report =
-        match crate::seal::verify_signature(&ses, Some(&parsed.signed_content), trust, ctx.at) {
-            Ok(r) => r,
-            Err(e) => {
-                return (
-                    check(
-                        "ses_signature",
-                        label,
-                        label_zh,
-                        Outcome::Failed(format!("the SES_Signature is unreadable: {e}")),
-                    ),
-                    Vec::new(),
-                );
-            }
-        };
-    let facts: Vec<(&'static str, String)> = seal_report
-        .facts
-        .iter()
-        .filter(|(k, _)| matches!(*k, "seal name" | "esID" | "stamp time"))
-        .map(|(k, v)| (*k, v.clone()))
-        .collect();
-    let failed: Vec<String> = seal_report
+    ex.report.facts.extend(
+        seal.report
+            .facts
+            .iter()
+            .filter(|(k, _)| matches!(*k, "seal name" | "esID" | "stamp time"))
+            .map(|(k, v)| (*k, v.clone())),
+    );
+    let mut failed: Vec<String> = seal
+        .report
         .checks
         .iter()
         .filter_map(|c| match &c.outcome {
@@ -661,26 +545,61 @@ fn ses_signature(
             _ => None,
         })
         .collect();
-    let skipped = seal_report
+    if pdf_signer.is_some_and(|c| c != seal.signer_cert.as_slice()) {
+        failed.push(
+            "the seal signature's signer is not the PDF's signer (a seal signature taken from \
+             another document)"
+                .into(),
+        );
+    }
+    let unverifiable: Vec<String> = seal
+        .report
         .checks
         .iter()
-        .filter(|c| matches!(c.outcome, Outcome::Skipped(_)))
+        .enumerate()
+        .filter(|(i, _)| !seal.pending.iter().any(|p| p.0 == *i))
+        .filter_map(|(_, c)| match &c.outcome {
+            Outcome::Unverifiable(t) => Some(format!("{}: {t}", c.id)),
+            _ => None,
+        })
+        .collect();
+    let passed = seal
+        .report
+        .checks
+        .iter()
+        .filter(|c| matches!(c.outcome, Outcome::Passed(_)))
         .count();
-    let outcome = if failed.is_empty() {
-        Outcome::Passed(format!(
-            "{}: {} check(s) passed{}; dataHash is SM3 of the signed bytes",
-            seal_report.subject,
-            seal_report.checks.len() - skipped,
-            if skipped > 0 {
-                format!(", {skipped} skipped")
-            } else {
-                String::new()
-            }
-        ))
+    ex.stamps.push(seal.stamp.clone());
+    if !failed.is_empty() {
+        decided(ex, Outcome::Failed(failed.join("; ")));
+    } else if !unverifiable.is_empty() {
+        decided(ex, Outcome::Unverifiable(unverifiable.join("; ")));
+    } else if let Some(window) = seal.pending_window() {
+        let detail = format!(
+            "{}: {passed} check(s) passed; {}",
+            seal.report.subject,
+            seal.pending
+                .iter()
+                .map(|p| p.2.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        );
+        ex.push_chain(
+            "ses_signature",
+            label,
+            label_zh,
+            crate::chain::ChainOutcome::Pending { window, detail },
+            Attest::Stamp(ex.stamps.len() - 1),
+        );
     } else {
-        Outcome::Failed(failed.join("; "))
-    };
-    (check("ses_signature", label, label_zh, outcome), facts)
+        decided(
+            ex,
+            Outcome::Passed(format!(
+                "{}: {passed} check(s) passed; dataHash is SM3 of the signed bytes",
+                seal.report.subject
+            )),
+        );
+    }
 }
 
 #[cfg(test)]

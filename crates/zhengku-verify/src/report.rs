@@ -1,5 +1,5 @@
 //! What verification found: a list of named checks, in the order they were made, each with
-//! its outcome, and a verdict.
+//! its outcome.
 
 use std::fmt;
 
@@ -10,16 +10,53 @@ pub enum Outcome {
     Passed(String),
     /// It does not hold; the text says why.
     Failed(String),
-    /// It could not be made with the inputs given (no document, no trust anchors); the
-    /// text says what is missing.
+    /// It is needed and could not be established with what the verifier has (no trust
+    /// anchor, status unknown or stale, a time only the signer claims, an unsupported
+    /// element); the text says what is missing. Never a pass: the verdict is at best
+    /// 无法核验 (unverifiable).
+    Unverifiable(String),
+    /// It does not apply to this input (no document was given to compare a seal signature's
+    /// data hash with); the text says why. Does not count towards the verdict.
     Skipped(String),
+}
+
+impl Outcome {
+    /// `passed`, `failed`, `unverifiable` or `skipped`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Outcome::Passed(_) => "passed",
+            Outcome::Failed(_) => "failed",
+            Outcome::Unverifiable(_) => "unverifiable",
+            Outcome::Skipped(_) => "skipped",
+        }
+    }
+
+    /// What was found, why it failed, or what was missing.
+    pub fn detail(&self) -> &str {
+        match self {
+            Outcome::Passed(t)
+            | Outcome::Failed(t)
+            | Outcome::Unverifiable(t)
+            | Outcome::Skipped(t) => t,
+        }
+    }
+
+    /// The four-letter mark used in text reports.
+    pub fn mark(&self) -> &'static str {
+        match self {
+            Outcome::Passed(_) => "PASS",
+            Outcome::Failed(_) => "FAIL",
+            Outcome::Unverifiable(_) => "????",
+            Outcome::Skipped(_) => "SKIP",
+        }
+    }
 }
 
 /// One check.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Check {
-    /// A stable id (`signature`, `signer_in_seal`, `maker_signature`, `maker_chain`,
-    /// `seal_validity`, `signer_certificate`, `data_hash`).
+    /// A stable id (`record_signature`, `issuer_chain`, `seal_status`, …; each input's
+    /// module lists its ids).
     pub id: &'static str,
     /// What is checked, in Chinese, for pages and reports.
     pub label_zh: &'static str,
@@ -41,21 +78,20 @@ pub struct Report {
 }
 
 impl Report {
-    /// True when no check failed. Skipped checks do not fail a report, but
-    /// [`Report::complete`] tells whether everything was checked.
+    /// True when every check that applies was established: none failed and none was
+    /// unverifiable.
     pub fn valid(&self) -> bool {
         !self
             .checks
             .iter()
-            .any(|c| matches!(c.outcome, Outcome::Failed(_)))
+            .any(|c| matches!(c.outcome, Outcome::Failed(_) | Outcome::Unverifiable(_)))
     }
 
-    /// True when every check was made (none skipped).
+    /// True when every check was made (none unverifiable or skipped).
     pub fn complete(&self) -> bool {
-        !self
-            .checks
+        self.checks
             .iter()
-            .any(|c| matches!(c.outcome, Outcome::Skipped(_)))
+            .all(|c| matches!(c.outcome, Outcome::Passed(_) | Outcome::Failed(_)))
     }
 
     /// The first failed check, if any.
@@ -63,6 +99,13 @@ impl Report {
         self.checks
             .iter()
             .find(|c| matches!(c.outcome, Outcome::Failed(_)))
+    }
+
+    /// The first unverifiable check, if any.
+    pub fn first_unverifiable(&self) -> Option<&Check> {
+        self.checks
+            .iter()
+            .find(|c| matches!(c.outcome, Outcome::Unverifiable(_)))
     }
 
     /// The outcome of the check with this id.
@@ -79,18 +122,37 @@ impl fmt::Display for Report {
             writeln!(f, "  {k}: {v}")?;
         }
         for c in &self.checks {
-            let (mark, text) = match &c.outcome {
-                Outcome::Passed(t) => ("PASS", t),
-                Outcome::Failed(t) => ("FAIL", t),
-                Outcome::Skipped(t) => ("SKIP", t),
-            };
-            writeln!(f, "  [{mark}] {} ({}): {text}", c.label, c.label_zh)?;
+            writeln!(
+                f,
+                "  [{}] {} ({}): {}",
+                c.outcome.mark(),
+                c.label,
+                c.label_zh,
+                c.outcome.detail()
+            )?;
         }
-        let verdict = match (self.valid(), self.complete()) {
-            (true, true) => "VALID",
-            (true, false) => "VALID (some checks skipped)",
-            (false, _) => "INVALID",
+        let summary = if self.first_failure().is_some() {
+            "INVALID"
+        } else if self.first_unverifiable().is_some() {
+            "UNVERIFIABLE"
+        } else {
+            "VALID"
         };
-        write!(f, "{verdict}")
+        write!(f, "{summary}")
+    }
+}
+
+/// A check with its parts (every module builds them the same way).
+pub(crate) fn check(
+    id: &'static str,
+    label: &'static str,
+    label_zh: &'static str,
+    outcome: Outcome,
+) -> Check {
+    Check {
+        id,
+        label,
+        label_zh,
+        outcome,
     }
 }

@@ -10,15 +10,20 @@
 //! 3. `maker_signature`: the seal maker's signature on the seal — over DER(SES_SealInfo) as
 //!    GB/T 38540 says, else over DER(SEQUENCE{eSealInfo, cert, signAlgID}) as some
 //!    producers sign; the report says which form matched (v1 has only the second form);
-//! 4. `maker_chain`: the maker's certificate chains to a trust anchor, for seal making, at
-//!    the stamp time, with revocation checked where CRLs are given;
-//! 5. `seal_validity`: the seal's validity window contains the stamp time;
-//! 6. `signer_certificate`: the signer's certificate is valid at the stamp time (and, with
-//!    anchors, chains for seal stamping);
-//! 7. `data_hash`: the document's SM3 equals dataHash (when the document is given).
+//! 4. `maker_chain`: the maker's certificate chains to a trust anchor with the seal-making
+//!    role, at the verification time ([`crate::chain`]: revocation judged now; a
+//!    certificate expired since is judged at the stamp time, which only the library can
+//!    attest);
+//! 5. `seal_validity`: the seal's validity window contains the stamp time the signature
+//!    claims (whether the seal is still in force is the library's `seal_status`, phase two);
+//! 6. `signer_certificate`: the signer's certificate chains to a trust anchor with the seal
+//!    stamping role, judged as in 4;
+//! 7. `data_hash`: the document's SM3 equals dataHash (skipped when no document is given:
+//!    then only the signature itself is vouched for).
 //!
 //! Every check runs even after one fails, so a report shows everything wrong at once. A
-//! stamp time more than [`CLOCK_SKEW_SECS`] after `now` fails check 5.
+//! stamp time more than [`CLOCK_SKEW_SECS`] after `now` fails check 5. Without trust
+//! anchors checks 4 and 6 are unverifiable.
 //!
 //! Signatures are checked over the bytes as received: [`verify_signature`] and
 //! [`verify_seal`] decode with `zhengku_seal::decode_signature_with_signed_bytes` /
@@ -34,9 +39,8 @@
 use std::borrow::Cow;
 
 use time::OffsetDateTime;
-use x509_parser::prelude::{FromDer, X509Certificate};
 use zhengku_crypto::{PublicKey, Signature};
-use zhengku_pki::validate::{Purpose, Revocation, ValidationInput, validate};
+use zhengku_pki::{CertView, Purpose};
 use zhengku_seal::make::algorithm_of;
 use zhengku_seal::{
     CertList, DecodeError, DecodedSeal, DecodedSignature, Oid, Seal, SealSignedBytes, SealTime,
@@ -44,21 +48,15 @@ use zhengku_seal::{
     decode_signature_with_signed_bytes,
 };
 
-use crate::report::{Check, Outcome, Report};
+pub use crate::context::Trust;
+
+use crate::chain::{ChainOutcome, judge};
+use crate::engine::{Attest, Examined, Pending, StampClaim};
+use crate::memo::Memo;
+use crate::report::{Check, Outcome, Report, check};
 
 /// How far a stamp time may lie after `now` (clocks differ).
 pub const CLOCK_SKEW_SECS: i64 = 300;
-
-/// Certificates and CRLs to judge chains by.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Trust<'a> {
-    /// Trusted roots (or CAs trusted directly), DER. Empty: chain checks are skipped.
-    pub anchors: &'a [Vec<u8>],
-    /// Certificates that may complete a path, DER.
-    pub intermediates: &'a [Vec<u8>],
-    /// CRLs, DER; consulted when current.
-    pub crls: &'a [Vec<u8>],
-}
 
 /// Where the bytes a signature is checked over came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,6 +92,9 @@ struct SealView {
     maker_forms: Vec<(&'static str, Vec<u8>)>,
     /// Where `maker_forms` came from.
     maker_source: Source,
+    /// SHA-256 of SEQUENCE { sealInfo, cert, signAlg } as received (or re-encoded): what
+    /// the maker vouched for, the identity a library compares with the seal it made.
+    fingerprint: [u8; 32],
 }
 
 const V4_INFO_FORM: &str = "DER(SES_SealInfo)";
@@ -104,20 +105,20 @@ const V1_TRIPLE_FORM: &str = "DER(SEQUENCE{sealInfo, cert, signatureAlgorithm}) 
 fn seal_view_v4(s: &Seal, received: Option<SealSignedBytes<'_>>) -> SealView {
     let info = &s.seal_info;
     let mut forms = Vec::new();
-    let maker_source = match received {
+    let (maker_source, triple) = match received {
         Some(b) => {
             forms.push((V4_INFO_FORM, b.seal_info().to_vec()));
-            forms.push((V4_TRIPLE_FORM, b.triple()));
-            Source::Received
+            let triple = b.triple();
+            forms.push((V4_TRIPLE_FORM, triple.clone()));
+            (Source::Received, triple)
         }
         None => {
             if let Ok(b) = info.to_der() {
                 forms.push((V4_INFO_FORM, b));
             }
-            if let Ok(b) = s.maker_tbs_alternative() {
-                forms.push((V4_TRIPLE_FORM, b));
-            }
-            Source::Reencoded
+            let triple = s.maker_tbs_alternative().unwrap_or_default();
+            forms.push((V4_TRIPLE_FORM, triple.clone()));
+            (Source::Reencoded, triple)
         }
     };
     SealView::new(
@@ -127,6 +128,7 @@ fn seal_view_v4(s: &Seal, received: Option<SealSignedBytes<'_>>) -> SealView {
         &s.signed_value,
         forms,
         maker_source,
+        zhengku_crypto::sha256(&triple),
     )
 }
 
@@ -139,6 +141,7 @@ impl SealView {
         maker_sig: &[u8],
         maker_forms: Vec<(&'static str, Vec<u8>)>,
         maker_source: Source,
+        fingerprint: [u8; 32],
     ) -> SealView {
         SealView {
             header_version: info.header.version,
@@ -153,6 +156,7 @@ impl SealView {
             maker_sig: maker_sig.to_vec(),
             maker_forms,
             maker_source,
+            fingerprint,
         }
     }
 }
@@ -161,18 +165,11 @@ impl SealView {
 fn seal_view_v1(s: &SealV1, received: Option<SealSignedBytes<'_>>) -> SealView {
     let info = &s.seal_info;
     let mut forms = Vec::new();
-    let maker_source = match received {
-        Some(b) => {
-            forms.push((V1_TRIPLE_FORM, b.triple()));
-            Source::Received
-        }
-        None => {
-            if let Ok(b) = s.maker_tbs() {
-                forms.push((V1_TRIPLE_FORM, b));
-            }
-            Source::Reencoded
-        }
+    let (maker_source, triple) = match received {
+        Some(b) => (Source::Received, b.triple()),
+        None => (Source::Reencoded, s.maker_tbs().unwrap_or_default()),
     };
+    forms.push((V1_TRIPLE_FORM, triple.clone()));
     SealView::new(
         info,
         &s.maker_cert,
@@ -180,6 +177,7 @@ fn seal_view_v1(s: &SealV1, received: Option<SealSignedBytes<'_>>) -> SealView {
         &s.signed_value,
         forms,
         maker_source,
+        zhengku_crypto::sha256(&triple),
     )
 }
 
@@ -210,33 +208,14 @@ fn check_signature(cert_der: &[u8], alg: &Oid, msg: &[u8], sig: &[u8]) -> Result
 }
 
 fn certificate_key(cert_der: &[u8]) -> Result<PublicKey, String> {
-    let (_, cert) =
-        X509Certificate::from_der(cert_der).map_err(|e| format!("certificate unreadable: {e}"))?;
-    PublicKey::from_spki_der(cert.public_key().raw)
-        .map_err(|e| format!("certificate key unusable: {e}"))
+    CertView::parse(cert_der)
+        .map_err(|e| format!("certificate unreadable: {e}"))?
+        .key
+        .ok_or_else(|| "certificate key unusable: not an SM2 or P-256 key".to_owned())
 }
 
 fn certificate_subject(cert_der: &[u8]) -> String {
-    X509Certificate::from_der(cert_der)
-        .map(|(_, c)| c.subject().to_string())
-        .unwrap_or_else(|_| "(unreadable certificate)".to_owned())
-}
-
-/// The certificate's validity window, Unix seconds.
-fn certificate_window(cert_der: &[u8]) -> Result<(i64, i64), String> {
-    let (_, cert) =
-        X509Certificate::from_der(cert_der).map_err(|e| format!("certificate unreadable: {e}"))?;
-    let v = cert.validity();
-    Ok((v.not_before.timestamp(), v.not_after.timestamp()))
-}
-
-fn check(id: &'static str, label: &'static str, label_zh: &'static str, outcome: Outcome) -> Check {
-    Check {
-        id,
-        label,
-        label_zh,
-        outcome,
-    }
+    CertView::parse(cert_der).map_or_else(|_| "(unreadable certificate)".to_owned(), |c| c.subject)
 }
 
 fn to_offset(t: SealTime) -> OffsetDateTime {
@@ -269,49 +248,6 @@ fn maker_signature_check(seal: &SealView) -> Check {
         "制章者签名",
         Outcome::Failed(last),
     )
-}
-
-/// Check 4 (and the chain half of 6): a certificate chains for `purpose` at `at`.
-fn chain_check(
-    id: &'static str,
-    label: &'static str,
-    label_zh: &'static str,
-    cert: &[u8],
-    purpose: Purpose,
-    at: OffsetDateTime,
-    trust: Trust<'_>,
-) -> Check {
-    if trust.anchors.is_empty() {
-        return check(
-            id,
-            label,
-            label_zh,
-            Outcome::Skipped("no trust anchors given".into()),
-        );
-    }
-    let input = ValidationInput {
-        end_entity: cert,
-        intermediates: trust.intermediates,
-        anchors: trust.anchors,
-        crls: trust.crls,
-        time: at,
-        purpose,
-        revocation: Revocation::IfAvailable,
-    };
-    match validate(&input) {
-        Ok(path) => check(
-            id,
-            label,
-            label_zh,
-            Outcome::Passed(format!(
-                "{} certificate(s) to {}, {} CRL(s) consulted",
-                path.chain.len(),
-                path.chain.last().map_or("(anchor)", |c| c.subject.as_str()),
-                path.crls_checked
-            )),
-        ),
-        Err(e) => check(id, label, label_zh, Outcome::Failed(e.to_string())),
-    }
 }
 
 fn signer_in_seal(seal: &SealView, signer_cert: &[u8]) -> Outcome {
@@ -362,25 +298,145 @@ fn seal_facts(seal: &SealView) -> Vec<(&'static str, String)> {
     ]
 }
 
-/// Verifies an electronic signature (`SES_Signature`, v4 or v1). `document` is the signed
-/// document, if the caller has it. Undecodable input is an error, not a report.
-///
-/// The signatures are checked over the signed elements exactly as received (see the module
-/// documentation).
+/// A seal signature or a seal after phase one: the checks, and what phase two needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealExamined {
+    /// The checks so far, and the facts read.
+    pub report: Report,
+    /// The esID, claimed stamp time and fingerprints, to look the seal up by.
+    pub stamp: StampClaim,
+    /// The signer's certificate (DER); empty for a bare seal.
+    pub signer_cert: Vec<u8>,
+    /// Chain checks waiting for an attested time: (check index, validity window, detail).
+    pub(crate) pending: Vec<(usize, (i64, i64), String)>,
+    /// For a bare seal: what its own window says now (valid, expired, or invalid when not
+    /// yet in force).
+    pub(crate) dates_standing: crate::Verdict,
+}
+
+impl SealExamined {
+    /// The window every pending chain allows (their intersection), if any is pending.
+    pub(crate) fn pending_window(&self) -> Option<(i64, i64)> {
+        self.pending
+            .iter()
+            .map(|p| p.1)
+            .reduce(|a, b| (a.0.max(b.0), a.1.min(b.1)))
+    }
+
+    /// This as the whole of phase one, for input that is a seal signature or a seal.
+    pub(crate) fn into_examined(self, kind: crate::InputKind) -> Examined {
+        let mut ex = Examined::new(kind, self.report);
+        ex.pending = self
+            .pending
+            .into_iter()
+            .map(|(check, window, detail)| Pending {
+                check,
+                attest: Attest::Stamp(0),
+                window,
+                detail,
+            })
+            .collect();
+        ex.stamps.push(self.stamp);
+        ex.dates_standing = self.dates_standing;
+        ex
+    }
+}
+
+/// What the chain checks are judged with besides the certificate: the trust inputs, the
+/// memo, certificates the input carries, and the verification time.
+#[derive(Clone, Copy)]
+pub(crate) struct ChainInputs<'a> {
+    pub(crate) trust: &'a Trust<'a>,
+    pub(crate) memo: Option<&'a Memo>,
+    pub(crate) extra: &'a [Vec<u8>],
+    pub(crate) now: OffsetDateTime,
+}
+
+impl ChainInputs<'_> {
+    /// Pushes a chain check onto `checks`, recording it in `pending` when it waits for an
+    /// attested time.
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &self,
+        checks: &mut Vec<Check>,
+        pending: &mut Vec<(usize, (i64, i64), String)>,
+        (id, label, label_zh): (&'static str, &'static str, &'static str),
+        cert: &[u8],
+        purpose: Purpose,
+        claimed: Option<(OffsetDateTime, &str)>,
+    ) {
+        let outcome = match judge(
+            self.trust, self.memo, cert, self.extra, purpose, self.now, claimed,
+        ) {
+            ChainOutcome::Decided(o) => o,
+            ChainOutcome::Pending { window, detail } => {
+                pending.push((checks.len(), window, detail.clone()));
+                Outcome::Unverifiable(format!(
+                    "{detail}; that time is only claimed by the signer, and nothing attests it"
+                ))
+            }
+        };
+        checks.push(check(id, label, label_zh, outcome));
+    }
+}
+
+/// The SHA-256 fingerprint a library and a verifier compare seals by: of SEQUENCE {
+/// sealInfo, cert, signatureAlgorithm } as the seal carries them (what its maker vouched
+/// for), so the same seal has the same fingerprint inside any signature.
+pub fn seal_fingerprint(esl: &[u8]) -> Result<[u8; 32], DecodeError> {
+    let (_, signed) = decode_seal_with_signed_bytes(esl)?;
+    Ok(zhengku_crypto::sha256(&signed.triple()))
+}
+
+/// Phase one for an electronic signature (`SES_Signature`, v4 or v1): every check that
+/// needs no library. `document` is the signed document, if the caller has it. Undecodable
+/// input is an error, not a report.
+pub fn examine_signature(
+    signature_der: &[u8],
+    document: Option<&[u8]>,
+    trust: &Trust<'_>,
+    memo: Option<&Memo>,
+    now: OffsetDateTime,
+) -> Result<SealExamined, DecodeError> {
+    examine_signature_with(signature_der, document, trust, memo, &[], now)
+}
+
+/// [`examine_signature`], with certificates the surrounding input carries (a PDF's CMS)
+/// that may complete the chains. They are never anchors.
+pub fn examine_signature_with(
+    signature_der: &[u8],
+    document: Option<&[u8]>,
+    trust: &Trust<'_>,
+    memo: Option<&Memo>,
+    extra: &[Vec<u8>],
+    now: OffsetDateTime,
+) -> Result<SealExamined, DecodeError> {
+    let (decoded, signed) = decode_signature_with_signed_bytes(signature_der)?;
+    let chains = ChainInputs {
+        trust,
+        memo,
+        extra,
+        now,
+    };
+    Ok(signature_inner(
+        &decoded,
+        Some(signed),
+        zhengku_crypto::sha256(signature_der),
+        document,
+        chains,
+    ))
+}
+
+/// Phase one only, as a report: every check of [`examine_signature`] (chains without
+/// anchors are unverifiable; the seal's status is phase two's). For tests, benchmarks and
+/// tools that look at one signature's checks.
 pub fn verify_signature(
     signature_der: &[u8],
     document: Option<&[u8]>,
     trust: Trust<'_>,
     now: OffsetDateTime,
 ) -> Result<Report, DecodeError> {
-    let (decoded, signed) = decode_signature_with_signed_bytes(signature_der)?;
-    Ok(verify_signature_inner(
-        &decoded,
-        Some(signed),
-        document,
-        trust,
-        now,
-    ))
+    examine_signature(signature_der, document, &trust, None, now).map(|e| e.report)
 }
 
 /// Verifies an electronic signature built in memory (not decoded from bytes): as
@@ -393,16 +449,27 @@ pub fn verify_decoded_signature(
     trust: Trust<'_>,
     now: OffsetDateTime,
 ) -> Report {
-    verify_signature_inner(signature, None, document, trust, now)
+    let digest = signature
+        .to_der()
+        .map(|d| zhengku_crypto::sha256(&d))
+        .unwrap_or_default();
+    let chains = ChainInputs {
+        trust: &trust,
+        memo: None,
+        extra: &[],
+        now,
+    };
+    signature_inner(signature, None, digest, document, chains).report
 }
 
-fn verify_signature_inner(
+fn signature_inner(
     decoded: &DecodedSignature,
     received: Option<SignatureSignedBytes<'_>>,
+    signature_sha256: [u8; 32],
     document: Option<&[u8]>,
-    trust: Trust<'_>,
-    now: OffsetDateTime,
-) -> Report {
+    chains: ChainInputs<'_>,
+) -> SealExamined {
+    let now = chains.now;
     let seal_received = received.map(|r| r.seal());
     let (subject, seal, sig_alg, sig, signer_cert, time_info, data_hash, property) = match decoded {
         DecodedSignature::V4(s) => (
@@ -432,7 +499,8 @@ fn verify_signature_inner(
         (None, DecodedSignature::V4(s)) => (s.to_sign.to_der().map(Cow::Owned), Source::Reencoded),
         (None, DecodedSignature::V1(s)) => (s.to_sign.to_der().map(Cow::Owned), Source::Reencoded),
     };
-    let at = to_offset(time_info);
+    let stamped_at = to_offset(time_info);
+    let claimed = Some((stamped_at, "stamp time the signature claims (签章时间)"));
     let mut facts = seal_facts(&seal);
     facts.push(("signer", certificate_subject(signer_cert)));
     facts.push(("stamp time", time_info.to_string()));
@@ -440,6 +508,7 @@ fn verify_signature_inner(
     facts.push(("data hash", hex_lower(data_hash)));
 
     let mut checks = Vec::with_capacity(7);
+    let mut pending = Vec::new();
     // 1. The stamp signature.
     checks.push(check(
         "signature",
@@ -463,16 +532,15 @@ fn verify_signature_inner(
     // 3. The maker's signature on the seal.
     checks.push(maker_signature_check(&seal));
     // 4. The maker's certificate chain.
-    checks.push(chain_check(
-        "maker_chain",
-        "seal maker's certificate chain",
-        "制章者证书链",
+    chains.push(
+        &mut checks,
+        &mut pending,
+        MAKER_CHAIN,
         &seal.maker_cert,
         Purpose::SealMaking,
-        at,
-        trust,
-    ));
-    // 5. The seal was valid when stamped (and the stamp is not from the future).
+        claimed,
+    );
+    // 5. The seal's window holds the claimed stamp time (and that is not in the future).
     let t = time_info.unix_seconds();
     let validity = if t > now.unix_timestamp() + CLOCK_SKEW_SECS {
         Outcome::Failed(format!("the stamp time {time_info} is in the future"))
@@ -493,41 +561,28 @@ fn verify_signature_inner(
         "签章时印章有效",
         validity,
     ));
-    // 6. The signer's certificate at the stamp time.
-    let signer_check = if trust.anchors.is_empty() {
-        check(
+    // 6. The signer's certificate, for stamping.
+    chains.push(
+        &mut checks,
+        &mut pending,
+        (
             "signer_certificate",
-            "signer's certificate valid at the stamp time",
-            "签章时签章者证书有效",
-            match certificate_window(signer_cert) {
-                Ok((from, to)) if (from..=to).contains(&t) => Outcome::Passed(
-                    "within its validity (chain not checked: no trust anchors given)".into(),
-                ),
-                Ok(_) => Outcome::Failed(format!(
-                    "stamped {time_info}, outside the certificate's validity"
-                )),
-                Err(e) => Outcome::Failed(e),
-            },
-        )
-    } else {
-        chain_check(
-            "signer_certificate",
-            "signer's certificate valid at the stamp time",
-            "签章时签章者证书有效",
-            signer_cert,
-            Purpose::SealStamping,
-            at,
-            trust,
-        )
-    };
-    checks.push(signer_check);
+            "signer's certificate chain, for stamping",
+            "签章者证书链",
+        ),
+        signer_cert,
+        Purpose::SealStamping,
+        claimed,
+    );
     // 7. The document.
     checks.push(check(
         "data_hash",
         "document matches dataHash (SM3)",
         "原文杂凑值一致",
         match document {
-            None => Outcome::Skipped("no document given".into()),
+            None => Outcome::Skipped(
+                "no document given: only the signature itself is vouched for".into(),
+            ),
             Some(doc) => {
                 let h = zhengku_crypto::sm3(doc);
                 if *data_hash == h {
@@ -542,37 +597,74 @@ fn verify_signature_inner(
             }
         },
     ));
-    Report {
-        subject: subject.to_owned(),
-        facts,
-        checks,
+    SealExamined {
+        report: Report {
+            subject: subject.to_owned(),
+            facts,
+            checks,
+        },
+        stamp: StampClaim {
+            esid: seal.es_id.clone(),
+            claimed_at: Some(t),
+            signature_sha256: Some(signature_sha256),
+            seal_sha256: seal.fingerprint,
+        },
+        signer_cert: signer_cert.clone(),
+        pending,
+        dates_standing: crate::Verdict::Valid,
     }
 }
 
-/// Verifies a seal on its own (an `.esl`): the maker's signature (over the bytes as
-/// received), the maker's chain at `now`, and that `now` is within the seal's validity
-/// window.
+const MAKER_CHAIN: (&str, &str, &str) = (
+    "maker_chain",
+    "seal maker's certificate chain",
+    "制章者证书链",
+);
+
+/// Phase one for a seal on its own (an `.esl`): the maker's signature (over the bytes as
+/// received), the maker's chain, and whether now is within the seal's validity window.
+pub fn examine_seal(
+    esl: &[u8],
+    trust: &Trust<'_>,
+    memo: Option<&Memo>,
+    now: OffsetDateTime,
+) -> Result<SealExamined, DecodeError> {
+    let (decoded, signed) = decode_seal_with_signed_bytes(esl)?;
+    let chains = ChainInputs {
+        trust,
+        memo,
+        extra: &[],
+        now,
+    };
+    Ok(seal_inner(&decoded, Some(signed), chains))
+}
+
+/// Phase one only, as a report ([`examine_seal`]).
 pub fn verify_seal(
     esl: &[u8],
     trust: Trust<'_>,
     now: OffsetDateTime,
 ) -> Result<Report, DecodeError> {
-    let (decoded, signed) = decode_seal_with_signed_bytes(esl)?;
-    Ok(verify_seal_inner(&decoded, Some(signed), trust, now))
+    examine_seal(esl, &trust, None, now).map(|e| e.report)
 }
 
 /// Verifies a seal built in memory: as [`verify_seal`], the maker's signature checked over
 /// the strict re-encoding (see [`verify_decoded_signature`]).
 pub fn verify_decoded_seal(seal: &DecodedSeal, trust: Trust<'_>, now: OffsetDateTime) -> Report {
-    verify_seal_inner(seal, None, trust, now)
+    let chains = ChainInputs {
+        trust: &trust,
+        memo: None,
+        extra: &[],
+        now,
+    };
+    seal_inner(seal, None, chains).report
 }
 
-fn verify_seal_inner(
+fn seal_inner(
     decoded: &DecodedSeal,
     received: Option<SealSignedBytes<'_>>,
-    trust: Trust<'_>,
-    now: OffsetDateTime,
-) -> Report {
+    chains: ChainInputs<'_>,
+) -> SealExamined {
     let (subject, seal) = match decoded {
         DecodedSeal::V4(s) => (
             "GB/T 38540-2020 electronic seal (SESeal v4)",
@@ -584,36 +676,62 @@ fn verify_seal_inner(
         ),
     };
     let facts = seal_facts(&seal);
-    let t = now.unix_timestamp();
-    let checks = vec![
-        maker_signature_check(&seal),
-        chain_check(
-            "maker_chain",
-            "seal maker's certificate chain",
-            "制章者证书链",
-            &seal.maker_cert,
-            Purpose::SealMaking,
-            now,
-            trust,
-        ),
-        check(
-            "seal_validity",
-            "seal valid now",
-            "印章在有效期内",
-            if t < seal.valid_start.unix_seconds() || t > seal.valid_end.unix_seconds() {
-                Outcome::Failed(format!(
-                    "now is outside the seal's validity {} to {}",
-                    seal.valid_start, seal.valid_end
-                ))
-            } else {
-                Outcome::Passed(format!("{} to {}", seal.valid_start, seal.valid_end))
-            },
-        ),
-    ];
-    Report {
-        subject: subject.to_owned(),
-        facts,
-        checks,
+    let t = chains.now.unix_timestamp();
+    let mut checks = vec![maker_signature_check(&seal)];
+    let mut pending = Vec::new();
+    // A maker certificate that has expired since is judged at the seal's start, which the
+    // library attests when it holds the seal.
+    chains.push(
+        &mut checks,
+        &mut pending,
+        MAKER_CHAIN,
+        &seal.maker_cert,
+        Purpose::SealMaking,
+        Some((to_offset(seal.valid_start), "start of the seal's validity")),
+    );
+    let (window, dates_standing) = if t < seal.valid_start.unix_seconds() {
+        (
+            Outcome::Failed(format!(
+                "not yet in force: its validity is {} to {}",
+                seal.valid_start, seal.valid_end
+            )),
+            crate::Verdict::Invalid,
+        )
+    } else if t > seal.valid_end.unix_seconds() {
+        (
+            Outcome::Failed(format!(
+                "expired: its validity was {} to {}",
+                seal.valid_start, seal.valid_end
+            )),
+            crate::Verdict::Expired,
+        )
+    } else {
+        (
+            Outcome::Passed(format!("{} to {}", seal.valid_start, seal.valid_end)),
+            crate::Verdict::Valid,
+        )
+    };
+    checks.push(check(
+        "seal_validity",
+        "seal valid now",
+        "印章在有效期内",
+        window,
+    ));
+    SealExamined {
+        report: Report {
+            subject: subject.to_owned(),
+            facts,
+            checks,
+        },
+        stamp: StampClaim {
+            esid: seal.es_id.clone(),
+            claimed_at: None,
+            signature_sha256: None,
+            seal_sha256: seal.fingerprint,
+        },
+        signer_cert: Vec::new(),
+        pending,
+        dates_standing,
     }
 }
 

@@ -1,7 +1,8 @@
 //! Licence records and QR payloads signed with the development department keys (keys-dev/)
 //! and verified by the engine: the real thing is valid, and each kind of fault gives the
-//! verdict it should (one changed byte → invalid, unknown key → invalid, judged after the
-//! end date → expired, revoked → revoked, no status → status skipped).
+//! verdict it should (one changed byte → invalid, a look-alike certificate → invalid, no
+//! anchor or no current status → unverifiable, past the end date → expired, revoked →
+//! revoked).
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::collections::HashMap;
@@ -13,12 +14,10 @@ use zhengku_crypto::PrivateKey;
 use zhengku_model::identifier::LicenceId;
 use zhengku_model::record::{IssueRequest, Issuer, Timestamp};
 use zhengku_model::{LicenceStatus, LicenceType, SignedLicence, testing};
-use zhengku_verify::licence::verify_record;
-use zhengku_verify::qr::verify_qr;
-use zhengku_verify::seal::Trust;
 use zhengku_verify::{
-    Context, InputKind, LicenceReport, LiveStatus, NoStatus, Outcome, StatusSource, Verdict,
-    identify, sniff, verify_input,
+    Context, Departments, InputKind, LicenceLive, LicenceReport, Live, LiveLists, LiveSource,
+    NoLive, Outcome, RecordDigests, Revocation, Trust, Verdict, conclude, examine, sniff,
+    verify_input,
 };
 
 fn keys_dev() -> PathBuf {
@@ -88,6 +87,8 @@ impl Pki {
             anchors: &self.anchors,
             intermediates: &self.intermediates,
             crls: &self.crls,
+            // The development CRLs are short-lived; revocation policy has its own tests.
+            revocation: Revocation::IfAvailable,
         }
     }
 }
@@ -120,28 +121,53 @@ fn licence(name: &str, dept: &Dept, at: OffsetDateTime, seq: u32) -> SignedLicen
     SignedLicence::sign(record, &dept.key).unwrap()
 }
 
-fn status(s: LicenceStatus) -> LiveStatus {
-    LiveStatus {
+/// A library's knowledge of `signed`: status `s` as of `at`, with its record digests.
+fn lists(signed: &SignedLicence, s: LicenceStatus, at: OffsetDateTime) -> LiveLists {
+    let mut l = LiveLists {
+        max_age: zhengku_verify::DEFAULT_MAX_STATUS_AGE,
+        complete: Some("test library".into()),
+        ..LiveLists::default()
+    };
+    l.licences.insert(
+        signed.record().identifier.to_string(),
+        live(signed, s, at.unix_timestamp()),
+    );
+    l
+}
+
+fn live(signed: &SignedLicence, s: LicenceStatus, as_of: i64) -> LicenceLive {
+    LicenceLive {
         status: s,
         reason: Some("西市监处〔2026〕12号".into()),
-        as_of: 1_800_000_000,
+        as_of,
         source: "test".into(),
+        record: Some(RecordDigests::of(&signed.to_bytes())),
     }
 }
 
-fn ctx<'a>(
-    at: OffsetDateTime,
-    pki: &'a Pki,
-    signers: &'a [Vec<u8>],
-    status: &'a dyn StatusSource,
-) -> Context<'a> {
+fn ctx<'a>(at: OffsetDateTime, pki: &'a Pki, departments: &'a Departments) -> Context<'a> {
     Context {
         at,
         trust: pki.trust(),
-        signers,
-        status,
+        departments,
         memo: None,
     }
+}
+
+fn depts(certs: &[Vec<u8>]) -> Departments {
+    Departments::new(certs.iter().map(Vec::as_slice))
+}
+
+fn record(bytes: &[u8], c: &Context<'_>, live: &dyn LiveSource) -> LicenceReport {
+    let r = verify_input(bytes, c, live);
+    assert_eq!(r.kind, InputKind::Record);
+    r
+}
+
+fn qr(text: &str, c: &Context<'_>, live: &dyn LiveSource) -> LicenceReport {
+    let r = verify_input(text.as_bytes(), c, live);
+    assert_eq!(r.kind, InputKind::Qr);
+    r
 }
 
 fn outcome<'a>(r: &'a LicenceReport, id: &str) -> &'a Outcome {
@@ -178,13 +204,14 @@ fn valid_records_and_payloads_pass_every_check() {
         let t = issue_time(&dept.cert);
         let signed = licence(name, &dept, t, u32::try_from(i).unwrap() + 1);
         let id = signed.record().identifier.to_string();
-        let statuses = HashMap::from([(id.clone(), status(LicenceStatus::Valid))]);
-        let signers = vec![health().cert, samr().cert];
-        let c = ctx(t + Duration::days(1), &pki, &signers, &statuses);
+        let at = t + Duration::days(1);
+        let library = lists(&signed, LicenceStatus::Valid, at);
+        let d = depts(&[health().cert, samr().cert]);
+        let c = ctx(at, &pki, &d);
 
-        let r = verify_record(&signed.to_bytes(), &c);
+        let r = record(&signed.to_bytes(), &c, &library);
         assert_eq!(r.verdict, Verdict::Valid, "{name}\n{}", r.report);
-        assert_eq!(r.kind, InputKind::Record);
+        assert_eq!(r.verdict.exit_code(), 0);
         all_passed(&r);
         let facts = r.facts.as_ref().unwrap();
         assert_eq!(facts.identifier, id);
@@ -192,6 +219,7 @@ fn valid_records_and_payloads_pass_every_check() {
             facts.type_name.as_deref(),
             Some(signed.record().type_name.as_str())
         );
+        assert_eq!(facts.issue_date, Some(signed.record().issue_date));
         assert_eq!(facts.status.as_ref().unwrap().status, LicenceStatus::Valid);
         if name == "senior-citizen-card" {
             assert_eq!(facts.holder_name, "王*英");
@@ -201,23 +229,24 @@ fn valid_records_and_payloads_pass_every_check() {
         let payload = zhengku_qr::make_payload(&signed, &dept.key).unwrap();
         let url = zhengku_qr::payload_url("https://zk.example.gov.cn", &payload).unwrap();
         for text in [payload.clone(), url, format!("  {payload}\n")] {
-            let q = verify_qr(&text, &c);
+            let q = qr(&text, &c, &library);
             assert_eq!(q.verdict, Verdict::Valid, "{name}\n{}", q.report);
-            assert_eq!(q.kind, InputKind::Qr);
             all_passed(&q);
             let qf = q.facts.as_ref().unwrap();
             assert_eq!(qf.identifier, id);
             assert_eq!(qf.holder_name, facts.holder_name);
             assert_eq!(qf.valid_until, facts.valid_until);
+            // The QR code carries the issue date (claim 9), not the signing time.
+            assert_eq!(qf.issue_date, Some(signed.record().issue_date));
             assert_eq!(qf.issuer_name.as_deref(), Some(dept.issuer.name.as_str()));
-            // The dispatcher agrees.
             assert_eq!(sniff(text.as_bytes()), Some(InputKind::Qr));
-            assert_eq!(identify(text.as_bytes()).as_deref(), Some(id.as_str()));
-            assert_eq!(verify_input(text.as_bytes(), &c), q);
+            assert_eq!(examine(text.as_bytes(), &c).identifier(), Some(id.as_str()));
         }
         assert_eq!(sniff(&signed.to_bytes()), Some(InputKind::Record));
-        assert_eq!(identify(&signed.to_bytes()).as_deref(), Some(id.as_str()));
-        assert_eq!(verify_input(&signed.to_bytes(), &c), r);
+        assert_eq!(
+            examine(&signed.to_bytes(), &c).identifier(),
+            Some(id.as_str())
+        );
     }
 }
 
@@ -227,16 +256,20 @@ fn one_changed_byte_is_invalid() {
     let dept = samr();
     let t = issue_time(&dept.cert);
     let signed = licence("food-business-permit", &dept, t, 7);
-    let signers = vec![dept.cert.clone()];
-    let c = ctx(t + Duration::days(1), &pki, &signers, &NoStatus);
+    let d = depts(std::slice::from_ref(&dept.cert));
+    let at = t + Duration::days(1);
+    let c = ctx(at, &pki, &d);
+    let library = lists(&signed, LicenceStatus::Valid, at);
     let bytes = signed.to_bytes();
-    assert_eq!(verify_record(&bytes, &c).verdict, Verdict::Valid);
+    assert_eq!(record(&bytes, &c, &library).verdict, Verdict::Valid);
     let (mut decode_fails, mut signature_fails) = (0, 0);
     for i in 0..bytes.len() {
         let mut t = bytes.clone();
         t[i] ^= 0x01;
-        let r = verify_record(&t, &c);
+        let ex = zhengku_verify::licence::examine_record(&t, &c);
+        let r = conclude(ex.clone(), &Live::gather(&ex, &library), at);
         assert_eq!(r.verdict, Verdict::Invalid, "byte {i}\n{}", r.report);
+        assert_eq!(r.verdict.exit_code(), 1);
         match r.report.first_failure().map(|c| c.id) {
             Some("record_decode") => decode_fails += 1,
             Some("issuer_key" | "record_signature") => signature_fails += 1,
@@ -256,7 +289,7 @@ fn one_changed_byte_is_invalid() {
     for i in (4..tampered.len()).step_by(7) {
         let old = tampered[i];
         tampered[i] = if old == b'A' { b'B' } else { b'A' };
-        let r = verify_qr(std::str::from_utf8(&tampered).unwrap(), &c);
+        let r = verify_input(&tampered, &c, &library);
         assert_eq!(r.verdict, Verdict::Invalid, "char {i}\n{}", r.report);
         invalid += 1;
         tampered[i] = old;
@@ -265,21 +298,32 @@ fn one_changed_byte_is_invalid() {
 }
 
 #[test]
-fn unknown_key_is_invalid() {
+fn an_unknown_key_of_a_known_department_is_invalid_else_unverifiable() {
     let pki = pki();
     let dept = samr();
     let t = issue_time(&dept.cert);
     let signed = licence("business-licence", &dept, t, 8);
     let payload = zhengku_qr::make_payload(&signed, &dept.key).unwrap();
-    let only_health = vec![health().cert];
-    for signers in [only_health.as_slice(), &[]] {
-        let c = ctx(t + Duration::days(1), &pki, signers, &NoStatus);
+    let at = t + Duration::days(1);
+    let library = lists(&signed, LicenceStatus::Valid, at);
+    // The verifier knows the market regulator (by its P-256 certificate), and this SM2 key
+    // is none of its keys: a forgery in its name.
+    let known = depts(&[der("dept-xihu-samr-p256.crt")]);
+    // It knows only another department, or none at all: whose key it is cannot be told.
+    let other = depts(&[health().cert]);
+    let none = depts(&[]);
+    for (d, want, key_outcome) in [
+        (&known, Verdict::Invalid, "failed"),
+        (&other, Verdict::Unverifiable, "unverifiable"),
+        (&none, Verdict::Unverifiable, "unverifiable"),
+    ] {
+        let c = ctx(at, &pki, d);
         for r in [
-            verify_record(&signed.to_bytes(), &c),
-            verify_qr(&payload, &c),
+            record(&signed.to_bytes(), &c, &library),
+            qr(&payload, &c, &library),
         ] {
-            assert_eq!(r.verdict, Verdict::Invalid, "{}", r.report);
-            assert!(matches!(outcome(&r, "issuer_key"), Outcome::Failed(_)));
+            assert_eq!(r.verdict, want, "{}", r.report);
+            assert_eq!(outcome(&r, "issuer_key").as_str(), key_outcome);
             assert!(
                 r.report
                     .checks
@@ -299,9 +343,11 @@ fn a_certificate_of_another_issuer_is_invalid() {
     dept.issuer = testing::sample_issuer();
     let t = issue_time(&dept.cert);
     let signed = licence("business-licence", &dept, t, 9);
-    let signers = vec![dept.cert.clone()];
-    let c = ctx(t + Duration::days(1), &pki, &signers, &NoStatus);
-    let r = verify_record(&signed.to_bytes(), &c);
+    let d = depts(std::slice::from_ref(&dept.cert));
+    let at = t + Duration::days(1);
+    let library = lists(&signed, LicenceStatus::Valid, at);
+    let c = ctx(at, &pki, &d);
+    let r = record(&signed.to_bytes(), &c, &library);
     assert_eq!(r.verdict, Verdict::Invalid, "{}", r.report);
     assert!(matches!(
         outcome(&r, "record_signature"),
@@ -309,9 +355,59 @@ fn a_certificate_of_another_issuer_is_invalid() {
     ));
     assert!(matches!(outcome(&r, "issuer_matches"), Outcome::Failed(_)));
     let payload = zhengku_qr::make_payload(&signed, &dept.key).unwrap();
-    let q = verify_qr(&payload, &c);
+    let q = qr(&payload, &c, &library);
     assert_eq!(q.verdict, Verdict::Invalid, "{}", q.report);
     assert!(matches!(outcome(&q, "issuer_matches"), Outcome::Failed(_)));
+}
+
+/// A certificate made by anyone, naming the department and its USCC and holding the key
+/// that signed: without a chain to the anchors it vouches for nothing.
+#[test]
+fn a_self_signed_look_alike_certificate_is_invalid() {
+    use zhengku_pki::{CertKind, CertificateParams, Issuer, Serial, SubjectInfo};
+    let pki = pki();
+    let real = samr();
+    let forger = zhengku_crypto::PrivateKey::generate(zhengku_crypto::Algorithm::Sm2Sm3).unwrap();
+    let look_alike = zhengku_pki::issue_certificate(
+        &Issuer::SelfSigned(&forger),
+        forger.public_key(),
+        &CertificateParams {
+            kind: CertKind::Department,
+            subject: SubjectInfo::organisation(real.issuer.name.clone(), real.issuer.code.clone()),
+            serial: Serial::random().unwrap(),
+            not_before: OffsetDateTime::now_utc() - Duration::days(1),
+            not_after: OffsetDateTime::now_utc() + Duration::days(365),
+            crl_url: None,
+        },
+    )
+    .unwrap();
+    let dept = Dept {
+        key: forger,
+        cert: look_alike.clone(),
+        issuer: real.issuer.clone(),
+    };
+    let t = OffsetDateTime::from_unix_timestamp(OffsetDateTime::now_utc().unix_timestamp())
+        .unwrap()
+        - Duration::hours(1);
+    let signed = licence("business-licence", &dept, t, 21);
+    let payload = zhengku_qr::make_payload(&signed, &dept.key).unwrap();
+    let at = OffsetDateTime::now_utc();
+    // Even a library that (wrongly) holds the record and its status cannot make it valid.
+    let library = lists(&signed, LicenceStatus::Valid, at);
+    let d = depts(&[look_alike, real.cert.clone()]);
+    let c = ctx(at, &pki, &d);
+    for r in [
+        record(&signed.to_bytes(), &c, &library),
+        qr(&payload, &c, &library),
+    ] {
+        assert_eq!(r.verdict, Verdict::Invalid, "{}", r.report);
+        assert!(matches!(outcome(&r, "issuer_chain"), Outcome::Failed(_)));
+        // The reason of a status is never shown for what is not genuine.
+        assert_eq!(
+            r.facts.as_ref().unwrap().status.as_ref().unwrap().reason,
+            None
+        );
+    }
 }
 
 #[test]
@@ -321,35 +417,39 @@ fn expired_by_the_time_judged() {
     let t = issue_time(&dept.cert);
     let signed = licence("food-business-permit", &dept, t, 10);
     let until = signed.record().valid_until.unwrap();
-    let signers = vec![dept.cert.clone()];
+    let d = depts(std::slice::from_ref(&dept.cert));
     let payload = zhengku_qr::make_payload(&signed, &dept.key).unwrap();
-    let revoked = HashMap::from([(
-        signed.record().identifier.to_string(),
-        status(LicenceStatus::Revoked),
-    )]);
     // The permit's end date is 2029-03-14: on the day it is valid, the day after expired.
     let last_day = until.with_hms(12, 0, 0).unwrap().assume_utc();
     for (at, want) in [
         (last_day, Verdict::Valid),
         (last_day + Duration::days(1), Verdict::Expired),
     ] {
-        let c = ctx(at, &pki, &signers, &NoStatus);
+        let c = ctx(at, &pki, &d);
+        let library = lists(&signed, LicenceStatus::Valid, at);
         for r in [
-            verify_record(&signed.to_bytes(), &c),
-            verify_qr(&payload, &c),
+            record(&signed.to_bytes(), &c, &library),
+            qr(&payload, &c, &library),
         ] {
             assert_eq!(r.verdict, want, "{at}\n{}", r.report);
         }
     }
     // Expired comes before revoked in the rule.
-    let c = ctx(last_day + Duration::days(1), &pki, &signers, &revoked);
+    let at = last_day + Duration::days(1);
+    let c = ctx(at, &pki, &d);
+    let revoked = lists(&signed, LicenceStatus::Revoked, at);
     assert_eq!(
-        verify_record(&signed.to_bytes(), &c).verdict,
+        record(&signed.to_bytes(), &c, &revoked).verdict,
         Verdict::Expired
     );
     // Judged before it was issued: invalid.
-    let c = ctx(t - Duration::days(1), &pki, &signers, &NoStatus);
-    let r = verify_record(&signed.to_bytes(), &c);
+    let at = t - Duration::days(1);
+    let c = ctx(at, &pki, &d);
+    let r = record(
+        &signed.to_bytes(),
+        &c,
+        &lists(&signed, LicenceStatus::Valid, at),
+    );
     assert_eq!(r.verdict, Verdict::Invalid, "{}", r.report);
     assert!(matches!(outcome(&r, "validity"), Outcome::Failed(_)));
 }
@@ -360,9 +460,10 @@ fn live_status_gives_the_verdict() {
     let dept = health();
     let t = issue_time(&dept.cert);
     let signed = licence("senior-citizen-card", &dept, t, 11);
-    let id = signed.record().identifier.to_string();
-    let signers = vec![dept.cert.clone()];
+    let d = depts(std::slice::from_ref(&dept.cert));
     let payload = zhengku_qr::make_payload(&signed, &dept.key).unwrap();
+    let at = t + Duration::days(2);
+    let c = ctx(at, &pki, &d);
     for (st, want) in [
         (LicenceStatus::Valid, Verdict::Valid),
         (LicenceStatus::Suspended, Verdict::Suspended),
@@ -370,30 +471,89 @@ fn live_status_gives_the_verdict() {
         (LicenceStatus::Cancelled, Verdict::Revoked),
         (LicenceStatus::Withdrawn, Verdict::Revoked),
     ] {
-        let statuses = HashMap::from([(id.clone(), status(st))]);
-        let c = ctx(t + Duration::days(2), &pki, &signers, &statuses);
+        let library = lists(&signed, st, at);
         for r in [
-            verify_record(&signed.to_bytes(), &c),
-            verify_qr(&payload, &c),
+            record(&signed.to_bytes(), &c, &library),
+            qr(&payload, &c, &library),
         ] {
             assert_eq!(r.verdict, want, "{st}\n{}", r.report);
-            assert_eq!(
-                r.facts.as_ref().unwrap().status.as_ref().unwrap().status,
-                st
-            );
+            let s = r.facts.as_ref().unwrap().status.as_ref().unwrap();
+            assert_eq!(s.status, st);
+            // Genuine: the reason is shown.
+            assert_eq!(s.reason.as_deref(), Some("西市监处〔2026〕12号"));
             assert!(!r.status_unknown());
         }
     }
-    // No status source: skipped, still valid, and the report says so.
-    let c = ctx(t + Duration::days(2), &pki, &signers, &NoStatus);
+    // No status source: unverifiable, and the report says why.
     for r in [
-        verify_record(&signed.to_bytes(), &c),
-        verify_qr(&payload, &c),
+        record(&signed.to_bytes(), &c, &NoLive),
+        qr(&payload, &c, &NoLive),
     ] {
-        assert_eq!(r.verdict, Verdict::Valid, "{}", r.report);
-        assert!(matches!(outcome(&r, "status"), Outcome::Skipped(_)));
+        assert_eq!(r.verdict, Verdict::Unverifiable, "{}", r.report);
+        assert_eq!(r.verdict.exit_code(), 2);
+        assert!(matches!(outcome(&r, "status"), Outcome::Unverifiable(_)));
         assert!(r.status_unknown());
         assert!(r.facts.as_ref().unwrap().status.is_none());
+    }
+    // A status older than the limit is stale: unverifiable, even when it says valid.
+    let mut stale = lists(&signed, LicenceStatus::Valid, at - Duration::hours(25));
+    for r in [
+        record(&signed.to_bytes(), &c, &stale),
+        qr(&payload, &c, &stale),
+    ] {
+        assert_eq!(r.verdict, Verdict::Unverifiable, "{}", r.report);
+        assert!(outcome(&r, "status").detail().contains("stale"));
+    }
+    // ... unless the verifier accepts older ones.
+    stale.max_age = 48 * 3600;
+    assert_eq!(
+        record(&signed.to_bytes(), &c, &stale).verdict,
+        Verdict::Valid
+    );
+    // A library's complete list without this licence: not issued here.
+    let elsewhere = LiveLists {
+        complete: Some("test library".into()),
+        max_age: 3600,
+        ..LiveLists::default()
+    };
+    let r = qr(&payload, &c, &elsewhere);
+    assert_eq!(r.verdict, Verdict::Unverifiable, "{}", r.report);
+    assert!(
+        outcome(&r, "library_record")
+            .detail()
+            .contains("not issued here")
+    );
+}
+
+#[test]
+fn a_record_other_than_the_one_stored_is_invalid() {
+    let pki = pki();
+    let dept = samr();
+    let t = issue_time(&dept.cert);
+    let at = t + Duration::days(1);
+    // Two genuinely signed records under one identifier (a department key misused, or a
+    // record re-signed after the fact): only the one the library stored is valid.
+    let stored = licence("business-licence", &dept, t, 14);
+    let other = licence("business-licence", &dept, t + Duration::minutes(1), 14);
+    assert_eq!(stored.record().identifier, other.record().identifier);
+    let library = lists(&stored, LicenceStatus::Valid, at);
+    let d = depts(std::slice::from_ref(&dept.cert));
+    let c = ctx(at, &pki, &d);
+    assert_eq!(
+        record(&stored.to_bytes(), &c, &library).verdict,
+        Verdict::Valid
+    );
+    let payload = zhengku_qr::make_payload(&other, &dept.key).unwrap();
+    for r in [
+        record(&other.to_bytes(), &c, &library),
+        qr(&payload, &c, &library),
+    ] {
+        assert_eq!(r.verdict, Verdict::Invalid, "{}", r.report);
+        assert_eq!(r.report.first_failure().unwrap().id, "library_record");
+        assert_eq!(
+            r.facts.as_ref().unwrap().status.as_ref().unwrap().reason,
+            None
+        );
     }
 }
 
@@ -402,36 +562,65 @@ fn chains_are_checked_against_the_anchors_given() {
     let dept = samr();
     let t = issue_time(&dept.cert);
     let signed = licence("business-licence", &dept, t, 12);
-    let signers = vec![dept.cert.clone()];
+    let d = depts(std::slice::from_ref(&dept.cert));
     let at = t + Duration::days(1);
-    // No anchors: skipped, still valid.
+    let library = lists(&signed, LicenceStatus::Valid, at);
+    // No anchors: unverifiable, whatever else is known.
     let none = Pki {
         anchors: Vec::new(),
         intermediates: Vec::new(),
         crls: Vec::new(),
     };
-    let r = verify_record(&signed.to_bytes(), &ctx(at, &none, &signers, &NoStatus));
-    assert_eq!(r.verdict, Verdict::Valid, "{}", r.report);
-    assert!(matches!(outcome(&r, "issuer_chain"), Outcome::Skipped(_)));
+    let r = record(&signed.to_bytes(), &ctx(at, &none, &d), &library);
+    assert_eq!(r.verdict, Verdict::Unverifiable, "{}", r.report);
+    assert!(matches!(
+        outcome(&r, "issuer_chain"),
+        Outcome::Unverifiable(_)
+    ));
     // Only the other hierarchy: failed, invalid.
     let p256 = Pki {
         anchors: vec![der("pki/p256/root.crt")],
         intermediates: vec![der("pki/p256/issuing.crt")],
         crls: Vec::new(),
     };
-    let r = verify_record(&signed.to_bytes(), &ctx(at, &p256, &signers, &NoStatus));
+    let r = record(&signed.to_bytes(), &ctx(at, &p256, &d), &library);
     assert_eq!(r.verdict, Verdict::Invalid, "{}", r.report);
     assert!(matches!(outcome(&r, "issuer_chain"), Outcome::Failed(_)));
+    // Revocation required and no CRL: the chain cannot be established.
+    let no_crls = Pki {
+        anchors: vec![der("pki/sm2/root.crt")],
+        intermediates: vec![der("pki/sm2/issuing.crt")],
+        crls: Vec::new(),
+    };
+    let mut c = ctx(at, &no_crls, &d);
+    c.trust.revocation = Revocation::Required;
+    let r = record(&signed.to_bytes(), &c, &library);
+    assert_eq!(r.verdict, Verdict::Unverifiable, "{}", r.report);
+    assert!(matches!(
+        outcome(&r, "issuer_chain"),
+        Outcome::Unverifiable(_)
+    ));
     // Judged long after the department's certificate ran out (2036), while the licence is
-    // long-term: the certificate was valid when it signed, so the chain passes.
+    // long-term: the certificate was valid at the issue time the record claims, which only
+    // the library can attest. With the library's record of it: valid.
     let pki = pki();
-    let r = verify_record(
+    let later = at + Duration::days(365 * 12);
+    let c = ctx(later, &pki, &d);
+    let r = record(
         &signed.to_bytes(),
-        &ctx(at + Duration::days(365 * 12), &pki, &signers, &NoStatus),
+        &c,
+        &lists(&signed, LicenceStatus::Valid, later),
     );
     assert_eq!(r.verdict, Verdict::Valid, "{}", r.report);
     match outcome(&r, "issuer_chain") {
-        Outcome::Passed(t) => assert!(t.contains("expired since"), "{t}"),
+        Outcome::Passed(t) => assert!(t.contains("attested"), "{t}"),
+        o => panic!("{o:?}"),
+    }
+    // Without it the claimed time is only a claim: unverifiable.
+    let r = record(&signed.to_bytes(), &c, &NoLive);
+    assert_eq!(r.verdict, Verdict::Unverifiable, "{}", r.report);
+    match outcome(&r, "issuer_chain") {
+        Outcome::Unverifiable(t) => assert!(t.contains("only claimed"), "{t}"),
         o => panic!("{o:?}"),
     }
 }
@@ -443,19 +632,25 @@ fn json_shape() {
     let t = issue_time(&dept.cert);
     let signed = licence("business-licence", &dept, t, 13);
     let id = signed.record().identifier.to_string();
-    let statuses = HashMap::from([(id.clone(), status(LicenceStatus::Revoked))]);
-    let signers = vec![dept.cert.clone()];
-    let c = ctx(t + Duration::days(1), &pki, &signers, &statuses);
+    let at = t + Duration::days(1);
+    let library = lists(&signed, LicenceStatus::Revoked, at);
+    let d = depts(std::slice::from_ref(&dept.cert));
+    let c = ctx(at, &pki, &d);
     let payload = zhengku_qr::make_payload(&signed, &dept.key).unwrap();
-    let r = verify_qr(&payload, &c);
+    let r = qr(&payload, &c, &library);
     let v = serde_json::to_value(&r).unwrap();
     assert_eq!(v["verdict"], "revoked");
     assert_eq!(v["verdict_zh"], "已撤销");
+    assert_eq!(v["exit_code"], 1);
     assert_eq!(v["kind"], "qr");
     assert_eq!(v["facts"]["identifier"], id.as_str());
     assert_eq!(v["facts"]["type_name"], serde_json::Value::Null);
     assert_eq!(v["facts"]["valid_from"], "2019-06-18");
     assert_eq!(v["facts"]["valid_until"], serde_json::Value::Null);
+    assert_eq!(
+        v["facts"]["issue_date"],
+        signed.record().issue_date.to_string()
+    );
     assert_eq!(v["facts"]["issuer_name"], "杭州市西湖区市场监督管理局");
     assert_eq!(v["facts"]["status"]["status"], "revoked");
     assert_eq!(v["facts"]["status"]["status_zh"], "已撤销");
@@ -472,6 +667,7 @@ fn json_shape() {
             "issuer_chain",
             "issuer_matches",
             "validity",
+            "library_record",
             "status"
         ]
     );
@@ -480,34 +676,40 @@ fn json_shape() {
             assert!(c[k].is_string(), "{c}");
         }
     }
-    assert_eq!(checks[6]["outcome"], "failed");
+    assert_eq!(checks[7]["outcome"], "failed");
     assert_eq!(checks[2]["outcome"], "passed");
     assert_eq!(v["details"][0]["name"], "identifier");
     // A record's report has the record checks.
-    let rv = serde_json::to_value(verify_record(&signed.to_bytes(), &c)).unwrap();
+    let rv = serde_json::to_value(record(&signed.to_bytes(), &c, &library)).unwrap();
     assert_eq!(rv["kind"], "record");
     assert_eq!(rv["facts"]["type_name"], "营业执照");
     assert_eq!(rv["checks"][2]["id"], "record_signature");
+    // Unverifiable, in JSON.
+    let uv = serde_json::to_value(record(&signed.to_bytes(), &c, &NoLive)).unwrap();
+    assert_eq!(uv["verdict"], "unverifiable");
+    assert_eq!(uv["verdict_zh"], "无法核验");
+    assert_eq!(uv["exit_code"], 2);
+    assert_eq!(uv["checks"][7]["outcome"], "unverifiable");
 }
 
 #[test]
 fn unrecognised_input() {
+    let d = Departments::default();
     let c = Context {
         at: OffsetDateTime::now_utc(),
         trust: Trust::default(),
-        signers: &[],
-        status: &NoStatus,
+        departments: &d,
         memo: None,
     };
     for input in [&b""[..], b"hello", b"\x30\x03\x02\x01\x01", b"%PDX"] {
         assert_eq!(sniff(input), None);
-        assert_eq!(identify(input), None);
-        let r = verify_input(input, &c);
+        assert_eq!(examine(input, &c).identifier(), None);
+        let r = verify_input(input, &c, &NoLive);
         assert_eq!(r.verdict, Verdict::Invalid);
         assert_eq!(r.report.checks[0].id, "input");
     }
     // Text with a broken payload is a QR that fails to decode.
-    let r = verify_input(b"https://x.example/V/ZK1:%%%", &c);
+    let r = verify_input(b"https://x.example/V/ZK1:%%%", &c, &NoLive);
     assert_eq!(r.kind, InputKind::Qr);
     assert_eq!(r.verdict, Verdict::Invalid);
     assert!(matches!(outcome(&r, "qr_decode"), Outcome::Failed(_)));
@@ -538,7 +740,8 @@ fn the_memo_never_changes_an_answer() {
     let p = pki();
     let (samr, health) = (samr(), health());
     let signers = vec![samr.cert.clone(), health.cert.clone()];
-    let memo = zhengku_verify::Memo::new(p.trust(), &signers);
+    let memo = zhengku_verify::Memo::new(p.trust());
+    let d = depts(&signers);
     let records: Vec<Vec<u8>> = [
         licence("business-licence", &samr, issue_time(&samr.cert), 1),
         licence("senior-citizen-card", &health, issue_time(&health.cert), 2),
@@ -559,10 +762,10 @@ fn the_memo_never_changes_an_answer() {
     let mut with_memo_passed = 0;
     for at in sweep {
         for bytes in &records {
-            let fresh = verify_record(bytes, &ctx(at, &p, &signers, &NoStatus));
-            let mut c = ctx(at, &p, &signers, &NoStatus);
+            let fresh = record(bytes, &ctx(at, &p, &d), &NoLive);
+            let mut c = ctx(at, &p, &d);
             c.memo = Some(&memo);
-            let remembered = verify_record(bytes, &c);
+            let remembered = record(bytes, &c, &NoLive);
             assert_eq!(remembered.verdict, fresh.verdict, "at {at}");
             assert_eq!(remembered.report, fresh.report, "at {at}");
             if matches!(outcome(&remembered, "issuer_chain"), Outcome::Passed(_)) {
@@ -572,11 +775,29 @@ fn the_memo_never_changes_an_answer() {
     }
     // The sweep reaches both sides: chains that pass and chains that fail.
     assert!(with_memo_passed > 0);
-    // A memo made from other slices is not used: another copy of the same certificates
-    // gives the same answers, computed afresh.
-    let copy = signers.clone();
-    let mut c = ctx(OffsetDateTime::now_utc(), &p, &copy, &NoStatus);
+    // A memo made from other slices is not used: another copy of the same anchors gives
+    // the same answers, computed afresh.
+    let copy = pki();
+    // Past the records' issue time (an hour after the development certificates' start).
+    let now = issue_time(&samr.cert) + Duration::hours(2);
+    let mut c = ctx(now, &copy, &d);
     c.memo = Some(&memo);
-    let r = verify_record(&records[0], &c);
+    let library = LiveLists {
+        licences: HashMap::from([(
+            SignedLicence::from_bytes(&records[0])
+                .unwrap()
+                .record()
+                .identifier
+                .to_string(),
+            live(
+                &SignedLicence::from_bytes(&records[0]).unwrap(),
+                LicenceStatus::Valid,
+                now.unix_timestamp(),
+            ),
+        )]),
+        max_age: 3600,
+        ..LiveLists::default()
+    };
+    let r = record(&records[0], &c, &library);
     assert_eq!(r.verdict, Verdict::Valid, "{}", r.report);
 }

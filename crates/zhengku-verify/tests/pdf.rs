@@ -1,5 +1,5 @@
 //! Licence PDFs signed with the development seal keys (keys-dev/), verified by
-//! `zhengku_verify::pdf::verify_pdf`: every check passes on the real thing (a hand-built PDF
+//! `zhengku_verify::pdf::examine_pdf` and `conclude`: every check passes on the real thing (a hand-built PDF
 //! and, with a CJK font, a rendered licence), and each kind of tampering fails at the check
 //! that should catch it — a changed byte anywhere in the signed ranges, bytes appended after
 //! signing, a changed signature, an untrusted signer, a seal signature from another
@@ -12,10 +12,12 @@ mod support;
 use support::*;
 use time::OffsetDateTime;
 use zhengku_crypto::{Algorithm, PrivateKey};
+use zhengku_model::{LicenceStatus, SealStatus, SignedLicence};
 use zhengku_pdf::parse::parse_signed;
-use zhengku_verify::pdf::{identifier, verify_pdf};
-use zhengku_verify::seal::Trust;
-use zhengku_verify::{Context, LicenceReport, NoStatus, Outcome, Verdict};
+use zhengku_verify::{
+    Context, Departments, LicenceLive, LicenceReport, Live, LiveLists, LiveSource, NoLive, Outcome,
+    RecordDigests, Revocation, SealLive, Trust, Verdict, conclude, examine,
+};
 
 const ALGS: [&str; 2] = ["p256", "sm2"];
 
@@ -40,18 +42,73 @@ fn pki(alg: &str) -> Pki {
 }
 
 fn verify(pdf: &[u8], p: &Pki) -> LicenceReport {
+    verify_with(pdf, p, &NoLive)
+}
+
+fn verify_with(pdf: &[u8], p: &Pki, live: &dyn LiveSource) -> LicenceReport {
+    let departments = Departments::new(p.signers.iter().map(Vec::as_slice));
     let ctx = Context {
         at: OffsetDateTime::now_utc(),
         trust: Trust {
             anchors: &p.anchors,
             intermediates: &p.intermediates,
             crls: &p.crls,
+            revocation: Revocation::IfAvailable,
         },
-        signers: &p.signers,
-        status: &NoStatus,
+        departments: &departments,
         memo: None,
     };
-    verify_pdf(pdf, &ctx)
+    // Phase one must not panic on anything, so it runs directly; then phase two.
+    let examined = zhengku_verify::pdf::examine_pdf(pdf, &ctx);
+    if pdf.starts_with(b"%PDF-") {
+        assert_eq!(examine(pdf, &ctx), examined);
+    }
+    let live = Live::gather(&examined, live);
+    conclude(examined, &live, ctx.at)
+}
+
+/// What the library that issued the PDF knows: the embedded record, valid now; the
+/// seal in it, active, by its fingerprint.
+fn library(pdf: &[u8]) -> LiveLists {
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    let record = parse_signed(pdf).unwrap().embedded_record.unwrap();
+    let signed = SignedLicence::from_bytes(&record).unwrap();
+    let mut l = LiveLists {
+        complete: Some("test library".into()),
+        max_age: 3600,
+        ..LiveLists::default()
+    };
+    l.licences.insert(
+        signed.record().identifier.to_string(),
+        LicenceLive {
+            status: LicenceStatus::Valid,
+            reason: None,
+            as_of: now,
+            source: "test library".into(),
+            record: Some(RecordDigests::of(&record)),
+        },
+    );
+    let esl = seal_in(pdf);
+    let es_id = match zhengku_seal::decode_seal(&esl).unwrap() {
+        zhengku_seal::DecodedSeal::V4(s) => s.seal_info.es_id,
+        zhengku_seal::DecodedSeal::V1(s) => s.seal_info.es_id,
+    };
+    l.seals.insert(
+        es_id,
+        SealLive {
+            status: SealStatus::Active,
+            valid_start: now - 86_400,
+            valid_end: now + 86_400,
+            changed_at: None,
+            key_compromise: false,
+            reason: None,
+            as_of: now,
+            source: "test library".into(),
+            fingerprint: Some(zhengku_verify::seal::seal_fingerprint(&esl).unwrap()),
+            attested_at: None,
+        },
+    );
+    l
 }
 
 fn outcome<'a>(r: &'a LicenceReport, id: &str) -> &'a Outcome {
@@ -73,7 +130,7 @@ fn find(hay: &[u8], needle: &[u8]) -> usize {
     hay.windows(needle.len()).position(|w| w == needle).unwrap()
 }
 
-const PDF_CHECKS: [&str; 16] = [
+const PDF_CHECKS: [&str; 18] = [
     "pdf_structure",
     "byte_range",
     "appended_data",
@@ -87,9 +144,11 @@ const PDF_CHECKS: [&str; 16] = [
     "issuer_chain",
     "issuer_matches",
     "validity",
-    "status",
     "record_matches",
     "ses_signature",
+    "library_record",
+    "status",
+    "seal_status",
 ];
 
 #[test]
@@ -97,26 +156,29 @@ fn signed_pdfs_verify_completely() {
     for alg in ALGS {
         let p = pki(alg);
         for (what, pdf, _) in signed_pdfs(alg) {
-            let r = verify(&pdf, &p);
+            let r = verify_with(&pdf, &p, &library(&pdf));
             eprintln!("{alg} {what}:\n{}", r.report);
             assert_eq!(r.verdict, Verdict::Valid, "{alg} {what}:\n{}", r.report);
             let ids: Vec<_> = r.report.checks.iter().map(|c| c.id).collect();
             assert_eq!(ids, PDF_CHECKS);
             for c in &r.report.checks {
-                match (&c.outcome, c.id) {
-                    (Outcome::Passed(_), _) => {}
-                    // No status source here: the status is unknown, and says so.
-                    (Outcome::Skipped(_), "status") => {}
-                    (o, id) => panic!("{alg} {what}: {id} is {o:?}"),
-                }
+                assert!(
+                    matches!(c.outcome, Outcome::Passed(_)),
+                    "{alg} {what}: {} is {:?}",
+                    c.id,
+                    c.outcome
+                );
             }
-            assert!(r.status_unknown());
             let facts = r.facts.as_ref().unwrap();
             assert_eq!(facts.identifier, sample_identifier());
-            assert_eq!(
-                identifier(&pdf).as_deref(),
-                Some(sample_identifier().as_str())
-            );
+            // Without a library: nothing fails, but the statuses are unknown.
+            let r = verify(&pdf, &p);
+            assert_eq!(r.verdict, Verdict::Unverifiable, "{}", r.report);
+            assert!(r.status_unknown());
+            assert!(matches!(
+                outcome(&r, "seal_status"),
+                Outcome::Unverifiable(_)
+            ));
             assert!(
                 r.report
                     .facts
@@ -221,8 +283,11 @@ fn a_changed_signature_fails_the_cms_check() {
         let r = verify(&bad, &p);
         assert_eq!(r.verdict, Verdict::Invalid);
         assert_eq!(failed(&r), ["cms_signature"], "{}", r.report);
-        // Without a seal signature, that check is skipped.
-        assert!(matches!(outcome(&r, "ses_signature"), Outcome::Skipped(_)));
+        // Without a seal signature, the seal cannot be checked.
+        assert!(matches!(
+            outcome(&r, "ses_signature"),
+            Outcome::Unverifiable(_)
+        ));
     }
 }
 
@@ -337,16 +402,90 @@ fn garbage_and_truncated_pdfs_are_invalid_not_panics() {
 }
 
 #[test]
-fn without_anchors_the_chain_is_skipped_not_passed() {
+fn without_anchors_nothing_is_valid() {
     let pdf = signed_minimal("p256", true);
     let mut p = pki("p256");
     p.anchors.clear();
-    let r = verify(&pdf, &p);
-    assert!(matches!(
-        outcome(&r, "pdf_signer_chain"),
-        Outcome::Skipped(_)
-    ));
+    let r = verify_with(&pdf, &p, &library(&pdf));
+    assert_eq!(r.verdict, Verdict::Unverifiable, "{}", r.report);
+    for id in ["pdf_signer_chain", "issuer_chain"] {
+        assert!(matches!(outcome(&r, id), Outcome::Unverifiable(_)), "{id}");
+    }
     assert!(!r.report.complete());
+}
+
+/// A PDF without a seal signature cannot be valid: the seal's status is what decides
+/// whether its stamp stands.
+#[test]
+fn a_pdf_without_a_seal_signature_is_unverifiable() {
+    let pdf = signed_minimal("sm2", false);
+    // The library holds the record and is asked about no seal (none is named).
+    let mut l = library(&signed_minimal("sm2", true));
+    let record = parse_signed(&pdf).unwrap().embedded_record.unwrap();
+    let live = l.licences.values_mut().next().unwrap();
+    live.record = Some(RecordDigests::of(&record));
+    let r = verify_with(&pdf, &pki("sm2"), &l);
+    assert_eq!(r.verdict, Verdict::Unverifiable, "{}", r.report);
+    assert!(matches!(
+        outcome(&r, "ses_signature"),
+        Outcome::Unverifiable(_)
+    ));
+}
+
+/// The seal's status at the library decides: revoked for key compromise, every stamp is
+/// invalid; suspended since before now with no attested stamp time, invalid; with the
+/// library's record that it stamped before the suspension, valid.
+#[test]
+fn the_seals_status_decides_the_stamp() {
+    let alg = "sm2";
+    let p = pki(alg);
+    let pdf = signed_minimal(alg, true);
+    let esid = seal(alg).seal_info.es_id.clone();
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    let with = |f: &dyn Fn(&mut SealLive)| {
+        let mut l = library(&pdf);
+        f(l.seals.get_mut(&esid).unwrap());
+        verify_with(&pdf, &p, &l)
+    };
+    let r = with(&|s| {
+        s.status = SealStatus::Revoked;
+        s.key_compromise = true;
+        s.changed_at = Some(now - 60);
+        s.attested_at = Some(now - 3600);
+    });
+    assert_eq!(r.verdict, Verdict::Invalid, "{}", r.report);
+    assert!(
+        outcome(&r, "seal_status")
+            .detail()
+            .contains("key compromise")
+    );
+    let r = with(&|s| {
+        s.status = SealStatus::Suspended;
+        s.changed_at = Some(now - 60);
+    });
+    assert_eq!(r.verdict, Verdict::Invalid, "{}", r.report);
+    assert!(outcome(&r, "seal_status").detail().contains("only claimed"));
+    let r = with(&|s| {
+        s.status = SealStatus::Suspended;
+        s.changed_at = Some(now - 60);
+        s.attested_at = Some(now - 3600);
+    });
+    assert_eq!(r.verdict, Verdict::Valid, "{}", r.report);
+    let r = with(&|s| {
+        s.status = SealStatus::Revoked;
+        s.changed_at = Some(now - 7200);
+        s.attested_at = Some(now - 3600);
+    });
+    assert_eq!(r.verdict, Verdict::Invalid, "{}", r.report);
+    // Another seal under the same esID (a look-alike seal): invalid.
+    let r = with(&|s| s.fingerprint = Some([7; 32]));
+    assert_eq!(r.verdict, Verdict::Invalid, "{}", r.report);
+    assert!(outcome(&r, "seal_status").detail().contains("not the seal"));
+    // A library that never made this seal: unverifiable.
+    let mut l = library(&pdf);
+    l.seals.clear();
+    let r = verify_with(&pdf, &p, &l);
+    assert_eq!(r.verdict, Verdict::Unverifiable, "{}", r.report);
 }
 
 /// A licence PDF made as the service makes it (`zhengku_pdf::document`), with or without
@@ -397,7 +536,7 @@ fn anchors_alone_verify_a_pdf_that_carries_its_issuer_certificate() {
         let mut p = pki(alg);
         p.signers.clear();
         p.intermediates.clear();
-        let r = verify(&pdf, &p);
+        let r = verify_with(&pdf, &p, &library(&pdf));
         assert_eq!(r.verdict, Verdict::Valid, "{alg}:\n{}", r.report);
         assert!(
             matches!(outcome(&r, "issuer_chain"), Outcome::Passed(_)),
@@ -412,11 +551,11 @@ fn anchors_alone_verify_a_pdf_that_carries_its_issuer_certificate() {
             "{}",
             r.report
         );
-        // Without it, the record's key is nobody's: 无效.
+        // Without it, whose key signed the record cannot be told: 无法核验.
         let r = verify(&bare, &p);
-        assert_eq!(r.verdict, Verdict::Invalid, "{alg}:\n{}", r.report);
+        assert_eq!(r.verdict, Verdict::Unverifiable, "{alg}:\n{}", r.report);
         assert!(
-            matches!(outcome(&r, "issuer_key"), Outcome::Failed(_)),
+            matches!(outcome(&r, "issuer_key"), Outcome::Unverifiable(_)),
             "{}",
             r.report
         );

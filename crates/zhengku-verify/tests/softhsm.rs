@@ -154,6 +154,7 @@ fn seal_made_and_stamped_with_softhsm_keys_verifies() {
             anchors: &anchors,
             intermediates: &[],
             crls: &[],
+            revocation: zhengku_verify::Revocation::IfAvailable,
         };
         let r = verify_signature(&sig.to_der().unwrap(), Some(DOC), trust, now).unwrap();
         assert_eq!(r.checks.len(), 7, "{r}");
@@ -199,6 +200,7 @@ fn seal_made_and_stamped_with_softhsm_keys_verifies() {
                 anchors: &others,
                 intermediates: &[],
                 crls: &[],
+                revocation: zhengku_verify::Revocation::IfAvailable,
             },
             now,
         )

@@ -66,7 +66,8 @@ pub struct VerifyInputArgs {
     /// folder like keys-dev/pki: self-signed CA certificates are anchors, other CAs
     /// intermediates, *.crl CRLs, other certificates the departments' signing certificates,
     /// status.json the status list) or a certificate / CRL file (PEM or DER; a CA
-    /// certificate is trusted directly). Repeatable. Without it, chains are not checked.
+    /// certificate is trusted directly). Repeatable. Without it no issuer can be
+    /// established: nothing is 有效, and the exit status is 2 at best.
     #[arg(long)]
     pub trust: Vec<PathBuf>,
     /// Ask this library for the live status (GET URL/v1/licences/{id}/status; plain HTTP).
@@ -78,6 +79,13 @@ pub struct VerifyInputArgs {
     /// Print the verification result as JSON (one object; an array for several inputs).
     #[arg(long)]
     pub json: bool,
+    /// The oldest status accepted, in hours (a bundle's export time, an online answer):
+    /// older is stale, and a stale status is 无法核验.
+    #[arg(long, value_name = "HOURS", default_value_t = 24)]
+    pub max_status_age: u32,
+    /// Also print what trust material was loaded (counts per kind).
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -228,6 +236,10 @@ pub struct PkiCrlArgs {
     /// Algorithms (default: every one initialised).
     #[arg(long = "alg", value_enum)]
     pub algs: Vec<AlgArg>,
+    /// How many days each CRL is current (nextUpdate); kept for later CRLs of this PKI.
+    /// Default: as set before, else 30.
+    #[arg(long)]
+    pub days: Option<i64>,
 }
 
 /// What a certificate is validated for.
@@ -489,6 +501,11 @@ pub struct ServeArgs {
     /// CJK font file for licence PDFs [default: the system's fonts-noto-cjk].
     #[arg(long, env = "ZHENGKU_FONT")]
     pub font: Option<PathBuf>,
+    /// Trust folder for verification: one subfolder per CA with root.crt (an anchor),
+    /// issuing.crt and its *.crl. Required in production [development default:
+    /// <keys-dev>/pki]. Re-read when its files change and on SIGHUP.
+    #[arg(long, env = "ZHENGKU_TRUST_DIR")]
+    pub trust: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

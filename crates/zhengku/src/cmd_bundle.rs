@@ -9,8 +9,13 @@
 //!                               the database: the keys licences and QR codes are signed with
 //! BUNDLE/status.json            every licence's status (format zhengku-status-list/1):
 //!                               {"format", "generated_at", "licences": [{"identifier",
-//!                               "status", "reason", "as_of"}]}; a verifier reports the
-//!                               status as "bundle <generated_at>"
+//!                               "status", "reason", "as_of", "record_sha256",
+//!                               "record_sm3"}], "seals": [{"esid", "status",
+//!                               "valid_start", "valid_end", "changed_at",
+//!                               "key_compromise", "reason", "fingerprint"}]}; a verifier
+//!                               reports statuses as "bundle <generated_at>", treats
+//!                               the lists as complete (absent: not issued by this
+//!                               library) and stale after --max-status-age
 //! ```
 //!
 //! The status list is as current as the export: re-export it as often as verifiers need.
@@ -27,7 +32,7 @@ use zhengku_store::Store;
 
 use crate::cli::BundleExportArgs;
 use crate::cmd_verify::{
-    Named, STATUS_FILE, STATUS_FORMAT, StatusEntry, StatusList, TrustMaterial,
+    Named, STATUS_FILE, STATUS_FORMAT, SealEntry, StatusEntry, StatusList, TrustMaterial,
 };
 use crate::{Outcome, files};
 
@@ -68,7 +73,7 @@ pub fn export(args: BundleExportArgs, out: &mut dyn Write) -> Result<Outcome> {
         .build()
         .context("cannot start the async runtime")?;
     let generated = OffsetDateTime::now_utc();
-    let (departments, statuses) = runtime.block_on(async {
+    let (departments, statuses, seals) = runtime.block_on(async {
         let store = Store::connect(&args.database_url)
             .await
             .map_err(|e| anyhow!("cannot open the library database: {e}"))?;
@@ -81,7 +86,8 @@ pub fn export(args: BundleExportArgs, out: &mut dyn Write) -> Result<Outcome> {
                 .licence_statuses()
                 .await
                 .map_err(|e| anyhow!("cannot read the licence statuses: {e}"))?;
-            Ok::<_, anyhow::Error>((d, s))
+            let seals = seal_entries(&store, &d).await?;
+            Ok::<_, anyhow::Error>((d, s, seals))
         }
         .await;
         store.close().await;
@@ -147,18 +153,23 @@ pub fn export(args: BundleExportArgs, out: &mut dyn Write) -> Result<Outcome> {
                     status: s.status.as_str().to_owned(),
                     reason: s.reason.clone(),
                     as_of: rfc3339(s.updated_at)?,
+                    record_sha256: Some(hex::encode(s.record_sha256)),
+                    record_sm3: Some(hex::encode(s.record_sm3)),
                 })
             })
             .collect::<Result<_>>()?,
+        seals,
     };
     let json = serde_json::to_string_pretty(&list)?;
     files::write_new(&args.out.join(STATUS_FILE), json.as_bytes(), 0o644, true)?;
     writeln!(
         out,
         "wrote verifier bundle {}: {anchors} anchor(s), {intermediates} intermediate(s), {crls} \
-         CRL(s), {signers} department certificate(s), {} licence status(es) as of {}",
+         CRL(s), {signers} department certificate(s), {} licence status(es) and {} seal(s) as \
+         of {}",
         args.out.display(),
         list.licences.len(),
+        list.seals.len(),
         list.generated_at
     )?;
     if anchors == 0 {
@@ -168,6 +179,35 @@ pub fn export(args: BundleExportArgs, out: &mut dyn Write) -> Result<Outcome> {
         )?;
     }
     Ok(Outcome::Valid)
+}
+
+/// Every seal the library made, with what a verifier judges a stamp by.
+async fn seal_entries(
+    store: &Store,
+    departments: &[zhengku_store::Department],
+) -> Result<Vec<SealEntry>> {
+    let mut out = Vec::new();
+    for d in departments {
+        for s in store.seals_of_department(d.uscc.as_str()).await? {
+            let esid = s.seal.esid.clone();
+            let last = store.seal_events(&esid).await?.pop();
+            let compromised = store.seal_key_compromised(&esid).await?;
+            let fingerprint = zhengku_verify::seal::seal_fingerprint(&s.seal.esl)
+                .map_err(|e| anyhow!("seal {esid} as stored does not decode: {e}"))?;
+            out.push(SealEntry {
+                esid,
+                status: s.status.as_str().to_owned(),
+                valid_start: s.seal.valid_start,
+                valid_end: s.seal.valid_end,
+                changed_at: last.as_ref().map(|e| e.at),
+                key_compromise: compromised.is_some(),
+                reason: last.map(|e| e.reason),
+                fingerprint: hex::encode(fingerprint),
+            });
+        }
+    }
+    out.sort_by(|a, b| a.esid.cmp(&b.esid));
+    Ok(out)
 }
 
 fn signers_path(dir: &Path, uscc: &str, key_id: &str) -> std::path::PathBuf {

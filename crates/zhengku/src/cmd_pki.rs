@@ -78,6 +78,10 @@ struct State {
     issuing_crl_number: u64,
     issued: Vec<IssuedEntry>,
     revoked: Vec<RevokedEntry>,
+    /// How long each published CRL is current (nextUpdate − thisUpdate), days; absent:
+    /// [`CRL_DAYS`]. Set by `pki crl --days` and kept for later revocations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    crl_days: Option<i64>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -241,7 +245,7 @@ fn publish_crls(
     issuing: &[u8],
 ) -> Result<()> {
     let stamp = now();
-    let next = stamp + Duration::days(CRL_DAYS);
+    let next = stamp + Duration::days(state.crl_days.unwrap_or(CRL_DAYS));
     let revoked = state
         .revoked
         .iter()
@@ -453,11 +457,19 @@ fn crl(dir: &Path, ks: &KeystoreArgs, args: PkiCrlArgs, out: &mut dyn Write) -> 
             }
             bail!("no {alg} PKI in {}", dir.display());
         };
+        if let Some(days) = args.days {
+            if !(1..=36_500).contains(&days) {
+                bail!("--days {days}: give 1 to 36500");
+            }
+            state.crl_days = Some(days);
+        }
         republish(dir, ks, alg, &mut state)?;
         writeln!(
             out,
-            "{alg}: CRLs published (root number {}, issuing number {})",
-            state.root_crl_number, state.issuing_crl_number
+            "{alg}: CRLs published (root number {}, issuing number {}), current for {} days",
+            state.root_crl_number,
+            state.issuing_crl_number,
+            state.crl_days.unwrap_or(CRL_DAYS)
         )?;
     }
     Ok(Outcome::Valid)
@@ -499,6 +511,7 @@ fn verify(dir: &Path, args: PkiVerifyArgs, out: &mut dyn Write) -> Result<Outcom
         anchors: &anchors,
         crls: &crls,
         time: at,
+        revocation_at: at,
         purpose,
         revocation: if args.require_crl {
             Revocation::Required

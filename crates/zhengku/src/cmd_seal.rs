@@ -20,7 +20,12 @@ use zhengku_seal::{
     CertList, DecodedSeal, DecodedSignature, Extension, MAX_SIGNATURE_LEN, Oid, SealInfo, SealTime,
     decode_seal, decode_signature,
 };
-use zhengku_verify::seal::{Trust, verify_seal, verify_signature};
+use zhengku_verify::{
+    Context as VerifyContext, DEFAULT_MAX_STATUS_AGE, Departments, Live, LiveLists, Revocation,
+    Trust,
+};
+
+use crate::cmd_verify::TrustMaterial;
 
 use crate::cli::{SealDrawArgs, SealInspectArgs, SealMakeArgs, SealStampArgs, SealVerifyArgs};
 use crate::{Outcome, files};
@@ -168,49 +173,43 @@ pub fn verify(args: SealVerifyArgs, out: &mut dyn Write) -> Result<Outcome> {
             .with_context(|| format!("--at {t:?} is not RFC 3339"))?,
         None => OffsetDateTime::now_utc(),
     };
-    let (mut anchors, mut intermediates, mut crls) = (Vec::new(), Vec::new(), Vec::new());
-    if let Some(dir) = &args.pki_dir {
-        let mut found = false;
-        for alg in ["sm2", "p256"] {
-            let adir = dir.join(alg);
-            if !adir.join("root.crt").exists() {
-                continue;
-            }
-            found = true;
-            anchors.extend(read_all(&adir.join("root.crt"), "CERTIFICATE")?);
-            intermediates.extend(read_all(&adir.join("issuing.crt"), "CERTIFICATE")?);
-            for c in ["root.crl", "issuing.crl"] {
-                crls.extend(read_all(&adir.join(c), "X509 CRL")?);
-            }
-        }
-        if !found {
-            bail!(
-                "--pki-dir {}: neither sm2/root.crt nor p256/root.crt is there",
-                dir.display()
-            );
-        }
+    // One loader for trust, as `zhengku verify`: a PKI folder or bundle, anchor files.
+    let mut paths: Vec<std::path::PathBuf> = args.pki_dir.iter().cloned().collect();
+    paths.extend(args.trust.iter().cloned());
+    let mut material = TrustMaterial::load(&paths)?;
+    if let Some(dir) = &args.pki_dir
+        && material.anchors.is_empty()
+    {
+        bail!("--pki-dir {}: no CA certificate is there", dir.display());
     }
-    for p in &args.trust {
-        anchors.extend(read_all(p, "CERTIFICATE")?);
-    }
+    let mut intermediates = TrustMaterial::ders(&material.intermediates);
     for p in &args.intermediate {
         intermediates.extend(read_all(p, "CERTIFICATE")?);
     }
+    let mut crls = TrustMaterial::ders(&material.crls);
     for p in &args.crl {
         crls.extend(read_all(p, "X509 CRL")?);
     }
-    let trust = Trust {
-        anchors: &anchors,
-        intermediates: &intermediates,
-        crls: &crls,
+    let anchors = TrustMaterial::ders(&material.anchors);
+    let departments = Departments::default();
+    let ctx = VerifyContext {
+        at: now,
+        trust: Trust {
+            anchors: &anchors,
+            intermediates: &intermediates,
+            crls: &crls,
+            revocation: Revocation::Required,
+        },
+        departments: &departments,
+        memo: None,
     };
-    let report = match identify(&input, &args.file)? {
+    let examined = match identify(&input, &args.file)? {
         Kind::Signature(_) => {
             let document = match &args.data {
                 Some(p) => Some(read_bounded(p, MAX_DOCUMENT_LEN)?),
                 None => None,
             };
-            verify_signature(&input, document.as_deref(), trust, now)?
+            zhengku_verify::examine_seal_signature(&input, document.as_deref(), &ctx)?
         }
         Kind::Seal(_) => {
             if let Some(p) = &args.data {
@@ -220,22 +219,45 @@ pub fn verify(args: SealVerifyArgs, out: &mut dyn Write) -> Result<Outcome> {
                     args.file.display()
                 );
             }
-            verify_seal(&input, trust, now)?
+            zhengku_verify::examine_seal(&input, &ctx)?
         }
     };
-    writeln!(out, "{report}")?;
-    if anchors.is_empty() {
+    let lists = match material.status.take() {
+        Some(list) => crate::cmd_verify::bundle_lists(&list, DEFAULT_MAX_STATUS_AGE)?,
+        None => LiveLists::default(),
+    };
+    let live = Live::gather(&examined, &lists);
+    let result = zhengku_verify::conclude(examined, &live, now);
+    writeln!(out, "{}", result.report)?;
+    writeln!(
+        out,
+        "verdict: {} ({})",
+        result.verdict.label_zh(),
+        result.verdict.as_str()
+    )?;
+    if anchors.is_empty() && result.report.first_failure().is_none() {
         writeln!(
             out,
-            "note: certificate chains were not checked (no --trust or --pki-dir): the \
-             signatures are sound, but nothing here says whom the keys belong to"
+            "note: the signatures are intact, but nothing establishes whose keys they are: \
+             no trust anchors were given (--trust or --pki-dir)"
         )?;
     }
-    Ok(if report.valid() {
-        Outcome::Valid
-    } else {
-        Outcome::Invalid
+    if material_has_no_status(&lists) {
+        writeln!(
+            out,
+            "note: the seal's status was not checked: give --trust with the verifier bundle \
+             of the library that made the seal"
+        )?;
+    }
+    Ok(match result.verdict.exit_code() {
+        0 => Outcome::Valid,
+        1 => Outcome::Invalid,
+        _ => Outcome::Unverifiable,
     })
+}
+
+fn material_has_no_status(lists: &LiveLists) -> bool {
+    lists.complete.is_none() && lists.seals.is_empty()
 }
 
 /// The fields both versions' TBS_Sign share.

@@ -28,6 +28,7 @@ pub fn run(args: ServeArgs) -> Result<Outcome> {
         body_limit: args.body_limit,
         public_base_url: args.public_base_url,
         font: args.font,
+        trust_dir: args.trust,
     })?;
     zhengku_server::init_tracing(config.log_format);
     // The token is a secret: read from the environment only (a flag would show in `ps`).

@@ -9,10 +9,12 @@
 //! CRLs for chains, the departments' certificates whose keys sign licences and QR codes,
 //! and a bundle's status list. Nothing is fetched unless `--online` is given.
 //!
-//! Exit status: 0 every input valid; 1 some input invalid, suspended, revoked or expired;
-//! 2 some input could not be verified (unreadable file, no QR code in a picture, not a
-//! kind of input the engine knows, no department certificate to check a signature with,
-//! bad arguments, the library unreachable). The worst wins.
+//! Exit status, the engine's verdict table (`zhengku_verify::engine`): 0 every input 有效;
+//! 1 some input 无效, or genuine but 已暂停, 已撤销 or 已过期; 2 some input 无法核验 (no trust
+//! anchors, no department certificate for its key, status unknown or older than
+//! `--max-status-age`, not issued by the bundle's library), or could not be read at all
+//! (unreadable file, no QR code in a picture, bad arguments, the library unreachable). The
+//! worst wins.
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -23,9 +25,11 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use x509_parser::prelude::{FromDer, X509Certificate};
-use zhengku_model::LicenceStatus;
-use zhengku_verify::seal::Trust;
-use zhengku_verify::{Context, LicenceReport, LiveStatus, Outcome as CheckOutcome, Verdict};
+use zhengku_model::{LicenceStatus, SealStatus};
+use zhengku_verify::{
+    Context, Departments, Examined, LicenceLive, LicenceReport, Live, LiveLists,
+    Outcome as CheckOutcome, RecordDigests, Revocation, SealLive, Trust,
+};
 
 use crate::Outcome;
 use crate::cli::VerifyInputArgs;
@@ -83,6 +87,9 @@ pub struct StatusList {
     pub generated_at: String,
     /// Every licence in the library.
     pub licences: Vec<StatusEntry>,
+    /// Every seal the library made (absent in lists from older exports).
+    #[serde(default)]
+    pub seals: Vec<SealEntry>,
 }
 
 /// One licence in a status list.
@@ -97,6 +104,35 @@ pub struct StatusEntry {
     pub reason: Option<String>,
     /// When it last changed (RFC 3339).
     pub as_of: String,
+    /// SHA-256 of the signed record the library stored (hex): the record or QR code
+    /// verified must be this one. Absent in lists from older exports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_sha256: Option<String>,
+    /// SM3 of the same (hex).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_sm3: Option<String>,
+}
+
+/// One seal in a status list.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SealEntry {
+    /// 印章编码.
+    pub esid: String,
+    /// Stored status: active, suspended, revoked.
+    pub status: String,
+    /// Validity window, Unix seconds.
+    pub valid_start: i64,
+    /// End of the window.
+    pub valid_end: i64,
+    /// When the status last changed, Unix seconds.
+    pub changed_at: Option<i64>,
+    /// Revoked because its key was compromised: every stamp is invalid.
+    #[serde(default)]
+    pub key_compromise: bool,
+    /// Why it last changed.
+    pub reason: Option<String>,
+    /// The seal's fingerprint (hex; `zhengku_verify::seal::seal_fingerprint`).
+    pub fingerprint: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -223,7 +259,7 @@ impl TrustMaterial {
         Ok(())
     }
 
-    fn ders(list: &[Named]) -> Vec<Vec<u8>> {
+    pub fn ders(list: &[Named]) -> Vec<Vec<u8>> {
         list.iter().map(|n| n.der.clone()).collect()
     }
 }
@@ -493,7 +529,7 @@ mod scan {
 /// The live statuses of `ids` from the library at `base` (`GET /v1/licences/{id}/status`).
 /// A licence the library does not know is left out (its status stays unknown) and said on
 /// standard error; any other failure is an error.
-fn fetch_statuses(base: &str, ids: &[String]) -> Result<HashMap<String, LiveStatus>> {
+fn fetch_statuses(base: &str, ids: &[String]) -> Result<HashMap<String, LicenceLive>> {
     #[derive(Deserialize)]
     struct StatusView {
         status: String,
@@ -540,11 +576,12 @@ fn fetch_statuses(base: &str, ids: &[String]) -> Result<HashMap<String, LiveStat
                 .unix_timestamp();
             out.insert(
                 id.clone(),
-                LiveStatus {
+                LicenceLive {
                     status,
                     reason: None,
                     as_of,
                     source: format!("online {base}"),
+                    record: None,
                 },
             );
         }
@@ -552,28 +589,72 @@ fn fetch_statuses(base: &str, ids: &[String]) -> Result<HashMap<String, LiveStat
     })
 }
 
-/// The statuses of a bundle's list, as of its export.
-fn bundle_statuses(list: &StatusList) -> Result<HashMap<String, LiveStatus>> {
+fn hex32(what: &str, h: &str) -> Result<[u8; 32]> {
+    let bytes = hex::decode(h).with_context(|| format!("{what}: not hex"))?;
+    bytes
+        .try_into()
+        .map_err(|_| anyhow!("{what}: not 32 bytes"))
+}
+
+/// A bundle's lists, as of its export: the library's complete lists, so a licence or seal
+/// absent from them was not issued (made) there.
+pub fn bundle_lists(list: &StatusList, max_age: i64) -> Result<LiveLists> {
     let generated = OffsetDateTime::parse(&list.generated_at, &Rfc3339)
-        .with_context(|| format!("status list generated_at {:?}", list.generated_at))?;
-    list.licences
-        .iter()
-        .map(|e| {
-            let status: LicenceStatus = e
-                .status
-                .parse()
-                .with_context(|| format!("status list entry {}", e.identifier))?;
-            Ok((
-                e.identifier.clone(),
-                LiveStatus {
-                    status,
-                    reason: e.reason.clone(),
-                    as_of: generated.unix_timestamp(),
-                    source: format!("bundle {}", list.generated_at),
-                },
-            ))
-        })
-        .collect()
+        .with_context(|| format!("status list generated_at {:?}", list.generated_at))?
+        .unix_timestamp();
+    let source = format!("bundle {}", list.generated_at);
+    let mut lists = LiveLists {
+        complete: Some(source.clone()),
+        max_age,
+        ..LiveLists::default()
+    };
+    for e in &list.licences {
+        let status: LicenceStatus = e
+            .status
+            .parse()
+            .with_context(|| format!("status list entry {}", e.identifier))?;
+        let record = match (&e.record_sha256, &e.record_sm3) {
+            (Some(sha), Some(sm3)) => Some(RecordDigests {
+                sha256: hex32(&e.identifier, sha)?,
+                sm3: hex32(&e.identifier, sm3)?,
+            }),
+            _ => None,
+        };
+        lists.licences.insert(
+            e.identifier.clone(),
+            LicenceLive {
+                status,
+                reason: e.reason.clone(),
+                as_of: generated,
+                source: source.clone(),
+                record,
+            },
+        );
+    }
+    for e in &list.seals {
+        let status: SealStatus = e
+            .status
+            .parse()
+            .map_err(|_| anyhow!("status list seal {}: status {:?}", e.esid, e.status))?;
+        lists.seals.insert(
+            e.esid.clone(),
+            SealLive {
+                status,
+                valid_start: e.valid_start,
+                valid_end: e.valid_end,
+                changed_at: e.changed_at,
+                key_compromise: e.key_compromise,
+                reason: e.reason.clone(),
+                as_of: generated,
+                source: source.clone(),
+                fingerprint: Some(hex32(&e.esid, &e.fingerprint)?),
+                // A bundle does not carry the library's stamp records: a stamp's time is
+                // not attested offline, so a seal not active now decides.
+                attested_at: None,
+            },
+        );
+    }
+    Ok(lists)
 }
 
 /// What became of one input.
@@ -588,46 +669,78 @@ pub fn run(args: VerifyInputArgs, out: &mut dyn Write) -> Result<Outcome> {
             .with_context(|| format!("--at {t:?} is not RFC 3339"))?,
         None => OffsetDateTime::now_utc(),
     };
+    let max_age = i64::from(args.max_status_age) * 3600;
     let trust = TrustMaterial::load(&args.trust)?;
-    let prepared: Vec<Result<Prepared>> = args.inputs.iter().map(|i| prepare(i)).collect();
-
-    let mut statuses = match &trust.status {
-        Some(list) => bundle_statuses(list)?,
-        None => HashMap::new(),
-    };
-    if let Some(base) = &args.online {
-        let ids: Vec<String> = prepared
-            .iter()
-            .filter_map(|p| p.as_ref().ok())
-            .filter_map(|p| zhengku_verify::identify(&p.bytes))
-            .collect();
-        statuses.extend(fetch_statuses(base, &ids)?);
+    if args.verbose {
+        writeln!(
+            out,
+            "trust: {} anchor(s), {} intermediate(s), {} CRL(s), {} department certificate(s), {}",
+            trust.anchors.len(),
+            trust.intermediates.len(),
+            trust.crls.len(),
+            trust.signers.len(),
+            match &trust.status {
+                Some(l) => format!(
+                    "status list of {} licence(s) and {} seal(s) as of {}",
+                    l.licences.len(),
+                    l.seals.len(),
+                    l.generated_at
+                ),
+                None => "no status list".to_owned(),
+            }
+        )?;
     }
+    let prepared: Vec<Result<Prepared>> = args.inputs.iter().map(|i| prepare(i)).collect();
 
     let anchors = TrustMaterial::ders(&trust.anchors);
     let intermediates = TrustMaterial::ders(&trust.intermediates);
     let crls = TrustMaterial::ders(&trust.crls);
-    let signers = TrustMaterial::ders(&trust.signers);
+    let departments = Departments::new(trust.signers.iter().map(|n| n.der.as_slice()));
+    let trust_in = Trust {
+        anchors: &anchors,
+        intermediates: &intermediates,
+        crls: &crls,
+        revocation: Revocation::Required,
+    };
+    let memo = zhengku_verify::Memo::new(trust_in);
     let ctx = Context {
         at,
-        trust: Trust {
-            anchors: &anchors,
-            intermediates: &intermediates,
-            crls: &crls,
-        },
-        signers: &signers,
-        status: &statuses,
-        memo: None,
+        trust: trust_in,
+        departments: &departments,
+        memo: Some(&memo),
     };
 
-    let results: Vec<Result1> = prepared
+    // Phase one for every input, then the statuses they name, then the verdicts.
+    let examined: Vec<Result<(Examined, Option<String>), String>> = prepared
         .into_iter()
         .map(|p| match p {
-            Ok(p) => Result1::Report(
-                Box::new(zhengku_verify::verify_input(&p.bytes, &ctx)),
-                p.via,
-            ),
-            Err(e) => Result1::Error(format!("{e:#}")),
+            Ok(p) => Ok((zhengku_verify::examine(&p.bytes, &ctx), p.via)),
+            Err(e) => Err(format!("{e:#}")),
+        })
+        .collect();
+    let mut lists = match &trust.status {
+        Some(list) => bundle_lists(list, max_age)?,
+        None => LiveLists {
+            max_age,
+            ..LiveLists::default()
+        },
+    };
+    if let Some(base) = &args.online {
+        let ids: Vec<String> = examined
+            .iter()
+            .filter_map(|e| e.as_ref().ok())
+            .filter_map(|(e, _)| e.identifier().map(str::to_owned))
+            .collect();
+        lists.licences.extend(fetch_statuses(base, &ids)?);
+    }
+    let results: Vec<Result1> = examined
+        .into_iter()
+        .map(|e| match e {
+            Ok((ex, via)) => {
+                let live = Live::gather(&ex, &lists);
+                Result1::Report(Box::new(zhengku_verify::conclude(ex, &live, at)), via)
+            }
+            Err(e) => Result1::Error(e),
         })
         .collect();
 
@@ -636,11 +749,7 @@ pub fn run(args: VerifyInputArgs, out: &mut dyn Write) -> Result<Outcome> {
     for (input, result) in args.inputs.iter().zip(&results) {
         codes.push(match result {
             Result1::Error(_) => 2u8,
-            Result1::Report(r, _) if r.verdict == Verdict::Valid => 0,
-            // A signature that could not be checked for want of any department
-            // certificate was not verified: say so rather than call it invalid.
-            Result1::Report(r, _) if no_key_given(r, &signers) => 2,
-            Result1::Report(..) => 1,
+            Result1::Report(r, _) => r.verdict.exit_code(),
         });
         if args.json {
             json.push(json_of(input, result)?);
@@ -662,20 +771,12 @@ pub fn run(args: VerifyInputArgs, out: &mut dyn Write) -> Result<Outcome> {
         _ => {
             out.flush()?;
             Err(anyhow!(
-                "{} of {} input(s) could not be verified",
+                "{} of {} input(s) could not be verified (无法核验)",
                 codes.iter().filter(|&&c| c == 2).count(),
                 codes.len()
             ))
         }
     }
-}
-
-fn no_key_given(r: &LicenceReport, signers: &[Vec<u8>]) -> bool {
-    signers.is_empty()
-        && matches!(
-            r.report.outcome("issuer_key"),
-            Some(CheckOutcome::Failed(_))
-        )
 }
 
 fn json_of(input: &str, result: &Result1) -> Result<serde_json::Value> {
@@ -747,11 +848,14 @@ fn print_text(out: &mut dyn Write, input: &str, result: &Result1, ctx: &Context<
             f.valid_until
                 .map_or_else(|| "长期 (no end date)".to_owned(), |d| d.to_string())
         )?;
+        if let Some(d) = f.issue_date {
+            writeln!(out, "  发证日期 issue date: {d}")?;
+        }
         let issued = OffsetDateTime::from_unix_timestamp(f.issued_at)
             .ok()
             .and_then(|t| t.format(&Rfc3339).ok())
             .unwrap_or_else(|| f.issued_at.to_string());
-        writeln!(out, "  签发时间 issued at:  {issued}")?;
+        writeln!(out, "  签发时间 signed at:  {issued}")?;
         match &f.status {
             Some(s) => writeln!(
                 out,
@@ -776,11 +880,7 @@ fn print_text(out: &mut dyn Write, input: &str, result: &Result1, ctx: &Context<
         }
     }
     for c in &r.report.checks {
-        let mark = match &c.outcome {
-            CheckOutcome::Passed(_) => "PASS",
-            CheckOutcome::Failed(_) => "FAIL",
-            CheckOutcome::Skipped(_) => "SKIP",
-        };
+        let mark = c.outcome.mark();
         writeln!(
             out,
             "  [{mark}] {} {} ({}): {}",
@@ -790,13 +890,19 @@ fn print_text(out: &mut dyn Write, input: &str, result: &Result1, ctx: &Context<
             c.outcome.detail()
         )?;
     }
-    if ctx.trust.anchors.is_empty() {
+    if ctx.trust.anchors.is_empty() && r.report.first_failure().is_none() {
         writeln!(
             out,
-            "note: certificate chains were not checked (no trust anchors: give --trust)"
+            "note: the document is intact, but its issuer is unverified: no trust anchors \
+             were given (--trust DIR), so whose signature it is cannot be established"
         )?;
     }
-    if no_key_given(r, ctx.signers) {
+    if ctx.departments.is_empty()
+        && matches!(
+            r.report.outcome("issuer_key"),
+            Some(CheckOutcome::Unverifiable(_))
+        )
+    {
         writeln!(
             out,
             "note: no department certificates were given (--trust a bundle or the \

@@ -27,6 +27,9 @@ pub enum Outcome {
     Valid,
     /// Ran fine, and found something invalid (exit 1).
     Invalid,
+    /// Ran fine, and something essential could not be established: 无法核验 (exit 2). The
+    /// output already says what.
+    Unverifiable,
 }
 
 fn main() -> ExitCode {
@@ -73,6 +76,7 @@ fn exit(result: anyhow::Result<Outcome>) -> ExitCode {
     match result {
         Ok(Outcome::Valid) => ExitCode::SUCCESS,
         Ok(Outcome::Invalid) => ExitCode::from(1),
+        Ok(Outcome::Unverifiable) => ExitCode::from(2),
         // The reader went away (`zhengku … | head`): nothing more to say, and no one to say
         // it to. Exit 2 because the command did not finish.
         Err(e)

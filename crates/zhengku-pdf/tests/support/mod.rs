@@ -88,6 +88,18 @@ pub fn seal(alg: &str) -> Seal {
     make_seal(spec, &der(&format!("seal-maker-{alg}.crt")), &maker).unwrap()
 }
 
+/// The seal (DER) inside a signed PDF's seal signature: what a library that made the PDF
+/// holds (a second call of [`seal`] makes another one: its times are now's).
+pub fn seal_in(pdf: &[u8]) -> Vec<u8> {
+    let parsed = zhengku_pdf::parse::parse_signed(pdf).unwrap();
+    let sd = zhengku_pdf::cms::decode(&parsed.cms).unwrap();
+    let ses = sd.signer.ses_signature().unwrap().unwrap();
+    match zhengku_seal::decode_signature(&ses).unwrap() {
+        zhengku_seal::DecodedSignature::V4(s) => s.to_sign.seal.to_der().unwrap(),
+        zhengku_seal::DecodedSignature::V1(_) => panic!("zhengku makes v4 seals"),
+    }
+}
+
 /// A stamp with `seal` over a document whose SM3 is `hash` (the SES_Signature DER).
 pub fn stamp_der(seal: &Seal, alg: &str, hash: &[u8; 32]) -> Result<Vec<u8>, String> {
     let holder = seal_key(alg);

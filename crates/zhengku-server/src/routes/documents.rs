@@ -24,6 +24,7 @@ use crate::extract::ApiQuery;
 use crate::problem::{ApiError, Problem};
 use crate::request_id::RequestId;
 use crate::state::AppState;
+use zhengku_model::LicenceStatus;
 
 /// The query of a document fetch.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -67,7 +68,7 @@ async fn load_for_document(
         .as_ref()
         .is_some_and(|d| d.uscc == licence.licence.record().issuer_code);
     if own || principal.scopes.admin {
-        return Ok(licence);
+        return in_force(licence);
     }
     principal.require(
         principal.scopes.reuse,
@@ -92,7 +93,22 @@ async fn load_for_document(
         .store()
         .record_document_reuse(id.as_str(), &principal.actor(), cause, request_id)
         .await?;
-    Ok(licence)
+    in_force(licence)
+}
+
+/// No PDF or QR code is made for a suspended, revoked, cancelled or withdrawn licence: a
+/// fresh document would lend it an authority it no longer has (an expired licence's
+/// documents say 已过期 when verified, and are still made).
+fn in_force(licence: StoredLicence) -> Result<StoredLicence, ApiError> {
+    match licence.status {
+        LicenceStatus::Valid | LicenceStatus::Expired => Ok(licence),
+        s => Err(ApiError::InvalidTransition(format!(
+            "licence {} is {} ({}): no PDF or QR code is made for a licence not in force",
+            licence.licence.record().identifier,
+            s.label_zh(),
+            s.as_str()
+        ))),
+    }
 }
 
 fn private(mut response: Response) -> Response {

@@ -5,7 +5,7 @@
 //! Server-rendered HTML in Chinese, sized for a phone, with no JavaScript at all (the
 //! Content-Security-Policy allows no script, and the one stylesheet by its hash): a large
 //! verdict banner (有效 green; 已暂停 and 已过期 orange; 已撤销 red; 无效 grey, with the
-//! reason), the licence's name, identifier, issuer, masked holder, validity and issue date,
+//! reason; 无法核验 purple, saying in Chinese what could not be established), the licence's name, identifier, issuer, masked holder, validity and issue date,
 //! the issuing department's seal picture, and the checks under 校验明细 (a `<details>`
 //! element, which opens without script). Everything shown from the input or the library is
 //! HTML-escaped.
@@ -23,7 +23,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize;
 use time::{OffsetDateTime, UtcOffset};
-use zhengku_verify::{LicenceReport, Outcome, Verdict};
+use zhengku_verify::{InputKind, LicenceReport, Outcome, Verdict};
 
 use crate::problem::ApiError;
 use crate::routes::verify::verify_bytes;
@@ -40,7 +40,7 @@ header.site{padding:12px 16px;font-size:15px;color:#57606a}\
 .verdict .word{font-size:44px;font-weight:700;letter-spacing:.12em;line-height:1.2}\
 .verdict .why{margin-top:8px;font-size:15px;opacity:.95;word-break:break-all}\
 .v-valid{background:#1a7f37}.v-suspended,.v-expired{background:#bc4c00}\
-.v-revoked{background:#cf222e}.v-invalid{background:#57606a}\
+.v-revoked{background:#cf222e}.v-invalid{background:#57606a}.v-unverifiable{background:#6e40c9}\
 .card{background:#fff;margin:12px;border-radius:10px;padding:4px 16px;box-shadow:0 1px 2px rgba(0,0,0,.08)}\
 dl{margin:0}.row{display:flex;gap:12px;padding:10px 0;border-bottom:1px solid #eaeef2}\
 .row:last-child{border-bottom:0}dt{flex:0 0 5.5em;color:#57606a}dd{margin:0;flex:1;word-break:break-all}\
@@ -48,7 +48,7 @@ dl{margin:0}.row{display:flex;gap:12px;padding:10px 0;border-bottom:1px solid #e
 details{padding:12px 0}summary{cursor:pointer;font-weight:600}\
 ul.checks{list-style:none;margin:8px 0 0;padding:0}ul.checks li{padding:8px 0;border-top:1px solid #eaeef2}\
 .mark{display:inline-block;width:1.4em;font-weight:700}.passed .mark{color:#1a7f37}\
-.failed .mark{color:#cf222e}.skipped .mark{color:#8c959f}.detail{color:#57606a;font-size:14px;word-break:break-all}\
+.failed .mark{color:#cf222e}.skipped .mark{color:#8c959f}.unverifiable .mark{color:#6e40c9}.detail{color:#57606a;font-size:14px;word-break:break-all}\
 form{padding:12px 0}label{display:block;font-weight:600;margin:12px 0 6px}\
 textarea{width:100%;min-height:7em;font:inherit;font-size:14px;padding:8px}\
 input[type=file]{width:100%}button{margin-top:12px;width:100%;padding:12px;font-size:17px;\
@@ -135,12 +135,6 @@ fn date_time_cst(unix: i64) -> String {
         .unwrap_or_else(|_| unix.to_string())
 }
 
-fn date_cst(unix: i64) -> String {
-    OffsetDateTime::from_unix_timestamp(unix)
-        .map(|t| t.to_offset(CST).date().to_string())
-        .unwrap_or_else(|_| unix.to_string())
-}
-
 fn verdict_class(v: Verdict) -> &'static str {
     match v {
         Verdict::Valid => "v-valid",
@@ -148,18 +142,70 @@ fn verdict_class(v: Verdict) -> &'static str {
         Verdict::Revoked => "v-revoked",
         Verdict::Expired => "v-expired",
         Verdict::Invalid => "v-invalid",
+        Verdict::Unverifiable => "v-unverifiable",
+    }
+}
+
+/// Why a check could not be made, for people: what the page says under 无法核验.
+fn unverifiable_zh(id: &str, detail: &str) -> &'static str {
+    match id {
+        "issuer_chain" | "pdf_signer_chain" | "maker_chain" | "signer_certificate"
+            if detail.contains("no trust anchors") =>
+        {
+            "本核验点未配置信任根证书，无法确认签发者的身份"
+        }
+        "issuer_chain" | "pdf_signer_chain" | "maker_chain" | "signer_certificate"
+        | "ses_signature"
+            if detail.contains("only claimed") =>
+        {
+            "签名证书已过期，签名时间仅为签名者自称，证库无记录可以证明"
+        }
+        "issuer_chain" | "pdf_signer_chain" | "maker_chain" | "signer_certificate" => {
+            "无法取得有效的证书吊销列表，不能确认签名证书未被吊销"
+        }
+        "issuer_key" => {
+            "本库没有该发证机关的签名证书，无法确认签名者（其他地区签发的证照请到签发地核验）"
+        }
+        "library_record" => "本库未签发此证照，无法在此核验（请到签发地核验）",
+        "status" if detail.contains("stale") => "证照状态信息已过时，无法确认当前状态",
+        "status" => "无法取得证照的当前状态",
+        "seal_status" => "无法确认所用印章的当前状态（本库未制作该印章，或状态未知）",
+        "ses_signature" => "文件未附电子签章或签章无法核验，不能确认印章",
+        _ => "有一项必要的核验无法完成",
     }
 }
 
 fn verdict_why(report: &LicenceReport) -> String {
+    // A bare seal or seal signature is not a licence: say what was verified.
+    let what = match report.kind {
+        InputKind::Seal => "电子印章",
+        InputKind::Signature => "电子签章",
+        _ => "电子证照",
+    };
+    let by = if report.kind.is_licence() {
+        "发证机关"
+    } else {
+        "证库"
+    };
     match report.verdict {
-        Verdict::Valid => "该电子证照经核验真实有效".to_owned(),
-        Verdict::Suspended => "证照真实，但已被发证机关暂停使用".to_owned(),
-        Verdict::Revoked => "证照真实，但已被发证机关撤销，不再有效".to_owned(),
-        Verdict::Expired => "证照真实，但已超过有效期".to_owned(),
+        Verdict::Valid if report.kind == InputKind::Signature => {
+            "该电子签章经核验真实有效（未附原文件，仅核验签章本身）".to_owned()
+        }
+        Verdict::Valid => format!("该{what}经核验真实有效"),
+        Verdict::Suspended => format!("{what}真实，但已被{by}暂停使用"),
+        Verdict::Revoked => format!("{what}真实，但已被{by}撤销，不再有效"),
+        Verdict::Expired => format!("{what}真实，但已超过有效期"),
         Verdict::Invalid => match report.report.first_failure() {
             Some(c) => format!("未通过“{}”：{}", c.label_zh, c.outcome.detail()),
-            None => "无法确认该证照的真实性".to_owned(),
+            None => format!("无法确认该{what}的真实性"),
+        },
+        Verdict::Unverifiable => match report.report.first_unverifiable() {
+            Some(c) => format!(
+                "未发现伪造，但无法确认“{}”：{}",
+                c.label_zh,
+                unverifiable_zh(c.id, c.outcome.detail())
+            ),
+            None => format!("无法确认该{what}的真实性"),
         },
     }
 }
@@ -231,7 +277,13 @@ fn result_body(report: &LicenceReport, seal_esid: Option<&str>) -> String {
             .valid_until
             .map_or_else(|| "长期".to_owned(), |d| d.to_string());
         row(&mut b, "有效期", &format!("{} 至 {until}", f.valid_from));
-        row(&mut b, "发证日期", &date_cst(f.issued_at));
+        // The licence's own issue date (发证日期), not the time it was signed.
+        row(
+            &mut b,
+            "发证日期",
+            &f.issue_date
+                .map_or_else(|| "（未载明）".to_owned(), |d| d.to_string()),
+        );
         match &f.status {
             Some(s) => {
                 let mut text = format!(
@@ -260,6 +312,7 @@ fn result_body(report: &LicenceReport, seal_esid: Option<&str>) -> String {
         let (class, mark) = match &c.outcome {
             Outcome::Passed(_) => ("passed", "✓"),
             Outcome::Failed(_) => ("failed", "✗"),
+            Outcome::Unverifiable(_) => ("unverifiable", "?"),
             Outcome::Skipped(_) => ("skipped", "–"),
         };
         b.push_str(&format!(

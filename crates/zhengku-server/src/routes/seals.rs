@@ -29,6 +29,7 @@ use crate::auth::Principal;
 use crate::extract::JsonBody;
 use crate::problem::{ApiError, FieldProblem, Problem};
 use crate::request_id::RequestId;
+use crate::routes::verify::{blocking, gather_live};
 use crate::state::AppState;
 
 /// A seal to make.
@@ -497,6 +498,11 @@ pub async fn authorise(
 pub struct SealStatusChange {
     /// Why. 1 to 500 characters.
     pub reason: String,
+    /// For revoke only: `key_compromise` when the seal's key was compromised (密钥泄露).
+    /// Then every stamp made with the seal is invalid, whenever it was made; otherwise
+    /// stamps the library made before the revocation keep their force.
+    #[serde(default)]
+    pub reason_code: Option<String>,
 }
 
 /// The answer to a status change.
@@ -512,12 +518,15 @@ pub struct SealStatusChanged {
     pub reason: String,
 }
 
+/// The one reason code a revocation takes.
+const KEY_COMPROMISE: &str = "key_compromise";
+
 async fn change(
     state: AppState,
     principal: Principal,
     request_id: String,
     esid: String,
-    reason: String,
+    body: SealStatusChange,
     to: SealStatus,
     verb: &str,
 ) -> Result<Json<SealStatusChanged>, ApiError> {
@@ -526,10 +535,44 @@ async fn change(
         principal.scopes.admin || principal.scopes.manage,
         &format!("{verb} seals"),
     )?;
-    let event = state
-        .store()
-        .change_seal_status(&esid, to, reason.trim(), &principal.actor(), &request_id)
-        .await?;
+    let compromised = match body.reason_code.as_deref().map(str::trim) {
+        None | Some("") => false,
+        Some(KEY_COMPROMISE) if to == SealStatus::Revoked => true,
+        Some(_) => {
+            return Err(ApiError::field(
+                "reason_code",
+                "unknown",
+                "the only reason code is key_compromise, and only when revoking",
+            ));
+        }
+    };
+    // A suspension an administrator made is an administrator's to lift: a department's
+    // own manage key cannot undo it.
+    if to == SealStatus::Active && !principal.scopes.admin {
+        let last = state.store().seal_events(&esid).await?.pop();
+        if let Some(e) = last.filter(|e| {
+            e.to == SealStatus::Suspended && e.actor.starts_with(crate::auth::ADMIN_ACTOR)
+        }) {
+            return Err(ApiError::Forbidden(format!(
+                "seal {esid} was suspended by an administrator ({}): only an administrator \
+                 may resume it",
+                e.actor
+            )));
+        }
+    }
+    let reason = body.reason.trim();
+    let actor = principal.actor();
+    let event = if compromised {
+        state
+            .store()
+            .revoke_seal_compromised(&esid, reason, &actor, &request_id)
+            .await?
+    } else {
+        state
+            .store()
+            .change_seal_status(&esid, to, reason, &actor, &request_id)
+            .await?
+    };
     Ok(Json(SealStatusChanged {
         esid,
         from: event.from.as_str().to_owned(),
@@ -561,7 +604,7 @@ macro_rules! seal_status_route {
             Path(esid): Path<String>,
             body: JsonBody<SealStatusChange>,
         ) -> Result<Json<SealStatusChanged>, ApiError> {
-            change(state, principal, request_id, esid, body.value.reason, $to, $verb).await
+            change(state, principal, request_id, esid, body.value, $to, $verb).await
         }
     };
 }
@@ -715,6 +758,11 @@ pub async fn stamp_hash(
         .record_stamp(&esid, &principal.key_id, now, p, &actor, &request_id)
         .await?
         .map_err(refused)?;
+    // The library's record of this very signature: what later attests when it was made.
+    state
+        .store()
+        .keep_stamp(&esid, &zhengku_crypto::sha256(&der), now, p)
+        .await?;
     Ok(Json(StampResponse {
         esid,
         time: rfc3339(now),
@@ -746,7 +794,7 @@ pub struct CheckView {
     pub label: String,
     /// The same, in Chinese.
     pub label_zh: String,
-    /// `passed`, `failed` or `skipped`.
+    /// `passed`, `failed`, `unverifiable` or `skipped`.
     pub outcome: String,
     /// What was found, or why it failed or was skipped.
     pub detail: String,
@@ -764,10 +812,14 @@ pub struct FactView {
 /// A verification report.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct VerifyReport {
-    /// No check failed.
+    /// The verdict is `valid`: every essential check passed, the seal's status included.
     pub valid: bool,
-    /// No check was skipped.
+    /// No check was skipped or unverifiable.
     pub complete: bool,
+    /// `valid`, `suspended`, `revoked`, `expired`, `invalid` or `unverifiable`.
+    pub verdict: String,
+    /// 有效, 已暂停, 已撤销, 已过期, 无效 or 无法核验.
+    pub verdict_zh: String,
     /// What was verified.
     pub subject: String,
     /// Facts read from it.
@@ -777,10 +829,13 @@ pub struct VerifyReport {
 }
 
 impl VerifyReport {
-    fn of(r: &zhengku_verify::Report) -> VerifyReport {
+    fn of(result: &zhengku_verify::LicenceReport) -> VerifyReport {
+        let r = &result.report;
         VerifyReport {
-            valid: r.valid(),
+            valid: result.verdict == zhengku_verify::Verdict::Valid,
             complete: r.complete(),
+            verdict: result.verdict.as_str().to_owned(),
+            verdict_zh: result.verdict.label_zh().to_owned(),
             subject: r.subject.clone(),
             facts: r
                 .facts
@@ -793,19 +848,12 @@ impl VerifyReport {
             checks: r
                 .checks
                 .iter()
-                .map(|c| {
-                    let (outcome, detail) = match &c.outcome {
-                        zhengku_verify::Outcome::Passed(t) => ("passed", t),
-                        zhengku_verify::Outcome::Failed(t) => ("failed", t),
-                        zhengku_verify::Outcome::Skipped(t) => ("skipped", t),
-                    };
-                    CheckView {
-                        id: c.id.to_owned(),
-                        label: c.label.to_owned(),
-                        label_zh: c.label_zh.to_owned(),
-                        outcome: outcome.to_owned(),
-                        detail: detail.clone(),
-                    }
+                .map(|c| CheckView {
+                    id: c.id.to_owned(),
+                    label: c.label.to_owned(),
+                    label_zh: c.label_zh.to_owned(),
+                    outcome: c.outcome.as_str().to_owned(),
+                    detail: c.outcome.detail().to_owned(),
                 })
                 .collect(),
         }
@@ -838,20 +886,25 @@ pub async fn verify(
         .map(|d| b64("document", d))
         .transpose()?;
     let now = OffsetDateTime::now_utc();
-    let report = match (&req.signature, &req.seal) {
+    let verifier = state.verifier(false).await?;
+    // Phase one on the blocking pool, as every verification.
+    let examined = match (&req.signature, &req.seal) {
         (Some(sig), None) => {
             let der = b64("signature", sig)?;
-            zhengku_verify::seal::verify_signature(
-                &der,
-                document.as_deref(),
-                state.trust().as_trust(),
-                now,
-            )
+            blocking(move || {
+                zhengku_verify::examine_seal_signature(
+                    &der,
+                    document.as_deref(),
+                    &verifier.context(now),
+                )
+            })
+            .await?
             .map_err(|e| ApiError::field("signature", "not_ses_signature", e.to_string()))?
         }
         (None, Some(esl)) => {
             let der = b64("seal", esl)?;
-            zhengku_verify::seal::verify_seal(&der, state.trust().as_trust(), now)
+            blocking(move || zhengku_verify::examine_seal(&der, &verifier.context(now)))
+                .await?
                 .map_err(|e| ApiError::field("seal", "not_seal", e.to_string()))?
         }
         _ => {
@@ -862,5 +915,7 @@ pub async fn verify(
             ));
         }
     };
+    let live = gather_live(&state, &examined, now.unix_timestamp()).await?;
+    let report = zhengku_verify::conclude(examined, &live, now);
     Ok(Json(VerifyReport::of(&report)))
 }

@@ -8,7 +8,6 @@
 //! checks; only a request the service cannot read (malformed JSON, an empty body, a media
 //! type it does not take, a body over the limit) is a problem document.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -19,7 +18,10 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 use zhengku_model::LicenceStatus;
-use zhengku_verify::{Context, LicenceReport, LiveStatus, Outcome};
+use zhengku_verify::{
+    Examined, LicenceLive, LicenceReport, Live, Lookup, Outcome, RecordDigests, SealLive,
+    StampClaim,
+};
 
 use crate::problem::{ApiError, Problem};
 use crate::routes::seals::{CheckView, FactView};
@@ -70,7 +72,9 @@ pub struct LicenceFactsView {
     pub valid_from: String,
     /// 有效期截止日期; null for 长期.
     pub valid_until: Option<String>,
-    /// When issued, Unix seconds.
+    /// 发证日期, `YYYY-MM-DD`, when known.
+    pub issue_date: Option<String>,
+    /// When signed, Unix seconds.
     pub issued_at: i64,
     /// The live status, when the licence is in this library.
     pub status: Option<LiveStatusView>,
@@ -79,10 +83,13 @@ pub struct LicenceFactsView {
 /// A verification result (the engine's report, zhengku-verify `json`).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct LicenceVerification {
-    /// `valid`, `suspended`, `revoked`, `expired` or `invalid`.
+    /// `valid`, `suspended`, `revoked`, `expired`, `invalid` or `unverifiable`.
     pub verdict: String,
-    /// 有效, 已暂停, 已撤销, 已过期 or 无效.
+    /// 有效, 已暂停, 已撤销, 已过期, 无效 or 无法核验.
     pub verdict_zh: String,
+    /// What `zhengku verify` exits with for it: 0 valid, 1 invalid or not in force, 2
+    /// unverifiable.
+    pub exit_code: u8,
     /// What the input was: `pdf`, `qr`, `record`, `seal`, `signature`.
     pub kind: String,
     /// What was verified, in words.
@@ -95,55 +102,44 @@ pub struct LicenceVerification {
     pub checks: Vec<CheckView>,
 }
 
-/// Runs the engine over `input` with this library's trust, departments and live status.
+/// Runs the engine over `input` with this library's trust, departments and live status:
+/// phase one once, on the blocking pool (again only if it met a key no department here
+/// holds, after reading the departments again); then the library's records; then the
+/// verdict.
 pub async fn verify_bytes(state: &AppState, input: Vec<u8>) -> Result<LicenceReport, ApiError> {
     let now = OffsetDateTime::now_utc();
-    let mut statuses: HashMap<String, LiveStatus> = HashMap::new();
-    let identify_input = input.clone();
-    let identifier = tokio::task::spawn_blocking(move || zhengku_verify::identify(&identify_input))
-        .await
-        .map_err(|e| ApiError::Internal(format!("verify task: {e}")))?;
-    if let Some(id) = identifier
-        && zhengku_model::LicenceId::parse(&id).is_ok()
-    {
-        match state.store().get_licence(&id).await {
-            Ok(stored) => {
-                let reason = if stored.status == LicenceStatus::Valid {
-                    None
-                } else {
-                    state
-                        .store()
-                        .licence_events(&id)
-                        .await?
-                        .last()
-                        .map(|e| e.reason.clone())
-                };
-                statuses.insert(
-                    id,
-                    LiveStatus {
-                        status: stored.status,
-                        reason,
-                        as_of: now.unix_timestamp(),
-                        source: "library".to_owned(),
-                    },
-                );
-            }
-            Err(zhengku_store::StoreError::NotFound { .. }) => {}
-            Err(e) => return Err(e.into()),
-        }
-    }
-    let (input, statuses) = (Arc::new(input), Arc::new(statuses));
-    let mut report = verify_with(state, &input, now, &statuses, false).await?;
+    let input = Arc::new(input);
+    let run = |verifier: Arc<crate::state::VerifierSet>, input: Arc<Vec<u8>>| {
+        move || zhengku_verify::examine(&input, &verifier.context(now))
+    };
+    let mut examined = blocking(run(state.verifier(false).await?, input.clone())).await?;
     // A key no department here holds may be a department registered on another replica
     // since the certificates were read: read them again, once.
     if matches!(
-        report.report.outcome("issuer_key"),
-        Some(Outcome::Failed(_))
+        examined.report.outcome("issuer_key"),
+        Some(Outcome::Failed(_) | Outcome::Unverifiable(_))
     ) {
-        report = verify_with(state, &input, now, &statuses, true).await?;
+        examined = blocking(run(state.verifier(true).await?, input)).await?;
     }
-    // A QR payload carries codes, not names (to stay small): name the type and the issuer
-    // from this library's catalogue and departments, which the codes index.
+    let live = gather_live(state, &examined, now.unix_timestamp()).await?;
+    let mut report = zhengku_verify::conclude(examined, &live, now);
+    name_facts(state, &mut report).await;
+    Ok(report)
+}
+
+/// Runs `f` on the blocking pool (verification is CPU work: it must not hold an async
+/// worker thread).
+pub async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiError::Internal(format!("verify task: {e}")))
+}
+
+/// A QR payload carries codes, not names (to stay small): name the type and the issuer
+/// from this library's catalogue and departments, which the codes index.
+async fn name_facts(state: &AppState, report: &mut LicenceReport) {
     if let Some(facts) = report.facts.as_mut() {
         if facts.type_name.is_none() {
             facts.type_name = state
@@ -157,7 +153,90 @@ pub async fn verify_bytes(state: &AppState, input: Vec<u8>) -> Result<LicenceRep
             facts.issuer_name = Some(d.name);
         }
     }
-    Ok(report)
+}
+
+/// Where the library's knowledge comes from, in reports.
+const SOURCE: &str = "this library";
+
+/// What this library knows now about what `examined` names: the licence (its status, why,
+/// and the record it stored) and each seal (status, window, key compromise, the seal it
+/// made, and when it made the very signature verified).
+pub async fn gather_live(
+    state: &AppState,
+    examined: &Examined,
+    now: i64,
+) -> Result<Live, ApiError> {
+    let store = state.store();
+    let licence = match examined.identifier() {
+        None => Lookup::Unknown,
+        Some(id) if zhengku_model::LicenceId::parse(id).is_err() => Lookup::NotHeld(SOURCE.into()),
+        Some(id) => match store.get_licence(id).await {
+            Ok(stored) => {
+                let reason = if stored.status == LicenceStatus::Valid {
+                    None
+                } else {
+                    store
+                        .licence_events(id)
+                        .await?
+                        .last()
+                        .map(|e| e.reason.clone())
+                };
+                Lookup::Found(LicenceLive {
+                    status: stored.status,
+                    reason,
+                    as_of: now,
+                    source: SOURCE.to_owned(),
+                    record: Some(RecordDigests::of(&stored.licence.to_bytes())),
+                })
+            }
+            Err(zhengku_store::StoreError::NotFound { .. }) => Lookup::NotHeld(SOURCE.into()),
+            Err(e) => return Err(e.into()),
+        },
+    };
+    let mut seals = Vec::with_capacity(examined.stamps.len());
+    for stamp in &examined.stamps {
+        seals.push(seal_live(state, stamp, now).await?);
+    }
+    Ok(Live {
+        licence,
+        seals,
+        max_age: zhengku_verify::DEFAULT_MAX_STATUS_AGE,
+    })
+}
+
+async fn seal_live(
+    state: &AppState,
+    stamp: &StampClaim,
+    now: i64,
+) -> Result<Lookup<SealLive>, ApiError> {
+    let store = state.store();
+    let stored = match store.get_seal(&stamp.esid).await {
+        Ok(s) => s,
+        Err(zhengku_store::StoreError::NotFound { .. }) => {
+            return Ok(Lookup::NotHeld(SOURCE.into()));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let last = store.seal_events(&stamp.esid).await?.pop();
+    let compromised = store.seal_key_compromised(&stamp.esid).await?;
+    let attested_at = match &stamp.signature_sha256 {
+        Some(digest) => store.stamp_time(&stamp.esid, digest).await?,
+        // A bare seal: the library attests when it made it.
+        None => Some(stored.created_at),
+    };
+    let fingerprint = zhengku_verify::seal::seal_fingerprint(&stored.seal.esl).ok();
+    Ok(Lookup::Found(SealLive {
+        status: stored.status,
+        valid_start: stored.seal.valid_start,
+        valid_end: stored.seal.valid_end,
+        changed_at: last.as_ref().map(|e| e.at),
+        key_compromise: compromised.is_some(),
+        reason: last.map(|e| e.reason),
+        as_of: now,
+        source: SOURCE.to_owned(),
+        fingerprint,
+        attested_at,
+    }))
 }
 
 /// The media type of a request, lowercased, without parameters.
@@ -243,28 +322,4 @@ pub async fn verify_licence(
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
-}
-
-/// Runs the engine on the blocking pool with the cached department certificates and memo.
-async fn verify_with(
-    state: &AppState,
-    input: &Arc<Vec<u8>>,
-    now: OffsetDateTime,
-    statuses: &Arc<HashMap<String, LiveStatus>>,
-    stale: bool,
-) -> Result<LicenceReport, ApiError> {
-    let verifier = state.verifier(stale).await?;
-    let (worker, input, statuses) = (state.clone(), input.clone(), statuses.clone());
-    tokio::task::spawn_blocking(move || {
-        let ctx = Context {
-            at: now,
-            trust: worker.trust().as_trust(),
-            signers: &verifier.signers,
-            status: statuses.as_ref(),
-            memo: Some(&verifier.memo),
-        };
-        zhengku_verify::verify_input(&input, &ctx)
-    })
-    .await
-    .map_err(|e| ApiError::Internal(format!("verify task: {e}")))
 }

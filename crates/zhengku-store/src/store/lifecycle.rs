@@ -89,6 +89,21 @@ impl Store {
         actor: &str,
         request_id: &str,
     ) -> Result<(S, i64), StoreError> {
+        self.transition_with(key, to, reason, actor, request_id, None)
+            .await
+    }
+
+    /// [`Store::transition`], running `extra` (an UPDATE with `$1` the time and `$2` the
+    /// key) in the same transaction.
+    pub(crate) async fn transition_with<S: Lifecycle>(
+        &self,
+        key: &str,
+        to: S,
+        reason: &str,
+        actor: &str,
+        request_id: &str,
+        extra: Option<&'static str>,
+    ) -> Result<(S, i64), StoreError> {
         check_text("reason", reason, MAX_TEXT_CHARS)?;
         check_text("actor", actor, MAX_TEXT_CHARS)?;
         check_text("request_id", request_id, MAX_TEXT_CHARS)?;
@@ -144,6 +159,14 @@ impl Store {
                 .execute(&mut *tx)
                 .await
                 .map_err(StoreError::db("update status"))?;
+            if let Some(sql) = extra {
+                sqlx::query(sql)
+                    .bind(cursor.at)
+                    .bind(key)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(StoreError::db("update with status"))?;
+            }
             insert_audit!(tx, cursor.next(actor, &action, key, None, request_id));
             let at = cursor.at;
             commit_audited!(tx, cursor);

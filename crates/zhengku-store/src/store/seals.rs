@@ -265,6 +265,97 @@ impl Store {
         })
     }
 
+    /// Revokes a seal because its key was compromised (注销, reason code key compromise):
+    /// as [`Store::change_seal_status`] to revoked, and marks the seal so that every stamp
+    /// made with it is invalid, whenever made ([`Store::seal_key_compromised`]).
+    pub async fn revoke_seal_compromised(
+        &self,
+        esid: &str,
+        reason: &str,
+        actor: &str,
+        request_id: &str,
+    ) -> Result<SealEvent, StoreError> {
+        let (from, at) = self
+            .transition_with(
+                esid,
+                SealStatus::Revoked,
+                reason,
+                actor,
+                request_id,
+                Some("UPDATE seals SET key_compromised_at = $1 WHERE esid = $2"),
+            )
+            .await?;
+        Ok(SealEvent {
+            esid: esid.to_owned(),
+            from,
+            to: SealStatus::Revoked,
+            reason: reason.to_owned(),
+            actor: actor.to_owned(),
+            at,
+        })
+    }
+
+    /// When the seal was revoked for key compromise, if it was.
+    pub async fn seal_key_compromised(&self, esid: &str) -> Result<Option<i64>, StoreError> {
+        let at: Option<Option<i64>> = on_pool!(self, |pool| {
+            sqlx::query_scalar("SELECT key_compromised_at FROM seals WHERE esid = $1")
+                .bind(esid)
+                .fetch_optional(pool)
+                .await
+                .map_err(StoreError::db("select seal key compromise"))?
+        });
+        Ok(at.flatten())
+    }
+
+    /// Keeps the library's record that it made the seal signature whose SHA-256 is
+    /// `signature_sha256` with the seal at `at` (its own clock): what later attests the
+    /// stamp's time to a verifier. Recording the same signature twice keeps the first.
+    pub async fn keep_stamp(
+        &self,
+        esid: &str,
+        signature_sha256: &[u8; 32],
+        at: i64,
+        what: &str,
+    ) -> Result<(), StoreError> {
+        check_text("what", what, MAX_TEXT_CHARS)?;
+        let digest = hex::encode(signature_sha256);
+        on_pool!(self, |pool| {
+            sqlx::query(
+                "INSERT INTO seal_stamps (signature_sha256, esid, at, what) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (signature_sha256) DO NOTHING",
+            )
+            .bind(&digest)
+            .bind(esid)
+            .bind(at)
+            .bind(what)
+            .execute(pool)
+            .await
+            .map_err(StoreError::db("insert seal stamp"))?;
+        });
+        Ok(())
+    }
+
+    /// When the library made the seal signature with this SHA-256 with seal `esid`, if it
+    /// did.
+    pub async fn stamp_time(
+        &self,
+        esid: &str,
+        signature_sha256: &[u8; 32],
+    ) -> Result<Option<i64>, StoreError> {
+        let digest = hex::encode(signature_sha256);
+        let at: Option<i64> = on_pool!(self, |pool| {
+            sqlx::query_scalar(
+                "SELECT at FROM seal_stamps WHERE signature_sha256 = $1 AND esid = $2",
+            )
+            .bind(&digest)
+            .bind(esid)
+            .fetch_optional(pool)
+            .await
+            .map_err(StoreError::db("select seal stamp"))?
+        });
+        Ok(at)
+    }
+
     /// A seal's status history, oldest first.
     pub async fn seal_events(&self, esid: &str) -> Result<Vec<SealEvent>, StoreError> {
         let changes = self.history::<SealStatus>(esid).await?;
