@@ -18,6 +18,13 @@
 //!   status from the database. Every answer must say `valid`.
 //! - **verify-pdf** — `POST /v1/verify` with four of the PDFs (`application/pdf`), at 16
 //!   clients: ByteRange, CMS, chain, embedded record, SES_Signature, status.
+//! - **hostile** + **issue+hostile** — at the same time: 64 clients `POST /v1/verify` the
+//!   nastiest PDFs we can build (30,000 file specifications pointing at one stream that
+//!   inflates to 16 MiB of zeros; arrays nested 200,000 deep; 40,000 tiny objects; a
+//!   string of 600,000 parentheses and escapes), while 16 clients issue. Each hostile
+//!   request must be answered (a report saying not valid, or 503 when the verification
+//!   routes are full) in under 100 ms, and the issue p99 must stay under 100 ms; both are
+//!   printed as targets, with the slowest hostile answer and how many were shed.
 //!
 //! For each: requests completed, successful requests per second, p50 and p99 latency (from
 //! sending the request to the end of the response body, successful requests only), errors
@@ -100,6 +107,11 @@ const READY_TIMEOUT: Duration = Duration::from_secs(30);
 /// Targets on the 2-core reference machine.
 const TARGET_ISSUE_SQLITE: f64 = 1_000.0;
 const TARGET_STATUS: f64 = 5_000.0;
+/// Under hostile load: every hostile answer, and the issue p99, within this.
+const TARGET_HOSTILE_MS: f64 = 100.0;
+
+#[path = "../crates/zhengku-pdf/tests/support/mod.rs"]
+mod pdf_support;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Backend {
@@ -244,6 +256,10 @@ impl Server {
             .arg(root.join("templates"))
             .arg("--keys-dev")
             .arg(root.join("keys-dev"))
+            // The hostile PDFs are up to 1.2 MB: let them in, so the reader is what is
+            // measured, not the body limit.
+            .arg("--body-limit")
+            .arg("4194304")
             .env("ZHENGKU_BOOTSTRAP_TOKEN", BOOTSTRAP_TOKEN)
             .env("RUST_LOG", "warn")
             // Settings from the caller's environment must not change what is measured.
@@ -364,6 +380,9 @@ enum Kind {
         media_type: &'static str,
         bodies: Arc<Vec<Vec<u8>>>,
     },
+    /// `POST /v1/verify` with these hostile PDFs, round-robin; the answer must not say
+    /// `valid` (a report) or be a 503 (shed).
+    Hostile { bodies: Arc<Vec<Vec<u8>>> },
 }
 
 impl Kind {
@@ -373,6 +392,7 @@ impl Kind {
             Kind::Status { .. } => "status",
             Kind::Pdf { .. } => "pdf",
             Kind::Verify { name, .. } => name,
+            Kind::Hostile { .. } => "hostile",
         }
     }
 }
@@ -387,6 +407,8 @@ struct Outcome {
     error_samples: Vec<String>,
     /// Identifiers of issued licences (when collecting).
     ids: Vec<String>,
+    /// Requests answered 503 by load shedding (counted in `ok`: answered at once).
+    shed: u64,
 }
 
 impl Outcome {
@@ -400,6 +422,7 @@ impl Outcome {
             }
         }
         self.ids.extend(other.ids);
+        self.shed += other.shed;
     }
 
     fn error(&mut self, what: String) {
@@ -501,7 +524,12 @@ async fn load(
                         .post(format!("{base}/v1/verify"))
                         .header(reqwest::header::CONTENT_TYPE, *media_type)
                         .body(bodies[ticket % bodies.len()].clone()),
+                    Kind::Hostile { bodies } => client
+                        .post(format!("{base}/v1/verify"))
+                        .header(reqwest::header::CONTENT_TYPE, "application/pdf")
+                        .body(bodies[ticket % bodies.len()].clone()),
                 };
+                let hostile = matches!(kind, Kind::Hostile { .. });
                 let must_say_valid = matches!(kind, Kind::Verify { .. });
                 let sent = Instant::now();
                 let answer = async {
@@ -513,6 +541,18 @@ async fn load(
                 .await;
                 let latency = sent.elapsed();
                 match answer {
+                    Ok((status, _)) if hostile && status.as_u16() == 503 => {
+                        out.ok += 1;
+                        out.shed += 1;
+                        out.latencies.push(latency);
+                    }
+                    Ok((status, body))
+                        if hostile
+                            && status.is_success()
+                            && contains(&body, b"\"verdict\":\"valid\"") =>
+                    {
+                        out.error("a hostile PDF verified as valid".into());
+                    }
                     Ok((status, body))
                         if must_say_valid
                             && status.is_success()
@@ -610,6 +650,59 @@ async fn scenario(
         client_cpu,
         machine_busy,
     }
+}
+
+/// Two loads at once (warm-up, then measurement): what one does to the other.
+async fn scenario_pair(
+    client: &reqwest::Client,
+    server: &Server,
+    (a, a_conc): (&Kind, usize),
+    (b, b_conc): (&Kind, usize),
+    plan: &Plan,
+) -> (Measured, Measured) {
+    let base = &server.base;
+    let (wa, wb) = tokio::join!(
+        load(client, base, a, a_conc, plan.warmup, false),
+        load(client, base, b, b_conc, plan.warmup, false)
+    );
+    for (w, k) in [(&wa.0, a), (&wb.0, b)] {
+        assert_eq!(
+            w.errors,
+            0,
+            "{} warm-up failed: {:?}\nserver log:\n{}",
+            k.name(),
+            w.error_samples,
+            server.log_tail()
+        );
+    }
+    let machine_before = machine_ticks();
+    let server_before = cpu_time(Some(server.pid()));
+    let client_before = cpu_time(None);
+    let ((mut oa, ea), (mut ob, eb)) = tokio::join!(
+        load(client, base, a, a_conc, plan.measure, false),
+        load(client, base, b, b_conc, plan.measure, false)
+    );
+    let server_cpu = server_before
+        .zip(cpu_time(Some(server.pid())))
+        .map(|(x, y)| y.saturating_sub(x));
+    let client_cpu = client_before
+        .zip(cpu_time(None))
+        .map(|(x, y)| y.saturating_sub(x));
+    let machine_busy = machine_before
+        .zip(machine_ticks())
+        .and_then(|((b0, t0), (b1, t1))| {
+            (t1 > t0).then(|| 100.0 * (b1 - b0) as f64 / (t1 - t0) as f64)
+        });
+    oa.latencies.sort_unstable();
+    ob.latencies.sort_unstable();
+    let measured = |outcome, elapsed| Measured {
+        outcome,
+        elapsed,
+        server_cpu,
+        client_cpu,
+        machine_busy,
+    };
+    (measured(oa, ea), measured(ob, eb))
 }
 
 /// One row of the table.
@@ -745,6 +838,27 @@ fn run_backend(backend: Backend, plan: &Plan, rt: &tokio::runtime::Runtime) -> O
                 m,
             });
         }
+        let hostile = Kind::Hostile {
+            bodies: Arc::new(
+                pdf_support::hostile_pdfs()
+                    .into_iter()
+                    .map(|(_, pdf)| pdf)
+                    .collect(),
+            ),
+        };
+        let (h, i) = scenario_pair(&client, &server, (&hostile, 64), (&issue, 16), plan).await;
+        rows.push(Row {
+            backend,
+            scenario: "hostile",
+            concurrency: 64,
+            m: h,
+        });
+        rows.push(Row {
+            backend,
+            scenario: "issue+hostile",
+            concurrency: 16,
+            m: i,
+        });
         rows
     });
     let failed = rows.iter().any(|r| r.m.outcome.errors > 0);
@@ -783,7 +897,7 @@ async fn api_key(client: &reqwest::Client, server: &Server) -> String {
 fn print_table(rows: &[Row], plan: &Plan) {
     println!();
     println!(
-        "{:<9} {:<8} {:>5} {:>9} {:>10} {:>8} {:>8} {:>7} {:>8} {:>8} {:>8}",
+        "{:<9} {:<13} {:>5} {:>9} {:>10} {:>8} {:>8} {:>7} {:>8} {:>8} {:>8}",
         "backend",
         "scenario",
         "conc",
@@ -798,7 +912,7 @@ fn print_table(rows: &[Row], plan: &Plan) {
     );
     for r in rows {
         println!(
-            "{:<9} {:<8} {:>5} {:>9} {:>10.0} {:>8.2} {:>8.2} {:>7} {:>8} {:>8} {:>8}",
+            "{:<9} {:<13} {:>5} {:>9} {:>10.0} {:>8.2} {:>8.2} {:>7} {:>8} {:>8} {:>8}",
             r.backend.name(),
             r.scenario,
             r.concurrency,
@@ -825,6 +939,32 @@ fn print_table(rows: &[Row], plan: &Plan) {
     if !plan.full {
         println!("smoke run (not `cargo bench`): unoptimised build, numbers not meaningful");
         return;
+    }
+    for r in rows.iter().filter(|r| r.scenario == "hostile") {
+        let max = r.m.percentile_ms(100.0);
+        println!(
+            "hostile {:<8}: slowest answer {max:.1} ms, {} of {} shed (503) ≤ {TARGET_HOSTILE_MS:.0} ms: {}",
+            r.backend.name(),
+            r.m.outcome.shed,
+            r.m.requests(),
+            if max < TARGET_HOSTILE_MS {
+                "met"
+            } else {
+                "NOT met"
+            }
+        );
+    }
+    for r in rows.iter().filter(|r| r.scenario == "issue+hostile") {
+        let p99 = r.m.percentile_ms(99.0);
+        println!(
+            "issue under hostile load {:<8}: p99 {p99:.1} ms ≤ {TARGET_HOSTILE_MS:.0} ms: {}",
+            r.backend.name(),
+            if p99 < TARGET_HOSTILE_MS {
+                "met"
+            } else {
+                "NOT met"
+            }
+        );
     }
     for r in rows {
         let target = match (r.backend, r.scenario) {

@@ -350,6 +350,13 @@ fn export_verifies_offline(backend: Backend) {
     );
     let file = String::from_utf8(d.read("log.jsonl")).unwrap();
     assert_eq!(file.lines().count(), ENTRIES as usize);
+    // Who read whose licence and why: readable by its owner only.
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(d.path("log.jsonl"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600, "{mode:o}");
     assert!(file.contains("\"use_cause\":\"办理对公开户\""), "{file}");
     let r = d
         .zhengku(&["audit", "export", "--database-url", &db.url])

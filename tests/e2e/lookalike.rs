@@ -15,9 +15,7 @@ use std::process::Command;
 
 use serde_json::{Value, json};
 
-use crate::util::{DEV_ADMIN, Dir, Serve, curl, repo_root};
-
-const SAMR: &str = "11330106MB0B12345L";
+use crate::util::{Dir, SAMR, Serve, curl, issue_sample, repo_root};
 
 /// A development key folder like keys-dev, made from nothing with `zhengku pki`: the same
 /// departments, seal maker and seals by name and USCC, other keys, another root.
@@ -112,51 +110,6 @@ fn forged_keys_dev(d: &Dir) -> PathBuf {
     root.join("keys-dev")
 }
 
-/// Issues the sample business licence at `s` and fetches its PDF (to `file`) and QR text.
-fn issue(s: &Serve, d: &Dir, file: &str) -> (PathBuf, String, String) {
-    let base = &s.base;
-    let r = curl(&[
-        "-H",
-        &format!("Authorization: Bearer {DEV_ADMIN}"),
-        "-H",
-        "Content-Type: application/json",
-        "--data-binary",
-        &json!({"name": "issuer", "department_uscc": SAMR, "scopes": ["issue:*", "manage"]})
-            .to_string(),
-        &format!("{base}/v1/api-keys"),
-    ]);
-    assert_eq!(r.status, 201, "{r:?}");
-    let auth = format!(
-        "Authorization: Bearer {}",
-        r.json()["token"].as_str().unwrap()
-    );
-    let request = repo_root().join("templates/business-licence/example-request.json");
-    let r = curl(&[
-        "-H",
-        &auth,
-        "-H",
-        "Content-Type: application/json",
-        "--data-binary",
-        &format!("@{}", request.display()),
-        &format!("{base}/v1/licences"),
-    ]);
-    assert_eq!(r.status, 201, "{r:?}");
-    let id = r.json()["identifier"].as_str().unwrap().to_owned();
-    let pdf = d.path(file);
-    let r = curl(&[
-        "-H",
-        &auth,
-        "-o",
-        pdf.to_str().unwrap(),
-        &format!("{base}/v1/licences/{id}/pdf"),
-    ]);
-    assert_eq!(r.status, 200, "{r:?}");
-    let r = curl(&["-H", &auth, &format!("{base}/v1/licences/{id}/qr")]);
-    assert_eq!(r.status, 200, "{r:?}");
-    let payload = r.json()["payload"].as_str().unwrap().to_owned();
-    (pdf, id, payload)
-}
-
 /// `zhengku verify --json ARGS`: the exit code and the report.
 fn offline(args: &[&str], input: &Path) -> (Option<i32>, Value) {
     let out = Command::new(env!("CARGO_BIN_EXE_zhengku"))
@@ -196,8 +149,8 @@ fn a_look_alike_pki_never_verifies() {
     let real = Serve::start(&d.path("real"));
     let forged_dev = forged_keys_dev(&d);
     let forger = Serve::start_with(&d.path("forger-data"), &forged_dev);
-    let (genuine, _, genuine_qr) = issue(&real, &d, "genuine.pdf");
-    let (forged, forged_id, forged_qr) = issue(&forger, &d, "forged.pdf");
+    let (genuine, _, genuine_qr) = issue_sample(&real, &d, "genuine.pdf");
+    let (forged, forged_id, forged_qr) = issue_sample(&forger, &d, "forged.pdf");
 
     // The real library's bundle: its anchors, CRLs, departments and statuses.
     let bundle = d.path("bundle");

@@ -257,6 +257,11 @@ impl Serve {
 
     /// With another development key folder (keys, certificates, `pki/`, as keys-dev).
     pub fn start_with(data: &Path, keys_dev: &Path) -> Serve {
+        Serve::start_args(data, keys_dev, &[])
+    }
+
+    /// With another key folder and more arguments for `zhengku serve`.
+    pub fn start_args(data: &Path, keys_dev: &Path, extra: &[&str]) -> Serve {
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -272,6 +277,7 @@ impl Serve {
             .arg(root.join("templates"))
             .arg("--keys-dev")
             .arg(keys_dev)
+            .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
@@ -303,9 +309,74 @@ impl Serve {
     }
 }
 
+impl Serve {
+    /// The process id (to send it signals).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
 impl Drop for Serve {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The market regulator's USCC (its development key signs with SM2).
+pub const SAMR: &str = "11330106MB0B12345L";
+
+/// A new API key of the market regulator with `scopes`, made with the bootstrap token;
+/// returns its bearer token.
+pub fn samr_key(s: &Serve, scopes: &[&str]) -> String {
+    let r = curl(&[
+        "-H",
+        &format!("Authorization: Bearer {DEV_ADMIN}"),
+        "-H",
+        "Content-Type: application/json",
+        "--data-binary",
+        &serde_json::json!({"name": "issuer", "department_uscc": SAMR, "scopes": scopes})
+            .to_string(),
+        &format!("{}/v1/api-keys", s.base),
+    ]);
+    assert_eq!(r.status, 201, "{r:?}");
+    r.json()["token"].as_str().unwrap().to_owned()
+}
+
+/// Issues the sample business licence with `token`; returns its identifier.
+pub fn issue_with(s: &Serve, token: &str) -> String {
+    let request = repo_root().join("templates/business-licence/example-request.json");
+    let r = curl(&[
+        "-H",
+        &format!("Authorization: Bearer {token}"),
+        "-H",
+        "Content-Type: application/json",
+        "--data-binary",
+        &format!("@{}", request.display()),
+        &format!("{}/v1/licences", s.base),
+    ]);
+    assert_eq!(r.status, 201, "{r:?}");
+    r.json()["identifier"].as_str().unwrap().to_owned()
+}
+
+/// Issues the sample business licence as the market regulator (SM2) at `s` and fetches
+/// its PDF (to `file`); returns the PDF's path, the identifier and the QR payload.
+pub fn issue_sample(s: &Serve, d: &Dir, file: &str) -> (PathBuf, String, String) {
+    let token = samr_key(s, &["issue:*", "manage"]);
+    let id = issue_with(s, &token);
+    let auth = format!("Authorization: Bearer {token}");
+    let base = &s.base;
+    let pdf = d.path(file);
+    let r = curl(&[
+        "-H",
+        &auth,
+        "-o",
+        pdf.to_str().unwrap(),
+        &format!("{base}/v1/licences/{id}/pdf"),
+    ]);
+    assert_eq!(r.status, 200, "{r:?}");
+    let r = curl(&["-H", &auth, &format!("{base}/v1/licences/{id}/qr")]);
+    assert_eq!(r.status, 200, "{r:?}");
+    let payload = r.json()["payload"].as_str().unwrap().to_owned();
+    (pdf, id, payload)
 }

@@ -18,8 +18,15 @@
 //! - the document information's `/Title` and `/Subject` (text strings, PDFDocEncoding or
 //!   UTF-16BE).
 //!
-//! Hostile input never panics: nesting is bounded ([`MAX_DEPTH`]), total lexing work is
-//! bounded by a multiple of the input size, inflated streams by [`MAX_EMBEDDED_LEN`].
+//! Hostile input never panics and stays cheap: nesting is bounded ([`MAX_DEPTH`]), total
+//! lexing work is bounded by a multiple of the input size, at most
+//! [`MAX_EMBEDDED_FILES`] file specifications may name `licence.zkl`, each stream is
+//! inflated at most once however many of them point at it, and an inflated embedded file
+//! stops at [`MAX_EMBEDDED_LEN`] (a signed licence record is a few KiB). A PDF with 30,000
+//! file specifications pointing at one stream that inflates to 16 MiB of zeros costs one
+//! refusal, not 30,000 inflations. At most [`MAX_OBJECTS`] indirect objects and
+//! [`MAX_CONTAINERS`] dictionaries and arrays are read: past that the file is refused
+//! ([`ParseError::TooLarge`]) before the rest is lexed.
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -28,8 +35,16 @@ use std::ops::Range;
 pub const LICENCE_FILE_NAME: &str = "licence.zkl";
 /// Deepest nesting of arrays and dictionaries read.
 pub const MAX_DEPTH: usize = 32;
-/// Largest embedded file read (after inflating).
-pub const MAX_EMBEDDED_LEN: usize = 16 * 1024 * 1024;
+/// Largest embedded file read (after inflating). A signed licence record is a few KiB;
+/// 1 MiB leaves room for large photographs in a record while keeping a zip bomb cheap.
+pub const MAX_EMBEDDED_LEN: usize = 1024 * 1024;
+/// Most file specifications named `licence.zkl` a PDF may have (zhengku writes one).
+pub const MAX_EMBEDDED_FILES: usize = 4;
+/// Most indirect objects read. A licence PDF has about a hundred; past this the file is
+/// refused before more of it is lexed.
+pub const MAX_OBJECTS: usize = 10_000;
+/// Most dictionaries and arrays read, in the whole file (a licence PDF has a few hundred).
+pub const MAX_CONTAINERS: usize = 10_000;
 
 /// A signed PDF as the verifier needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,6 +105,14 @@ pub enum ParseError {
     /// Too much lexing work for the input's size (a file built to make the reader spin).
     #[error("the PDF is too convoluted to read (more than {0} bytes of lexing)")]
     TooComplex(usize),
+    /// More indirect objects, or more dictionaries and arrays, than a licence PDF has.
+    #[error("the PDF has more than {limit} {what}; a licence PDF has a few hundred")]
+    TooLarge {
+        /// What there are too many of.
+        what: &'static str,
+        /// The most read.
+        limit: usize,
+    },
 }
 
 // ---- Lexing ---------------------------------------------------------------------------------
@@ -142,6 +165,8 @@ fn get<'a>(dict: &'a [(Vec<u8>, Node)], key: &str) -> Option<&'a Node> {
 struct LexError {
     /// How far the lexer got (for the work budget).
     at: usize,
+    /// The file holds more dictionaries and arrays than [`MAX_CONTAINERS`].
+    too_many: bool,
 }
 
 fn is_ws(b: u8) -> bool {
@@ -171,11 +196,31 @@ fn hex_val(b: u8) -> Option<u8> {
 struct Lexer<'a> {
     b: &'a [u8],
     pos: usize,
+    /// Dictionaries and arrays this lexer may still read.
+    containers: usize,
 }
 
 impl<'a> Lexer<'a> {
     fn new(b: &'a [u8], pos: usize) -> Self {
-        Lexer { b, pos }
+        Lexer::with_containers(b, pos, MAX_CONTAINERS)
+    }
+
+    fn with_containers(b: &'a [u8], pos: usize, containers: usize) -> Self {
+        Lexer { b, pos, containers }
+    }
+
+    /// Counts one more dictionary or array.
+    fn container(&mut self) -> Result<(), LexError> {
+        match self.containers.checked_sub(1) {
+            Some(n) => {
+                self.containers = n;
+                Ok(())
+            }
+            None => Err(LexError {
+                at: self.pos,
+                too_many: true,
+            }),
+        }
     }
 
     fn peek(&self) -> Option<u8> {
@@ -183,7 +228,10 @@ impl<'a> Lexer<'a> {
     }
 
     fn fail<T>(&self) -> Result<T, LexError> {
-        Err(LexError { at: self.pos })
+        Err(LexError {
+            at: self.pos,
+            too_many: false,
+        })
     }
 
     fn skip_ws(&mut self) {
@@ -225,6 +273,7 @@ impl<'a> Lexer<'a> {
         };
         let obj = match c {
             b'<' if self.starts_with(b"<<") => {
+                self.container()?;
                 self.pos += 2;
                 let mut entries = Vec::new();
                 loop {
@@ -245,6 +294,7 @@ impl<'a> Lexer<'a> {
             b'<' => Obj::Hex(self.hex_string()?),
             b'(' => Obj::Str(self.literal_string()?),
             b'[' => {
+                self.container()?;
                 self.pos += 1;
                 let mut items = Vec::new();
                 loop {
@@ -400,10 +450,13 @@ impl<'a> Lexer<'a> {
             return self.fail();
         }
         self.pos += tok.len();
-        let text = std::str::from_utf8(tok).map_err(|_| LexError { at: self.pos })?;
+        let text = std::str::from_utf8(tok).map_err(|_| LexError {
+            at: self.pos,
+            too_many: false,
+        })?;
         let int = text.parse::<i64>().ok();
         if int.is_none() && text.parse::<f64>().is_err() {
-            return Err(LexError { at: self.pos });
+            return self.fail();
         }
         // `num gen R`?
         if let Some(n) = int.and_then(|n| u32::try_from(n).ok()) {
@@ -485,6 +538,8 @@ struct Scanner<'a> {
     b: &'a [u8],
     work: usize,
     budget: usize,
+    /// Dictionaries and arrays still allowed ([`MAX_CONTAINERS`] in all).
+    containers: usize,
 }
 
 impl Scanner<'_> {
@@ -508,14 +563,28 @@ impl Scanner<'_> {
             let Some(id) = object_header(b, at).filter(|_| after_ok) else {
                 continue;
             };
-            let mut lx = Lexer::new(b, at + 3);
+            if out.len() >= MAX_OBJECTS {
+                return Err(ParseError::TooLarge {
+                    what: "indirect objects",
+                    limit: MAX_OBJECTS,
+                });
+            }
+            let mut lx = Lexer::with_containers(b, at + 3, self.containers);
             let node = match lx.object(0) {
                 Ok(n) => n,
+                Err(e) if e.too_many => {
+                    return Err(ParseError::TooLarge {
+                        what: "dictionaries and arrays",
+                        limit: MAX_CONTAINERS,
+                    });
+                }
                 Err(e) => {
+                    self.containers = lx.containers;
                     self.spend(e.at.saturating_sub(at))?;
                     continue;
                 }
             };
+            self.containers = lx.containers;
             self.spend(lx.pos - at)?;
             lx.skip_ws();
             let mut stream = None;
@@ -661,6 +730,7 @@ pub fn parse_signed(pdf: &[u8]) -> Result<SignedPdf, ParseError> {
         b: pdf,
         work: 0,
         budget: pdf.len().saturating_mul(8).saturating_add(1 << 20),
+        containers: MAX_CONTAINERS,
     };
     let objects = scanner.objects()?;
     let index = by_id(&objects);
@@ -838,20 +908,33 @@ fn embedded_licence(
     all_dicts: &[&Node],
     index: &HashMap<(u32, u16), &Indirect>,
 ) -> Result<Option<Vec<u8>>, String> {
+    // The file specifications named licence.zkl, counted before anything is inflated.
+    let specs: Vec<&[(Vec<u8>, Node)]> = all_dicts
+        .iter()
+        .filter_map(|node| node.dict())
+        .filter(|d| get(d, "EF").and_then(Node::dict).is_some())
+        .filter(|d| {
+            ["F", "UF"].iter().any(|k| {
+                get(d, k)
+                    .and_then(string_value)
+                    .is_some_and(|s| text_string(s) == LICENCE_FILE_NAME)
+            })
+        })
+        .collect();
+    if specs.len() > MAX_EMBEDDED_FILES {
+        return Err(format!(
+            "{} file specifications name {LICENCE_FILE_NAME}; at most \
+             {MAX_EMBEDDED_FILES} are read",
+            specs.len()
+        ));
+    }
     let mut found: Vec<Vec<u8>> = Vec::new();
-    for node in all_dicts {
-        let Some(d) = node.dict() else { continue };
-        let named = ["F", "UF"].iter().any(|k| {
-            get(d, k)
-                .and_then(string_value)
-                .is_some_and(|s| text_string(s) == LICENCE_FILE_NAME)
-        });
+    // Each stream inflated once, however many file specifications name it.
+    let mut decoded: HashMap<(u32, u16), Result<Vec<u8>, String>> = HashMap::new();
+    for d in specs {
         let Some(ef) = get(d, "EF").and_then(Node::dict) else {
             continue;
         };
-        if !named {
-            continue;
-        }
         let Some(r) = get(ef, "F").or_else(|| get(ef, "UF")) else {
             return Err(format!(
                 "the {LICENCE_FILE_NAME} file specification has no /EF /F"
@@ -863,7 +946,11 @@ fn embedded_licence(
         let Some(obj) = index.get(&(n, g)) else {
             return Err(format!("{LICENCE_FILE_NAME}: object {n} {g} is missing"));
         };
-        let data = stream_data(pdf, obj, index).map_err(|e| format!("{LICENCE_FILE_NAME}: {e}"))?;
+        let data = decoded
+            .entry((n, g))
+            .or_insert_with(|| stream_data(pdf, obj, index))
+            .clone()
+            .map_err(|e| format!("{LICENCE_FILE_NAME}: {e}"))?;
         if !found.contains(&data) {
             found.push(data);
         }

@@ -488,3 +488,52 @@ fn mutated_pdfs_never_panic_and_stay_consistent() {
         }
     }
 }
+
+/// The hostile PDFs are refused, never panicked on: the zip bomb behind 30,000 file
+/// specifications for its number of dictionaries (not inflated 30,000 times), 40,000
+/// objects for their number, deep nesting and endless strings for their shape (what
+/// that costs is measured by the load bench's hostile scenario, not here).
+#[test]
+fn hostile_pdfs_are_refused_cheaply() {
+    for (name, pdf) in hostile_pdfs() {
+        assert!(pdf.len() < 1_500_000, "{name}: {} bytes", pdf.len());
+        let r = zhengku_pdf::parse::parse_signed(&pdf);
+        match name {
+            "bomb" => assert!(
+                matches!(
+                    r,
+                    Err(zhengku_pdf::parse::ParseError::TooLarge {
+                        what: "dictionaries and arrays",
+                        ..
+                    })
+                ),
+                "{r:?}"
+            ),
+            "objects" => assert!(
+                matches!(
+                    r,
+                    Err(zhengku_pdf::parse::ParseError::TooLarge {
+                        what: "indirect objects",
+                        ..
+                    })
+                ),
+                "{r:?}"
+            ),
+            _ => assert!(
+                r.as_ref().map_or(true, |p| p.embedded_record.is_none()),
+                "{name}: {r:?}"
+            ),
+        }
+    }
+    // 3,000 file specifications (under the dictionary limit): refused for their number
+    // before anything is inflated.
+    let body = filespec_bomb_pdf(3_000);
+    let p = zhengku_pdf::parse::parse_signed(&body).unwrap();
+    let why = p.embedded_problem.unwrap();
+    assert!(why.contains("3000 file specifications"), "{why}");
+    // Four specifications of one 16 MiB stream: inflated once, and stopped at the limit.
+    let body = filespec_bomb_pdf(4);
+    let p = zhengku_pdf::parse::parse_signed(&body).unwrap();
+    let why = p.embedded_problem.unwrap();
+    assert!(why.contains("does not inflate"), "{why}");
+}

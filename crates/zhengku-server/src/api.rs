@@ -538,7 +538,32 @@ pub struct AuditPage {
 pub struct Health {
     /// `ok`.
     pub status: String,
-    /// Per dependency: `ok` or what is wrong (readiness only).
+    /// Per dependency: `ok` or `unavailable` (readiness only; what is wrong is in the log,
+    /// and in `detail` for an administrator).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub checks: BTreeMap<String, String>,
+    /// For an administrator's key only: the errors behind `unavailable`, and the trust
+    /// material loaded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<ReadyDetail>,
+}
+
+/// What only an administrator sees of readiness.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ReadyDetail {
+    /// Per dependency that is not `ok`: the error.
+    pub errors: BTreeMap<String, String>,
+    /// Trust material in force: anchors, intermediates, CRLs.
+    pub trust: TrustView,
+}
+
+/// Counts of the trust material in force.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct TrustView {
+    /// Trust anchors.
+    pub anchors: usize,
+    /// Intermediate CA certificates.
+    pub intermediates: usize,
+    /// CRLs.
+    pub crls: usize,
 }

@@ -200,6 +200,24 @@ impl FromRequestParts<AppState> for Principal {
     }
 }
 
+/// `Option<Principal>`: none without an Authorization header; a header that does not
+/// authenticate is still refused (401), never silently treated as anonymous.
+impl axum::extract::OptionalFromRequestParts<AppState> for Principal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, ApiError> {
+        if parts.headers.get(AUTHORIZATION).is_none() {
+            return Ok(None);
+        }
+        <Principal as FromRequestParts<AppState>>::from_request_parts(parts, state)
+            .await
+            .map(Some)
+    }
+}
+
 async fn principal_of(state: &AppState, record: ApiKeyRecord) -> Result<Principal, ApiError> {
     let scopes = Scopes::parse(&record.scopes)
         .map_err(|e| ApiError::Internal(format!("stored key {}: {e}", record.id)))?;

@@ -88,6 +88,10 @@ pub struct Overrides {
     pub public_base_url: Option<String>,
     /// `--trust` / `ZHENGKU_TRUST_DIR`.
     pub trust_dir: Option<PathBuf>,
+    /// `--verify-concurrency` / `ZHENGKU_VERIFY_CONCURRENCY`.
+    pub verify_concurrency: Option<usize>,
+    /// `--verify-timeout-ms` / `ZHENGKU_VERIFY_TIMEOUT_MS`.
+    pub verify_timeout_ms: Option<u64>,
     /// `--font` / `ZHENGKU_FONT`.
     pub font: Option<PathBuf>,
 }
@@ -108,6 +112,8 @@ struct FileConfig {
     seal_maker_label: Option<String>,
     seal_maker_cert: Option<PathBuf>,
     trust_dir: Option<PathBuf>,
+    verify_concurrency: Option<usize>,
+    verify_timeout_ms: Option<u64>,
     allow_p256_seals: Option<bool>,
     public_base_url: Option<String>,
     font: Option<PathBuf>,
@@ -149,6 +155,13 @@ pub struct Config {
     /// each subfolder's `root.crt` is an anchor, `issuing.crt` an intermediate, and every
     /// `*.crl` a CRL.
     pub trust_dir: Option<PathBuf>,
+    /// Most verification requests (`/v1/verify*`, `/V/`, `/verify`) served at once
+    /// (`verify_concurrency`, default 64): more are answered 503 at once, so a flood of
+    /// hostile uploads cannot queue up behind each other or starve issuing.
+    pub verify_concurrency: usize,
+    /// The longest a verification request may take (`verify_timeout_ms`, default 10,000):
+    /// longer is answered 504.
+    pub verify_timeout: std::time::Duration,
     /// Whether seals may be made for ECDSA P-256 holder keys (`allow_p256_seals`, default
     /// false). GB/T 38540 seals are SM2; P-256 seals are outside the national standard.
     pub allow_p256_seals: bool,
@@ -166,6 +179,12 @@ pub struct Config {
 
 /// Default body limit: 1 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 1 << 20;
+
+/// Default [`Config::verify_concurrency`].
+pub const DEFAULT_VERIFY_CONCURRENCY: usize = 64;
+
+/// Default [`Config::verify_timeout`], milliseconds.
+pub const DEFAULT_VERIFY_TIMEOUT_MS: u64 = 10_000;
 
 /// Most licences in one batch.
 pub const MAX_BATCH: usize = 1000;
@@ -186,6 +205,8 @@ impl Default for Config {
             seal_maker_label: None,
             seal_maker_cert: None,
             trust_dir: None,
+            verify_concurrency: DEFAULT_VERIFY_CONCURRENCY,
+            verify_timeout: std::time::Duration::from_millis(DEFAULT_VERIFY_TIMEOUT_MS),
             allow_p256_seals: false,
             public_base_url: None,
             font: None,
@@ -257,6 +278,14 @@ impl Config {
             seal_maker_label: file.seal_maker_label,
             seal_maker_cert: file.seal_maker_cert,
             trust_dir: overrides.trust_dir.or(file.trust_dir),
+            verify_concurrency: overrides
+                .verify_concurrency
+                .or(file.verify_concurrency)
+                .unwrap_or(d.verify_concurrency),
+            verify_timeout: overrides
+                .verify_timeout_ms
+                .or(file.verify_timeout_ms)
+                .map_or(d.verify_timeout, std::time::Duration::from_millis),
             allow_p256_seals: file.allow_p256_seals.unwrap_or(false),
             public_base_url: overrides
                 .public_base_url
@@ -271,6 +300,23 @@ impl Config {
             return Err(ConfigError::Invalid {
                 key: "body_limit",
                 detail: format!("{} (expected 1024 to 67108864 bytes)", config.body_limit),
+            });
+        }
+        if !(1..=100_000).contains(&config.verify_concurrency) {
+            return Err(ConfigError::Invalid {
+                key: "verify_concurrency",
+                detail: format!("{} (expected 1 to 100000)", config.verify_concurrency),
+            });
+        }
+        if !(std::time::Duration::from_millis(10)..=std::time::Duration::from_secs(600))
+            .contains(&config.verify_timeout)
+        {
+            return Err(ConfigError::Invalid {
+                key: "verify_timeout_ms",
+                detail: format!(
+                    "{} ms (expected 10 to 600000)",
+                    config.verify_timeout.as_millis()
+                ),
             });
         }
         if config.seal_maker_label.is_some() != config.seal_maker_cert.is_some() {

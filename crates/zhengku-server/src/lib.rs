@@ -33,6 +33,7 @@ pub mod issue;
 pub mod metrics;
 pub mod openapi;
 pub mod problem;
+pub mod reads;
 pub mod request_id;
 pub mod routes;
 pub mod sequences;
@@ -195,18 +196,13 @@ fn seal_setup(config: &Config) -> Result<state::SealSetup, ServerError> {
     })?;
     let trust = trust::load_trust_dir(&dir).map_err(|e| ServerError::Trust(e.to_string()))?;
     let counts = trust.counts();
-    tracing::info!(
-        anchors = counts.anchors,
-        intermediates = counts.intermediates,
-        crls = counts.crls,
-        dir = %dir.display(),
-        "trust loaded"
-    );
+    tracing::info!(loaded = %counts, dir = %dir.display(), "trust loaded");
     Ok(state::SealSetup {
         maker,
         trust,
         trust_dir: Some(dir),
         allow_p256: config.allow_p256_seals,
+        verify_limits: (config.verify_concurrency, config.verify_timeout),
     })
 }
 
@@ -354,12 +350,31 @@ pub fn init_tracing(format: LogFormat) {
 pub fn router(state: AppState) -> Router {
     use routes::{admin, documents, licences, ops, pages, seals, verify};
     let body_limit = state.body_limit();
+    // Verification is public and CPU-bound: a bounded number at once (the rest answered
+    // 503 at once, not queued), each within a time limit (504), so hostile uploads stay
+    // cheap for everyone else.
+    let (limit, timeout) = state.verify_limits();
+    let verification = Router::new()
+        .route("/v1/verify", post(verify::verify_licence))
+        .route("/v1/verify/seal", post(seals::verify))
+        .route("/V/{*payload}", get(pages::qr_page))
+        .route("/v/{*payload}", get(pages::qr_page))
+        .route("/verify", get(pages::form_page).post(pages::submit))
+        .layer(
+            tower::ServiceBuilder::new()
+                .layer(axum::error_handling::HandleErrorLayer::new(verify_refusal))
+                .load_shed()
+                .concurrency_limit(limit)
+                .timeout(timeout),
+        );
     Router::new()
+        .merge(verification)
         .route(
             "/v1/licences",
             post(licences::issue_one).get(licences::reuse),
         )
         .route("/v1/licences:batch", post(licences::issue_batch))
+        .route("/v1/licences:reuse", post(licences::reuse_post))
         .route("/v1/licences/{identifier}", get(licences::get_licence))
         .route("/v1/licences/{identifier}/suspend", post(licences::suspend))
         .route("/v1/licences/{identifier}/resume", post(licences::resume))
@@ -379,10 +394,6 @@ pub fn router(state: AppState) -> Router {
             get(documents::licence_qr_svg),
         )
         .route("/v1/licences/{identifier}/qr", get(documents::licence_qr))
-        .route("/v1/verify", post(verify::verify_licence))
-        .route("/V/{*payload}", get(pages::qr_page))
-        .route("/v/{*payload}", get(pages::qr_page))
-        .route("/verify", get(pages::form_page).post(pages::submit))
         .route("/v1/licence-types", get(licences::licence_types))
         .route(
             "/v1/departments",
@@ -399,11 +410,11 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/seals/{esid}/esl", get(seals::get_esl))
         .route("/v1/seals/{esid}/picture", get(seals::get_picture))
         .route("/v1/seals/{esid}/authorise", post(seals::authorise))
+        .route("/v1/seals/{esid}/withdraw", post(seals::withdraw))
         .route("/v1/seals/{esid}/suspend", post(seals::suspend_seal))
         .route("/v1/seals/{esid}/resume", post(seals::resume_seal))
         .route("/v1/seals/{esid}/revoke", post(seals::revoke_seal))
         .route("/v1/seals/{esid}/stamp", post(seals::stamp_hash))
-        .route("/v1/verify/seal", post(seals::verify))
         .route("/v1/audit", get(ops::audit_log))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
@@ -415,6 +426,17 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)
+}
+
+/// The answer when the verification routes' limits refuse a request.
+async fn verify_refusal(e: tower::BoxError) -> ApiError {
+    if e.is::<tower::timeout::error::Elapsed>() {
+        ApiError::Timeout("the verification took longer than the service allows".into())
+    } else if e.is::<tower::load_shed::error::Overloaded>() {
+        ApiError::Overloaded("too many verifications at once; try again in a moment".into())
+    } else {
+        ApiError::Internal(format!("verification layer: {e}"))
+    }
 }
 
 /// Where [`capture_route`] leaves the matched route for [`observe`].
@@ -468,5 +490,12 @@ async fn observe(State(state): State<AppState>, mut req: Request, next: Next) ->
     if let Some(v) = request_id::header_value(&id) {
         response.headers_mut().insert(request_id::HEADER, v);
     }
+    // Answers may carry personal data (a licence, a reuse result, an issued record, an
+    // audit page) or a status that changes: nothing is cached unless a route says it may
+    // be (a seal's picture).
+    response
+        .headers_mut()
+        .entry(axum::http::header::CACHE_CONTROL)
+        .or_insert(axum::http::HeaderValue::from_static("no-store"));
     response.into_response()
 }

@@ -138,6 +138,12 @@ pub enum ApiError {
     /// A dependency (database, key store) is not available (503).
     #[error("{0}")]
     Unavailable(String),
+    /// Too many requests of this kind are being served (503, with `Retry-After`).
+    #[error("{0}")]
+    Overloaded(String),
+    /// The request took longer than allowed (504).
+    #[error("{0}")]
+    Timeout(String),
     /// Anything else (500). The text is logged, not sent.
     #[error("{0}")]
     Internal(String),
@@ -198,6 +204,16 @@ impl ApiError {
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",
                 "Service unavailable",
+            ),
+            ApiError::Overloaded(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "overloaded",
+                "Too many requests of this kind at once",
+            ),
+            ApiError::Timeout(_) => (
+                StatusCode::GATEWAY_TIMEOUT,
+                "timeout",
+                "The request took too long",
             ),
             ApiError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -262,6 +278,11 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        if matches!(self, ApiError::Overloaded(_)) {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,

@@ -47,6 +47,11 @@ struct Inner {
     /// Held while the departments are read again, so that a burst of unknown keys causes
     /// one reload, not one per request.
     verifier_reload: tokio::sync::Mutex<()>,
+    /// Verification work on the blocking pool at once: one per core.
+    verify_workers: Arc<tokio::sync::Semaphore>,
+    /// Large uploads (PDFs) being verified at once: a quarter of the verification limit.
+    verify_heavy: Arc<tokio::sync::Semaphore>,
+    verify_limits: (usize, Duration),
 }
 
 /// The departments' certificates and what verification keeps between requests
@@ -75,6 +80,9 @@ impl VerifierSet {
     }
 }
 
+/// Bodies larger than this (PDFs) are admitted through [`AppState::admit_upload`].
+pub const HEAVY_INPUT: usize = 64 * 1024;
+
 /// How long the department certificates are kept before they are read again.
 pub const VERIFIER_TTL: Duration = Duration::from_secs(60);
 
@@ -98,6 +106,8 @@ pub struct SealSetup {
     pub trust_dir: Option<std::path::PathBuf>,
     /// Whether P-256 seals may be made (outside GB/T 38540).
     pub allow_p256: bool,
+    /// Verification requests served at once, and the longest one may take.
+    pub verify_limits: (usize, Duration),
 }
 
 impl AppState {
@@ -120,6 +130,13 @@ impl AppState {
                 trust: RwLock::new(Arc::new(seals.trust)),
                 trust_dir: seals.trust_dir,
                 verifier_reload: tokio::sync::Mutex::new(()),
+                verify_workers: Arc::new(tokio::sync::Semaphore::new(
+                    std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
+                )),
+                verify_heavy: Arc::new(tokio::sync::Semaphore::new(
+                    (seals.verify_limits.0 / 4).max(1),
+                )),
+                verify_limits: seals.verify_limits,
                 allow_p256_seals: seals.allow_p256,
                 documents,
                 verifier: RwLock::new(None),
@@ -170,6 +187,66 @@ impl AppState {
         self.inner.allow_p256_seals
     }
 
+    /// Verification requests served at once, and the longest one may take.
+    pub fn verify_limits(&self) -> (usize, Duration) {
+        self.inner.verify_limits
+    }
+
+    /// Admits a request whose body is large (over [`HEAVY_INPUT`] bytes by its
+    /// `Content-Length`, or of unknown length) for verification, before the body is read;
+    /// or refuses it at once (503) when a quarter of the verification limit is already busy
+    /// with such: a flood of large hostile files then costs each sender one quick refusal,
+    /// and small inputs (QR codes) are never stuck behind them. `None`: a small body.
+    pub fn admit_upload(
+        &self,
+        headers: &axum::http::HeaderMap,
+    ) -> Result<Option<tokio::sync::OwnedSemaphorePermit>, ApiError> {
+        let len = headers
+            .get(axum::http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        if len.is_some_and(|n| n <= HEAVY_INPUT) {
+            return Ok(None);
+        }
+        self.admit_heavy().map(Some)
+    }
+
+    fn admit_heavy(&self) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
+        self.inner
+            .verify_heavy
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| {
+                ApiError::Overloaded(
+                    "too many large files are being verified; try again in a moment".into(),
+                )
+            })
+    }
+
+    /// Runs verification work `f` on the blocking pool, at most one job per core at once:
+    /// CPU-bound work must not hold the async threads, and a flood of it must not grow the
+    /// blocking pool. The permit travels with the job, so a request that timed out still
+    /// counts until its work is done.
+    pub async fn verify_blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let permit = self
+            .inner
+            .verify_workers
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| ApiError::Internal("verification workers closed".into()))?;
+        tokio::task::spawn_blocking(move || {
+            let out = f();
+            drop(permit);
+            out
+        })
+        .await
+        .map_err(|e| ApiError::Internal(format!("verify task: {e}")))
+    }
+
     /// What verification trusts now.
     pub fn trust(&self) -> Arc<TrustStore> {
         match self.inner.trust.read() {
@@ -185,7 +262,7 @@ impl AppState {
         let Some(dir) = &self.inner.trust_dir else {
             return Ok(false);
         };
-        if !force && !self.trust().changed_on_disk(dir) {
+        if !force && !self.trust().changed_on_disk() {
             return Ok(false);
         }
         let fresh = Arc::new(crate::trust::load_trust_dir(dir)?);
@@ -198,13 +275,7 @@ impl AppState {
         if let Ok(mut v) = self.inner.verifier.write() {
             *v = None;
         }
-        tracing::info!(
-            anchors = counts.anchors,
-            intermediates = counts.intermediates,
-            crls = counts.crls,
-            dir = %dir.display(),
-            "trust reloaded"
-        );
+        tracing::info!(loaded = %counts, dir = %dir.display(), "trust reloaded");
         Ok(true)
     }
 

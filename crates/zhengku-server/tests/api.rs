@@ -44,20 +44,27 @@ async fn issue_reuse_manage_and_audit() {
         signed.verify(key.public_key()).unwrap();
         assert_eq!(signed.record().identifier.as_str(), id);
 
-        // Read: the issuer and the administrator, not another department.
-        assert_eq!(
-            s.get(&format!("/v1/licences/{id}"), Some(&samr))
-                .await
-                .status,
-            200
-        );
-        assert_eq!(
-            s.get(&format!("/v1/licences/{id}"), Some(ADMIN_TOKEN))
-                .await
-                .status,
-            200
-        );
+        // Read: the issuer; an administrator or another department only stating why; a
+        // key of another department without the reuse scope not at all. Every read is
+        // audited, and no answer with personal data may be cached.
+        let r = s.get(&format!("/v1/licences/{id}"), Some(&samr)).await;
+        assert_eq!(r.status, 200);
+        assert_eq!(r.headers["cache-control"], "no-store");
+        s.get(&format!("/v1/licences/{id}"), Some(ADMIN_TOKEN))
+            .await
+            .assert_problem(422, "validation");
+        let r = s
+            .get(
+                &format!("/v1/licences/{id}?use_cause=%E7%A8%BD%E6%9F%A5"),
+                Some(ADMIN_TOKEN),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
         s.get(&format!("/v1/licences/{id}"), Some(&health))
+            .await
+            .assert_problem(422, "validation");
+        let outsider = s.key(Some(HEALTH), &["manage"]).await;
+        s.get(&format!("/v1/licences/{id}?use_cause=x"), Some(&outsider))
             .await
             .assert_problem(403, "forbidden");
 
@@ -96,6 +103,24 @@ async fn issue_reuse_manage_and_audit() {
         assert_eq!(r.body["count"], 1);
         assert_eq!(r.body["use_cause"], "办理开户");
         assert_eq!(r.body["licences"][0]["identifier"], id.as_str());
+        assert_eq!(r.headers["cache-control"], "no-store");
+        // The same in a POST body, which keeps the holder's code out of URLs and logs.
+        let r = s
+            .post(
+                "/v1/licences:reuse",
+                Some(&health),
+                &json!({"holder_code": "91330106MA2H0YKU5B", "use_cause": "办理开户"}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.body["count"], 1);
+        s.post(
+            "/v1/licences:reuse",
+            Some(&health),
+            &json!({"holder_code": "91330106MA2H0YKU5B"}),
+        )
+        .await
+        .assert_problem(422, "validation");
 
         // Status changes: only the issuer, with a reason; transitions enforced.
         let reason = json!({"reason": "西市监处〔2024〕12号"});
@@ -150,6 +175,9 @@ async fn issue_reuse_manage_and_audit() {
             actions,
             [
                 "licence.issue",
+                "licence.read",
+                "licence.read",
+                "licence.reuse",
                 "licence.reuse",
                 "licence.status.suspended",
                 "licence.status.valid",
@@ -163,6 +191,20 @@ async fn issue_reuse_manage_and_audit() {
         assert_eq!(reuse["use_cause"], "办理开户");
         assert_eq!(reuse["target"], id.as_str());
         assert!(reuse["actor"].as_str().unwrap().starts_with(HEALTH));
+        let reads: Vec<(&str, &str)> = audit
+            .iter()
+            .filter(|e| e["action"] == "licence.read")
+            .map(|e| {
+                (
+                    e["actor"].as_str().unwrap(),
+                    e["use_cause"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert!(reads[0].0.starts_with(SAMR), "{reads:?}");
+        assert_eq!(reads[0].1, "发证机关调阅本机关证照");
+        assert!(reads[1].0.starts_with("admin/"), "{reads:?}");
+        assert_eq!(reads[1].1, "稽查");
         for pair in audit.windows(2) {
             assert_eq!(pair[1]["prev_hash"], pair[0]["hash"]);
         }
@@ -594,6 +636,13 @@ async fn operations_endpoints() {
     assert_eq!(r.status, 200);
     assert_eq!(r.body["checks"]["database"], "ok");
     assert_eq!(r.body["checks"]["keystore"], "ok");
+    assert!(r.body.get("detail").is_none(), "{}", r.body);
+    // An administrator also sees what trust is in force (keys-dev/pki: two CAs).
+    let r = s.get("/readyz", Some(ADMIN_TOKEN)).await;
+    assert_eq!(r.body["detail"]["trust"]["anchors"], 2, "{}", r.body);
+    assert_eq!(r.body["detail"]["trust"]["crls"], 4, "{}", r.body);
+    // A bad key is refused, not treated as anonymous.
+    assert_eq!(s.get("/readyz", Some("zk_nope")).await.status, 401);
     let types = s.get("/v1/licence-types", None).await;
     assert_eq!(types.body["types"].as_array().unwrap().len(), 3);
     // The caller's request id is echoed when sane, replaced when not.

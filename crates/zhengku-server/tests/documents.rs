@@ -304,6 +304,23 @@ async fn documents_checked(s: Server) {
         }
         let (status, _, _) = bytes(&s, &format!("{base}/pdf"), None).await;
         assert_eq!(status, 401);
+        // An administrator states why too, and is audited.
+        let (status, _, _) = bytes(&s, &format!("{base}/qr"), Some(util::ADMIN_TOKEN)).await;
+        assert_eq!(status, 422, "an administrator needs a use cause");
+        let (status, _, _) = bytes(
+            &s,
+            &format!("{base}/qr?use_cause=%E7%A8%BD%E6%9F%A5"),
+            Some(util::ADMIN_TOKEN),
+        )
+        .await;
+        assert_eq!(status, 200);
+        let audited = s.audit().await.iter().any(|e| {
+            e["action"] == "licence.read"
+                && e["target"] == id.as_str()
+                && e["actor"].as_str().unwrap().starts_with("admin/")
+                && e["use_cause"] == "稽查"
+        });
+        assert!(audited, "the administrator's read is audited");
 
         // Revoked: the same PDF and QR text now verify as revoked.
         let r = s
@@ -321,6 +338,16 @@ async fn documents_checked(s: Server) {
             .post("/v1/verify", None, &json!({"payload": qr_text}))
             .await;
         assert_eq!(v.body["verdict"], "revoked", "{}", v.body);
+        // No fresh document lends a revoked licence authority: 409, saying why.
+        for doc in ["pdf", "qr", "qr.png", "qr.svg"] {
+            let r = s.get(&format!("{base}/{doc}"), Some(token)).await;
+            r.assert_problem(409, "invalid-status-transition");
+            assert!(
+                r.body["detail"].as_str().unwrap().contains("not in force"),
+                "{}",
+                r.body
+            );
+        }
     }
 }
 

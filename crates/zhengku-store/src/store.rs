@@ -368,9 +368,12 @@ impl Store {
                 let options = SqliteConnectOptions::from_str(url)
                     .map_err(connect_err)?
                     .journal_mode(SqliteJournalMode::Wal)
-                    // WAL with NORMAL is durable across application crashes; only an OS crash
-                    // can lose the last transactions, never corrupt the file.
-                    .synchronous(SqliteSynchronous::Normal)
+                    // FULL: a licence reported issued survives a power cut or an OS crash,
+                    // not only an application crash (WAL with NORMAL can lose the last
+                    // commits). Group commit (the issuing writer) absorbs most of the cost:
+                    // measured with the load bench on 2 cores, issue 3,403/s → 3,092/s at
+                    // 16 clients, 4,256/s → 3,718/s at 64.
+                    .synchronous(SqliteSynchronous::Full)
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(10));
                 let pool = SqlitePoolOptions::new()

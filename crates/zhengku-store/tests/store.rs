@@ -645,3 +645,49 @@ async fn licence_groups_are_one_transaction() {
     })
     .await;
 }
+
+/// A revoked bootstrap key stays revoked when the service starts again with the same
+/// token; a new token makes a new key.
+#[tokio::test]
+async fn a_revoked_bootstrap_key_stays_revoked() {
+    on_both(|db| async move {
+        let s = &db.store;
+        let first = [7u8; 32];
+        assert!(s.set_bootstrap_key(&first, "start-1").await.unwrap());
+        s.revoke_api_key(zhengku_store::BOOTSTRAP_KEY_ID, "admin/x", "req-1")
+            .await
+            .unwrap();
+        // A restart with the same token.
+        assert!(!s.set_bootstrap_key(&first, "start-2").await.unwrap());
+        let key = s
+            .api_key(zhengku_store::BOOTSTRAP_KEY_ID)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(key.revoked_at.is_some(), "reinstated by a restart");
+        // An operator who sets a new token means it.
+        assert!(s.set_bootstrap_key(&[8u8; 32], "start-3").await.unwrap());
+        let key = s
+            .api_key(zhengku_store::BOOTSTRAP_KEY_ID)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(key.revoked_at.is_none());
+        assert_eq!(key.secret_hash, [8u8; 32]);
+    })
+    .await;
+}
+
+/// Commits are durable across power cuts: SQLite runs synchronous=FULL (in WAL mode),
+/// PostgreSQL synchronous_commit=on.
+#[tokio::test]
+async fn commits_are_durable() {
+    on_both(|db| async move {
+        let d = db.store.durability().await.unwrap();
+        assert!(
+            d == "synchronous=FULL, journal_mode=wal" || d == "synchronous_commit=on",
+            "{d}"
+        );
+    })
+    .await;
+}

@@ -506,6 +506,14 @@ pub struct ServeArgs {
     /// <keys-dev>/pki]. Re-read when its files change and on SIGHUP.
     #[arg(long, env = "ZHENGKU_TRUST_DIR")]
     pub trust: Option<PathBuf>,
+    /// Most verification requests (/v1/verify*, /V/, /verify) served at once; more are
+    /// answered 503 [default: 64].
+    #[arg(long, env = "ZHENGKU_VERIFY_CONCURRENCY")]
+    pub verify_concurrency: Option<usize>,
+    /// The longest a verification request may take, milliseconds; longer is answered 504
+    /// [default: 10000].
+    #[arg(long, env = "ZHENGKU_VERIFY_TIMEOUT_MS")]
+    pub verify_timeout_ms: Option<u64>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -81,8 +81,9 @@ async fn export_to(
             Ok(written)
         }
         Some(path) => {
-            // 0644: an audit export is meant to be handed to auditors.
-            let mut w = BufWriter::new(files::AtomicFile::create(path, 0o644, true)?);
+            // 0600: the log names who read whose licence and why (use causes, identifiers);
+            // the owner hands it to auditors deliberately.
+            let mut w = BufWriter::new(files::AtomicFile::create(path, 0o600, true)?);
             let written = write_log(store, &mut w).await?;
             let file = w
                 .into_inner()

@@ -31,10 +31,10 @@ use zhengku_crypto::PublicKey;
 use zhengku_store::Store;
 
 use crate::cli::BundleExportArgs;
-use crate::cmd_verify::{
+use crate::{Outcome, files};
+use zhengku_trust::{
     Named, STATUS_FILE, STATUS_FORMAT, SealEntry, StatusEntry, StatusList, TrustMaterial,
 };
-use crate::{Outcome, files};
 
 fn rfc3339(t: i64) -> Result<String> {
     Ok(OffsetDateTime::from_unix_timestamp(t)?.format(&Rfc3339)?)

@@ -25,7 +25,7 @@ use zhengku_verify::{
     Trust,
 };
 
-use crate::cmd_verify::TrustMaterial;
+use zhengku_trust::TrustMaterial;
 
 use crate::cli::{SealDrawArgs, SealInspectArgs, SealMakeArgs, SealStampArgs, SealVerifyArgs};
 use crate::{Outcome, files};
@@ -743,34 +743,14 @@ fn read_one_cert(path: &Path) -> Result<Vec<u8>> {
 /// when it is DER.
 fn read_all(path: &Path, label: &str) -> Result<Vec<Vec<u8>>> {
     let bytes = files::read_small(path)?;
-    let Some(first) = bytes.windows(11).position(|w| w == b"-----BEGIN ") else {
-        if bytes.first() != Some(&0x30) {
-            bail!("{} is neither PEM nor DER", path.display());
-        }
-        return Ok(vec![bytes]);
-    };
-    let text = std::str::from_utf8(&bytes[first..])
-        .with_context(|| format!("{} is not PEM text", path.display()))?;
-    let mut rest = text;
-    let mut out = Vec::new();
-    while let Some(start) = rest.find("-----BEGIN ") {
-        let block = &rest[start..];
-        let label_len = block[11..]
-            .find("-----")
-            .with_context(|| format!("{}: broken PEM header", path.display()))?;
-        let found = &block[11..11 + label_len];
-        let end_marker = format!("-----END {found}-----");
-        let end = block
-            .find(&end_marker)
-            .with_context(|| format!("{}: no {end_marker}", path.display()))?
-            + end_marker.len();
-        if found == label {
-            let (_, der) = pem_rfc7468::decode_vec(&block.as_bytes()[..end])
-                .map_err(|e| anyhow::anyhow!("{}: invalid PEM: {e}", path.display()))?;
-            out.push(der);
-        }
-        rest = &block[end..];
-    }
+    let blocks = zhengku_trust::der_blocks(&bytes)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    // DER (no label) is taken as what was asked for.
+    let out: Vec<Vec<u8>> = blocks
+        .into_iter()
+        .filter(|(l, _)| l.as_deref().is_none_or(|l| l == label))
+        .map(|(_, der)| der)
+        .collect();
     if out.is_empty() {
         bail!("{} holds no {label} block", path.display());
     }

@@ -29,6 +29,8 @@ pub fn run(args: ServeArgs) -> Result<Outcome> {
         public_base_url: args.public_base_url,
         font: args.font,
         trust_dir: args.trust,
+        verify_concurrency: args.verify_concurrency,
+        verify_timeout_ms: args.verify_timeout_ms,
     })?;
     zhengku_server::init_tracing(config.log_format);
     // The token is a secret: read from the environment only (a flag would show in `ps`).

@@ -1,11 +1,11 @@
 //! `zhengku verify INPUT...`: verify licences offline (or with `--online`, the live status
 //! from a library) with the one engine the service and the web page use
-//! (`zhengku_verify::verify_input`).
+//! (`zhengku_verify::examine` and `conclude`).
 //!
 //! An INPUT is a file — a licence PDF, a PNG or JPEG photo or scan of the QR code (found
 //! and decoded here, in Rust), a signed licence record, a seal (`.esl`) or an
 //! `SES_Signature` — or, when it starts with `ZK1:`, `http://` or `https://`, the QR text
-//! itself. Trust comes from `--trust` (see [`TrustMaterial`]): anchors, intermediates and
+//! itself. Trust comes from `--trust`, read by the one loader (`zhengku_trust`): anchors, intermediates and
 //! CRLs for chains, the departments' certificates whose keys sign licences and QR codes,
 //! and a bundle's status list. Nothing is fetched unless `--online` is given.
 //!
@@ -17,15 +17,15 @@
 //! worst wins.
 
 use std::collections::HashMap;
-use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::io::Write;
+use std::path::Path;
 
 use anyhow::{Context as _, Result, anyhow, bail};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
-use x509_parser::prelude::{FromDer, X509Certificate};
 use zhengku_model::{LicenceStatus, SealStatus};
+use zhengku_trust::{StatusList, TrustMaterial, read_bounded};
 use zhengku_verify::{
     Context, Departments, Examined, LicenceLive, LicenceReport, Live, LiveLists,
     Outcome as CheckOutcome, RecordDigests, Revocation, SealLive, Trust,
@@ -36,315 +36,6 @@ use crate::cli::VerifyInputArgs;
 
 /// Largest input file read (a licence PDF is well under a megabyte; a phone photo a few).
 const MAX_INPUT_LEN: u64 = 64 << 20;
-/// Largest trust file read (certificates, CRLs, a status list).
-const MAX_TRUST_FILE_LEN: u64 = 64 << 20;
-/// How deep `--trust DIR` is searched.
-const MAX_TRUST_DEPTH: usize = 4;
-/// The status list file in a bundle.
-pub const STATUS_FILE: &str = "status.json";
-/// The status list format this code reads and writes.
-pub const STATUS_FORMAT: &str = "zhengku-status-list/1";
-
-/// A certificate or CRL with the name it had where it was found (for bundle copies).
-#[derive(Debug, Clone)]
-pub struct Named {
-    /// A file name for it: where it came from, folders joined with `-`.
-    pub name: String,
-    /// DER.
-    pub der: Vec<u8>,
-}
-
-/// Everything `--trust` gave: chains' anchors, intermediates and CRLs, the departments'
-/// certificates, and a bundle's status list.
-///
-/// In a folder (searched to a depth of four): files under `anchors/`, `intermediates/`,
-/// `crls/` and `signers/` are what those names say (a bundle); elsewhere a self-signed CA
-/// certificate is an anchor, another CA certificate an intermediate, any other certificate
-/// a department's (signer), `*.crl` a CRL, and `status.json` the status list. Certificate
-/// files are `*.crt`, `*.pem`, `*.cer`, `*.der` (PEM with several blocks, or DER); private
-/// keys and other files are passed over. A file given directly: a CA certificate is trusted
-/// directly (an anchor), any other a department's.
-#[derive(Debug, Default)]
-pub struct TrustMaterial {
-    /// Trust anchors.
-    pub anchors: Vec<Named>,
-    /// Intermediate CA certificates.
-    pub intermediates: Vec<Named>,
-    /// CRLs.
-    pub crls: Vec<Named>,
-    /// Departments' signing certificates.
-    pub signers: Vec<Named>,
-    /// A bundle's status list.
-    pub status: Option<StatusList>,
-}
-
-/// `status.json` of a verifier bundle.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct StatusList {
-    /// [`STATUS_FORMAT`].
-    pub format: String,
-    /// When the list was exported (RFC 3339): every status is as of this time.
-    pub generated_at: String,
-    /// Every licence in the library.
-    pub licences: Vec<StatusEntry>,
-    /// Every seal the library made (absent in lists from older exports).
-    #[serde(default)]
-    pub seals: Vec<SealEntry>,
-}
-
-/// One licence in a status list.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct StatusEntry {
-    /// 证照标识.
-    pub identifier: String,
-    /// Stored status: valid, suspended, revoked, cancelled, withdrawn (expiry is applied by
-    /// the verifier from the licence's own end date).
-    pub status: String,
-    /// Why it last changed, if it did.
-    pub reason: Option<String>,
-    /// When it last changed (RFC 3339).
-    pub as_of: String,
-    /// SHA-256 of the signed record the library stored (hex): the record or QR code
-    /// verified must be this one. Absent in lists from older exports.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_sha256: Option<String>,
-    /// SM3 of the same (hex).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_sm3: Option<String>,
-}
-
-/// One seal in a status list.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SealEntry {
-    /// 印章编码.
-    pub esid: String,
-    /// Stored status: active, suspended, revoked.
-    pub status: String,
-    /// Validity window, Unix seconds.
-    pub valid_start: i64,
-    /// End of the window.
-    pub valid_end: i64,
-    /// When the status last changed, Unix seconds.
-    pub changed_at: Option<i64>,
-    /// Revoked because its key was compromised: every stamp is invalid.
-    #[serde(default)]
-    pub key_compromise: bool,
-    /// Why it last changed.
-    pub reason: Option<String>,
-    /// The seal's fingerprint (hex; `zhengku_verify::seal::seal_fingerprint`).
-    pub fingerprint: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Role {
-    Anchor,
-    Intermediate,
-    Crl,
-    Signer,
-}
-
-impl TrustMaterial {
-    /// Loads every `--trust` path.
-    pub fn load(paths: &[PathBuf]) -> Result<TrustMaterial> {
-        let mut t = TrustMaterial::default();
-        for p in paths {
-            if p.is_dir() {
-                t.load_dir(p, p, 0)?;
-            } else {
-                t.load_file(p, &file_name(p), None, false)?;
-            }
-        }
-        Ok(t)
-    }
-
-    fn load_dir(&mut self, root: &Path, dir: &Path, depth: usize) -> Result<()> {
-        let mut entries = std::fs::read_dir(dir)
-            .with_context(|| format!("cannot read the folder {}", dir.display()))?
-            .map(|e| e.map(|e| e.path()))
-            .collect::<std::io::Result<Vec<_>>>()
-            .with_context(|| format!("cannot read the folder {}", dir.display()))?;
-        entries.sort();
-        for path in entries {
-            if path.is_dir() {
-                if depth < MAX_TRUST_DEPTH {
-                    self.load_dir(root, &path, depth + 1)?;
-                }
-                continue;
-            }
-            let rel = path.strip_prefix(root).unwrap_or(&path);
-            let name = rel
-                .iter()
-                .map(|c| c.to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("-");
-            let top = rel
-                .iter()
-                .next()
-                .filter(|_| rel.iter().count() > 1)
-                .map(|c| c.to_string_lossy().into_owned());
-            let role = match top.as_deref() {
-                Some("anchors") => Some(Role::Anchor),
-                Some("intermediates") => Some(Role::Intermediate),
-                Some("crls") => Some(Role::Crl),
-                Some("signers") => Some(Role::Signer),
-                _ => None,
-            };
-            self.load_file(&path, &name, role, true)?;
-        }
-        Ok(())
-    }
-
-    fn load_file(
-        &mut self,
-        path: &Path,
-        name: &str,
-        role: Option<Role>,
-        in_dir: bool,
-    ) -> Result<()> {
-        let file = path.file_name().map(|n| n.to_string_lossy().to_lowercase());
-        let ext = path
-            .extension()
-            .map(|e| e.to_string_lossy().to_lowercase())
-            .unwrap_or_default();
-        if file.as_deref() == Some(STATUS_FILE) {
-            let bytes = read_bounded(path, MAX_TRUST_FILE_LEN)?;
-            let list: StatusList = serde_json::from_slice(&bytes)
-                .with_context(|| format!("{} is not a status list", path.display()))?;
-            if list.format != STATUS_FORMAT {
-                bail!(
-                    "{}: status list format {:?}, this zhengku reads {STATUS_FORMAT:?}",
-                    path.display(),
-                    list.format
-                );
-            }
-            self.status = Some(list);
-            return Ok(());
-        }
-        let is_crl = ext == "crl" || role == Some(Role::Crl);
-        let is_cert = matches!(ext.as_str(), "crt" | "pem" | "cer" | "der");
-        if in_dir && !is_crl && !is_cert {
-            return Ok(());
-        }
-        let bytes = read_bounded(path, MAX_TRUST_FILE_LEN)?;
-        let blocks = der_blocks(&bytes).with_context(|| format!("{}", path.display()))?;
-        let many = blocks.len() > 1;
-        for (i, (label, der)) in blocks.into_iter().enumerate() {
-            let name = if many {
-                format!(
-                    "{}-{}.{}",
-                    stem(name),
-                    i + 1,
-                    if is_crl { "crl" } else { "crt" }
-                )
-            } else {
-                name.to_owned()
-            };
-            let role = match (role, label.as_deref()) {
-                (Some(r), _) => r,
-                (None, Some("X509 CRL")) => Role::Crl,
-                (None, _) if is_crl => Role::Crl,
-                (None, _) => classify(&der, in_dir)
-                    .with_context(|| format!("{} is not a certificate", path.display()))?,
-            };
-            let list = match role {
-                Role::Anchor => &mut self.anchors,
-                Role::Intermediate => &mut self.intermediates,
-                Role::Crl => &mut self.crls,
-                Role::Signer => &mut self.signers,
-            };
-            if !list.iter().any(|n| n.der == der) {
-                list.push(Named { name, der });
-            }
-        }
-        Ok(())
-    }
-
-    pub fn ders(list: &[Named]) -> Vec<Vec<u8>> {
-        list.iter().map(|n| n.der.clone()).collect()
-    }
-}
-
-/// What a certificate is: a self-signed CA an anchor; another CA an intermediate (in a
-/// folder) or an anchor (a file given directly: trusted directly); anything else a signer.
-fn classify(der: &[u8], in_dir: bool) -> Result<Role> {
-    let (_, cert) = X509Certificate::from_der(der).map_err(|e| anyhow!("{e}"))?;
-    let ca = cert
-        .basic_constraints()
-        .ok()
-        .flatten()
-        .is_some_and(|bc| bc.value.ca);
-    let self_issued = cert.subject().as_raw() == cert.issuer().as_raw();
-    Ok(match (ca, self_issued, in_dir) {
-        (true, true, _) | (true, false, false) => Role::Anchor,
-        (true, false, true) => Role::Intermediate,
-        (false, _, _) => Role::Signer,
-    })
-}
-
-fn file_name(p: &Path) -> String {
-    p.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "trust.crt".to_owned())
-}
-
-fn stem(name: &str) -> &str {
-    name.rsplit_once('.').map_or(name, |(s, _)| s)
-}
-
-/// Every PEM block of `bytes` with its label, or `bytes` itself when it is DER.
-pub fn der_blocks(bytes: &[u8]) -> Result<Vec<(Option<String>, Vec<u8>)>> {
-    let Some(first) = bytes.windows(11).position(|w| w == b"-----BEGIN ") else {
-        if bytes.first() != Some(&0x30) {
-            bail!("neither PEM nor DER");
-        }
-        return Ok(vec![(None, bytes.to_vec())]);
-    };
-    let text = std::str::from_utf8(&bytes[first..]).context("not PEM text")?;
-    let mut rest = text;
-    let mut out = Vec::new();
-    while let Some(start) = rest.find("-----BEGIN ") {
-        let block = &rest[start..];
-        let label_len = block[11..].find("-----").context("broken PEM header")?;
-        let label = &block[11..11 + label_len];
-        let end_marker = format!("-----END {label}-----");
-        let end = block
-            .find(&end_marker)
-            .with_context(|| format!("no {end_marker}"))?
-            + end_marker.len();
-        if label == "CERTIFICATE" || label == "X509 CRL" {
-            let (_, der) = pem_rfc7468::decode_vec(&block.as_bytes()[..end])
-                .map_err(|e| anyhow!("invalid PEM: {e}"))?;
-            out.push((Some(label.to_owned()), der));
-        }
-        rest = &block[end..];
-    }
-    if out.is_empty() {
-        bail!("no CERTIFICATE or X509 CRL block");
-    }
-    Ok(out)
-}
-
-/// Reads a whole file of at most `max` bytes (`-`: standard input).
-fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>> {
-    let mut buf = Vec::new();
-    if path == Path::new("-") {
-        std::io::stdin()
-            .lock()
-            .take(max + 1)
-            .read_to_end(&mut buf)
-            .context("cannot read standard input")?;
-    } else {
-        let file =
-            std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-        file.take(max + 1)
-            .read_to_end(&mut buf)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-    }
-    if buf.len() as u64 > max {
-        bail!("{} is larger than {max} bytes", path.display());
-    }
-    Ok(buf)
-}
 
 /// An input made ready for the engine.
 struct Prepared {
@@ -672,23 +363,10 @@ pub fn run(args: VerifyInputArgs, out: &mut dyn Write) -> Result<Outcome> {
     let max_age = i64::from(args.max_status_age) * 3600;
     let trust = TrustMaterial::load(&args.trust)?;
     if args.verbose {
-        writeln!(
-            out,
-            "trust: {} anchor(s), {} intermediate(s), {} CRL(s), {} department certificate(s), {}",
-            trust.anchors.len(),
-            trust.intermediates.len(),
-            trust.crls.len(),
-            trust.signers.len(),
-            match &trust.status {
-                Some(l) => format!(
-                    "status list of {} licence(s) and {} seal(s) as of {}",
-                    l.licences.len(),
-                    l.seals.len(),
-                    l.generated_at
-                ),
-                None => "no status list".to_owned(),
-            }
-        )?;
+        writeln!(out, "trust: {}", trust.counts())?;
+        if let Some(l) = &trust.status {
+            writeln!(out, "status list as of {}", l.generated_at)?;
+        }
     }
     let prepared: Vec<Result<Prepared>> = args.inputs.iter().map(|i| prepare(i)).collect();
 

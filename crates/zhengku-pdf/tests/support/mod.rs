@@ -408,3 +408,71 @@ pub fn signed_pdfs(alg: &str) -> Vec<(&'static str, Vec<u8>, Vec<u8>)> {
 pub fn sample_identifier() -> String {
     zhengku_model::testing::sample_licence_id().to_string()
 }
+
+/// Object 1, a stream that inflates to 16 MiB of zeros, and object 2, an array of `specs`
+/// file specifications named licence.zkl that all point at it (a PDF body, no header).
+pub fn filespec_bomb(specs: usize) -> Vec<u8> {
+    let zeros = miniz_oxide::deflate::compress_to_vec_zlib(&vec![0u8; 16 << 20], 9);
+    let mut bomb = format!(
+        "1 0 obj\n<</Length {}/Filter/FlateDecode>>\nstream\n",
+        zeros.len()
+    )
+    .into_bytes();
+    bomb.extend_from_slice(&zeros);
+    bomb.extend_from_slice(b"\nendstream\nendobj\n2 0 obj\n[");
+    for _ in 0..specs {
+        bomb.extend_from_slice(b"<</F(licence.zkl)/EF<</F 1 0 R>>>>");
+    }
+    bomb.extend_from_slice(b"]\nendobj");
+    bomb
+}
+
+/// [`filespec_bomb`] as a PDF with a signature dictionary.
+pub fn filespec_bomb_pdf(specs: usize) -> Vec<u8> {
+    let mut pdf = b"%PDF-1.7\n".to_vec();
+    pdf.extend_from_slice(&filespec_bomb(specs));
+    pdf.extend_from_slice(
+        b"\n3 0 obj\n<</Type/Sig/ByteRange[0 10 20 30]/Contents<3000>>>\nendobj\n%%EOF\n",
+    );
+    pdf
+}
+
+/// The nastiest PDFs we know how to make for the reader, each with a signature dictionary
+/// so nothing stops before the hard part (none has a valid signature):
+///
+/// - `bomb`: 30,000 file specifications named licence.zkl, all pointing at one stream
+///   that inflates to 16 MiB of zeros;
+/// - `deep`: arrays nested 200,000 deep;
+/// - `objects`: 40,000 tiny indirect objects (a huge cross-reference);
+/// - `strings`: one literal string of 600,000 nested parentheses and escapes.
+pub fn hostile_pdfs() -> Vec<(&'static str, Vec<u8>)> {
+    fn pdf(body: &[u8]) -> Vec<u8> {
+        let mut out = b"%PDF-1.7\n".to_vec();
+        out.extend_from_slice(body);
+        out.extend_from_slice(
+            b"\n9999 0 obj\n<</Type/Sig/Filter/Adobe.PPKLite/SubFilter/ETSI.CAdES.detached\
+              /ByteRange[0 10 20 30]/Contents<3000>>>\nendobj\ntrailer\n<</Root 1 0 R>>\n%%EOF\n",
+        );
+        out
+    }
+    let bomb = filespec_bomb(30_000);
+    let mut deep = b"1 0 obj\n".to_vec();
+    deep.extend(std::iter::repeat_n(b'[', 200_000));
+    deep.extend(std::iter::repeat_n(b']', 200_000));
+    deep.extend_from_slice(b"\nendobj");
+    let mut objects = Vec::new();
+    for i in 1..=40_000u32 {
+        objects.extend_from_slice(format!("{i} 0 obj\n<</A {i}>>\nendobj\n").as_bytes());
+    }
+    let mut strings = b"1 0 obj\n(".to_vec();
+    for _ in 0..200_000 {
+        strings.extend_from_slice(b"(\\");
+    }
+    strings.extend_from_slice(b")\nendobj");
+    vec![
+        ("bomb", pdf(&bomb)),
+        ("deep", pdf(&deep)),
+        ("objects", pdf(&objects)),
+        ("strings", pdf(&strings)),
+    ]
+}

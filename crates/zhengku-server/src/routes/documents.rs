@@ -1,10 +1,10 @@
 //! A licence as a document: its sealed, signed PDF, its QR code as PNG and SVG, and the QR
 //! text (see [`crate::documents`] for how they are made).
 //!
-//! Who may fetch them: the issuing department (any of its keys) and administrators, as for
-//! the licence itself; and another department with the `reuse` scope when it states a
-//! `use_cause` (用证事由), audited as `licence.reuse` with that cause, as a reuse lookup
-//! is. The QR code carries the holder's masked name and the licence's validity, so it is
+//! Who may fetch them, and the audit entry each fetch leaves, is [`crate::reads`]: the
+//! issuing department (`licence.read`), an administrator stating a `use_cause`
+//! (`licence.read`), another department with the `reuse` scope and a `use_cause`
+//! (`licence.reuse`). No document is made for a licence not in force (409). The QR code carries the holder's masked name and the licence's validity, so it is
 //! not public either. Answers are `Cache-Control: private, no-store`: the PDF shows the
 //! holder in full, and a revoked licence must not be served from a cache.
 
@@ -15,25 +15,32 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use zhengku_model::LicenceId;
-use zhengku_store::{MAX_USE_CAUSE_CHARS, StoredLicence};
+use zhengku_store::StoredLicence;
 
 use crate::auth::Principal;
 use crate::documents;
 use crate::extract::ApiQuery;
 use crate::problem::{ApiError, Problem};
+use crate::reads::read_licence;
 use crate::request_id::RequestId;
 use crate::state::AppState;
 use zhengku_model::LicenceStatus;
 
-/// The query of a document fetch.
+/// The query of a licence read (the licence, its PDF or QR code).
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DocumentQuery {
-    /// 用证事由: required for a department other than the issuer (with the `reuse`
-    /// scope), 1 to 200 characters; audited. Ignored for the issuer and administrators.
+    /// 用证事由, 1 to 200 characters, audited: required for administrators and for a
+    /// department other than the issuer (with the `reuse` scope); optional for the issuer.
     use_cause: Option<String>,
+}
+
+impl DocumentQuery {
+    /// The use cause given, if any.
+    pub fn use_cause(&self) -> Option<&str> {
+        self.use_cause.as_deref()
+    }
 }
 
 /// The QR text of a licence.
@@ -49,7 +56,8 @@ pub struct QrView {
     pub version: u8,
 }
 
-/// Loads the licence for whoever may have its documents; audits a reuse.
+/// Loads the licence for whoever may have its documents, auditing the read
+/// ([`crate::reads`]), if it is in force.
 async fn load_for_document(
     state: &AppState,
     principal: &Principal,
@@ -57,43 +65,7 @@ async fn load_for_document(
     identifier: &str,
     use_cause: Option<&str>,
 ) -> Result<StoredLicence, ApiError> {
-    let id = LicenceId::parse(identifier).map_err(|e| {
-        ApiError::BadRequest(format!(
-            "{identifier:?} is not a licence identifier (GB/T 36904): {e}"
-        ))
-    })?;
-    let licence = state.store().get_licence(id.as_str()).await?;
-    let own = principal
-        .department
-        .as_ref()
-        .is_some_and(|d| d.uscc == licence.licence.record().issuer_code);
-    if own || principal.scopes.admin {
-        return in_force(licence);
-    }
-    principal.require(
-        principal.scopes.reuse,
-        "fetch documents of licences other departments issued (needs the reuse scope)",
-    )?;
-    let cause = use_cause.map(str::trim).unwrap_or_default();
-    if cause.is_empty() {
-        return Err(ApiError::field(
-            "use_cause",
-            "required",
-            "state why the licence is needed (用证事由)",
-        ));
-    }
-    if cause.chars().count() > MAX_USE_CAUSE_CHARS {
-        return Err(ApiError::field(
-            "use_cause",
-            "too_long",
-            "at most 200 characters",
-        ));
-    }
-    state
-        .store()
-        .record_document_reuse(id.as_str(), &principal.actor(), cause, request_id)
-        .await?;
-    in_force(licence)
+    in_force(read_licence(state, principal, request_id, identifier, use_cause).await?)
 }
 
 /// No PDF or QR code is made for a suspended, revoked, cancelled or withdrawn licence: a

@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 use zhengku_model::{IssueRequest, LicenceId, LicenceStatus};
 use zhengku_store::{MAX_USE_CAUSE_CHARS, StoredLicence};
 
@@ -19,6 +19,7 @@ use crate::extract::{ApiQuery, JsonBody};
 use crate::issue::{self, Idempotency};
 use crate::problem::{ApiError, Problem};
 use crate::request_id::RequestId;
+use crate::routes::documents::DocumentQuery;
 use crate::state::AppState;
 
 /// The `Idempotency-Key` header, if sent.
@@ -200,29 +201,37 @@ async fn load_own(
     }
 }
 
-/// A licence, for its issuing department or an administrator.
+/// A licence (with the holder's personal data), for its issuing department, an
+/// administrator stating why, or another department with the reuse scope stating why.
+/// Every read is audited (`licence.read` / `licence.reuse`, with the use cause).
 #[utoipa::path(
     get, path = "/v1/licences/{identifier}", tag = "licences",
-    params(("identifier" = String, Path, description = "证照标识 (GB/T 36904)")),
+    params(("identifier" = String, Path, description = "证照标识 (GB/T 36904)"), DocumentQuery),
     responses(
         (status = 200, description = "The licence", body = LicenceView),
         (status = 400, description = "Not an identifier", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Another department's licence", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Another department's licence, without the reuse scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such licence", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No use cause where one is required", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
 pub async fn get_licence(
     State(state): State<AppState>,
     principal: Principal,
+    RequestId(request_id): RequestId,
     Path(identifier): Path<String>,
+    ApiQuery(q): ApiQuery<DocumentQuery>,
 ) -> Result<Json<LicenceView>, ApiError> {
-    let licence = load_own(&state, &principal, &identifier, "read it", true).await?;
+    let licence =
+        crate::reads::read_licence(&state, &principal, &request_id, &identifier, q.use_cause())
+            .await?;
     Ok(Json(LicenceView::of(&licence)))
 }
 
-/// The query of a reuse lookup.
-#[derive(Debug, Deserialize, IntoParams)]
+/// A reuse lookup: the body of `POST /v1/licences:reuse` (or, discouraged, the query of
+/// `GET /v1/licences`).
+#[derive(Debug, Deserialize, IntoParams, ToSchema)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ReuseQuery {
@@ -236,7 +245,30 @@ pub struct ReuseQuery {
 
 /// Reuse (用证): a holder's licences, for another department, with a use cause. Every
 /// licence returned is audited as used, with the use cause, in the same transaction as the
-/// read; an empty result is audited too.
+/// read; an empty result is audited too. The citizen ID and the cause travel in the body,
+/// so they stay out of URLs, access logs and proxies.
+#[utoipa::path(
+    post, path = "/v1/licences:reuse", tag = "licences",
+    request_body = ReuseQuery,
+    responses(
+        (status = 200, description = "The holder's licences", body = ReuseResponse),
+        (status = 403, description = "Key lacks the reuse scope", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Missing holder_code or use_cause", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn reuse_post(
+    State(state): State<AppState>,
+    principal: Principal,
+    RequestId(request_id): RequestId,
+    body: JsonBody<ReuseQuery>,
+) -> Result<Json<ReuseResponse>, ApiError> {
+    reuse_lookup(&state, &principal, &request_id, body.value).await
+}
+
+/// The reuse lookup in the query string: **discouraged** (a citizen ID in a URL ends up in
+/// access logs and proxies); kept for existing callers, checked and audited exactly as
+/// `POST /v1/licences:reuse`.
 #[utoipa::path(
     get, path = "/v1/licences", tag = "licences",
     params(ReuseQuery),
@@ -252,6 +284,15 @@ pub async fn reuse(
     principal: Principal,
     RequestId(request_id): RequestId,
     ApiQuery(q): ApiQuery<ReuseQuery>,
+) -> Result<Json<ReuseResponse>, ApiError> {
+    reuse_lookup(&state, &principal, &request_id, q).await
+}
+
+async fn reuse_lookup(
+    state: &AppState,
+    principal: &Principal,
+    request_id: &str,
+    q: ReuseQuery,
 ) -> Result<Json<ReuseResponse>, ApiError> {
     principal.require(principal.scopes.reuse, "look up licences for reuse")?;
     let mut errors = Vec::new();
@@ -294,7 +335,7 @@ pub async fn reuse(
             q.type_code.as_deref().filter(|t| !t.is_empty()),
             &principal.actor(),
             cause,
-            &request_id,
+            request_id,
         )
         .await?;
     Ok(Json(ReuseResponse {

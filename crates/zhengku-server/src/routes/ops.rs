@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::api::{AuditEntryView, AuditPage, Health};
+use crate::api::{AuditEntryView, AuditPage, Health, ReadyDetail, TrustView};
 use crate::auth::Principal;
 use crate::extract::ApiQuery;
 use crate::problem::{ApiError, Problem};
@@ -25,10 +25,14 @@ pub async fn healthz() -> Json<Health> {
     Json(Health {
         status: "ok".into(),
         checks: BTreeMap::new(),
+        detail: None,
     })
 }
 
-/// Readiness: the database answers and the key store is usable.
+/// Readiness: the database answers and the key store is usable. Anyone sees `ok` or
+/// `unavailable` per dependency (a database or HSM error can name hosts, paths and
+/// versions, so it goes to the log); an administrator's key also sees the errors and the
+/// trust material in force (`detail`).
 #[utoipa::path(
     get, path = "/readyz", tag = "operations",
     responses(
@@ -36,34 +40,62 @@ pub async fn healthz() -> Json<Health> {
         (status = 503, description = "A dependency is down; `checks` says which", body = Health),
     )
 )]
-pub async fn readyz(State(state): State<AppState>) -> Response {
-    let mut checks = BTreeMap::new();
-    let database = match state.store().ping().await {
-        Ok(()) => "ok".to_owned(),
-        Err(e) => e.to_string(),
-    };
-    checks.insert("database".to_owned(), database);
+pub async fn readyz(State(state): State<AppState>, principal: Option<Principal>) -> Response {
+    let mut errors = BTreeMap::new();
+    if let Err(e) = state.store().ping().await {
+        errors.insert("database".to_owned(), e.to_string());
+    }
     let keystore = state.keystore().clone();
-    let keys = match tokio::task::spawn_blocking(move || keystore.health()).await {
-        Ok(Ok(())) => "ok".to_owned(),
-        Ok(Err(e)) => e.to_string(),
-        Err(e) => format!("key store task: {e}"),
-    };
-    checks.insert("keystore".to_owned(), keys);
-    let ready = checks.values().all(|v| v == "ok");
+    match tokio::task::spawn_blocking(move || keystore.health()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            errors.insert("keystore".to_owned(), e.to_string());
+        }
+        Err(e) => {
+            errors.insert("keystore".to_owned(), format!("key store task: {e}"));
+        }
+    }
+    let trust = principal.filter(|p| p.scopes.admin).map(|_| {
+        let counts = state.trust().counts();
+        TrustView {
+            anchors: counts.anchors,
+            intermediates: counts.intermediates,
+            crls: counts.crls,
+        }
+    });
+    let (status, health) = readiness(errors, trust);
+    (status, Json(health)).into_response()
+}
+
+/// The readiness answer for `errors` (dependency → error): the public part says only `ok`
+/// or `unavailable` (the errors go to the log); `admin_trust` given, the errors and the
+/// trust counts are added for the administrator.
+fn readiness(
+    errors: BTreeMap<String, String>,
+    admin_trust: Option<TrustView>,
+) -> (StatusCode, Health) {
+    let mut checks = BTreeMap::new();
+    for name in ["database", "keystore"] {
+        let word = if let Some(e) = errors.get(name) {
+            tracing::warn!(dependency = name, error = %e, "not ready");
+            "unavailable"
+        } else {
+            "ok"
+        };
+        checks.insert(name.to_owned(), word.to_owned());
+    }
+    let ready = errors.is_empty();
     let status = if ready {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
-    (
-        status,
-        Json(Health {
-            status: if ready { "ok" } else { "unavailable" }.into(),
-            checks,
-        }),
-    )
-        .into_response()
+    let health = Health {
+        status: if ready { "ok" } else { "unavailable" }.into(),
+        checks,
+        detail: admin_trust.map(|trust| ReadyDetail { errors, trust }),
+    };
+    (status, health)
 }
 
 /// Prometheus metrics (text exposition format).
@@ -140,4 +172,35 @@ pub async fn audit_log(
         entries: entries.iter().map(AuditEntryView::of).collect(),
         next_after_seq,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// A database error names hosts and users: the public answer says `unavailable`, only
+    /// an administrator sees the text.
+    #[test]
+    fn raw_errors_are_for_administrators_only() {
+        let errors = BTreeMap::from([(
+            "database".to_owned(),
+            "connection refused: postgres://zhengku@db-7.internal:5432/prod".to_owned(),
+        )]);
+        let (status, public) = readiness(errors.clone(), None);
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        let text = serde_json::to_string(&public).unwrap();
+        assert!(!text.contains("db-7"), "{text}");
+        assert_eq!(public.checks["database"], "unavailable");
+        assert_eq!(public.checks["keystore"], "ok");
+        let trust = TrustView {
+            anchors: 2,
+            intermediates: 2,
+            crls: 4,
+        };
+        let (_, admin) = readiness(errors, Some(trust));
+        let text = serde_json::to_string(&admin).unwrap();
+        assert!(text.contains("db-7.internal"), "{text}");
+        assert!(text.contains("\"anchors\":2"), "{text}");
+    }
 }

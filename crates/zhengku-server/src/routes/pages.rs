@@ -410,6 +410,7 @@ pub async fn submit(State(state): State<AppState>, req: Request) -> Result<Respo
         .and_then(|v| v.to_str().ok())
         .map(|v| v.to_ascii_lowercase())
         .unwrap_or_default();
+    let (_upload, req) = crate::routes::verify::admit_upload(&state, req).await?;
     let input = if mime.starts_with("multipart/form-data") {
         let Ok(mut multipart) = Multipart::from_request(req, &state).await else {
             return Ok(form_error("表单无法读取，请重试"));
@@ -469,5 +470,74 @@ mod tests {
         assert!(!CSP.contains("script-src"));
         assert!(CSP.starts_with("default-src 'none'"));
         assert!(CSP.contains("style-src 'sha256-"));
+    }
+
+    fn report(
+        kind: InputKind,
+        verdict: Verdict,
+        checks: Vec<zhengku_verify::Check>,
+    ) -> LicenceReport {
+        LicenceReport {
+            report: zhengku_verify::Report {
+                subject: "test".into(),
+                facts: Vec::new(),
+                checks,
+            },
+            verdict,
+            facts: None,
+            kind,
+        }
+    }
+
+    /// A bare seal signature is not a licence: its page never says the licence is
+    /// genuine, and says that only the signature was checked.
+    #[test]
+    fn a_bare_seal_signature_is_not_called_a_licence() {
+        let r = report(InputKind::Signature, Verdict::Valid, Vec::new());
+        let why = verdict_why(&r);
+        assert!(!why.contains("电子证照"), "{why}");
+        assert!(
+            why.contains("电子签章") && why.contains("仅核验签章本身"),
+            "{why}"
+        );
+        let r = report(InputKind::Seal, Verdict::Revoked, Vec::new());
+        assert_eq!(verdict_why(&r), "电子印章真实，但已被证库撤销，不再有效");
+        let r = report(InputKind::Pdf, Verdict::Valid, Vec::new());
+        assert_eq!(verdict_why(&r), "该电子证照经核验真实有效");
+    }
+
+    /// 无法核验 says, in Chinese, what could not be established.
+    #[test]
+    fn the_unverifiable_page_says_why() {
+        let check = |id: &'static str, detail: &str| zhengku_verify::Check {
+            id,
+            label: "x",
+            label_zh: "某项核验",
+            outcome: Outcome::Unverifiable(detail.into()),
+        };
+        for (id, detail, want) in [
+            (
+                "issuer_chain",
+                "no trust anchors are configured",
+                "未配置信任根证书",
+            ),
+            (
+                "library_record",
+                "this library holds no licence",
+                "本库未签发此证照",
+            ),
+            ("status", "the status is as of … so it is stale", "已过时"),
+            ("seal_status", "status unknown", "印章的当前状态"),
+        ] {
+            let r = report(
+                InputKind::Qr,
+                Verdict::Unverifiable,
+                vec![check(id, detail)],
+            );
+            let why = verdict_why(&r);
+            assert!(why.starts_with("未发现伪造，但无法确认“某项核验”"), "{why}");
+            assert!(why.contains(want), "{id}: {why}");
+        }
+        assert_eq!(verdict_class(Verdict::Unverifiable), "v-unverifiable");
     }
 }

@@ -29,7 +29,7 @@ use crate::auth::Principal;
 use crate::extract::JsonBody;
 use crate::problem::{ApiError, FieldProblem, Problem};
 use crate::request_id::RequestId;
-use crate::routes::verify::{blocking, gather_live};
+use crate::routes::verify::gather_live;
 use crate::state::AppState;
 
 /// A seal to make.
@@ -430,6 +430,22 @@ pub struct SealAuthorise {
     pub api_key_id: String,
 }
 
+/// The seal, for a principal that may manage it: its own department's key with the
+/// `manage` scope, or an administrator. `what` completes "may not … seals".
+async fn load_managed(
+    state: &AppState,
+    principal: &Principal,
+    esid: &str,
+    what: &str,
+) -> Result<StoredSeal, ApiError> {
+    let seal = load_own(state, principal, esid, what).await?;
+    principal.require(
+        principal.scopes.admin || principal.scopes.manage,
+        &format!("{what} seals"),
+    )?;
+    Ok(seal)
+}
+
 /// The answer to an authorisation.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct SealAuthorised {
@@ -462,11 +478,7 @@ pub async fn authorise(
     Path(esid): Path<String>,
     body: JsonBody<SealAuthorise>,
 ) -> Result<Json<SealAuthorised>, ApiError> {
-    let seal = load_own(&state, &principal, &esid, "authorise keys for it").await?;
-    principal.require(
-        principal.scopes.admin || principal.scopes.manage,
-        "authorise keys for seals",
-    )?;
+    let seal = load_managed(&state, &principal, &esid, "authorise keys for").await?;
     let key_id = body.value.api_key_id.trim().to_owned();
     let Some(key) = state.api_key(&key_id).await? else {
         return Err(ApiError::NotFound {
@@ -489,6 +501,50 @@ pub async fn authorise(
         esid,
         api_key_id: key_id,
         newly_granted,
+    }))
+}
+
+/// The answer to a withdrawal.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SealWithdrawn {
+    /// The seal.
+    pub esid: String,
+    /// The key.
+    pub api_key_id: String,
+    /// False when the key could not stamp with the seal anyway.
+    pub withdrawn: bool,
+}
+
+/// Withdraw an API key's authorisation to stamp with the seal (用印授权撤回;
+/// administrator, or the department's `manage` key). Its next stamp is refused.
+#[utoipa::path(
+    post, path = "/v1/seals/{esid}/withdraw", tag = "seals",
+    params(("esid" = String, Path, description = "印章编码")),
+    request_body = SealAuthorise,
+    responses(
+        (status = 200, description = "Withdrawn (or was not authorised)", body = SealWithdrawn),
+        (status = 403, description = "Not permitted", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such seal", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn withdraw(
+    State(state): State<AppState>,
+    principal: Principal,
+    RequestId(request_id): RequestId,
+    Path(esid): Path<String>,
+    body: JsonBody<SealAuthorise>,
+) -> Result<Json<SealWithdrawn>, ApiError> {
+    load_managed(&state, &principal, &esid, "withdraw authorisations of").await?;
+    let key_id = body.value.api_key_id.trim().to_owned();
+    let withdrawn = state
+        .store()
+        .withdraw_seal_authorisation(&esid, &key_id, &principal.actor(), &request_id)
+        .await?;
+    Ok(Json(SealWithdrawn {
+        esid,
+        api_key_id: key_id,
+        withdrawn,
     }))
 }
 
@@ -530,11 +586,7 @@ async fn change(
     to: SealStatus,
     verb: &str,
 ) -> Result<Json<SealStatusChanged>, ApiError> {
-    load_own(&state, &principal, &esid, verb).await?;
-    principal.require(
-        principal.scopes.admin || principal.scopes.manage,
-        &format!("{verb} seals"),
-    )?;
+    load_managed(&state, &principal, &esid, verb).await?;
     let compromised = match body.reason_code.as_deref().map(str::trim) {
         None | Some("") => false,
         Some(KEY_COMPROMISE) if to == SealStatus::Revoked => true,
@@ -891,19 +943,21 @@ pub async fn verify(
     let examined = match (&req.signature, &req.seal) {
         (Some(sig), None) => {
             let der = b64("signature", sig)?;
-            blocking(move || {
-                zhengku_verify::examine_seal_signature(
-                    &der,
-                    document.as_deref(),
-                    &verifier.context(now),
-                )
-            })
-            .await?
-            .map_err(|e| ApiError::field("signature", "not_ses_signature", e.to_string()))?
+            state
+                .verify_blocking(move || {
+                    zhengku_verify::examine_seal_signature(
+                        &der,
+                        document.as_deref(),
+                        &verifier.context(now),
+                    )
+                })
+                .await?
+                .map_err(|e| ApiError::field("signature", "not_ses_signature", e.to_string()))?
         }
         (None, Some(esl)) => {
             let der = b64("seal", esl)?;
-            blocking(move || zhengku_verify::examine_seal(&der, &verifier.context(now)))
+            state
+                .verify_blocking(move || zhengku_verify::examine_seal(&der, &verifier.context(now)))
                 .await?
                 .map_err(|e| ApiError::field("seal", "not_seal", e.to_string()))?
         }

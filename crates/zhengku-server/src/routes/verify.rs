@@ -112,29 +112,25 @@ pub async fn verify_bytes(state: &AppState, input: Vec<u8>) -> Result<LicenceRep
     let run = |verifier: Arc<crate::state::VerifierSet>, input: Arc<Vec<u8>>| {
         move || zhengku_verify::examine(&input, &verifier.context(now))
     };
-    let mut examined = blocking(run(state.verifier(false).await?, input.clone())).await?;
+    let verifier = state.verifier(false).await?;
+    let known = verifier.departments.len();
+    let mut examined = state.verify_blocking(run(verifier, input.clone())).await?;
     // A key no department here holds may be a department registered on another replica
-    // since the certificates were read: read them again, once.
+    // since the certificates were read: read them again (at most one reload at a time,
+    // and not more than once a second), and examine again only if a department was added.
     if matches!(
         examined.report.outcome("issuer_key"),
         Some(Outcome::Failed(_) | Outcome::Unverifiable(_))
     ) {
-        examined = blocking(run(state.verifier(true).await?, input)).await?;
+        let fresh = state.verifier(true).await?;
+        if fresh.departments.len() != known {
+            examined = state.verify_blocking(run(fresh, input)).await?;
+        }
     }
     let live = gather_live(state, &examined, now.unix_timestamp()).await?;
     let mut report = zhengku_verify::conclude(examined, &live, now);
     name_facts(state, &mut report).await;
     Ok(report)
-}
-
-/// Runs `f` on the blocking pool (verification is CPU work: it must not hold an async
-/// worker thread).
-pub async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| ApiError::Internal(format!("verify task: {e}")))
 }
 
 /// A QR payload carries codes, not names (to stay small): name the type and the issuer
@@ -239,6 +235,34 @@ async fn seal_live(
     }))
 }
 
+/// Admits a large upload for verification before its bytes are buffered
+/// ([`AppState::admit_upload`]). A refused one is drained (read and dropped, up to the
+/// body limit) before the 503 goes out: an HTTP/1.1 client still sending would otherwise
+/// see its connection reset instead of the answer.
+pub async fn admit_upload(
+    state: &AppState,
+    req: Request,
+) -> Result<(Option<tokio::sync::OwnedSemaphorePermit>, Request), ApiError> {
+    match state.admit_upload(req.headers()) {
+        Ok(permit) => Ok((permit, req)),
+        Err(refusal) => {
+            use axum::body::HttpBody;
+            let limit = state.body_limit();
+            let mut body = req.into_body();
+            let mut seen = 0usize;
+            while let Some(Ok(frame)) =
+                std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)).await
+            {
+                seen += frame.data_ref().map_or(0, Bytes::len);
+                if seen > limit {
+                    break;
+                }
+            }
+            Err(refusal)
+        }
+    }
+}
+
 /// The media type of a request, lowercased, without parameters.
 fn media_type(req: &Request) -> String {
     req.headers()
@@ -289,6 +313,7 @@ pub async fn verify_licence(
         ));
     }
     let limit = state.body_limit();
+    let (_upload, req) = admit_upload(&state, req).await?;
     let body = Bytes::from_request(req, &state).await.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::PayloadTooLarge { limit }

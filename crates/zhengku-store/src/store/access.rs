@@ -100,6 +100,39 @@ impl Store {
         Ok(())
     }
 
+    /// How durable a commit is, as the database reports it on one of the store's own
+    /// connections: SQLite `synchronous=FULL, journal_mode=wal`; PostgreSQL
+    /// `synchronous_commit=on`. For operators (the administrator's `/readyz`) and tests.
+    pub async fn durability(&self) -> Result<String, StoreError> {
+        match &self.pool {
+            Pool::Sqlite(pool) => {
+                let sync: i64 = sqlx::query_scalar("PRAGMA synchronous")
+                    .fetch_one(pool)
+                    .await
+                    .map_err(StoreError::db("read synchronous"))?;
+                let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
+                    .fetch_one(pool)
+                    .await
+                    .map_err(StoreError::db("read journal_mode"))?;
+                let sync = match sync {
+                    0 => "OFF",
+                    1 => "NORMAL",
+                    2 => "FULL",
+                    3 => "EXTRA",
+                    _ => "unknown",
+                };
+                Ok(format!("synchronous={sync}, journal_mode={journal}"))
+            }
+            Pool::Postgres(pool) => {
+                let commit: String = sqlx::query_scalar("SHOW synchronous_commit")
+                    .fetch_one(pool)
+                    .await
+                    .map_err(StoreError::db("read synchronous_commit"))?;
+                Ok(format!("synchronous_commit={commit}"))
+            }
+        }
+    }
+
     /// Creates an API key (audited as `apikey.create`, target its id).
     pub async fn create_api_key(
         &self,
@@ -160,9 +193,11 @@ impl Store {
         secret_hash: &[u8; 32],
         request_id: &str,
     ) -> Result<bool, StoreError> {
+        // The same token again (every restart with ZHENGKU_BOOTSTRAP_TOKEN set) changes
+        // nothing: in particular a revoked bootstrap key stays revoked. Only a new token
+        // makes a new bootstrap key.
         if let Some(existing) = self.api_key(BOOTSTRAP_KEY_ID).await?
             && existing.secret_hash == secret_hash
-            && existing.revoked_at.is_none()
         {
             return Ok(false);
         }

@@ -60,16 +60,24 @@ impl Store {
             })
     }
 
-    /// Audits a licence document handed to another department (用证): a
-    /// `licence.reuse` entry with the use cause, target the identifier, as a reuse lookup
-    /// writes for each licence it returns. The licence must exist.
-    pub async fn record_document_reuse(
+    /// Audits a read of a licence's personal data (the licence, its PDF or QR code): a
+    /// `licence.reuse` entry when another department uses it (用证, as a reuse lookup
+    /// writes for each licence it returns), `licence.read` when its issuer or an
+    /// administrator reads it, with the use cause, target the identifier. The licence
+    /// must exist.
+    pub async fn record_licence_read(
         &self,
         identifier: &str,
+        reuse: bool,
         actor: &str,
         use_cause: &str,
         request_id: &str,
     ) -> Result<(), StoreError> {
+        let action = if reuse {
+            "licence.reuse"
+        } else {
+            "licence.read"
+        };
         check_text("use_cause", use_cause, MAX_USE_CAUSE_CHARS)?;
         check_text("actor", actor, MAX_TEXT_CHARS)?;
         check_text("request_id", request_id, MAX_TEXT_CHARS)?;
@@ -88,13 +96,7 @@ impl Store {
             }
             insert_audit!(
                 tx,
-                cursor.next(
-                    actor,
-                    "licence.reuse",
-                    identifier,
-                    Some(use_cause),
-                    request_id
-                )
+                cursor.next(actor, action, identifier, Some(use_cause), request_id)
             );
             commit_audited!(tx, cursor);
             Ok(())

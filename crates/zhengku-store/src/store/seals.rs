@@ -414,6 +414,42 @@ impl Store {
         })
     }
 
+    /// Withdraws API key `api_key_id`'s authorisation to stamp with the seal (audited as
+    /// `seal.withdraw`, target `<esid> <key id>`). Returns false, writing nothing, when it
+    /// could not stamp anyway.
+    pub async fn withdraw_seal_authorisation(
+        &self,
+        esid: &str,
+        api_key_id: &str,
+        actor: &str,
+        request_id: &str,
+    ) -> Result<bool, StoreError> {
+        check_text("actor", actor, MAX_TEXT_CHARS)?;
+        check_text("request_id", request_id, MAX_TEXT_CHARS)?;
+        let target = format!("{esid} {api_key_id}");
+        on_pool!(self, |pool| {
+            let (mut tx, mut cursor) = begin_audited!(pool);
+            let removed =
+                sqlx::query("DELETE FROM seal_authorisations WHERE esid = $1 AND api_key_id = $2")
+                    .bind(esid)
+                    .bind(api_key_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(StoreError::db("withdraw seal authorisation"))?
+                    .rows_affected();
+            if removed == 0 {
+                // Nothing changed: nothing to audit (the transaction is dropped).
+                return Ok(false);
+            }
+            insert_audit!(
+                tx,
+                cursor.next(actor, "seal.withdraw", &target, None, request_id)
+            );
+            commit_audited!(tx, cursor);
+            Ok(true)
+        })
+    }
+
     /// Whether API key `api_key_id` may stamp with the seal.
     pub async fn seal_authorised(&self, esid: &str, api_key_id: &str) -> Result<bool, StoreError> {
         let n: i64 = on_pool!(self, |pool| {

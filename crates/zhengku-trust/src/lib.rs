@@ -1,0 +1,535 @@
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+//! zhengku-trust: the one loader of trust material from files, used by `zhengku serve`
+//! (`--trust DIR`), `zhengku verify --trust` and `zhengku seal verify`. The engine
+//! (zhengku-verify) reads no files; this crate is the edge that does, so every surface
+//! reads the same folders the same way and reports what it loaded the same way
+//! ([`TrustCounts`]).
+//!
+//! What a path holds ([`TrustMaterial::load`]):
+//!
+//! - in a folder (searched to a depth of [`MAX_DEPTH`]): files under `anchors/`,
+//!   `intermediates/`, `crls/` and `signers/` are what those names say (a verifier bundle);
+//!   elsewhere a self-signed CA certificate is an anchor, another CA certificate an
+//!   intermediate, any other certificate a department's (signer), `*.crl` a CRL, and
+//!   `status.json` a status list ([`StatusList`]). So a CA folder as `zhengku pki` writes
+//!   it (`sm2/root.crt`, `sm2/issuing.crt`, `sm2/*.crl`, `sm2/issued/*.crt`) and a bundle
+//!   as `zhengku bundle export` writes it both load. Certificate files are `*.crt`,
+//!   `*.pem`, `*.cer`, `*.der` (PEM with several blocks, or DER); private keys and other
+//!   files are passed over;
+//! - a file given directly: a CA certificate is trusted directly (an anchor), any other
+//!   certificate is a department's, a CRL a CRL, `status.json` a status list.
+//!
+//! Every file is read with a size bound ([`MAX_FILE_LEN`]); the same certificate found
+//! twice is kept once. The files read and their modification times are kept, so a
+//! long-running service can tell when to read them again ([`TrustMaterial::changed`]).
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use serde::{Deserialize, Serialize};
+use zhengku_pki::CertView;
+
+/// Largest trust file read (certificates, CRLs, a status list).
+pub const MAX_FILE_LEN: u64 = 64 << 20;
+/// How deep a folder is searched.
+pub const MAX_DEPTH: usize = 4;
+/// The status list file in a bundle.
+pub const STATUS_FILE: &str = "status.json";
+/// The status list format this code reads and writes.
+pub const STATUS_FORMAT: &str = "zhengku-status-list/1";
+
+/// Why trust material could not be loaded: the file and what is wrong with it.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {detail}")]
+pub struct TrustError {
+    /// The file or folder.
+    pub path: String,
+    /// What is wrong.
+    pub detail: String,
+}
+
+fn err(path: &Path, detail: impl ToString) -> TrustError {
+    TrustError {
+        path: path.display().to_string(),
+        detail: detail.to_string(),
+    }
+}
+
+/// A certificate or CRL with the name it had where it was found (for bundle copies).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Named {
+    /// A file name for it: where it came from, folders joined with `-`.
+    pub name: String,
+    /// DER.
+    pub der: Vec<u8>,
+}
+
+/// `status.json` of a verifier bundle: a library's complete lists, as of one time.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StatusList {
+    /// [`STATUS_FORMAT`].
+    pub format: String,
+    /// When the list was exported (RFC 3339): every status is as of this time.
+    pub generated_at: String,
+    /// Every licence in the library.
+    pub licences: Vec<StatusEntry>,
+    /// Every seal the library made (absent in lists from older exports).
+    #[serde(default)]
+    pub seals: Vec<SealEntry>,
+}
+
+/// One licence in a status list.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StatusEntry {
+    /// 证照标识.
+    pub identifier: String,
+    /// Stored status: valid, suspended, revoked, cancelled, withdrawn (expiry is applied by
+    /// the verifier from the licence's own end date).
+    pub status: String,
+    /// Why it last changed, if it did.
+    pub reason: Option<String>,
+    /// When it last changed (RFC 3339).
+    pub as_of: String,
+    /// SHA-256 of the signed record the library stored (hex): the record or QR code
+    /// verified must be this one. Absent in lists from older exports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_sha256: Option<String>,
+    /// SM3 of the same (hex).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_sm3: Option<String>,
+}
+
+/// One seal in a status list.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SealEntry {
+    /// 印章编码.
+    pub esid: String,
+    /// Stored status: active, suspended, revoked.
+    pub status: String,
+    /// Validity window, Unix seconds.
+    pub valid_start: i64,
+    /// End of the window.
+    pub valid_end: i64,
+    /// When the status last changed, Unix seconds.
+    pub changed_at: Option<i64>,
+    /// Revoked because its key was compromised: every stamp is invalid.
+    #[serde(default)]
+    pub key_compromise: bool,
+    /// Why it last changed.
+    pub reason: Option<String>,
+    /// The seal's fingerprint (hex; `zhengku_verify::seal::seal_fingerprint`).
+    pub fingerprint: String,
+}
+
+/// Everything the trust paths gave (module docs).
+#[derive(Debug, Default, Clone)]
+pub struct TrustMaterial {
+    /// Trust anchors.
+    pub anchors: Vec<Named>,
+    /// Intermediate CA certificates.
+    pub intermediates: Vec<Named>,
+    /// CRLs.
+    pub crls: Vec<Named>,
+    /// Departments' (and other end entities') certificates.
+    pub signers: Vec<Named>,
+    /// A bundle's status list.
+    pub status: Option<StatusList>,
+    /// Every file read, with its modification time when read.
+    pub files: Vec<(PathBuf, Option<SystemTime>)>,
+    /// The paths loaded, to load again.
+    pub paths: Vec<PathBuf>,
+}
+
+/// How many of each kind were loaded: what logs, the admin's `/readyz` and `zhengku
+/// verify -v` report.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct TrustCounts {
+    /// Trust anchors.
+    pub anchors: usize,
+    /// Intermediate CA certificates.
+    pub intermediates: usize,
+    /// CRLs.
+    pub crls: usize,
+    /// End-entity certificates (departments').
+    pub certificates: usize,
+    /// Licences in a status list.
+    pub licence_statuses: usize,
+    /// Seals in a status list.
+    pub seal_statuses: usize,
+}
+
+impl std::fmt::Display for TrustCounts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} anchor(s), {} intermediate(s), {} CRL(s), {} department certificate(s), {} \
+             licence status(es), {} seal status(es)",
+            self.anchors,
+            self.intermediates,
+            self.crls,
+            self.certificates,
+            self.licence_statuses,
+            self.seal_statuses
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Anchor,
+    Intermediate,
+    Crl,
+    Signer,
+}
+
+impl TrustMaterial {
+    /// Loads every path (module docs).
+    pub fn load(paths: &[PathBuf]) -> Result<TrustMaterial, TrustError> {
+        let mut t = TrustMaterial {
+            paths: paths.to_vec(),
+            ..TrustMaterial::default()
+        };
+        for p in paths {
+            if p.is_dir() {
+                t.load_dir(p, p, 0)?;
+            } else {
+                t.load_file(p, &file_name(p), None, false)?;
+            }
+        }
+        Ok(t)
+    }
+
+    /// What was loaded, counted.
+    pub fn counts(&self) -> TrustCounts {
+        TrustCounts {
+            anchors: self.anchors.len(),
+            intermediates: self.intermediates.len(),
+            crls: self.crls.len(),
+            certificates: self.signers.len(),
+            licence_statuses: self.status.as_ref().map_or(0, |s| s.licences.len()),
+            seal_statuses: self.status.as_ref().map_or(0, |s| s.seals.len()),
+        }
+    }
+
+    /// Whether a file read has changed or gone, or a file appeared, since: the paths would
+    /// load differently now. Cheap: file metadata only.
+    pub fn changed(&self) -> bool {
+        let mut now = Vec::new();
+        for p in &self.paths {
+            if list_files(p, 0, &mut now).is_err() {
+                return true;
+            }
+        }
+        // Only the files that were read count (keys and other files are passed over).
+        let read: std::collections::HashSet<&PathBuf> = self.files.iter().map(|f| &f.0).collect();
+        let now_relevant = now
+            .iter()
+            .filter(|p| is_trust_file(p) || read.contains(p))
+            .count();
+        now_relevant != self.files.len()
+            || self
+                .files
+                .iter()
+                .any(|(p, m)| !p.exists() || modified(p) != *m)
+    }
+
+    /// The DER of each item of `list`.
+    pub fn ders(list: &[Named]) -> Vec<Vec<u8>> {
+        list.iter().map(|n| n.der.clone()).collect()
+    }
+
+    fn load_dir(&mut self, root: &Path, dir: &Path, depth: usize) -> Result<(), TrustError> {
+        let mut entries = std::fs::read_dir(dir)
+            .map_err(|e| err(dir, format!("cannot read the folder: {e}")))?
+            .map(|e| e.map(|e| e.path()))
+            .collect::<std::io::Result<Vec<_>>>()
+            .map_err(|e| err(dir, format!("cannot read the folder: {e}")))?;
+        entries.sort();
+        for path in entries {
+            if path.is_dir() {
+                if depth < MAX_DEPTH {
+                    self.load_dir(root, &path, depth + 1)?;
+                }
+                continue;
+            }
+            let rel = path.strip_prefix(root).unwrap_or(&path);
+            let name = rel
+                .iter()
+                .map(|c| c.to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("-");
+            let top = rel
+                .iter()
+                .next()
+                .filter(|_| rel.iter().count() > 1)
+                .map(|c| c.to_string_lossy().into_owned());
+            let role = match top.as_deref() {
+                Some("anchors") => Some(Role::Anchor),
+                Some("intermediates") => Some(Role::Intermediate),
+                Some("crls") => Some(Role::Crl),
+                Some("signers") => Some(Role::Signer),
+                _ => None,
+            };
+            self.load_file(&path, &name, role, true)?;
+        }
+        Ok(())
+    }
+
+    fn load_file(
+        &mut self,
+        path: &Path,
+        name: &str,
+        role: Option<Role>,
+        in_dir: bool,
+    ) -> Result<(), TrustError> {
+        let file = path.file_name().map(|n| n.to_string_lossy().to_lowercase());
+        if file.as_deref() == Some(STATUS_FILE) {
+            let bytes = read_bounded(path, MAX_FILE_LEN)?;
+            let list: StatusList = serde_json::from_slice(&bytes)
+                .map_err(|e| err(path, format!("not a status list: {e}")))?;
+            if list.format != STATUS_FORMAT {
+                return Err(err(
+                    path,
+                    format!(
+                        "status list format {:?}, this zhengku reads {STATUS_FORMAT:?}",
+                        list.format
+                    ),
+                ));
+            }
+            self.status = Some(list);
+            self.files.push((path.to_owned(), modified(path)));
+            return Ok(());
+        }
+        let ext = extension(path);
+        let is_crl = ext == "crl" || role == Some(Role::Crl);
+        if in_dir && !is_trust_file(path) && role != Some(Role::Crl) {
+            return Ok(());
+        }
+        let bytes = read_bounded(path, MAX_FILE_LEN)?;
+        let blocks = der_blocks(&bytes).map_err(|e| err(path, e))?;
+        self.files.push((path.to_owned(), modified(path)));
+        let many = blocks.len() > 1;
+        for (i, (label, der)) in blocks.into_iter().enumerate() {
+            let name = if many {
+                format!(
+                    "{}-{}.{}",
+                    stem(name),
+                    i + 1,
+                    if is_crl { "crl" } else { "crt" }
+                )
+            } else {
+                name.to_owned()
+            };
+            let role = match (role, label.as_deref()) {
+                (Some(r), _) => r,
+                (None, Some("X509 CRL")) => Role::Crl,
+                (None, _) if is_crl => Role::Crl,
+                (None, _) => classify(&der, in_dir)
+                    .map_err(|e| err(path, format!("not a certificate: {e}")))?,
+            };
+            let list = match role {
+                Role::Anchor => &mut self.anchors,
+                Role::Intermediate => &mut self.intermediates,
+                Role::Crl => &mut self.crls,
+                Role::Signer => &mut self.signers,
+            };
+            if !list.iter().any(|n| n.der == der) {
+                list.push(Named { name, der });
+            }
+        }
+        Ok(())
+    }
+}
+
+fn extension(path: &Path) -> String {
+    path.extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default()
+}
+
+/// Whether a file in a folder is trust material by its name.
+fn is_trust_file(path: &Path) -> bool {
+    matches!(
+        extension(path).as_str(),
+        "crl" | "crt" | "pem" | "cer" | "der"
+    ) || path
+        .file_name()
+        .is_some_and(|n| n.to_string_lossy().to_lowercase() == STATUS_FILE)
+}
+
+/// Every file under `path` (itself, if a file), to [`MAX_DEPTH`].
+fn list_files(path: &Path, depth: usize, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    if !path.is_dir() {
+        out.push(path.to_owned());
+        return Ok(());
+    }
+    for e in std::fs::read_dir(path)? {
+        let p = e?.path();
+        if p.is_dir() {
+            if depth < MAX_DEPTH {
+                list_files(&p, depth + 1, out)?;
+            }
+        } else {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+fn modified(p: &Path) -> Option<SystemTime> {
+    std::fs::metadata(p).and_then(|m| m.modified()).ok()
+}
+
+/// What a certificate is: a self-signed CA an anchor; another CA an intermediate (in a
+/// folder) or an anchor (a file given directly: trusted directly); anything else a signer.
+fn classify(der: &[u8], in_dir: bool) -> Result<Role, zhengku_pki::CertError> {
+    let cert = CertView::parse(der)?;
+    Ok(match (cert.is_ca, cert.self_issued, in_dir) {
+        (true, true, _) | (true, false, false) => Role::Anchor,
+        (true, false, true) => Role::Intermediate,
+        (false, _, _) => Role::Signer,
+    })
+}
+
+fn file_name(p: &Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "trust.crt".to_owned())
+}
+
+fn stem(name: &str) -> &str {
+    name.rsplit_once('.').map_or(name, |(s, _)| s)
+}
+
+/// A PEM block's label (`None` for a DER file) and its DER.
+pub type DerBlock = (Option<String>, Vec<u8>);
+
+/// Every `CERTIFICATE` and `X509 CRL` PEM block of `bytes` with its label, or `bytes`
+/// itself when it is DER. Other PEM blocks (keys) are passed over.
+pub fn der_blocks(bytes: &[u8]) -> Result<Vec<DerBlock>, String> {
+    let Some(first) = bytes.windows(11).position(|w| w == b"-----BEGIN ") else {
+        if bytes.first() != Some(&0x30) {
+            return Err("neither PEM nor DER".into());
+        }
+        return Ok(vec![(None, bytes.to_vec())]);
+    };
+    let text = std::str::from_utf8(&bytes[first..]).map_err(|_| "not PEM text".to_owned())?;
+    let mut rest = text;
+    let mut out = Vec::new();
+    while let Some(start) = rest.find("-----BEGIN ") {
+        let block = &rest[start..];
+        let label_len = block[11..]
+            .find("-----")
+            .ok_or_else(|| "broken PEM header".to_owned())?;
+        let label = &block[11..11 + label_len];
+        let end_marker = format!("-----END {label}-----");
+        let end = block
+            .find(&end_marker)
+            .ok_or_else(|| format!("no {end_marker}"))?
+            + end_marker.len();
+        if label == "CERTIFICATE" || label == "X509 CRL" {
+            let (_, der) = pem_rfc7468::decode_vec(&block.as_bytes()[..end])
+                .map_err(|e| format!("invalid PEM: {e}"))?;
+            out.push((Some(label.to_owned()), der));
+        }
+        rest = &block[end..];
+    }
+    if out.is_empty() {
+        return Err("no CERTIFICATE or X509 CRL block".into());
+    }
+    Ok(out)
+}
+
+/// Reads a whole file of at most `max` bytes (`-`: standard input).
+pub fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, TrustError> {
+    let mut buf = Vec::new();
+    if path == Path::new("-") {
+        std::io::stdin()
+            .lock()
+            .take(max + 1)
+            .read_to_end(&mut buf)
+            .map_err(|e| err(path, format!("cannot read standard input: {e}")))?;
+    } else {
+        let file = std::fs::File::open(path).map_err(|e| err(path, format!("cannot open: {e}")))?;
+        file.take(max + 1)
+            .read_to_end(&mut buf)
+            .map_err(|e| err(path, format!("cannot read: {e}")))?;
+    }
+    if buf.len() as u64 > max {
+        return Err(err(path, format!("larger than {max} bytes")));
+    }
+    Ok(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn keys_dev() -> PathBuf {
+        zhengku_testkit::repo_root().join("keys-dev")
+    }
+
+    /// The development CA folder: both roots are anchors, both issuing CAs intermediates,
+    /// four CRLs, and the issued end-entity certificates departments'.
+    #[test]
+    fn a_pki_folder_is_classified_by_what_each_certificate_is() {
+        let t = TrustMaterial::load(&[keys_dev().join("pki")]).unwrap();
+        let c = t.counts();
+        assert_eq!((c.anchors, c.intermediates, c.crls), (2, 2, 4), "{c}");
+        assert!(c.certificates >= 10, "{c}");
+        assert!(t.status.is_none());
+        assert!(!t.changed());
+        // A root given directly is an anchor; a department certificate a department's.
+        let t = TrustMaterial::load(&[
+            keys_dev().join("pki/sm2/root.crt"),
+            keys_dev().join("dept-xihu-samr-sm2.crt"),
+        ])
+        .unwrap();
+        assert_eq!((t.anchors.len(), t.signers.len()), (1, 1));
+    }
+
+    #[test]
+    fn a_change_on_disk_is_noticed() {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = dir.path().join("sm2");
+        std::fs::create_dir(&ca).unwrap();
+        for f in ["root.crt", "issuing.crt", "issuing.crl"] {
+            std::fs::copy(keys_dev().join("pki/sm2").join(f), ca.join(f)).unwrap();
+        }
+        let t = TrustMaterial::load(&[dir.path().to_owned()]).unwrap();
+        assert_eq!(t.counts().crls, 1);
+        assert!(!t.changed());
+        // A key file is not trust material: adding one changes nothing.
+        std::fs::write(ca.join("notes.txt"), "x").unwrap();
+        assert!(!t.changed());
+        // A new CRL is.
+        std::fs::copy(keys_dev().join("pki/sm2/root.crl"), ca.join("root.crl")).unwrap();
+        assert!(t.changed());
+        let t = TrustMaterial::load(&[dir.path().to_owned()]).unwrap();
+        assert_eq!(t.counts().crls, 2);
+        // And a removed one.
+        std::fs::remove_file(ca.join("issuing.crl")).unwrap();
+        assert!(t.changed());
+    }
+
+    #[test]
+    fn bad_files_are_errors_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let bad = dir.path().join("bad.crt");
+        std::fs::write(&bad, "-----BEGIN CERTIFICATE-----\nnot base64!\n").unwrap();
+        let e = TrustMaterial::load(std::slice::from_ref(&bad)).unwrap_err();
+        assert!(e.path.ends_with("bad.crt"), "{e}");
+        let status = dir.path().join("status.json");
+        std::fs::write(
+            &status,
+            r#"{"format":"other/9","generated_at":"x","licences":[]}"#,
+        )
+        .unwrap();
+        let e = TrustMaterial::load(&[status]).unwrap_err();
+        assert!(e.detail.contains("other/9"), "{e}");
+        assert!(TrustMaterial::load(&[dir.path().join("missing.crt")]).is_err());
+    }
+}

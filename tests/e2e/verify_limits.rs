@@ -1,0 +1,93 @@
+//! The public verification routes are bounded: past `--verify-concurrency` requests at
+//! once the rest are answered 503 at once (problem+json, `Retry-After`), and a request
+//! running past `--verify-timeout-ms` is answered 504; nothing else is affected.
+
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::util::{Dir, Serve, curl, issue_sample, repo_root};
+
+fn verify_pdf(base: &str, pdf: &std::path::Path) -> (u16, Value, String) {
+    let out = Command::new("curl")
+        .args(["-s", "-D", "-", "-H", "Content-Type: application/pdf"])
+        .arg("--data-binary")
+        .arg(format!("@{}", pdf.display()))
+        .arg(format!("{base}/v1/verify"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (
+        status,
+        serde_json::from_str(body).unwrap_or(Value::Null),
+        head.to_ascii_lowercase(),
+    )
+}
+
+#[test]
+fn verification_is_bounded_in_concurrency_and_time() {
+    let d = Dir::new();
+    // One verification at a time.
+    let s = Serve::start_args(
+        &d.path("one"),
+        &repo_root().join("keys-dev"),
+        &["--verify-concurrency", "1"],
+    );
+    let (pdf, _, _) = issue_sample(&s, &d, "licence.pdf");
+    let answers: Vec<(u16, Value, String)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..12)
+            .map(|_| scope.spawn(|| verify_pdf(&s.base, &pdf)))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let ok = answers.iter().filter(|a| a.0 == 200).count();
+    let shed: Vec<&(u16, Value, String)> = answers.iter().filter(|a| a.0 == 503).collect();
+    assert!(ok >= 1, "{answers:?}");
+    assert!(
+        !shed.is_empty(),
+        "12 at once through a limit of 1: {answers:?}"
+    );
+    assert_eq!(ok + shed.len(), answers.len(), "{answers:?}");
+    for (_, body, head) in shed {
+        assert_eq!(body["type"], "urn:zhengku:problem:overloaded", "{body}");
+        assert!(head.contains("retry-after: 1"), "{head}");
+        assert!(
+            head.contains("content-type: application/problem+json"),
+            "{head}"
+        );
+    }
+    // Issuing is not a verification route: unaffected.
+    let r = curl(&[&format!("{}/readyz", s.base)]);
+    assert_eq!(r.status, 200);
+    drop(s);
+
+    // A time limit shorter than a PDF's verification (unoptimised build): 504.
+    let s = Serve::start_args(
+        &d.path("slow"),
+        &repo_root().join("keys-dev"),
+        &["--verify-timeout-ms", "10"],
+    );
+    let (pdf, _, _) = issue_sample(&s, &d, "slow.pdf");
+    let (status, body, _) = verify_pdf(&s.base, &pdf);
+    assert_eq!(status, 504, "{body}");
+    assert_eq!(body["type"], "urn:zhengku:problem:timeout", "{body}");
+    // A bad setting is refused at start.
+    let out = Command::new(env!("CARGO_BIN_EXE_zhengku"))
+        .current_dir(repo_root())
+        .args(["serve", "--dev", "--verify-concurrency", "0"])
+        .arg("--data-dir")
+        .arg(d.path("bad"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("verify_concurrency"),
+        "{out:?}"
+    );
+}
