@@ -1,5 +1,6 @@
 //! A seal revoked for key compromise takes every PDF it sealed with it: the real service
-//! and `zhengku verify` with a fresh bundle both say 无效 for a PDF that was 有效 before;
+//! `zhengku verify --online` and `zhengku verify` with a fresh bundle all say 无效 for a PDF
+//! that was 有效 before;
 //! a suspended seal makes no new PDFs.
 
 use std::path::Path;
@@ -51,6 +52,20 @@ fn offline(bundle: &str, pdf: &Path) -> (Option<i32>, Value) {
     )
 }
 
+/// `zhengku verify --online`: the development PKI, the statuses from the service.
+fn online(s: &Serve, pdf: &Path) -> (Option<i32>, Value) {
+    let out = Command::new(env!("CARGO_BIN_EXE_zhengku"))
+        .args(["verify", "--json", "--online", &s.base, "--trust"])
+        .arg(repo_root().join("keys-dev/pki"))
+        .arg(pdf)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        serde_json::from_slice(&out.stdout).unwrap_or(Value::Null),
+    )
+}
+
 fn at_service(s: &Serve, pdf: &Path) -> Value {
     let r = curl(&[
         "-H",
@@ -79,8 +94,10 @@ fn a_seal_revoked_for_key_compromise_invalidates_its_pdfs() {
     ]);
     assert_eq!(r.status, 200, "{r:?}");
 
-    // 有效, at the service and offline with a fresh bundle.
+    // 有效, at the service, online, and offline with a fresh bundle.
     assert_eq!(at_service(&s, &pdf)["verdict"], "valid");
+    let (code, v) = online(&s, &pdf);
+    assert_eq!((code, &v["verdict"]), (Some(0), &json!("valid")), "{v:#}");
     let before = export_bundle(&d, "bundle-1");
     let (code, v) = offline(&before, &pdf);
     assert_eq!((code, &v["verdict"]), (Some(0), &json!("valid")), "{v:#}");
@@ -110,6 +127,9 @@ fn a_seal_revoked_for_key_compromise_invalidates_its_pdfs() {
             .unwrap()
             .contains("key compromise")
     );
+    // ... online (the library's public seal status) ...
+    let (code, v) = online(&s, &pdf);
+    assert_eq!((code, &v["verdict"]), (Some(1), &json!("invalid")), "{v:#}");
     // ... and offline with a bundle exported after the revocation.
     let after = export_bundle(&d, "bundle-2");
     let (code, v) = offline(&after, &pdf);

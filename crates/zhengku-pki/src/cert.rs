@@ -31,6 +31,15 @@ pub enum CertError {
     /// Not DER X.509, or bytes after it.
     #[error("not an X.509 certificate: {0}")]
     Malformed(String),
+    /// Its key is not one zhengku uses (SM2 or P-256).
+    #[error("the certificate's key is neither SM2 nor P-256")]
+    UnsupportedKey,
+}
+
+/// The public key a certificate certifies (DER), when it is one zhengku uses: the one way
+/// the service, the CLI and the engine ask "whose key is this".
+pub fn certified_key(der: &[u8]) -> Result<PublicKey, CertError> {
+    CertView::parse(der)?.key.ok_or(CertError::UnsupportedKey)
 }
 
 /// What a certificate says about itself (module docs).

@@ -27,7 +27,7 @@ pub mod name;
 pub mod oids;
 pub mod validate;
 
-pub use cert::{CertError, CertView};
+pub use cert::{CertError, CertView, certified_key};
 pub use crl::{RevocationReason, Revoked, issue_crl};
 pub use error::IssueError;
 pub use issue::{CertKind, CertificateParams, Issuer, Serial, issue_certificate, key_identifier};

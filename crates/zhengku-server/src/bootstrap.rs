@@ -12,7 +12,6 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 use zeroize::Zeroizing;
-use zhengku_crypto::PublicKey;
 use zhengku_hsm::KeyStore;
 use zhengku_model::codes::{AreaCode, Uscc};
 use zhengku_store::{BOOTSTRAP_KEY_ID, NewDepartment, NewSeal, Store};
@@ -135,10 +134,8 @@ pub async fn dev_departments(
         let signer = keystore
             .signer(&d.key_label)
             .map_err(|e| err(&path, format!("key {}: {e}", d.key_label)))?;
-        let (_, cert) = x509_parser::parse_x509_certificate(&der)
-            .map_err(|e| err(&cert_path, e.to_string()))?;
-        let certified = PublicKey::from_spki_der(cert.public_key().raw)
-            .map_err(|e| err(&cert_path, e.to_string()))?;
+        let certified =
+            zhengku_pki::certified_key(&der).map_err(|e| err(&cert_path, e.to_string()))?;
         if certified.key_id() != signer.public_key().key_id() {
             return Err(err(
                 &cert_path,
@@ -215,10 +212,7 @@ pub async fn dev_seals(
         let holder = keystore
             .signer(&label)
             .map_err(|e| err(format!("key {label}: {e}")))?;
-        let (_, parsed) =
-            x509_parser::parse_x509_certificate(&cert).map_err(|e| err(e.to_string()))?;
-        let certified =
-            PublicKey::from_spki_der(parsed.public_key().raw).map_err(|e| err(e.to_string()))?;
+        let certified = zhengku_pki::certified_key(&cert).map_err(|e| err(e.to_string()))?;
         if certified.key_id() != holder.public_key().key_id() {
             return Err(err(format!("the certificate does not certify key {label}")));
         }

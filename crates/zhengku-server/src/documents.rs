@@ -336,9 +336,8 @@ fn holder_certificate(seal: &Seal, signer: &dyn Signer) -> Result<Vec<u8>, ApiEr
         .ok_or_else(|| ApiError::Internal("no holder certificate for the seal key".into()))
 }
 
-fn certificate_key(der: &[u8]) -> Result<PublicKey, String> {
-    let (_, cert) = x509_parser::parse_x509_certificate(der).map_err(|e| e.to_string())?;
-    PublicKey::from_spki_der(cert.public_key().raw).map_err(|e| e.to_string())
+fn certificate_key(der: &[u8]) -> Result<PublicKey, zhengku_pki::CertError> {
+    zhengku_pki::certified_key(der)
 }
 
 /// The holder's certificate followed by the trust folder's intermediates up its issuer

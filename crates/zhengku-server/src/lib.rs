@@ -411,6 +411,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/seals/{esid}/picture", get(seals::get_picture))
         .route("/v1/seals/{esid}/authorise", post(seals::authorise))
         .route("/v1/seals/{esid}/withdraw", post(seals::withdraw))
+        .route("/v1/seals/{esid}/status", get(seals::seal_status))
         .route("/v1/seals/{esid}/suspend", post(seals::suspend_seal))
         .route("/v1/seals/{esid}/resume", post(seals::resume_seal))
         .route("/v1/seals/{esid}/revoke", post(seals::revoke_seal))

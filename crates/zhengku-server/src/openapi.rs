@@ -68,6 +68,7 @@ impl Modify for BearerAuth {
         seals::get_picture,
         seals::authorise,
         seals::withdraw,
+        seals::seal_status,
         seals::suspend_seal,
         seals::resume_seal,
         seals::revoke_seal,

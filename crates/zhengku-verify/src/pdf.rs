@@ -45,7 +45,7 @@
 //! check runs even after one fails.
 
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
-use zhengku_crypto::{PublicKey, Signature};
+use zhengku_crypto::Signature;
 use zhengku_model::SignedLicence;
 use zhengku_pdf::cms::{self, SignedData};
 use zhengku_pdf::parse::{SignedPdf, parse_signed};
@@ -56,6 +56,7 @@ use crate::context::Context;
 use crate::engine::{Attest, Examined};
 use crate::licence::{InputKind, record_checks, unreadable};
 use crate::report::{Check, Outcome, Report, check};
+use crate::seal::{certificate_key, certificate_subject};
 
 const SUBJECT: &str = "licence PDF with a PAdES signature (电子证照版式文件)";
 
@@ -222,17 +223,6 @@ fn appended_check(p: &SignedPdf) -> Check {
     )
 }
 
-fn subject_of(cert: &[u8]) -> String {
-    CertView::parse(cert).map_or_else(|_| "(unreadable certificate)".to_owned(), |c| c.subject)
-}
-
-fn certificate_key(cert: &[u8]) -> Result<PublicKey, String> {
-    CertView::parse(cert)
-        .map_err(|e| format!("certificate unreadable: {e}"))?
-        .key
-        .ok_or_else(|| "certificate key unusable: not an SM2 or P-256 key".to_owned())
-}
-
 /// Check 4.
 fn cms_signature(sd: &SignedData) -> Outcome {
     let Some(cert) = sd.signer_certificate() else {
@@ -262,7 +252,7 @@ fn cms_signature(sd: &SignedData) -> Outcome {
         Err(e) => return Outcome::Failed(format!("signature value unreadable: {e}")),
     };
     match key.verify(attrs, &sig) {
-        Ok(()) => Outcome::Passed(format!("{alg} by {}", subject_of(cert))),
+        Ok(()) => Outcome::Passed(format!("{alg} by {}", certificate_subject(cert))),
         Err(e) => Outcome::Failed(format!("does not verify: {e}")),
     }
 }

@@ -207,14 +207,13 @@ fn check_signature(cert_der: &[u8], alg: &Oid, msg: &[u8], sig: &[u8]) -> Result
         .map_err(|e| format!("does not verify: {e}"))
 }
 
-fn certificate_key(cert_der: &[u8]) -> Result<PublicKey, String> {
-    CertView::parse(cert_der)
-        .map_err(|e| format!("certificate unreadable: {e}"))?
-        .key
-        .ok_or_else(|| "certificate key unusable: not an SM2 or P-256 key".to_owned())
+/// The key a certificate certifies, or why it cannot be used.
+pub(crate) fn certificate_key(cert_der: &[u8]) -> Result<PublicKey, String> {
+    zhengku_pki::certified_key(cert_der).map_err(|e| format!("certificate unusable: {e}"))
 }
 
-fn certificate_subject(cert_der: &[u8]) -> String {
+/// A certificate's subject, for reports.
+pub(crate) fn certificate_subject(cert_der: &[u8]) -> String {
     CertView::parse(cert_der).map_or_else(|_| "(unreadable certificate)".to_owned(), |c| c.subject)
 }
 

@@ -26,8 +26,6 @@ use std::path::Path;
 use anyhow::{Context, Result, anyhow, bail};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
-use x509_parser::prelude::{FromDer, X509Certificate};
-use zhengku_crypto::PublicKey;
 use zhengku_store::Store;
 
 use crate::cli::BundleExportArgs;
@@ -129,14 +127,8 @@ pub fn export(args: BundleExportArgs, out: &mut dyn Write) -> Result<Outcome> {
             );
             continue;
         };
-        let (_, cert) = X509Certificate::from_der(der).map_err(|e| {
-            anyhow!(
-                "department {}: certificate unreadable: {e}",
-                d.uscc.as_str()
-            )
-        })?;
-        let key = PublicKey::from_spki_der(cert.public_key().raw)
-            .map_err(|e| anyhow!("department {}: certificate key: {e}", d.uscc.as_str()))?;
+        let key = zhengku_pki::certified_key(der)
+            .map_err(|e| anyhow!("department {}: {e}", d.uscc.as_str()))?;
         let path = signers_path(&args.out, d.uscc.as_str(), &key.key_id().to_string());
         files::write_new(&path, pem("CERTIFICATE", der)?.as_bytes(), 0o644, true)?;
         signers += 1;

@@ -13,7 +13,7 @@ use anyhow::{Context, Result, bail};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use x509_parser::prelude::{FromDer, X509Certificate};
-use zhengku_crypto::{DigestAlgorithm, Hasher, PrivateKey, PublicKey};
+use zhengku_crypto::{DigestAlgorithm, Hasher, PrivateKey};
 use zhengku_seal::artwork::{PictureFormat, round_seal_svg};
 use zhengku_seal::make::{SealSpec, StampInput, algorithm_of, make_seal};
 use zhengku_seal::{
@@ -710,10 +710,8 @@ fn check_key_matches(
     key_path: &Path,
     cert_path: &Path,
 ) -> Result<()> {
-    let (_, c) = X509Certificate::from_der(cert)
-        .map_err(|e| anyhow::anyhow!("{}: not a certificate: {e}", cert_path.display()))?;
-    let public = PublicKey::from_spki_der(c.public_key().raw)
-        .with_context(|| format!("{}: unsupported public key", cert_path.display()))?;
+    let public = zhengku_pki::certified_key(cert)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", cert_path.display()))?;
     if public.key_id() != key.public_key().key_id() {
         bail!(
             "{} is not the key of {} (key {}, certificate key {})",

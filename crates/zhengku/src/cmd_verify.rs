@@ -16,7 +16,6 @@
 //! (unreadable file, no QR code in a picture, bad arguments, the library unreachable). The
 //! worst wins.
 
-use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
 
@@ -220,13 +219,33 @@ mod scan {
 /// The live statuses of `ids` from the library at `base` (`GET /v1/licences/{id}/status`).
 /// A licence the library does not know is left out (its status stays unknown) and said on
 /// standard error; any other failure is an error.
-fn fetch_statuses(base: &str, ids: &[String]) -> Result<HashMap<String, LicenceLive>> {
+/// The live statuses of the licences `ids` and the seals `esids` from the library at
+/// `base` (`GET /v1/licences/{id}/status`, `GET /v1/seals/{esid}/status`), into `lists`.
+/// What the library does not know is left out (its status stays unknown) and said on
+/// standard error; any other failure is an error.
+fn fetch_statuses(
+    base: &str,
+    ids: &[String],
+    esids: &[String],
+    lists: &mut LiveLists,
+) -> Result<()> {
     #[derive(Deserialize)]
     struct StatusView {
         status: String,
         checked_at: Option<String>,
     }
+    #[derive(Deserialize)]
+    struct SealView {
+        status: String,
+        valid_start: i64,
+        valid_end: i64,
+        changed_at: Option<i64>,
+        key_compromise: bool,
+        fingerprint: Option<String>,
+        as_of: i64,
+    }
     let base = base.trim_end_matches('/').to_owned();
+    let source = format!("online {base}");
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -236,24 +255,40 @@ fn fetch_statuses(base: &str, ids: &[String]) -> Result<HashMap<String, LicenceL
             .timeout(std::time::Duration::from_secs(20))
             .build()
             .context("cannot make an HTTP client")?;
-        let mut out = HashMap::new();
+        // `None`: the library does not know it.
+        let get = |url: String, what: String| {
+            let client = client.clone();
+            let base = base.clone();
+            async move {
+                let resp = client
+                    .get(&url)
+                    .send()
+                    .await
+                    .with_context(|| format!("--online: cannot reach {url}"))?;
+                if resp.status() == reqwest::StatusCode::NOT_FOUND {
+                    eprintln!("zhengku: note: the library at {base} does not know {what}");
+                    return Ok(None);
+                }
+                if !resp.status().is_success() {
+                    bail!("--online: {url} answered {}", resp.status());
+                }
+                let bytes = resp
+                    .bytes()
+                    .await
+                    .with_context(|| format!("--online: {url}"))?;
+                Ok(Some((url, bytes)))
+            }
+        };
         for id in ids {
-            let url = format!("{base}/v1/licences/{id}/status");
-            let resp = client
-                .get(&url)
-                .send()
-                .await
-                .with_context(|| format!("--online: cannot reach {url}"))?;
-            if resp.status() == reqwest::StatusCode::NOT_FOUND {
-                eprintln!("zhengku: note: the library at {base} does not know licence {id}");
+            let Some((url, body)) = get(
+                format!("{base}/v1/licences/{id}/status"),
+                format!("licence {id}"),
+            )
+            .await?
+            else {
                 continue;
-            }
-            if !resp.status().is_success() {
-                bail!("--online: {url} answered {}", resp.status());
-            }
-            let view: StatusView = resp
-                .json()
-                .await
+            };
+            let view: StatusView = serde_json::from_slice(&body)
                 .with_context(|| format!("--online: {url} did not answer a status"))?;
             let status: LicenceStatus = view
                 .status
@@ -265,18 +300,56 @@ fn fetch_statuses(base: &str, ids: &[String]) -> Result<HashMap<String, LicenceL
                 .and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok())
                 .unwrap_or_else(OffsetDateTime::now_utc)
                 .unix_timestamp();
-            out.insert(
+            lists.licences.insert(
                 id.clone(),
                 LicenceLive {
                     status,
                     reason: None,
                     as_of,
-                    source: format!("online {base}"),
+                    source: source.clone(),
                     record: None,
                 },
             );
         }
-        Ok(out)
+        for esid in esids {
+            let Some((url, body)) = get(
+                format!("{base}/v1/seals/{esid}/status"),
+                format!("seal {esid}"),
+            )
+            .await?
+            else {
+                continue;
+            };
+            let view: SealView = serde_json::from_slice(&body)
+                .with_context(|| format!("--online: {url} did not answer a seal status"))?;
+            let status: SealStatus = view
+                .status
+                .parse()
+                .map_err(|_| anyhow!("--online: {url}: status {:?}", view.status))?;
+            let fingerprint = view
+                .fingerprint
+                .as_deref()
+                .map(|h| hex32(esid, h))
+                .transpose()?;
+            lists.seals.insert(
+                esid.clone(),
+                SealLive {
+                    status,
+                    valid_start: view.valid_start,
+                    valid_end: view.valid_end,
+                    changed_at: view.changed_at,
+                    key_compromise: view.key_compromise,
+                    reason: None,
+                    as_of: view.as_of,
+                    source: source.clone(),
+                    fingerprint,
+                    // The library's stamp records stay there: online, a stamp's time is
+                    // not attested, so a seal not active now decides.
+                    attested_at: None,
+                },
+            );
+        }
+        Ok(())
     })
 }
 
@@ -404,12 +477,15 @@ pub fn run(args: VerifyInputArgs, out: &mut dyn Write) -> Result<Outcome> {
         },
     };
     if let Some(base) = &args.online {
-        let ids: Vec<String> = examined
-            .iter()
-            .filter_map(|e| e.as_ref().ok())
+        let found = examined.iter().filter_map(|e| e.as_ref().ok());
+        let ids: Vec<String> = found
+            .clone()
             .filter_map(|(e, _)| e.identifier().map(str::to_owned))
             .collect();
-        lists.licences.extend(fetch_statuses(base, &ids)?);
+        let esids: Vec<String> = found
+            .flat_map(|(e, _)| e.stamps.iter().map(|s| s.esid.clone()))
+            .collect();
+        fetch_statuses(base, &ids, &esids, &mut lists)?;
     }
     let results: Vec<Result1> = examined
         .into_iter()

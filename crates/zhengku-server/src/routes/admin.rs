@@ -125,19 +125,12 @@ pub async fn create_department(
         )])
     })?;
     if let Some(der) = &certificate_der {
-        let (_, cert) = x509_parser::parse_x509_certificate(der).map_err(|e| {
-            validation(vec![problem(
-                "certificate_pem",
-                "not_certificate",
-                e.to_string(),
-            )])
-        })?;
-        let certified = PublicKey::from_spki_der(cert.public_key().raw).map_err(|e| {
-            validation(vec![problem(
-                "certificate_pem",
-                "unsupported_key",
-                e.to_string(),
-            )])
+        let certified = zhengku_pki::certified_key(der).map_err(|e| {
+            let code = match e {
+                zhengku_pki::CertError::UnsupportedKey => "unsupported_key",
+                _ => "not_certificate",
+            };
+            validation(vec![problem("certificate_pem", code, e.to_string())])
         })?;
         if certified.key_id() != public.key_id() {
             return Err(validation(vec![problem(

@@ -242,8 +242,13 @@ pub async fn create_seal(
             ),
         )]));
     }
-    let certified = certificate_key(&holder_cert)
-        .map_err(|e| invalid(vec![field("holder_certificate_pem", "not_certificate", e)]))?;
+    let certified = certificate_key(&holder_cert).map_err(|e| {
+        invalid(vec![field(
+            "holder_certificate_pem",
+            "not_certificate",
+            e.to_string(),
+        )])
+    })?;
     if certified.key_id() != holder.public_key().key_id() {
         return Err(invalid(vec![field(
             "holder_certificate_pem",
@@ -302,9 +307,62 @@ pub async fn create_seal(
     Ok((StatusCode::CREATED, Json(SealView::of(&stored))))
 }
 
-fn certificate_key(der: &[u8]) -> Result<PublicKey, String> {
-    let (_, cert) = x509_parser::parse_x509_certificate(der).map_err(|e| e.to_string())?;
-    PublicKey::from_spki_der(cert.public_key().raw).map_err(|e| e.to_string())
+fn certificate_key(der: &[u8]) -> Result<PublicKey, zhengku_pki::CertError> {
+    zhengku_pki::certified_key(der)
+}
+
+/// A seal's public status: what an online verifier needs to judge a stamp made with it
+/// (no personal data; the seal itself is printed on every document it sealed).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SealStatusView {
+    /// 印章编码.
+    pub esid: String,
+    /// Stored status: `active`, `suspended`, `revoked` (the window applies on top).
+    pub status: String,
+    /// Validity window start, Unix seconds.
+    pub valid_start: i64,
+    /// Validity window end, Unix seconds.
+    pub valid_end: i64,
+    /// When the status last changed, Unix seconds.
+    pub changed_at: Option<i64>,
+    /// Revoked because its key was compromised: every stamp made with it is invalid.
+    pub key_compromise: bool,
+    /// The seal's fingerprint (hex SHA-256 of SEQUENCE { sealInfo, cert, signAlg }).
+    pub fingerprint: Option<String>,
+    /// When this was the status (now), Unix seconds.
+    pub as_of: i64,
+}
+
+/// A seal's status, for verifiers (`zhengku verify --online`). Public.
+#[utoipa::path(
+    get, path = "/v1/seals/{esid}/status", tag = "public",
+    params(("esid" = String, Path, description = "印章编码")),
+    responses(
+        (status = 200, description = "Its status now", body = SealStatusView),
+        (status = 404, description = "This library did not make it", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn seal_status(
+    State(state): State<AppState>,
+    Path(esid): Path<String>,
+) -> Result<Json<SealStatusView>, ApiError> {
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    match crate::routes::verify::seal_record(&state, &esid, now).await? {
+        zhengku_verify::Lookup::Found((s, _)) => Ok(Json(SealStatusView {
+            esid,
+            status: s.status.as_str().to_owned(),
+            valid_start: s.valid_start,
+            valid_end: s.valid_end,
+            changed_at: s.changed_at,
+            key_compromise: s.key_compromise,
+            fingerprint: s.fingerprint.map(hex::encode),
+            as_of: s.as_of,
+        })),
+        _ => Err(ApiError::NotFound {
+            what: "seal",
+            key: esid,
+        }),
+    }
 }
 
 /// Loads a seal for its department (any key of it) or an administrator.

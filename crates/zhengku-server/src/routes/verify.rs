@@ -200,39 +200,56 @@ pub async fn gather_live(
     })
 }
 
-async fn seal_live(
+/// A seal as this library knows it now (no stamp attestation), or `NotHeld`.
+pub async fn seal_record(
     state: &AppState,
-    stamp: &StampClaim,
+    esid: &str,
     now: i64,
-) -> Result<Lookup<SealLive>, ApiError> {
+) -> Result<Lookup<(SealLive, i64)>, ApiError> {
     let store = state.store();
-    let stored = match store.get_seal(&stamp.esid).await {
+    let stored = match store.get_seal(esid).await {
         Ok(s) => s,
         Err(zhengku_store::StoreError::NotFound { .. }) => {
             return Ok(Lookup::NotHeld(SOURCE.into()));
         }
         Err(e) => return Err(e.into()),
     };
-    let last = store.seal_events(&stamp.esid).await?.pop();
-    let compromised = store.seal_key_compromised(&stamp.esid).await?;
-    let attested_at = match &stamp.signature_sha256 {
-        Some(digest) => store.stamp_time(&stamp.esid, digest).await?,
-        // A bare seal: the library attests when it made it.
-        None => Some(stored.created_at),
-    };
+    let last = store.seal_events(esid).await?.pop();
+    let compromised = store.seal_key_compromised(esid).await?;
     let fingerprint = zhengku_verify::seal::seal_fingerprint(&stored.seal.esl).ok();
-    Ok(Lookup::Found(SealLive {
-        status: stored.status,
-        valid_start: stored.seal.valid_start,
-        valid_end: stored.seal.valid_end,
-        changed_at: last.as_ref().map(|e| e.at),
-        key_compromise: compromised.is_some(),
-        reason: last.map(|e| e.reason),
-        as_of: now,
-        source: SOURCE.to_owned(),
-        fingerprint,
-        attested_at,
-    }))
+    Ok(Lookup::Found((
+        SealLive {
+            status: stored.status,
+            valid_start: stored.seal.valid_start,
+            valid_end: stored.seal.valid_end,
+            changed_at: last.as_ref().map(|e| e.at),
+            key_compromise: compromised.is_some(),
+            reason: last.map(|e| e.reason),
+            as_of: now,
+            source: SOURCE.to_owned(),
+            fingerprint,
+            attested_at: None,
+        },
+        stored.created_at,
+    )))
+}
+
+async fn seal_live(
+    state: &AppState,
+    stamp: &StampClaim,
+    now: i64,
+) -> Result<Lookup<SealLive>, ApiError> {
+    let (mut live, created_at) = match seal_record(state, &stamp.esid, now).await? {
+        Lookup::Found(found) => found,
+        Lookup::NotHeld(source) => return Ok(Lookup::NotHeld(source)),
+        Lookup::Unknown => return Ok(Lookup::Unknown),
+    };
+    live.attested_at = match &stamp.signature_sha256 {
+        Some(digest) => state.store().stamp_time(&stamp.esid, digest).await?,
+        // A bare seal: the library attests when it made it.
+        None => Some(created_at),
+    };
+    Ok(Lookup::Found(live))
 }
 
 /// Admits a large upload for verification before its bytes are buffered
