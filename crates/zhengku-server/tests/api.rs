@@ -121,6 +121,22 @@ async fn issue_reuse_manage_and_audit() {
         )
         .await
         .assert_problem(422, "validation");
+        // A key of no department and no admin scope is named for what it is, not as an
+        // administrator.
+        let bare = s.key(None, &["reuse"]).await;
+        let r = s
+            .post(
+                "/v1/licences:reuse",
+                Some(&bare),
+                &json!({"holder_code": "91330106MA2H0YKU5B", "use_cause": "核查"}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let bare_id = &bare[3..19];
+        let named = s.audit().await.iter().any(|e| {
+            e["action"] == "licence.reuse" && e["actor"] == format!("key/{bare_id}").as_str()
+        });
+        assert!(named, "a bare key's reuse is audited as key/<id>");
 
         // Status changes: only the issuer, with a reason; transitions enforced.
         let reason = json!({"reason": "西市监处〔2024〕12号"});
@@ -177,6 +193,7 @@ async fn issue_reuse_manage_and_audit() {
                 "licence.issue",
                 "licence.read",
                 "licence.read",
+                "licence.reuse",
                 "licence.reuse",
                 "licence.reuse",
                 "licence.status.suspended",
