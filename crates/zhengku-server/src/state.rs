@@ -83,6 +83,9 @@ impl VerifierSet {
 /// Bodies larger than this (PDFs) are admitted through [`AppState::admit_upload`].
 pub const HEAVY_INPUT: usize = 64 * 1024;
 
+/// How long a large upload may wait for a verification slot before it is refused.
+pub const HEAVY_WAIT: Duration = Duration::from_millis(25);
+
 /// How long the department certificates are kept before they are read again.
 pub const VERIFIER_TTL: Duration = Duration::from_secs(60);
 
@@ -194,10 +197,11 @@ impl AppState {
 
     /// Admits a request whose body is large (over [`HEAVY_INPUT`] bytes by its
     /// `Content-Length`, or of unknown length) for verification, before the body is read;
-    /// or refuses it at once (503) when a quarter of the verification limit is already busy
-    /// with such: a flood of large hostile files then costs each sender one quick refusal,
-    /// and small inputs (QR codes) are never stuck behind them. `None`: a small body.
-    pub fn admit_upload(
+    /// or refuses it (503) when a quarter of the verification limit has been busy with such
+    /// for [`HEAVY_WAIT`]: a flood of large hostile files then costs each sender one quick
+    /// refusal, and small inputs (QR codes) are never stuck behind them. `None`: a small
+    /// body.
+    pub async fn admit_upload(
         &self,
         headers: &axum::http::HeaderMap,
     ) -> Result<Option<tokio::sync::OwnedSemaphorePermit>, ApiError> {
@@ -208,19 +212,15 @@ impl AppState {
         if len.is_some_and(|n| n <= HEAVY_INPUT) {
             return Ok(None);
         }
-        self.admit_heavy().map(Some)
-    }
-
-    fn admit_heavy(&self) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
-        self.inner
-            .verify_heavy
-            .clone()
-            .try_acquire_owned()
-            .map_err(|_| {
-                ApiError::Overloaded(
-                    "too many large files are being verified; try again in a moment".into(),
-                )
-            })
+        // A short wait smooths a burst of honest uploads; a flood is refused after it.
+        match tokio::time::timeout(HEAVY_WAIT, self.inner.verify_heavy.clone().acquire_owned())
+            .await
+        {
+            Ok(Ok(permit)) => Ok(Some(permit)),
+            _ => Err(ApiError::Overloaded(
+                "too many large files are being verified; try again in a moment".into(),
+            )),
+        }
     }
 
     /// Runs verification work `f` on the blocking pool, at most one job per core at once:

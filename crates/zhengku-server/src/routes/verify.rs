@@ -260,7 +260,7 @@ pub async fn admit_upload(
     state: &AppState,
     req: Request,
 ) -> Result<(Option<tokio::sync::OwnedSemaphorePermit>, Request), ApiError> {
-    match state.admit_upload(req.headers()) {
+    match state.admit_upload(req.headers()).await {
         Ok(permit) => Ok((permit, req)),
         Err(refusal) => {
             use axum::body::HttpBody;
