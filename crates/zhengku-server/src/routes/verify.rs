@@ -253,9 +253,9 @@ async fn seal_live(
 }
 
 /// Admits a large upload for verification before its bytes are buffered
-/// ([`AppState::admit_upload`]). A refused one is drained (read and dropped, up to the
-/// body limit) before the 503 goes out: an HTTP/1.1 client still sending would otherwise
-/// see its connection reset instead of the answer.
+/// ([`AppState::admit_upload`]). A refused one is answered at once, and its body is read
+/// and dropped in the background (up to the body limit): an HTTP/1.1 client still sending
+/// would otherwise see its connection reset instead of the answer.
 pub async fn admit_upload(
     state: &AppState,
     req: Request,
@@ -263,19 +263,22 @@ pub async fn admit_upload(
     match state.admit_upload(req.headers()).await {
         Ok(permit) => Ok((permit, req)),
         Err(refusal) => {
-            use axum::body::HttpBody;
-            let limit = state.body_limit();
-            let mut body = req.into_body();
-            let mut seen = 0usize;
-            while let Some(Ok(frame)) =
-                std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)).await
-            {
-                seen += frame.data_ref().map_or(0, Bytes::len);
-                if seen > limit {
-                    break;
-                }
-            }
+            tokio::spawn(drain(req.into_body(), state.body_limit()));
             Err(refusal)
+        }
+    }
+}
+
+/// Reads `body` to its end, or past `limit` bytes, and drops what it read.
+async fn drain(mut body: axum::body::Body, limit: usize) {
+    use axum::body::HttpBody;
+    let mut seen = 0usize;
+    while let Some(Ok(frame)) =
+        std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)).await
+    {
+        seen += frame.data_ref().map_or(0, Bytes::len);
+        if seen > limit {
+            break;
         }
     }
 }
