@@ -8,9 +8,10 @@ use serde_json::Value;
 
 use crate::util::{Dir, Serve, curl, issue_sample, repo_root};
 
-fn verify_pdf(base: &str, pdf: &std::path::Path) -> (u16, Value, String) {
+fn verify_pdf_with(base: &str, pdf: &std::path::Path, extra: &[&str]) -> (u16, Value, String) {
     let out = Command::new("curl")
         .args(["-s", "-D", "-", "-H", "Content-Type: application/pdf"])
+        .args(extra)
         .arg("--data-binary")
         .arg(format!("@{}", pdf.display()))
         .arg(format!("{base}/v1/verify"))
@@ -40,9 +41,11 @@ fn verification_is_bounded_in_concurrency_and_time() {
         &["--verify-concurrency", "1"],
     );
     let (pdf, _, _) = issue_sample(&s, &d, "licence.pdf");
+    // Each upload takes about half a second, so the first holds the one place while the
+    // others arrive.
     let answers: Vec<(u16, Value, String)> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..12)
-            .map(|_| scope.spawn(|| verify_pdf(&s.base, &pdf)))
+            .map(|_| scope.spawn(|| verify_pdf_with(&s.base, &pdf, &["--limit-rate", "200k"])))
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
@@ -67,14 +70,16 @@ fn verification_is_bounded_in_concurrency_and_time() {
     assert_eq!(r.status, 200);
     drop(s);
 
-    // A time limit shorter than a PDF's verification (unoptimised build): 504.
+    // A request still uploading when the time limit runs out (a slow sender, as a
+    // slowloris would be): 504.
     let s = Serve::start_args(
         &d.path("slow"),
         &repo_root().join("keys-dev"),
-        &["--verify-timeout-ms", "10"],
+        &["--verify-timeout-ms", "200"],
     );
     let (pdf, _, _) = issue_sample(&s, &d, "slow.pdf");
-    let (status, body, _) = verify_pdf(&s.base, &pdf);
+    assert!(std::fs::metadata(&pdf).unwrap().len() > 64 * 1024);
+    let (status, body, _) = verify_pdf_with(&s.base, &pdf, &["--limit-rate", "100k"]);
     assert_eq!(status, 504, "{body}");
     assert_eq!(body["type"], "urn:zhengku:problem:timeout", "{body}");
     // A bad setting is refused at start.
