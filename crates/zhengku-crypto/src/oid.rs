@@ -1,7 +1,7 @@
 //! Object identifiers zhengku reads and writes, dotted, with their DER encodings where
 //! the hand-built key encodings in [`crate::keys`] need them.
 //!
-//! Sources: GM/T 0006 for the 1.2.156.10197 arc (see `shared/STANDARDS.md`), RFC 5480 and
+//! Sources: GM/T 0006 for the 1.2.156.10197 arc (see `docs/standards.md`), RFC 5480 and
 //! RFC 5758 for the ECDSA ones.
 
 /// id-ecPublicKey (RFC 5480), the SubjectPublicKeyInfo algorithm for both curves.

@@ -255,7 +255,7 @@ fn openssl_verifies_the_cms_over_the_byte_range() {
                 // OpenSSL 3.0's CMS code verifies SM2 without a distinguishing ID (and cannot be
                 // given one), while GM/T 0009 signers (zhengku, every Chinese CA) use the default
                 // ID 1234567812345678: `cms -verify` fails even with -noverify, and the SM2
-                // chain fails as `openssl verify` does without -vfyopt (STANDARDS.md). So OpenSSL
+                // chain fails as `openssl verify` does without -vfyopt (docs/standards.md). So OpenSSL
                 // checks the two halves it can: the SM2 signature over the signed attributes
                 // with the ID, and the SM3 of the content inside them.
                 let out = run_with(&content, &["-noverify"]);

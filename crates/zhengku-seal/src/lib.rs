@@ -18,7 +18,7 @@
 //! Lenient decode, strict encode. Producers in the field disagree on details, so the decoder
 //! accepts `extDatas` and `timeStamp` with or without their `[0] EXPLICIT` tag, `critical`
 //! FALSE written out, and header versions 1 to 4. Every `to_der` writes one form only: the
-//! ASN.1 in `STANDARDS.md`, DER, `critical` FALSE omitted. So for an input already in that form,
+//! ASN.1 in `docs/standards.md`, DER, `critical` FALSE omitted. So for an input already in that form,
 //! `decode(x)?.to_der()? == x`. A signature over a lenient input was made over the input's
 //! own bytes, not over the re-encoding: [`decode_seal_with_signed_bytes`] and
 //! [`decode_signature_with_signed_bytes`] return those bytes as received

@@ -1,7 +1,7 @@
 //! Verifying electronic signatures (电子签章, `SES_Signature`) and seals (电子印章, `.esl`),
 //! version 4 (GB/T 38540-2020) and version 1 (GM/T 0031-2014).
 //!
-//! The checks, in the order careful verifiers make them (STANDARDS.md):
+//! The checks, in the order careful verifiers make them (`docs/standards.md`, seals):
 //!
 //! 1. `signature`: the signer's signature over DER(TBS_Sign), with the key in the signer's
 //!    certificate;

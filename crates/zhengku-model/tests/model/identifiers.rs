@@ -5,7 +5,7 @@ use zhengku_model::identifier::{IdError, IssuerCode, LicenceId, TypeCode, mod37_
 
 use crate::vector_file;
 
-/// The real identifiers of STANDARDS.md.
+/// The real identifiers of docs/standards.md.
 const REAL: [&str; 3] = [
     "1.2.156.3005.2.11100000000013338W011.11430000006122244L.20230000403.001.U",
     "1.2.156.3005.2.11100000000013338W009.11330105002500287C.2025052201.002.0",
