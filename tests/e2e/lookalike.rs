@@ -179,6 +179,29 @@ fn a_look_alike_pki_never_verifies() {
             .collect();
         assert!(failed.is_empty(), "{failed:?}");
     }
+    // The statuses known (the real library's list) but no anchor: still 无法核验, and for
+    // that reason — the chains, not the status.
+    let statuses = bundle.join("status.json");
+    let (code, v) = offline(&["--trust", statuses.to_str().unwrap()], &genuine);
+    assert_eq!(
+        (code, &v["verdict"]),
+        (Some(2), &json!("unverifiable")),
+        "{v:#}"
+    );
+    for id in ["pdf_signer_chain", "issuer_chain", "status", "seal_status"] {
+        let c = v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap_or_else(|| panic!("no {id}: {v:#}"));
+        let want = if id.ends_with("chain") {
+            "unverifiable"
+        } else {
+            "passed"
+        };
+        assert_eq!(c["outcome"], want, "{id}: {v:#}");
+    }
     let text = Command::new(env!("CARGO_BIN_EXE_zhengku"))
         .arg("verify")
         .arg(&forged)

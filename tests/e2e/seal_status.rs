@@ -1,7 +1,7 @@
-//! A seal revoked for key compromise takes every PDF it sealed with it: the real service
+//! A seal revoked for key compromise takes every PDF it sealed with it: the real service,
 //! `zhengku verify --online` and `zhengku verify` with a fresh bundle all say 无效 for a PDF
-//! that was 有效 before;
-//! a suspended seal makes no new PDFs.
+//! that was 有效 before. A suspended seal's earlier PDFs keep their force where the library
+//! attests when they were sealed; a revoked seal makes no new PDFs.
 
 use std::path::Path;
 use std::process::Command;
@@ -101,6 +101,22 @@ fn a_seal_revoked_for_key_compromise_invalidates_its_pdfs() {
     let before = export_bundle(&d, "bundle-1");
     let (code, v) = offline(&before, &pdf);
     assert_eq!((code, &v["verdict"]), (Some(0), &json!("valid")), "{v:#}");
+
+    // The seal is suspended a second later. The service recorded when it sealed this PDF
+    // (before), so the PDF keeps its force there; online and offline nobody attests the
+    // stamp's time, so the seal's current status decides.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let r = post(
+        &s,
+        &token,
+        &format!("/v1/seals/{SAMR_SEAL}/suspend"),
+        &json!({"reason": "印章保管人变更"}),
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    let v = at_service(&s, &pdf);
+    assert_eq!(v["verdict"], "valid", "{v:#}");
+    let (code, v) = online(&s, &pdf);
+    assert_eq!((code, &v["verdict"]), (Some(1), &json!("invalid")), "{v:#}");
 
     // The seal's key leaked: revoked with reason code key_compromise.
     let r = post(

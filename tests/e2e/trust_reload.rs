@@ -1,4 +1,5 @@
-//! The service reads its trust folder again when a CRL changes (and at once on SIGHUP):
+//! The service reads its trust folder again when a CRL changes (by itself within about
+//! 10 s, and at once on SIGHUP):
 //! a department certificate revoked by its CA stops verifying without a restart. The
 //! revocation is judged now, against the newest CRL: the licence's claimed issue time,
 //! before the revocation, does not rescue it.
@@ -35,8 +36,11 @@ fn verdict(s: &Serve, payload: &str) -> Value {
     r.json()
 }
 
-#[test]
-fn a_revoked_department_certificate_stops_verifying_after_the_crl_changes() {
+/// A service reading a copy of the development CAs, a licence issued there (valid), and
+/// then the CA's revocation of the issuing department's certificate written into the copy
+/// as a new CRL. Returns the folder, the service, the issuer's token, the licence and its
+/// QR payload.
+fn revoked_after_issue() -> (Dir, Serve, String, String, String) {
     let d = Dir::new();
     let trust = d.path("trust");
     copy_dir(&repo_root().join("keys-dev/pki"), &trust);
@@ -45,7 +49,7 @@ fn a_revoked_department_certificate_stops_verifying_after_the_crl_changes() {
         &repo_root().join("keys-dev"),
         &["--trust", trust.to_str().unwrap()],
     );
-    let token = samr_key(&s, &["issue:*"]);
+    let token = samr_key(&s, &["issue:*", "manage"]);
     let id = issue_with(&s, &token);
     let r = curl(&[
         "-H",
@@ -75,21 +79,39 @@ fn a_revoked_department_certificate_stops_verifying_after_the_crl_changes() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{out:?}");
+    (d, s, token, id, payload)
+}
 
-    // SIGHUP: read again at once.
+/// Asks until the verdict is no longer valid, or `within` has passed.
+fn verdict_after(s: &Serve, payload: &str, within: Duration) -> Value {
+    let deadline = Instant::now() + within;
+    loop {
+        let v = verdict(s, payload);
+        if v["verdict"] != "valid" || Instant::now() > deadline {
+            return v;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The CRL file changed: the service notices by itself (it looks every 10 s).
+#[test]
+fn a_changed_crl_is_read_again_without_a_signal() {
+    let (_d, s, _, _, payload) = revoked_after_issue();
+    let v = verdict_after(&s, &payload, Duration::from_secs(25));
+    assert_eq!(v["verdict"], "invalid", "{v:#}");
+}
+
+/// SIGHUP: read again at once (well before the next look at the files).
+#[test]
+fn a_revoked_department_certificate_stops_verifying_after_sighup() {
+    let (_d, s, token, id, payload) = revoked_after_issue();
     let ok = Command::new("kill")
         .args(["-HUP", &s.pid().to_string()])
         .status()
         .unwrap();
     assert!(ok.success());
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let v = loop {
-        let v = verdict(&s, &payload);
-        if v["verdict"] != "valid" || Instant::now() > deadline {
-            break v;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let v = verdict_after(&s, &payload, Duration::from_secs(2));
     assert_eq!(v["verdict"], "invalid", "{v:#}");
     let chain = v["checks"]
         .as_array()
@@ -102,6 +124,21 @@ fn a_revoked_department_certificate_stops_verifying_after_the_crl_changes() {
         chain["detail"].as_str().unwrap().contains("revoked"),
         "{chain}"
     );
-    // Revoked: no reason of the licence's own status is shown for what is not genuine.
+    // The licence is then suspended, with a reason: the status is public, the reason is
+    // not shown for what is no longer genuine.
+    let r = curl(&[
+        "-H",
+        &format!("Authorization: Bearer {token}"),
+        "-H",
+        "Content-Type: application/json",
+        "--data-binary",
+        &json!({"reason": "西市监处〔2026〕99号"}).to_string(),
+        &format!("{}/v1/licences/{id}/suspend", s.base),
+    ]);
+    assert_eq!(r.status, 200, "{r:?}");
+    let v = verdict(&s, &payload);
+    assert_eq!(v["verdict"], "invalid", "{v:#}");
+    assert_eq!(v["facts"]["status"]["status"], "suspended", "{v:#}");
     assert!(v["facts"]["status"]["reason"].is_null(), "{v:#}");
+    assert!(!v.to_string().contains("99号"), "{v:#}");
 }

@@ -70,6 +70,40 @@ fn verification_is_bounded_in_concurrency_and_time() {
     assert_eq!(r.status, 200);
     drop(s);
 
+    // Four verifications at once, but large uploads only one at a time (a quarter of the
+    // limit): of six slow PDF uploads one is verified, the others are refused — two by the
+    // limit, three by the upload admission after a short wait.
+    let s = Serve::start_args(
+        &d.path("four"),
+        &repo_root().join("keys-dev"),
+        &["--verify-concurrency", "4"],
+    );
+    let (pdf, _, _) = issue_sample(&s, &d, "four.pdf");
+    let answers: Vec<(u16, Value, String)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..6)
+            .map(|_| scope.spawn(|| verify_pdf_with(&s.base, &pdf, &["--limit-rate", "200k"])))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let statuses: Vec<u16> = answers.iter().map(|a| a.0).collect();
+    assert_eq!(
+        statuses.iter().filter(|&&c| c == 200).count(),
+        1,
+        "{answers:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|&&c| c == 503).count(),
+        5,
+        "{answers:?}"
+    );
+    assert!(
+        answers.iter().any(|a| a.1["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("large files"))),
+        "the upload admission refused some: {answers:?}"
+    );
+    drop(s);
+
     // A request still uploading when the time limit runs out (a slow sender, as a
     // slowloris would be): 504.
     let s = Serve::start_args(
