@@ -186,7 +186,7 @@ impl Verdict {
     }
 
     /// Whether the verdict says the input is genuine (its signatures and chains checked
-    /// out): valid, suspended, revoked or expired. Only then are status reasons shown.
+    /// out): valid, suspended, revoked or expired.
     pub fn genuine(self) -> bool {
         !matches!(self, Verdict::Invalid | Verdict::Unverifiable)
     }

@@ -180,13 +180,20 @@ fn stale(as_of: i64, at: OffsetDateTime, max_age: i64) -> Option<String> {
 /// Phase two (module docs): `live` is what a library knows about what `examined` names;
 /// `at` the verification time (the same as phase one's).
 pub fn conclude(mut examined: Examined, live: &Live, at: OffsetDateTime) -> LicenceReport {
+    // Why a licence or a seal changed status is told only once the verdict says the input
+    // is genuine: (check index, reason).
+    let mut withheld: Vec<(usize, String)> = Vec::new();
     let mut attested_issue = false;
     let mut status_standing = Verdict::Valid;
     if let Some(claim) = examined.licence.clone() {
         let (record_check, matched) = library_record(&claim, &live.licence);
         attested_issue = matched;
         examined.report.checks.push(record_check);
-        let (status_check, standing) = status_check(&live.licence, &claim.identifier, at, live);
+        let (status_check, standing, reason) =
+            status_check(&live.licence, &claim.identifier, at, live);
+        if let Some(r) = reason {
+            withheld.push((examined.report.checks.len(), r));
+        }
         examined.report.checks.push(status_check);
         status_standing = standing;
         if let (Some(f), Lookup::Found(l)) = (examined.facts.as_mut(), &live.licence) {
@@ -197,7 +204,11 @@ pub fn conclude(mut examined: Examined, live: &Live, at: OffsetDateTime) -> Lice
     let stamps = examined.stamps.clone();
     for (i, stamp) in stamps.iter().enumerate() {
         let lookup = live.seals.get(i).unwrap_or(&Lookup::Unknown);
-        let (c, standing) = seal_status_check(stamp, lookup, at, live.max_age, stamps.len(), i);
+        let (c, standing, reason) =
+            seal_status_check(stamp, lookup, at, live.max_age, stamps.len(), i);
+        if let Some(r) = reason {
+            withheld.push((examined.report.checks.len(), r));
+        }
         examined.report.checks.push(c);
         seal_standing = worst(seal_standing, standing);
     }
@@ -241,20 +252,19 @@ pub fn conclude(mut examined: Examined, live: &Live, at: OffsetDateTime) -> Lice
         standing = worst(standing, seal_standing);
     }
     let verdict = verdict(examined.kind, &examined.report, standing);
-    // Why a licence was suspended or revoked is for genuine licences only: a forged QR
-    // code naming a real identifier learns no more than the public status.
-    if !verdict.genuine() {
-        if let Some(s) = examined.facts.as_mut().and_then(|f| f.status.as_mut()) {
-            s.reason = None;
-        }
-        for c in &mut examined.report.checks {
-            if c.id == "status"
-                && let Outcome::Failed(t) | Outcome::Passed(t) = &mut c.outcome
-                && let Some(i) = t.find(", reason: ")
+    // Why a licence or seal was suspended or revoked is told only when the input checked
+    // out: a forged QR code naming a real identifier, or a forged signature carrying a real
+    // seal, learns no more than the public status.
+    if signatures_hold(&examined.report) {
+        for (i, reason) in withheld {
+            if let Some(Outcome::Failed(t) | Outcome::Passed(t)) =
+                examined.report.checks.get_mut(i).map(|c| &mut c.outcome)
             {
-                t.truncate(i);
+                t.push_str(&format!(", reason: {reason}"));
             }
         }
+    } else if let Some(s) = examined.facts.as_mut().and_then(|f| f.status.as_mut()) {
+        s.reason = None;
     }
     LicenceReport {
         report: examined.report,
@@ -332,13 +342,35 @@ fn library_record(claim: &LicenceClaim, lookup: &Lookup<LicenceLive>) -> (crate:
     (check("library_record", label, label_zh, outcome), matched)
 }
 
-/// Phase two's `status` check and the standing it gives.
+/// Whether the input checked out apart from whether it is in force: every check other
+/// than the dates and statuses passed or did not apply. Only then is a status reason told.
+fn signatures_hold(report: &Report) -> bool {
+    report
+        .checks
+        .iter()
+        .filter(|c| {
+            !matches!(
+                c.id,
+                "validity" | "status" | "seal_status" | "seal_validity"
+            )
+        })
+        .all(|c| matches!(c.outcome, Outcome::Passed(_) | Outcome::Skipped(_)))
+}
+
+/// A change's reason, if one was given.
+fn reason_of(reason: Option<&str>) -> Option<String> {
+    reason.filter(|r| !r.is_empty()).map(str::to_owned)
+}
+
+/// Phase two's `status` check, the standing it gives, and the reason of the status (told
+/// only for genuine input, by [`conclude`]).
 fn status_check(
     lookup: &Lookup<LicenceLive>,
     identifier: &str,
     at: OffsetDateTime,
     live: &Live,
-) -> (crate::Check, Verdict) {
+) -> (crate::Check, Verdict, Option<String>) {
+    let mut reason = None;
     let (outcome, standing) = match lookup {
         Lookup::Unknown => (
             Outcome::Unverifiable(
@@ -361,14 +393,9 @@ fn status_check(
                     Verdict::Unverifiable,
                 )
             } else {
-                let reason = s
-                    .reason
-                    .as_deref()
-                    .filter(|r| !r.is_empty())
-                    .map(|r| format!(", reason: {r}"))
-                    .unwrap_or_default();
+                reason = reason_of(s.reason.as_deref());
                 let text = format!(
-                    "{} ({}) as of {}, from {}{reason}",
+                    "{} ({}) as of {}, from {}",
                     s.status.as_str(),
                     s.status.label_zh(),
                     time_text(s.as_of),
@@ -387,11 +414,13 @@ fn status_check(
     (
         check("status", "live status", "证照状态", outcome),
         standing,
+        reason,
     )
 }
 
-/// Phase two's `seal_status` check for one stamp (module docs), and the standing it gives
-/// when the seal itself is verified.
+/// Phase two's `seal_status` check for one stamp (module docs), the standing it gives when
+/// the seal itself is verified, and the reason of the seal's last change when the check
+/// speaks of it (told only for genuine input, by [`conclude`]).
 fn seal_status_check(
     stamp: &StampClaim,
     lookup: &Lookup<SealLive>,
@@ -399,7 +428,7 @@ fn seal_status_check(
     max_age: i64,
     count: usize,
     index: usize,
-) -> (crate::Check, Verdict) {
+) -> (crate::Check, Verdict, Option<String>) {
     let label = "seal's status in the library";
     let label_zh = "印章状态";
     let which = if count > 1 {
@@ -407,7 +436,10 @@ fn seal_status_check(
     } else {
         format!("seal {}: ", stamp.esid)
     };
-    let done = |o: Outcome, v: Verdict| (check("seal_status", label, label_zh, o), v);
+    let done = |o: Outcome, v: Verdict| (check("seal_status", label, label_zh, o), v, None);
+    // The branches below that speak of a change add its reason.
+    let with_reason =
+        |(c, v, _): (crate::Check, Verdict, Option<String>), r: &Option<String>| (c, v, r.clone());
     let s = match lookup {
         Lookup::Unknown => {
             return done(
@@ -445,12 +477,7 @@ fn seal_status_check(
     }
     let now = at.unix_timestamp();
     let effective = s.status.at(s.valid_start, s.valid_end, now);
-    let reason = s
-        .reason
-        .as_deref()
-        .filter(|r| !r.is_empty())
-        .map(|r| format!(" ({r})"))
-        .unwrap_or_default();
+    let reason = reason_of(s.reason.as_deref());
     let since = s
         .changed_at
         .map(time_text)
@@ -466,12 +493,15 @@ fn seal_status_check(
         );
     }
     if effective == SealStatus::Revoked && s.key_compromise {
-        return done(
-            Outcome::Failed(format!(
-                "{which}revoked (注销) for key compromise since {since}{reason}: every stamp \
-                 made with it is invalid"
-            )),
-            Verdict::Revoked,
+        return with_reason(
+            done(
+                Outcome::Failed(format!(
+                    "{which}revoked (注销) for key compromise since {since}: every stamp made \
+                     with it is invalid"
+                )),
+                Verdict::Revoked,
+            ),
+            &reason,
         );
     }
     // Suspended, revoked for another reason, or expired: stamps made before the change keep
@@ -491,10 +521,10 @@ fn seal_status_check(
     } else {
         since
     };
-    match (stamp.signature_sha256.is_some(), s.attested_at, cutoff) {
+    let judged = match (stamp.signature_sha256.is_some(), s.attested_at, cutoff) {
         (true, Some(t), Some(cut)) if t < cut => done(
             Outcome::Passed(format!(
-                "{which}{word} since {when}{reason}, but {} recorded this stamp at {}, before \
+                "{which}{word} since {when}, but {} recorded this stamp at {}, before \
                  that",
                 s.source,
                 time_text(t)
@@ -503,7 +533,7 @@ fn seal_status_check(
         ),
         (true, Some(t), _) => done(
             Outcome::Failed(format!(
-                "{which}{word} since {when}{reason}; {} recorded this stamp at {}, not before",
+                "{which}{word} since {when}; {} recorded this stamp at {}, not before",
                 s.source,
                 time_text(t)
             )),
@@ -511,7 +541,7 @@ fn seal_status_check(
         ),
         (true, None, _) => done(
             Outcome::Failed(format!(
-                "{which}{word} since {when}{reason}; when the stamp was made is only claimed \
+                "{which}{word} since {when}; when the stamp was made is only claimed \
                  by the signer{}, so the seal's current status decides",
                 stamp
                     .claimed_at
@@ -521,10 +551,11 @@ fn seal_status_check(
             standing,
         ),
         (false, _, _) => done(
-            Outcome::Failed(format!("{which}{word} since {when}{reason}")),
+            Outcome::Failed(format!("{which}{word} since {when}")),
             standing,
         ),
-    }
+    };
+    with_reason(judged, &reason)
 }
 
 /// Check ids that say whether a genuine item is in force, rather than whether it is

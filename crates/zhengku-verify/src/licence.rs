@@ -106,8 +106,8 @@ pub struct LicenceFacts {
     pub issue_date: Option<Date>,
     /// When it was signed, Unix seconds.
     pub issued_at: i64,
-    /// The live status, when a source knew it. Its reason is shown only for genuine
-    /// licences ([`Verdict::genuine`]).
+    /// The live status, when a source knew it. Its reason is kept only when the input
+    /// checked out apart from whether it is in force ([`crate::conclude`]).
     pub status: Option<LicenceLive>,
 }
 

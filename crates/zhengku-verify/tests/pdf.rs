@@ -452,12 +452,28 @@ fn the_seals_status_decides_the_stamp() {
         s.key_compromise = true;
         s.changed_at = Some(now - 60);
         s.attested_at = Some(now - 3600);
+        s.reason = Some("私钥泄露".into());
     });
     assert_eq!(r.verdict, Verdict::Invalid, "{}", r.report);
+    let detail = outcome(&r, "seal_status").detail();
+    assert!(detail.contains("key compromise"), "{detail}");
+    // The PDF itself checked out: why the seal was revoked is told.
+    assert!(detail.ends_with(", reason: 私钥泄露"), "{detail}");
+    // A tampered copy learns only the status, not why.
+    let mut tampered = pdf.clone();
+    tampered[find(&pdf, b"test licence")] = b'T';
+    let mut l = library(&pdf);
+    if let Some(seal) = l.seals.get_mut(&esid) {
+        seal.status = SealStatus::Suspended;
+        seal.changed_at = Some(now - 60);
+        seal.reason = Some("印章保管人变更".into());
+    }
+    let r = verify_with(&tampered, &p, &l);
+    assert_eq!(r.verdict, Verdict::Invalid, "{}", r.report);
     assert!(
-        outcome(&r, "seal_status")
-            .detail()
-            .contains("key compromise")
+        !r.report.to_string().contains("印章保管人变更"),
+        "{}",
+        r.report
     );
     let r = with(&|s| {
         s.status = SealStatus::Suspended;
