@@ -14,9 +14,8 @@ use std::process::Command;
 
 use serde_json::json;
 
-use crate::util::{Dir, Serve, curl, repo_root};
+use crate::util::{Dir, Serve, curl, issue_with, repo_root, samr_key};
 
-const SAMR: &str = "11330106MB0B12345L";
 use crate::util::DEV_ADMIN as ADMIN;
 
 /// Whether `tool` runs; without it, panics under CI=true, else notes the skip.
@@ -96,31 +95,11 @@ fn qr_url_opens_the_verification_page_in_chromium() {
     let base = &server.base;
 
     // An issuing key and a licence, through the API.
-    let r = curl(&[
-        "-H",
-        &format!("Authorization: Bearer {ADMIN}"),
-        "-H",
-        "Content-Type: application/json",
-        "--data-binary",
-        &json!({"name": "web", "department_uscc": SAMR, "scopes": ["issue:*", "manage"]})
-            .to_string(),
-        &format!("{base}/v1/api-keys"),
-    ]);
-    assert_eq!(r.status, 201, "{r:?}");
-    let token = r.json()["token"].as_str().unwrap().to_owned();
+    let token = samr_key(&server, &["issue:*", "manage"]);
     let auth = format!("Authorization: Bearer {token}");
-    let request = repo_root().join("templates/business-licence/example-request.json");
-    let r = curl(&[
-        "-H",
-        &auth,
-        "-H",
-        "Content-Type: application/json",
-        "--data-binary",
-        &format!("@{}", request.display()),
-        &format!("{base}/v1/licences"),
-    ]);
-    assert_eq!(r.status, 201, "{r:?}");
-    let id = r.json()["identifier"].as_str().unwrap().to_owned();
+    let id = issue_with(&server, &token);
+    let r = curl(&["-H", &auth, &format!("{base}/v1/licences/{id}")]);
+    assert_eq!(r.status, 200, "{r:?}");
     let issue_date = r.json()["issue_date"].as_str().unwrap().to_owned();
 
     // The PDF, its page rendered and its QR code read as a phone camera would.

@@ -351,7 +351,18 @@ pub(crate) struct ChainInputs<'a> {
     pub(crate) now: OffsetDateTime,
 }
 
-impl ChainInputs<'_> {
+impl<'a> ChainInputs<'a> {
+    /// Only the trust inputs: no memo, nothing carried by the input (values built in
+    /// memory).
+    fn alone(trust: &'a Trust<'a>, now: OffsetDateTime) -> Self {
+        ChainInputs {
+            trust,
+            memo: None,
+            extra: &[],
+            now,
+        }
+    }
+
     /// Pushes a chain check onto `checks`, recording it in `pending` when it waits for an
     /// attested time.
     #[allow(clippy::too_many_arguments)]
@@ -452,12 +463,7 @@ pub fn verify_decoded_signature(
         .to_der()
         .map(|d| zhengku_crypto::sha256(&d))
         .unwrap_or_default();
-    let chains = ChainInputs {
-        trust: &trust,
-        memo: None,
-        extra: &[],
-        now,
-    };
+    let chains = ChainInputs::alone(&trust, now);
     signature_inner(signature, None, digest, document, chains).report
 }
 
@@ -650,12 +656,7 @@ pub fn verify_seal(
 /// Verifies a seal built in memory: as [`verify_seal`], the maker's signature checked over
 /// the strict re-encoding (see [`verify_decoded_signature`]).
 pub fn verify_decoded_seal(seal: &DecodedSeal, trust: Trust<'_>, now: OffsetDateTime) -> Report {
-    let chains = ChainInputs {
-        trust: &trust,
-        memo: None,
-        extra: &[],
-        now,
-    };
+    let chains = ChainInputs::alone(&trust, now);
     seal_inner(seal, None, chains).report
 }
 
