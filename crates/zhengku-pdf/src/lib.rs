@@ -17,15 +17,29 @@
 //! [`cms::SES_SIGNATURE_ATTRIBUTE_OID`]), value `SET { OCTET STRING (SES_Signature DER) }`;
 //! its dataHash is SM3 of the ByteRange content.
 //!
+//! # Readers apart from writers
+//!
+//! Without features the crate is the reader: [`parse`] (the signed-PDF parser) and [`cms`]
+//! (CMS SignedData decoding, and the encoder PAdES signing uses; DER only). That is all the
+//! verification engine links. The `render` feature (on by default; the service and CLI ask
+//! for it) adds the writer: `layout`, `font`, `render`, `document` and `pades` signing, with
+//! pdf-writer, subsetter, ttf-parser, png and roxmltree, the QR image (zhengku-qr
+//! `render`) and seal making (zhengku-seal `make`).
+//!
 //! Everything here is pure: bytes in, bytes out. Finding a font on disk is the one exception,
 //! [`font::load`], kept separate for the edges (server, CLI) to call.
 
 pub mod cms;
+#[cfg(feature = "render")]
 pub mod document;
+#[cfg(feature = "render")]
 pub mod font;
+#[cfg(feature = "render")]
 pub mod layout;
+#[cfg(feature = "render")]
 pub mod pades;
 pub mod parse;
+#[cfg(feature = "render")]
 pub mod render;
 
 use std::ops::Range;

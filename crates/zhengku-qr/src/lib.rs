@@ -47,14 +47,25 @@
 //! [`decode_payload`] accepts the URL form, the bare `ZK1:` text, and — for links typed or
 //! made elsewhere — `…?p=<percent-encoded payload>` and `…#ZK1:…` (the payload verbatim).
 //!
+//! # Features: readers apart from writers
+//!
+//! Payloads (making, decoding, verifying) are always here and need only CBOR, zlib and the
+//! signature crate. `render` (on by default) adds [`QrSymbol`], the QR image as SVG or PNG
+//! (qrcode, png): the service and the PDF writer use it. `scan` adds [`scan`], finding the
+//! code in a photo (image, rqrr): the CLI uses it. The verification engine uses neither.
+//!
 //! [`KeyId`]: zhengku_crypto::KeyId
 
 pub mod base45;
 pub mod claims;
 pub mod pack;
+#[cfg(feature = "render")]
 mod render;
+#[cfg(feature = "scan")]
+pub mod scan;
 
 pub use claims::{Claims, LICENCE_DIGEST_LEN, mask_citizen_id, mask_person_name};
+#[cfg(feature = "render")]
 pub use render::{QrSymbol, max_version_at_q};
 
 use zhengku_cbor::{Limits, Map, Value};

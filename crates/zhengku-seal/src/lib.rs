@@ -68,10 +68,13 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod alg;
+#[cfg(feature = "make")]
 pub mod artwork;
 mod decode;
 mod der;
 mod error;
+#[cfg(feature = "make")]
 pub mod make;
 mod oid;
 mod seal;

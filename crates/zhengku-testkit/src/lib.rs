@@ -5,12 +5,21 @@
 //! - [`PgDatabase::fresh`]: a new, uniquely named PostgreSQL database per test, dropped when
 //!   the guard is dropped, so tests run in parallel against one server.
 //! - [`repo_root`]: the repository root, for `templates/`, `keys-dev/` and `api/`.
+//! - [`keys_dev`]: the development keys, certificates, CRLs and PKI, loaded one way.
+//! - [`tools`]: the one rule for outside tools: run when present, skip with a note when
+//!   missing, fail when missing under `CI=true`.
+//! - `photo` (feature `photo`): photo-like JPEGs of QR codes for the scanner's tests.
 //!
 //! PostgreSQL is found at `ZHENGKU_TEST_PG_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/test`), used only as an admin connection to create
 //! and drop databases. When it cannot be reached, [`PgDatabase::fresh`] returns `None` with
 //! a note on stderr, so a developer without PostgreSQL can still run the SQLite half; under
 //! `CI=true` it panics instead, so CI can never pass with the PostgreSQL tests skipped.
+
+pub mod keys_dev;
+#[cfg(feature = "photo")]
+pub mod photo;
+pub mod tools;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};

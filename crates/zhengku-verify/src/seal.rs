@@ -41,7 +41,7 @@ use std::borrow::Cow;
 use time::OffsetDateTime;
 use zhengku_crypto::{PublicKey, Signature};
 use zhengku_pki::{CertView, Purpose};
-use zhengku_seal::make::algorithm_of;
+use zhengku_seal::alg::algorithm_of;
 use zhengku_seal::{
     CertList, DecodeError, DecodedSeal, DecodedSignature, Oid, Seal, SealSignedBytes, SealTime,
     SealV1, SignatureSignedBytes, decode_seal_with_signed_bytes,

@@ -1,0 +1,62 @@
+//! The one rule for tests that call a tool we did not write (openssl, zbarimg, qpdf,
+//! pdftoppm, chromium, pyHanko, a CJK font): present, the check runs; missing, the check is
+//! skipped with a note on standard error; missing under `CI=true`, the test fails, so CI
+//! can never pass with a check skipped. `scripts/test.sh` installs every tool.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use crate::in_ci;
+
+/// Says that `what` is missing: under `CI=true` this panics (the test fails), otherwise it
+/// notes on standard error which check is skipped.
+///
+/// # Panics
+/// Under `CI=true`, always.
+pub fn missing(what: &str, why: &str) {
+    assert!(
+        !in_ci(),
+        "{what} is required under CI=true (scripts/test.sh installs it): {why}"
+    );
+    eprintln!("note: {what} is missing ({why}); skipping that check");
+}
+
+/// The path of `name` on `PATH`, or `None` after [`missing`] (which fails under CI).
+pub fn tool(name: &str) -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join(name))
+            .find(|p| p.is_file())
+    });
+    if found.is_none() {
+        missing(name, "not on PATH");
+    }
+    found
+}
+
+/// Whether `name` is on `PATH` ([`tool`]'s rule).
+pub fn have(name: &str) -> bool {
+    tool(name).is_some()
+}
+
+/// Whether `python3` can import `module` (installed from PyPI as `package`); [`missing`]'s
+/// rule otherwise.
+pub fn have_python_module(module: &str, package: &str) -> bool {
+    let ok = which_python().is_some_and(|python| {
+        Command::new(python)
+            .args(["-c", &format!("import {module}")])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    if !ok {
+        missing(
+            &format!("the Python module {module}"),
+            &format!("pip install {package}"),
+        );
+    }
+    ok
+}
+
+fn which_python() -> Option<PathBuf> {
+    tool("python3")
+}
