@@ -20,21 +20,7 @@ use zhengku_model::{LicenceStatus, LicenceType, SignedLicence, testing};
 
 use crate::util::{Dir, Run, repo_root};
 
-fn keys_dev() -> PathBuf {
-    repo_root().join("keys-dev")
-}
-
-fn der(name: &str) -> Vec<u8> {
-    let pem = std::fs::read_to_string(keys_dev().join(name)).unwrap();
-    pem_rfc7468::decode_vec(pem.as_bytes()).unwrap().1
-}
-
-fn key(label: &str) -> PrivateKey {
-    PrivateKey::from_pem(
-        &std::fs::read_to_string(keys_dev().join(format!("keys/{label}.key"))).unwrap(),
-    )
-    .unwrap()
-}
+use zhengku_testkit::keys_dev::{der, dir as keys_dev, key};
 
 fn samr_key() -> PrivateKey {
     key("dept-xihu-samr-sm2")
@@ -303,75 +289,18 @@ fn payloads_urls_and_records() {
     assert_eq!(v[2]["kind"], "record");
 }
 
-/// Rotates `img` by `degrees` about its centre (nearest neighbour, white outside).
-fn rotate(img: &GrayImage, degrees: f64) -> GrayImage {
-    let (w, h) = img.dimensions();
-    let (s, c) = degrees.to_radians().sin_cos();
-    let (cx, cy) = (f64::from(w) / 2.0, f64::from(h) / 2.0);
-    GrayImage::from_fn(w, h, |x, y| {
-        let (dx, dy) = (f64::from(x) - cx, f64::from(y) - cy);
-        let sx = c * dx + s * dy + cx;
-        let sy = -s * dx + c * dy + cy;
-        if sx >= 0.0 && sy >= 0.0 && (sx as u32) < w && (sy as u32) < h {
-            *img.get_pixel(sx as u32, sy as u32)
-        } else {
-            Luma([255])
-        }
-    })
-}
-
-/// A photo-like picture of the QR code: scaled, on a grey background, rotated, with noise
-/// and uneven light, as a JPEG of quality 70.
-fn photo_jpeg(png: &[u8]) -> Vec<u8> {
-    let qr = image::load_from_memory(png).unwrap().to_luma8();
-    let (w, h) = qr.dimensions();
-    let scaled = image::imageops::resize(
-        &qr,
-        w * 17 / 10,
-        h * 17 / 10,
-        image::imageops::FilterType::Triangle,
-    );
-    let (sw, sh) = scaled.dimensions();
-    let mut canvas = GrayImage::from_pixel(sw + 300, sh + 200, Luma([200]));
-    image::imageops::overlay(&mut canvas, &scaled, 170, 80);
-    let mut photo = rotate(&canvas, 9.0);
-    // Deterministic noise (a linear congruential generator) and a light gradient.
-    let mut seed: u32 = 12345;
-    let width = photo.width();
-    for (x, _, p) in photo.enumerate_pixels_mut() {
-        seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
-        let noise = i32::try_from((seed >> 16) % 41).unwrap() - 20;
-        let light = i32::try_from(x * 40 / width).unwrap() - 20;
-        p[0] = u8::try_from((i32::from(p[0]) + noise + light).clamp(0, 255)).unwrap();
-    }
-    let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 70)
-        .write_image(
-            photo.as_raw(),
-            photo.width(),
-            photo.height(),
-            image::ExtendedColorType::L8,
-        )
-        .unwrap();
-    out
-}
-
 fn zbarimg_reads(path: &std::path::Path) -> Option<String> {
-    let out = Command::new("zbarimg")
+    let zbarimg = zhengku_testkit::tools::tool("zbarimg")?;
+    let out = Command::new(zbarimg)
         .args(["--raw", "-q"])
         .arg(path)
-        .output();
-    match out {
-        Ok(o) if o.status.success() => Some(String::from_utf8_lossy(&o.stdout).trim().to_owned()),
-        Ok(_) => Some(String::new()),
-        Err(_) if std::env::var("CI").as_deref() == Ok("true") => {
-            panic!("zbarimg is missing (apt install zbar-tools)")
-        }
-        Err(_) => {
-            eprintln!("zbarimg not installed: the photo is not cross-checked");
-            None
-        }
-    }
+        .output()
+        .unwrap();
+    Some(if out.status.success() {
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    } else {
+        String::new()
+    })
 }
 
 #[test]
@@ -401,7 +330,7 @@ fn qr_pictures() {
     );
     assert!(r.stdout.contains("有效 (VALID)"), "{}", r.stdout);
 
-    let jpeg = photo_jpeg(&png);
+    let jpeg = zhengku_testkit::photo::photo_of_png(&png);
     let jpeg_path = dir.write("photo.jpg", &jpeg);
     // A decoder we did not write reads the same text from the photo: it is a fair test.
     if let Some(text) = zbarimg_reads(&jpeg_path) {
@@ -667,16 +596,7 @@ mod pdf_support;
 
 /// The path of an external tool, or `None` (after a note) when it is missing outside CI.
 fn need_tool(name: &str) -> Option<PathBuf> {
-    match pdf_support::tool(name) {
-        Some(p) => Some(p),
-        None if std::env::var("CI").as_deref() == Ok("true") => {
-            panic!("{name} is missing (scripts/test.sh installs it)")
-        }
-        None => {
-            eprintln!("note: {name} not installed; skipping that part");
-            None
-        }
-    }
+    zhengku_testkit::tools::tool(name)
 }
 
 /// The licence PDF, a scan of its page (pdftoppm, then our QR reader), a JPEG of the scan,
@@ -765,7 +685,7 @@ fn pdf_its_qr_code_and_its_seal() {
             // The scan as a JPEG photo, noisy and turned.
             let jpeg = dir.write(
                 &format!("page-{alg}.jpg"),
-                photo_jpeg(&std::fs::read(&png).unwrap()),
+                zhengku_testkit::photo::photo_of_png(&std::fs::read(&png).unwrap()),
             );
             let r = dir
                 .zhengku(&[

@@ -18,21 +18,7 @@ use crate::util::{Dir, Serve, curl, issue_with, repo_root, samr_key};
 
 use crate::util::DEV_ADMIN as ADMIN;
 
-/// Whether `tool` runs; without it, panics under CI=true, else notes the skip.
-fn have(tool: &str) -> bool {
-    let ok = Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "{tool} is required under CI"
-        );
-        eprintln!("SKIP: {tool} not installed");
-    }
-    ok
-}
+use zhengku_testkit::tools::have;
 
 /// Headless Chromium with a private profile and nothing reaching out on its own.
 fn chromium(profile: &Path, args: &[&str]) -> std::process::Output {

@@ -18,6 +18,7 @@ use zhengku_pdf::font::{self, CjkFont, FontError};
 use zhengku_pdf::layout::Layout;
 use zhengku_pdf::render::{RenderError, RenderInput, SealPicture, SignatureFields, render};
 use zhengku_seal::artwork::{PictureFormat, round_seal_svg};
+use zhengku_testkit::tools::tool;
 
 const BASE_URL: &str = "https://zk.hangzhou.gov.cn";
 const TYPES: [&str; 3] = [
@@ -27,12 +28,12 @@ const TYPES: [&str; 3] = [
 ];
 
 fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+    zhengku_testkit::repo_root()
 }
 
+/// A key of the development file key store, by file name.
 fn key(name: &str) -> PrivateKey {
-    let pem = std::fs::read_to_string(repo().join("keys-dev/keys").join(name)).unwrap();
-    PrivateKey::from_pem(&pem).unwrap()
+    zhengku_testkit::keys_dev::key(name.trim_end_matches(".key"))
 }
 
 /// One template's example, signed, with what rendering it needs.
@@ -95,11 +96,7 @@ fn system_font() -> Option<CjkFont> {
     match font::load(None) {
         Ok(f) => Some(f),
         Err(e) => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "a CJK font (fonts-noto-cjk) is required in CI: {e}"
-            );
-            eprintln!("{e}; skipping");
+            zhengku_testkit::tools::missing("a CJK font (fonts-noto-cjk)", &e.to_string());
             None
         }
     }
@@ -136,23 +133,6 @@ fn svg_seal(ex: &Example) -> SealPicture<'_> {
         format: PictureFormat::Svg,
         bytes: ex.seal_svg.as_bytes(),
     }
-}
-
-/// The tool's path, or `None` (a failure when `CI` is set).
-fn tool(name: &str) -> Option<PathBuf> {
-    let out = Command::new("sh")
-        .args(["-c", &format!("command -v {name}")])
-        .output()
-        .ok()?;
-    if out.status.success() {
-        return Some(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()));
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "{name} is required in CI (scripts/test.sh installs it)"
-    );
-    eprintln!("{name} not installed; skipping that check");
-    None
 }
 
 fn run(tool: &Path, args: &[&std::ffi::OsStr]) -> std::process::Output {

@@ -19,10 +19,9 @@
 //! library's. Seals from elsewhere may carry any IA5 text of 1 to 64 characters; that is
 //! accepted on input.
 
-use zhengku_crypto::{Algorithm, Signer};
+use zhengku_crypto::Signer;
 
 use crate::artwork::{PictureError, PictureFormat, check_picture};
-use crate::oid::Oid;
 use crate::seal::{CertList, Header, Picture, Property, Seal, SealInfo};
 use crate::signature::{SesSignature, TbsSign};
 use crate::time::SealTime;

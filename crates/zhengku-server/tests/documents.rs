@@ -36,21 +36,7 @@ const TYPES: [(&str, &str, &str, &str); 3] = [
     ("senior-citizen-card", HEALTH, "老年人优待证", "王秀英"),
 ];
 
-/// Whether `tool` runs; without it, panics under CI=true, else notes the skip.
-fn have(tool: &str) -> bool {
-    let ok = Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "{tool} is required under CI"
-        );
-        eprintln!("SKIP: {tool} not installed");
-    }
-    ok
-}
+use zhengku_testkit::tools::have;
 
 fn run(cmd: &mut Command) -> String {
     let out = cmd.output().unwrap();

@@ -24,22 +24,22 @@
 //! twice is kept once. The files read and their modification times are kept, so a
 //! long-running service can tell when to read them again ([`TrustMaterial::changed`]).
 
+#[cfg(feature = "online")]
+pub mod online;
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use zhengku_pki::CertView;
+use zhengku_verify::bundle;
+use zhengku_verify::{Departments, LiveLists, Revocation, Trust};
 
 /// Largest trust file read (certificates, CRLs, a status list).
 pub const MAX_FILE_LEN: u64 = 64 << 20;
 /// How deep a folder is searched.
 pub const MAX_DEPTH: usize = 4;
-/// The status list file in a bundle.
-pub const STATUS_FILE: &str = "status.json";
-/// The status list format this code reads and writes.
-pub const STATUS_FORMAT: &str = "zhengku-status-list/1";
-
 /// Why trust material could not be loaded: the file and what is wrong with it.
 #[derive(Debug, thiserror::Error)]
 #[error("{path}: {detail}")]
@@ -57,70 +57,40 @@ fn err(path: &Path, detail: impl ToString) -> TrustError {
     }
 }
 
-/// A certificate or CRL with the name it had where it was found (for bundle copies).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Named {
-    /// A file name for it: where it came from, folders joined with `-`.
-    pub name: String,
-    /// DER.
-    pub der: Vec<u8>,
+pub use zhengku_verify::bundle::{
+    Named, STATUS_FILE, STATUS_FORMAT, SealEntry, StatusEntry, StatusList,
+};
+
+/// Trust as the verification engine takes it, owned: what [`zhengku_verify::Trust`]
+/// borrows, and the departments whose keys sign licences. One per loaded [`TrustMaterial`]
+/// (the server keeps one per reload).
+///
+/// Three names, three jobs: [`TrustMaterial`] is what the files held (with names and
+/// modification times), `EngineTrust` is that as the engine's inputs, and
+/// [`zhengku_verify::Trust`] is the engine's borrowed view of it for one verification.
+#[derive(Debug, Clone, Default)]
+pub struct EngineTrust {
+    /// Trust anchors, DER.
+    pub anchors: Vec<Vec<u8>>,
+    /// Intermediate CA certificates, DER.
+    pub intermediates: Vec<Vec<u8>>,
+    /// CRLs, DER.
+    pub crls: Vec<Vec<u8>>,
+    /// Department certificates, by key.
+    pub departments: Departments,
 }
 
-/// `status.json` of a verifier bundle: a library's complete lists, as of one time.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct StatusList {
-    /// [`STATUS_FORMAT`].
-    pub format: String,
-    /// When the list was exported (RFC 3339): every status is as of this time.
-    pub generated_at: String,
-    /// Every licence in the library.
-    pub licences: Vec<StatusEntry>,
-    /// Every seal the library made (absent in lists from older exports).
-    #[serde(default)]
-    pub seals: Vec<SealEntry>,
-}
-
-/// One licence in a status list.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct StatusEntry {
-    /// 证照标识.
-    pub identifier: String,
-    /// Stored status: valid, suspended, revoked, cancelled, withdrawn (expiry is applied by
-    /// the verifier from the licence's own end date).
-    pub status: String,
-    /// Why it last changed, if it did.
-    pub reason: Option<String>,
-    /// When it last changed (RFC 3339).
-    pub as_of: String,
-    /// SHA-256 of the signed record the library stored (hex): the record or QR code
-    /// verified must be this one. Absent in lists from older exports.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_sha256: Option<String>,
-    /// SM3 of the same (hex).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record_sm3: Option<String>,
-}
-
-/// One seal in a status list.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SealEntry {
-    /// 印章编码.
-    pub esid: String,
-    /// Stored status: active, suspended, revoked.
-    pub status: String,
-    /// Validity window, Unix seconds.
-    pub valid_start: i64,
-    /// End of the window.
-    pub valid_end: i64,
-    /// When the status last changed, Unix seconds.
-    pub changed_at: Option<i64>,
-    /// Revoked because its key was compromised: every stamp is invalid.
-    #[serde(default)]
-    pub key_compromise: bool,
-    /// Why it last changed.
-    pub reason: Option<String>,
-    /// The seal's fingerprint (hex; `zhengku_verify::seal::seal_fingerprint`).
-    pub fingerprint: String,
+impl EngineTrust {
+    /// The engine's view. Revocation is always required: a chain whose CRLs are missing or
+    /// stale is unverifiable, never passed.
+    pub fn trust(&self) -> Trust<'_> {
+        Trust {
+            anchors: &self.anchors,
+            intermediates: &self.intermediates,
+            crls: &self.crls,
+            revocation: Revocation::Required,
+        }
+    }
 }
 
 /// Everything the trust paths gave (module docs).
@@ -240,6 +210,32 @@ impl TrustMaterial {
         list.iter().map(|n| n.der.clone()).collect()
     }
 
+    /// The material as the engine takes it ([`EngineTrust`]): anchors, intermediates and
+    /// CRLs for chains, and the department certificates as the keys that sign licences.
+    pub fn engine_trust(&self) -> EngineTrust {
+        EngineTrust {
+            anchors: Self::ders(&self.anchors),
+            intermediates: Self::ders(&self.intermediates),
+            crls: Self::ders(&self.crls),
+            departments: Departments::new(self.signers.iter().map(|n| n.der.as_slice())),
+        }
+    }
+
+    /// The bundle's lists as the engine takes them (stale after `max_age` seconds), or
+    /// empty lists (every status unknown) when no status list was loaded.
+    pub fn live_lists(&self, max_age: i64) -> Result<LiveLists, TrustError> {
+        match &self.status {
+            Some(list) => list.live_lists(max_age).map_err(|e| TrustError {
+                path: STATUS_FILE.to_owned(),
+                detail: e.to_string(),
+            }),
+            None => Ok(LiveLists {
+                max_age,
+                ..LiveLists::default()
+            }),
+        }
+    }
+
     fn load_dir(&mut self, root: &Path, dir: &Path, depth: usize) -> Result<(), TrustError> {
         let mut entries = std::fs::read_dir(dir)
             .map_err(|e| err(dir, format!("cannot read the folder: {e}")))?
@@ -266,10 +262,10 @@ impl TrustMaterial {
                 .filter(|_| rel.iter().count() > 1)
                 .map(|c| c.to_string_lossy().into_owned());
             let role = match top.as_deref() {
-                Some("anchors") => Some(Role::Anchor),
-                Some("intermediates") => Some(Role::Intermediate),
-                Some("crls") => Some(Role::Crl),
-                Some("signers") => Some(Role::Signer),
+                Some(bundle::ANCHORS_DIR) => Some(Role::Anchor),
+                Some(bundle::INTERMEDIATES_DIR) => Some(Role::Intermediate),
+                Some(bundle::CRLS_DIR) => Some(Role::Crl),
+                Some(bundle::SIGNERS_DIR) => Some(Role::Signer),
                 _ => None,
             };
             self.load_file(&path, &name, role, true)?;
@@ -287,17 +283,7 @@ impl TrustMaterial {
         let file = path.file_name().map(|n| n.to_string_lossy().to_lowercase());
         if file.as_deref() == Some(STATUS_FILE) {
             let bytes = read_bounded(path, MAX_FILE_LEN)?;
-            let list: StatusList = serde_json::from_slice(&bytes)
-                .map_err(|e| err(path, format!("not a status list: {e}")))?;
-            if list.format != STATUS_FORMAT {
-                return Err(err(
-                    path,
-                    format!(
-                        "status list format {:?}, this zhengku reads {STATUS_FORMAT:?}",
-                        list.format
-                    ),
-                ));
-            }
+            let list = StatusList::from_json(&bytes).map_err(|e| err(path, e))?;
             self.status = Some(list);
             self.files.push((path.to_owned(), modified(path)));
             return Ok(());

@@ -19,14 +19,13 @@
 mod support;
 
 use std::hint::black_box;
-use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput};
 use time::OffsetDateTime;
-use zhengku_crypto::{Algorithm, PrivateKey, Signer};
+use zhengku_crypto::{Algorithm, Signer};
 use zhengku_hsm::{KeyStore, PinSource, Pkcs11Config, Pkcs11KeyStore};
 use zhengku_seal::artwork::{PictureFormat, round_seal_svg};
 use zhengku_seal::make::{SealSpec, StampInput, make_seal, stamp};
@@ -41,21 +40,7 @@ const NO_TOKEN_VAR: &str = "ZHENGKU_VERIFY_BENCH_NO_TOKEN";
 const DOC: &[u8] =
     b"licence 1.2.156.3005.2.11100000MB0143028R001.11330106MB0B12345L.20240000001.001.O";
 
-fn keys_dev() -> PathBuf {
-    zhengku_testkit::repo_root().join("keys-dev")
-}
-
-fn pem_der(name: &str) -> Vec<u8> {
-    let pem = std::fs::read_to_string(keys_dev().join(name)).unwrap();
-    pem_rfc7468::decode_vec(pem.as_bytes()).unwrap().1
-}
-
-fn key(label: &str) -> PrivateKey {
-    PrivateKey::from_pem(
-        &std::fs::read_to_string(keys_dev().join(format!("keys/{label}.key"))).unwrap(),
-    )
-    .unwrap()
-}
+use zhengku_testkit::keys_dev::{der as pem_der, dir as keys_dev, key};
 
 fn seal_time(t: OffsetDateTime) -> SealTime {
     SealTime::from_unix_seconds(t.unix_timestamp()).unwrap()

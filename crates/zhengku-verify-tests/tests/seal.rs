@@ -3,10 +3,8 @@
 //! catch it. The stamp's SM2 signature is also checked by the openssl CLI.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use std::path::PathBuf;
-
 use time::OffsetDateTime;
-use zhengku_crypto::{PrivateKey, Signer};
+use zhengku_crypto::Signer;
 use zhengku_seal::artwork::{PictureFormat, round_seal_svg};
 use zhengku_seal::make::{SealSpec, StampInput, make_seal, stamp};
 use zhengku_seal::{
@@ -18,45 +16,14 @@ use zhengku_verify::seal::{
 };
 use zhengku_verify::{Outcome, Report};
 
-fn keys_dev() -> PathBuf {
-    zhengku_testkit::repo_root().join("keys-dev")
+use zhengku_testkit::keys_dev::{DevPki as Pki, der as cert, dir as keys_dev, key, pki};
+
+/// The development PKI as the engine takes it.
+trait AsTrust {
+    fn trust(&self) -> Trust<'_>;
 }
 
-fn cert(name: &str) -> Vec<u8> {
-    let pem = std::fs::read_to_string(keys_dev().join(name)).unwrap();
-    pem_rfc7468::decode_vec(pem.as_bytes()).unwrap().1
-}
-
-fn key(label: &str) -> PrivateKey {
-    PrivateKey::from_pem(
-        &std::fs::read_to_string(keys_dev().join(format!("keys/{label}.key"))).unwrap(),
-    )
-    .unwrap()
-}
-
-struct Pki {
-    anchors: Vec<Vec<u8>>,
-    intermediates: Vec<Vec<u8>>,
-    crls: Vec<Vec<u8>>,
-}
-
-fn pki(alg: &str) -> Pki {
-    Pki {
-        anchors: vec![cert(&format!("pki/{alg}/root.crt"))],
-        intermediates: vec![cert(&format!("pki/{alg}/issuing.crt"))],
-        crls: vec![
-            cert_any(&format!("pki/{alg}/issuing.crl")),
-            cert_any(&format!("pki/{alg}/root.crl")),
-        ],
-    }
-}
-
-fn cert_any(name: &str) -> Vec<u8> {
-    let pem = std::fs::read_to_string(keys_dev().join(name)).unwrap();
-    pem_rfc7468::decode_vec(pem.as_bytes()).unwrap().1
-}
-
-impl Pki {
+impl AsTrust for Pki {
     fn trust(&self) -> Trust<'_> {
         Trust {
             anchors: &self.anchors,

@@ -42,9 +42,11 @@
 //! assert_eq!(report.report.checks[0].id, "qr_decode");
 //! ```
 
+pub mod bundle;
 mod chain;
 pub mod context;
 pub mod engine;
+pub mod inspect;
 pub mod json;
 pub mod licence;
 pub mod live;

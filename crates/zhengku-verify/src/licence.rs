@@ -23,6 +23,7 @@
 //! `seal_status`). Every check runs even after one fails, so a report shows everything
 //! wrong at once.
 
+use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
 use zhengku_crypto::KeyId;
 use zhengku_model::SignedLicence;
@@ -109,6 +110,62 @@ pub struct LicenceFacts {
     /// The live status, when a source knew it. Its reason is kept only when the input
     /// checked out apart from whether it is in force ([`crate::conclude`]).
     pub status: Option<LicenceLive>,
+}
+
+/// The facts as `zhengku verify` prints them: one line each, the standard's name first.
+impl std::fmt::Display for LicenceFacts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(t) = &self.type_name {
+            writeln!(f, "  证照类型 licence:    {t} ({})", self.type_code)?;
+        } else {
+            writeln!(f, "  证照类型 type code:  {}", self.type_code)?;
+        }
+        writeln!(f, "  证照标识 identifier: {}", self.identifier)?;
+        writeln!(
+            f,
+            "  颁发机构 issuer:     {} ({})",
+            self.issuer_name.as_deref().unwrap_or("?"),
+            self.issuer_code
+        )?;
+        writeln!(
+            f,
+            "  持证主体 holder:     {} ({})",
+            self.holder_name, self.holder_code
+        )?;
+        writeln!(
+            f,
+            "  有效期 valid:        {} to {}",
+            self.valid_from,
+            self.valid_until
+                .map_or_else(|| "长期 (no end date)".to_owned(), |d| d.to_string())
+        )?;
+        if let Some(d) = self.issue_date {
+            writeln!(f, "  发证日期 issue date: {d}")?;
+        }
+        let issued = OffsetDateTime::from_unix_timestamp(self.issued_at)
+            .ok()
+            .and_then(|t| t.format(&Rfc3339).ok())
+            .unwrap_or_else(|| self.issued_at.to_string());
+        writeln!(f, "  签发时间 signed at:  {issued}")?;
+        match &self.status {
+            Some(s) => writeln!(
+                f,
+                "  证照状态 status:     {} ({}) from {}{}",
+                s.status.label_zh(),
+                s.status.as_str(),
+                s.source,
+                s.reason
+                    .as_deref()
+                    .map(|r| format!(", reason: {r}"))
+                    .unwrap_or_default()
+            )?,
+            None => writeln!(
+                f,
+                "  证照状态 status:     unknown (offline; no status list)"
+            )?,
+        }
+        Ok(())
+    }
 }
 
 /// The result of verifying any licence-related input: every check, the verdict and the

@@ -6,7 +6,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 
 use time::{Duration, OffsetDateTime};
 use x509_parser::prelude::{FromDer, X509Certificate};
@@ -20,21 +19,7 @@ use zhengku_verify::{
     verify_input,
 };
 
-fn keys_dev() -> PathBuf {
-    zhengku_testkit::repo_root().join("keys-dev")
-}
-
-fn der(name: &str) -> Vec<u8> {
-    let pem = std::fs::read_to_string(keys_dev().join(name)).unwrap();
-    pem_rfc7468::decode_vec(pem.as_bytes()).unwrap().1
-}
-
-fn key(label: &str) -> PrivateKey {
-    PrivateKey::from_pem(
-        &std::fs::read_to_string(keys_dev().join(format!("keys/{label}.key"))).unwrap(),
-    )
-    .unwrap()
-}
+use zhengku_testkit::keys_dev::{der, key};
 
 /// A department: its key and certificate.
 struct Dept {

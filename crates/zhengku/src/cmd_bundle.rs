@@ -1,27 +1,13 @@
 //! `zhengku bundle export`: an offline verifier bundle, everything `zhengku verify --trust
 //! BUNDLE` needs to judge a licence without a network:
 //!
-//! ```text
-//! BUNDLE/anchors/*.crt          trust anchors (PEM), from --trust
-//! BUNDLE/intermediates/*.crt    issuing CAs (PEM), from --trust
-//! BUNDLE/crls/*.crl             CRLs (PEM), from --trust
-//! BUNDLE/signers/<uscc>-<keyid>.crt   each department's signing certificate (PEM), from
-//!                               the database: the keys licences and QR codes are signed with
-//! BUNDLE/status.json            every licence's status (format zhengku-status-list/1):
-//!                               {"format", "generated_at", "licences": [{"identifier",
-//!                               "status", "reason", "as_of", "record_sha256",
-//!                               "record_sm3"}], "seals": [{"esid", "status",
-//!                               "valid_start", "valid_end", "changed_at",
-//!                               "key_compromise", "reason", "fingerprint"}]}; a verifier
-//!                               reports statuses as "bundle <generated_at>", treats
-//!                               the lists as complete (absent: not issued by this
-//!                               library) and stale after --max-status-age
-//! ```
+//! The layout and the status list's format are `zhengku_verify::bundle`'s (the one
+//! definition `zhengku verify --trust` and `zhengku seal verify` read with); this command
+//! gathers what goes in from the library's database and writes the files.
 //!
 //! The status list is as current as the export: re-export it as often as verifiers need.
 
 use std::io::Write;
-use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
 use time::OffsetDateTime;
@@ -30,8 +16,9 @@ use zhengku_store::Store;
 
 use crate::cli::BundleExportArgs;
 use crate::{Outcome, files};
-use zhengku_trust::{
-    Named, STATUS_FILE, STATUS_FORMAT, SealEntry, StatusEntry, StatusList, TrustMaterial,
+use zhengku_trust::TrustMaterial;
+use zhengku_verify::bundle::{
+    self, Named, STATUS_FILE, STATUS_FORMAT, SealEntry, StatusEntry, StatusList,
 };
 
 fn rfc3339(t: i64) -> Result<String> {
@@ -92,7 +79,12 @@ pub fn export(args: BundleExportArgs, out: &mut dyn Write) -> Result<Outcome> {
         result
     })?;
 
-    for sub in ["anchors", "intermediates", "crls", "signers"] {
+    for sub in [
+        bundle::ANCHORS_DIR,
+        bundle::INTERMEDIATES_DIR,
+        bundle::CRLS_DIR,
+        bundle::SIGNERS_DIR,
+    ] {
         let d = args.out.join(sub);
         std::fs::create_dir_all(&d).with_context(|| format!("cannot create {}", d.display()))?;
     }
@@ -112,9 +104,14 @@ pub fn export(args: BundleExportArgs, out: &mut dyn Write) -> Result<Outcome> {
         }
         Ok(list.len())
     };
-    let anchors = write_all("anchors", &trust.anchors, "CERTIFICATE", ".crt")?;
-    let intermediates = write_all("intermediates", &trust.intermediates, "CERTIFICATE", ".crt")?;
-    let crls = write_all("crls", &trust.crls, "X509 CRL", ".crl")?;
+    let anchors = write_all(bundle::ANCHORS_DIR, &trust.anchors, "CERTIFICATE", ".crt")?;
+    let intermediates = write_all(
+        bundle::INTERMEDIATES_DIR,
+        &trust.intermediates,
+        "CERTIFICATE",
+        ".crt",
+    )?;
+    let crls = write_all(bundle::CRLS_DIR, &trust.crls, "X509 CRL", ".crl")?;
 
     let mut signers = 0;
     for d in &departments {
@@ -129,7 +126,10 @@ pub fn export(args: BundleExportArgs, out: &mut dyn Write) -> Result<Outcome> {
         };
         let key = zhengku_pki::certified_key(der)
             .map_err(|e| anyhow!("department {}: {e}", d.uscc.as_str()))?;
-        let path = signers_path(&args.out, d.uscc.as_str(), &key.key_id().to_string());
+        let path = args.out.join(bundle::signer_path(
+            d.uscc.as_str(),
+            &key.key_id().to_string(),
+        ));
         files::write_new(&path, pem("CERTIFICATE", der)?.as_bytes(), 0o644, true)?;
         signers += 1;
     }
@@ -152,7 +152,7 @@ pub fn export(args: BundleExportArgs, out: &mut dyn Write) -> Result<Outcome> {
             .collect::<Result<_>>()?,
         seals,
     };
-    let json = serde_json::to_string_pretty(&list)?;
+    let json = list.to_json()?;
     files::write_new(&args.out.join(STATUS_FILE), json.as_bytes(), 0o644, true)?;
     writeln!(
         out,
@@ -200,8 +200,4 @@ async fn seal_entries(
     }
     out.sort_by(|a, b| a.esid.cmp(&b.esid));
     Ok(out)
-}
-
-fn signers_path(dir: &Path, uscc: &str, key_id: &str) -> std::path::PathBuf {
-    dir.join("signers").join(format!("{uscc}-{key_id}.crt"))
 }

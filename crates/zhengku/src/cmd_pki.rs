@@ -1,4 +1,4 @@
-//! `zhengku pki …` and `zhengku keys list`: running the SM2 and P-256 certificate
+//! `zhengku pki …`: running the SM2 and P-256 certificate
 //! authorities from the command line. The CA keys stay in the key store (a PKCS#11 token in
 //! production, `keys-dev/keys` in development); this module only keeps the public record:
 //!
@@ -11,14 +11,12 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 use zhengku_crypto::{Algorithm, PublicKey, Signer};
-use zhengku_hsm::{FileKeyStore, KeyStore, KeyStoreConfig};
 use zhengku_model::codes::Uscc;
 use zhengku_pki::{
     CertKind, CertificateParams, Issuer, Purpose, Revocation, RevocationReason, Revoked, Serial,
@@ -29,32 +27,11 @@ use crate::cli::{
     AlgArg, CertKindArg, KeystoreArgs, PkiArgs, PkiCommand, PkiCrlArgs, PkiInitArgs, PkiIssueArgs,
     PkiRevokeArgs, PkiVerifyArgs, PurposeArg,
 };
+use crate::cmd_keys::open_keystore;
 use crate::{Outcome, files};
 
 /// How long CRLs stay current; `zhengku pki crl` (or a revocation) publishes fresh ones.
 const CRL_DAYS: i64 = 30;
-
-/// Opens the key store: the configured one, or the development file store.
-pub fn open_keystore(args: &KeystoreArgs) -> Result<Arc<dyn KeyStore>> {
-    let Some(path) = &args.keystore else {
-        // No configuration: the development file store, as `keys-dev/` ships it.
-        let store = FileKeyStore::open(PathBuf::from("keys-dev/keys"))
-            .context("cannot open the development key store keys-dev/keys")?;
-        return Ok(Arc::new(store));
-    };
-    let text = files::read_text(path)?;
-    let config = toml::from_str::<KeyStoreConfig>(&text)
-        .with_context(|| format!("key store configuration {}", path.display()))?;
-    zhengku_hsm::open(&config).context("cannot open the key store")
-}
-
-pub fn list_keys(args: KeystoreArgs, out: &mut dyn Write) -> Result<Outcome> {
-    let store = open_keystore(&args)?;
-    for k in store.list()? {
-        writeln!(out, "{}\t{}\t{}", k.label, k.algorithm, k.key_id)?;
-    }
-    Ok(Outcome::Valid)
-}
 
 pub fn run(args: PkiArgs, out: &mut dyn Write) -> Result<Outcome> {
     match args.command {
@@ -126,17 +103,12 @@ fn write_pem(path: &Path, label: &'static str, der: &[u8]) -> Result<()> {
     files::write_new(path, pem.as_bytes(), 0o644, true)
 }
 
-/// Reads a certificate or CRL file, PEM or DER.
+/// Reads a certificate or CRL file, PEM or DER (the first block of a PEM file).
 fn read_der(path: &Path) -> Result<Vec<u8>> {
     let bytes = files::read_small(path)?;
-    if bytes.starts_with(b"-----BEGIN") {
-        let text = std::str::from_utf8(&bytes).context("PEM is not text")?;
-        let (_, der) = pem_rfc7468::decode_vec(text.trim().as_bytes())
-            .map_err(|e| anyhow::anyhow!("{}: invalid PEM: {e}", path.display()))?;
-        Ok(der)
-    } else {
-        Ok(bytes)
-    }
+    let mut blocks = zhengku_trust::der_blocks(&bytes)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    Ok(blocks.swap_remove(0).1)
 }
 
 fn algs_or_all(algs: &[AlgArg]) -> Vec<Algorithm> {

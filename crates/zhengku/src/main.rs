@@ -9,6 +9,7 @@ mod cmd_audit;
 mod cmd_bundle;
 mod cmd_id;
 mod cmd_keygen;
+mod cmd_keys;
 mod cmd_licence;
 mod cmd_pki;
 mod cmd_seal;
@@ -51,7 +52,7 @@ fn main() -> ExitCode {
         cli::Command::Licence(cli::LicenceCommand::Verify(a)) => cmd_licence::verify(a, out),
         cli::Command::Licence(cli::LicenceCommand::Show(a)) => cmd_licence::show(a, out),
         cli::Command::Pki(a) => cmd_pki::run(a, out),
-        cli::Command::Keys(cli::KeysCommand::List(a)) => cmd_pki::list_keys(a, out),
+        cli::Command::Keys(cli::KeysCommand::List(a)) => cmd_keys::list_keys(a, out),
         cli::Command::Audit(cli::AuditCommand::Export(a)) => cmd_audit::export(a, out),
         cli::Command::Audit(cli::AuditCommand::Verify(a)) => cmd_audit::verify(a, out),
         cli::Command::Serve(_) => unreachable_serve(),

@@ -20,26 +20,19 @@ use zhengku_seal::artwork::{PictureFormat, round_seal_svg};
 use zhengku_seal::make::{SealSpec, StampInput, make_seal, stamp};
 use zhengku_seal::{Seal, SealTime};
 
+/// A PEM file under keys-dev/ as DER; a key of the development file key store.
+pub use zhengku_testkit::keys_dev::{der, key};
+/// A tool on PATH, or `None` (after a note) when missing outside CI; under `CI=true` a
+/// missing tool fails the test.
+#[allow(unused_imports)] // not every includer calls a tool
+pub use zhengku_testkit::tools::tool;
+
 pub fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+    zhengku_testkit::repo_root()
 }
 
 pub fn keys_dev() -> PathBuf {
-    repo().join("keys-dev")
-}
-
-/// A PEM file under keys-dev/ as DER.
-pub fn der(name: &str) -> Vec<u8> {
-    let pem = std::fs::read_to_string(keys_dev().join(name)).unwrap();
-    pem_rfc7468::decode_vec(pem.as_bytes()).unwrap().1
-}
-
-/// A key of the development file key store.
-pub fn key(label: &str) -> PrivateKey {
-    PrivateKey::from_pem(
-        &std::fs::read_to_string(keys_dev().join(format!("keys/{label}.key"))).unwrap(),
-    )
-    .unwrap()
+    zhengku_testkit::keys_dev::dir()
 }
 
 /// The seal holder's chain for `alg` ("sm2" / "p256"): holder, issuing CA.
@@ -237,39 +230,9 @@ pub fn minimal_pdf(record: &[u8], title: &str, subject: &str, contents_len: usiz
     }
 }
 
-/// A tool on PATH, or `None` (after a note) when missing outside CI; under `CI=true` a
-/// missing tool fails the test.
-pub fn tool(name: &str) -> Option<PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|p| p.join(name))
-            .find(|p| p.is_file())
-    });
-    if found.is_none() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "{name} is required under CI=true"
-        );
-        eprintln!("note: {name} not found; skipping that check");
-    }
-    found
-}
-
 /// True when Python has pyHanko (fails under CI when not).
 pub fn have_pyhanko() -> bool {
-    let ok = tool("python3").is_some()
-        && std::process::Command::new("python3")
-            .args(["-c", "import pyhanko"])
-            .output()
-            .is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "pyHanko (pip install pyhanko) is required under CI=true"
-        );
-        eprintln!("note: pyHanko not installed; skipping that check");
-    }
-    ok
+    zhengku_testkit::tools::have_python_module("pyhanko", "pyhanko")
 }
 
 /// The system CJK font (fonts-noto-cjk), loaded once; `None` (after a note) when missing
@@ -280,11 +243,7 @@ pub fn font() -> Option<&'static zhengku_pdf::font::CjkFont> {
     FONT.get_or_init(|| match zhengku_pdf::font::load(None) {
         Ok(f) => Some(f),
         Err(e) => {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "a CJK font (fonts-noto-cjk) is required under CI=true: {e}"
-            );
-            eprintln!("note: {e}; skipping the rendered-licence checks");
+            zhengku_testkit::tools::missing("a CJK font (fonts-noto-cjk)", &e.to_string());
             None
         }
     })
