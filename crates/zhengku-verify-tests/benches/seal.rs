@@ -27,8 +27,7 @@ use criterion::{Criterion, Throughput};
 use time::OffsetDateTime;
 use zhengku_crypto::{Algorithm, Signer};
 use zhengku_hsm::{KeyStore, PinSource, Pkcs11Config, Pkcs11KeyStore};
-use zhengku_seal::artwork::{PictureFormat, round_seal_svg};
-use zhengku_seal::make::{SealSpec, StampInput, make_seal, stamp};
+use zhengku_seal::make::{StampInput, make_seal, stamp};
 use zhengku_seal::{Seal, SealTime};
 use zhengku_verify::seal::{Trust, verify_signature};
 
@@ -39,6 +38,9 @@ const NO_TOKEN_VAR: &str = "ZHENGKU_VERIFY_BENCH_NO_TOKEN";
 
 const DOC: &[u8] =
     b"licence 1.2.156.3005.2.11100000MB0143028R001.11330106MB0B12345L.20240000001.001.O";
+
+#[path = "../../zhengku-pdf/tests/support/mod.rs"]
+mod pdf_support;
 
 use zhengku_testkit::keys_dev::{der as pem_der, dir as keys_dev, key};
 
@@ -56,20 +58,12 @@ fn input(now: OffsetDateTime) -> StampInput {
 
 /// The development SM2 seal (keys-dev makers and holders), as in tests/seal.rs.
 fn dev_seal(now: OffsetDateTime) -> Seal {
-    let svg = round_seal_svg("杭州市西湖区市场监督管理局", "证照专用章", 42).unwrap();
-    let spec = SealSpec {
-        es_id: "3301060100000001".into(),
-        seal_type: 1,
-        name: "杭州市西湖区市场监督管理局证照专用章".into(),
-        holder_certs: vec![pem_der("seal-xihu-samr-sm2.crt")],
-        picture_format: PictureFormat::Svg,
-        picture: svg.into_bytes(),
-        width_mm: 42,
-        height_mm: 42,
-        created: seal_time(now - time::Duration::days(1)),
-        valid_start: seal_time(now - time::Duration::days(1)),
-        valid_end: seal_time(now + time::Duration::days(365)),
-    };
+    let spec = pdf_support::xihu_seal_spec(
+        "3301060100000001",
+        vec![pem_der("seal-xihu-samr-sm2.crt")],
+        now - time::Duration::days(1),
+        now + time::Duration::days(365),
+    );
     make_seal(spec, &pem_der("seal-maker-sm2.crt"), &key("seal-maker-sm2")).unwrap()
 }
 

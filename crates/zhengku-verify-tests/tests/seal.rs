@@ -5,8 +5,7 @@
 
 use time::OffsetDateTime;
 use zhengku_crypto::Signer;
-use zhengku_seal::artwork::{PictureFormat, round_seal_svg};
-use zhengku_seal::make::{SealSpec, StampInput, make_seal, stamp};
+use zhengku_seal::make::{StampInput, make_seal, stamp};
 use zhengku_seal::{
     CertList, DecodedSeal, DecodedSignature, Seal, SealTime, SesSignature, decode_seal,
     decode_signature,
@@ -15,6 +14,9 @@ use zhengku_verify::seal::{
     Trust, verify_decoded_seal, verify_decoded_signature, verify_seal, verify_signature,
 };
 use zhengku_verify::{Outcome, Report};
+
+#[path = "../../zhengku-pdf/tests/support/mod.rs"]
+mod support;
 
 use zhengku_testkit::keys_dev::{DevPki as Pki, der as cert, dir as keys_dev, key, pki};
 
@@ -51,21 +53,13 @@ fn made(alg: &str) -> (Seal, SesSignature) {
     let maker = key(&format!("seal-maker-{alg}"));
     let holder = key(&format!("seal-xihu-samr-{alg}"));
     let holder_cert = cert(&format!("seal-xihu-samr-{alg}.crt"));
-    let svg = round_seal_svg("杭州市西湖区市场监督管理局", "证照专用章", 42).unwrap();
     let t = now();
-    let spec = SealSpec {
-        es_id: "3301060100000001".into(),
-        seal_type: 1,
-        name: "杭州市西湖区市场监督管理局证照专用章".into(),
-        holder_certs: vec![holder_cert.clone()],
-        picture_format: PictureFormat::Svg,
-        picture: svg.into_bytes(),
-        width_mm: 42,
-        height_mm: 42,
-        created: seal_time(t - time::Duration::days(1)),
-        valid_start: seal_time(t - time::Duration::days(1)),
-        valid_end: seal_time(t + time::Duration::days(365)),
-    };
+    let spec = support::xihu_seal_spec(
+        "3301060100000001",
+        vec![holder_cert.clone()],
+        t - time::Duration::days(1),
+        t + time::Duration::days(365),
+    );
     let seal = make_seal(spec, &cert(&format!("seal-maker-{alg}.crt")), &maker).unwrap();
     let sig = stamp(
         &seal,

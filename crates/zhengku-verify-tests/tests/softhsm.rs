@@ -9,6 +9,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+#[path = "../../zhengku-pdf/tests/support/mod.rs"]
+mod pdf_support;
 #[path = "../../zhengku-hsm/tests/support/mod.rs"]
 mod support;
 
@@ -20,8 +22,7 @@ use zhengku_hsm::KeyStore;
 use zhengku_model::codes::Uscc;
 use zhengku_pki::{CertKind, CertificateParams, Issuer, Serial, SubjectInfo, issue_certificate};
 use zhengku_seal::SealTime;
-use zhengku_seal::artwork::{PictureFormat, round_seal_svg};
-use zhengku_seal::make::{SealSpec, StampInput, make_seal, stamp};
+use zhengku_seal::make::{StampInput, make_seal, stamp};
 use zhengku_verify::Outcome;
 use zhengku_verify::seal::{Trust, verify_seal, verify_signature};
 
@@ -122,20 +123,12 @@ fn seal_made_and_stamped_with_softhsm_keys_verifies() {
         )
         .unwrap();
 
-        let svg = round_seal_svg("杭州市西湖区市场监督管理局", "证照专用章", 42).unwrap();
-        let spec = SealSpec {
-            es_id: "3301060100000009".into(),
-            seal_type: 1,
-            name: "杭州市西湖区市场监督管理局证照专用章".into(),
-            holder_certs: vec![holder_cert.clone()],
-            picture_format: PictureFormat::Svg,
-            picture: svg.into_bytes(),
-            width_mm: 42,
-            height_mm: 42,
-            created: seal_time(now - Duration::minutes(30)),
-            valid_start: seal_time(now - Duration::minutes(30)),
-            valid_end: seal_time(now + Duration::days(180)),
-        };
+        let spec = pdf_support::xihu_seal_spec(
+            "3301060100000009",
+            vec![holder_cert.clone()],
+            now - Duration::minutes(30),
+            now + Duration::days(180),
+        );
         let seal = make_seal(spec, &maker_cert, maker_key.as_ref()).unwrap();
         let sig = stamp(
             &seal,

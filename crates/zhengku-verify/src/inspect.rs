@@ -284,131 +284,141 @@ pub fn type_label(t: u32) -> String {
     }
 }
 
+/// The parts of a seal both layouts share (v1 and v4 differ only in their header version
+/// and where the picture's bytes sit, which [`SealInfo`] hides).
+struct SealParts<'a> {
+    title: &'static str,
+    info: &'a SealInfo,
+    maker_cert: &'a [u8],
+    sign_alg: &'a Oid,
+    signed_value: &'a [u8],
+}
+
+/// The parts of a signature both layouts share; v4 adds `extDatas` and a time stamp, v1
+/// keeps the signer's certificate and algorithm inside the signed part.
+struct SignatureParts<'a> {
+    kind: &'static str,
+    tbs: (u32, zhengku_seal::SealTime, &'a [u8], &'a str),
+    ext_datas: Option<&'a Option<Vec<Extension>>>,
+    cert: &'a [u8],
+    alg: &'a Oid,
+    signature_len: usize,
+    time_stamp: String,
+    seal: SealParts<'a>,
+}
+
 /// Every field of `decoded`, in the standard's order.
 pub fn inspect(decoded: &Decoded) -> Inspection {
     let mut d = Dump::default();
-    let picture = match decoded {
-        Decoded::Signature(DecodedSignature::V4(s)) => {
-            d.kind = "GB/T 38540-2020 electronic signature (电子签章), SES_Signature v4 layout";
+    let seal = match decoded {
+        Decoded::Signature(sig) => {
+            let s = signature_parts(sig);
+            d.kind = s.kind;
             d.section("Signature (电子签章 SES_Signature)");
-            let t = &s.to_sign;
-            tbs_fields(
-                &mut d,
-                t.version,
-                t.time_info,
-                &t.data_hash,
-                &t.property_info,
-            );
-            ext_fields(&mut d, "signature.extDatas", &t.ext_datas);
+            let (version, time_info, data_hash, property_info) = s.tbs;
+            tbs_fields(&mut d, version, time_info, data_hash, property_info);
+            if let Some(ext) = s.ext_datas {
+                ext_fields(&mut d, "signature.extDatas", ext);
+            }
             cert_fields(
                 &mut d,
                 "signature.cert",
                 "signer certificate (签章人证书)",
-                &s.cert,
+                s.cert,
             );
             alg_field(
                 &mut d,
                 "signature.signatureAlgorithm",
                 "signatureAlgorithm (签名算法标识)",
-                &s.signature_alg,
+                s.alg,
             );
             d.field(
                 "signature.signature",
                 "signature (签名值)",
-                format!("{} bytes", s.signature.len()),
+                format!("{} bytes", s.signature_len),
             );
-            d.field(
-                "signature.timeStamp",
-                "timeStamp (时间戳)",
-                match &s.time_stamp {
-                    Some(ts) => format!("present, {} bytes (not checked)", ts.len()),
-                    None => "absent".to_owned(),
-                },
-            );
-            let seal = &t.seal;
-            seal_fields(
-                &mut d,
-                "Seal inside the signature (电子印章 SESeal v4)",
-                &seal.seal_info,
-                &seal.maker_cert,
-                &seal.sign_alg,
-                &seal.signed_value,
-            );
-            seal.seal_info.picture.data.clone()
-        }
-        Decoded::Signature(DecodedSignature::V1(s)) => {
-            d.kind = "GM/T 0031-2014 electronic signature (电子签章), SES_Signature v1 layout";
-            d.section("Signature (电子签章 SES_Signature)");
-            let t = &s.to_sign;
-            tbs_fields(
-                &mut d,
-                t.version,
-                t.time_info,
-                &t.data_hash,
-                &t.property_info,
-            );
-            cert_fields(
-                &mut d,
-                "signature.cert",
-                "signer certificate (签章人证书)",
-                &t.cert,
-            );
-            alg_field(
-                &mut d,
-                "signature.signatureAlgorithm",
-                "signatureAlgorithm (签名算法标识)",
-                &t.signature_alg,
-            );
-            d.field(
-                "signature.signature",
-                "signature (签名值)",
-                format!("{} bytes", s.signature.len()),
-            );
-            d.field(
-                "signature.timeStamp",
-                "timeStamp (时间戳)",
-                "absent (v1 has none)",
-            );
-            let seal = &t.seal;
-            seal_fields(
-                &mut d,
-                "Seal inside the signature (电子印章 SESeal v1)",
-                &seal.seal_info,
-                &seal.maker_cert,
-                &seal.sign_alg,
-                &seal.signed_value,
-            );
-            seal.seal_info.picture.data.clone()
+            d.field("signature.timeStamp", "timeStamp (时间戳)", s.time_stamp);
+            s.seal
         }
         Decoded::Seal(DecodedSeal::V4(seal)) => {
             d.kind = "GB/T 38540-2020 electronic seal (电子印章), SESeal v4 layout";
-            seal_fields(
-                &mut d,
-                "Seal (电子印章 SESeal v4)",
-                &seal.seal_info,
-                &seal.maker_cert,
-                &seal.sign_alg,
-                &seal.signed_value,
-            );
-            seal.seal_info.picture.data.clone()
+            SealParts {
+                title: "Seal (电子印章 SESeal v4)",
+                info: &seal.seal_info,
+                maker_cert: &seal.maker_cert,
+                sign_alg: &seal.sign_alg,
+                signed_value: &seal.signed_value,
+            }
         }
         Decoded::Seal(DecodedSeal::V1(seal)) => {
             d.kind = "GM/T 0031-2014 electronic seal (电子印章), SESeal v1 layout";
-            seal_fields(
-                &mut d,
-                "Seal (电子印章 SESeal v1)",
-                &seal.seal_info,
-                &seal.maker_cert,
-                &seal.sign_alg,
-                &seal.signed_value,
-            );
-            seal.seal_info.picture.data.clone()
+            SealParts {
+                title: "Seal (电子印章 SESeal v1)",
+                info: &seal.seal_info,
+                maker_cert: &seal.maker_cert,
+                sign_alg: &seal.sign_alg,
+                signed_value: &seal.signed_value,
+            }
         }
     };
+    seal_fields(
+        &mut d,
+        seal.title,
+        seal.info,
+        seal.maker_cert,
+        seal.sign_alg,
+        seal.signed_value,
+    );
     Inspection {
         kind: d.kind,
         lines: d.lines,
-        picture,
+        picture: seal.info.picture.data.clone(),
+    }
+}
+
+fn signature_parts(sig: &DecodedSignature) -> SignatureParts<'_> {
+    match sig {
+        DecodedSignature::V4(s) => {
+            let t = &s.to_sign;
+            SignatureParts {
+                kind: "GB/T 38540-2020 electronic signature (电子签章), SES_Signature v4 layout",
+                tbs: (t.version, t.time_info, &t.data_hash, &t.property_info),
+                ext_datas: Some(&t.ext_datas),
+                cert: &s.cert,
+                alg: &s.signature_alg,
+                signature_len: s.signature.len(),
+                time_stamp: match &s.time_stamp {
+                    Some(ts) => format!("present, {} bytes (not checked)", ts.len()),
+                    None => "absent".to_owned(),
+                },
+                seal: SealParts {
+                    title: "Seal inside the signature (电子印章 SESeal v4)",
+                    info: &t.seal.seal_info,
+                    maker_cert: &t.seal.maker_cert,
+                    sign_alg: &t.seal.sign_alg,
+                    signed_value: &t.seal.signed_value,
+                },
+            }
+        }
+        DecodedSignature::V1(s) => {
+            let t = &s.to_sign;
+            SignatureParts {
+                kind: "GM/T 0031-2014 electronic signature (电子签章), SES_Signature v1 layout",
+                tbs: (t.version, t.time_info, &t.data_hash, &t.property_info),
+                ext_datas: None,
+                cert: &t.cert,
+                alg: &t.signature_alg,
+                signature_len: s.signature.len(),
+                time_stamp: "absent (v1 has none)".to_owned(),
+                seal: SealParts {
+                    title: "Seal inside the signature (电子印章 SESeal v1)",
+                    info: &t.seal.seal_info,
+                    maker_cert: &t.seal.maker_cert,
+                    sign_alg: &t.seal.sign_alg,
+                    signed_value: &t.seal.signed_value,
+                },
+            }
+        }
     }
 }
 

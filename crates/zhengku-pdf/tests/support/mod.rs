@@ -63,22 +63,39 @@ pub fn seal_time(t: OffsetDateTime) -> SealTime {
 /// maker for `alg`, valid from a day ago for a year.
 pub fn seal(alg: &str) -> Seal {
     let maker = key(&format!("seal-maker-{alg}"));
-    let svg = round_seal_svg("杭州市西湖区市场监督管理局", "证照专用章", 42).unwrap();
     let t = OffsetDateTime::now_utc();
-    let spec = SealSpec {
-        es_id: "3301060100000001".into(),
+    let spec = xihu_seal_spec(
+        "3301060100000001",
+        vec![der(&format!("seal-xihu-samr-{alg}.crt"))],
+        t - time::Duration::days(1),
+        t + time::Duration::days(365),
+    );
+    make_seal(spec, &der(&format!("seal-maker-{alg}.crt")), &maker).unwrap()
+}
+
+/// What the department's development seal says (杭州市西湖区市场监督管理局证照专用章, the
+/// drawn red round picture, 42 mm), for the holders `holder_certs`, made at `start` and valid
+/// from then until `end`: the one spec the seal tests and the seal bench make seals from.
+pub fn xihu_seal_spec(
+    es_id: &str,
+    holder_certs: Vec<Vec<u8>>,
+    start: OffsetDateTime,
+    end: OffsetDateTime,
+) -> SealSpec {
+    let svg = round_seal_svg("杭州市西湖区市场监督管理局", "证照专用章", 42).unwrap();
+    SealSpec {
+        es_id: es_id.into(),
         seal_type: 1,
         name: "杭州市西湖区市场监督管理局证照专用章".into(),
-        holder_certs: vec![der(&format!("seal-xihu-samr-{alg}.crt"))],
+        holder_certs,
         picture_format: PictureFormat::Svg,
         picture: svg.into_bytes(),
         width_mm: 42,
         height_mm: 42,
-        created: seal_time(t - time::Duration::days(1)),
-        valid_start: seal_time(t - time::Duration::days(1)),
-        valid_end: seal_time(t + time::Duration::days(365)),
-    };
-    make_seal(spec, &der(&format!("seal-maker-{alg}.crt")), &maker).unwrap()
+        created: seal_time(start),
+        valid_start: seal_time(start),
+        valid_end: seal_time(end),
+    }
 }
 
 /// The seal (DER) inside a signed PDF's seal signature: what a library that made the PDF
