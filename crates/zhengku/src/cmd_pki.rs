@@ -126,16 +126,18 @@ fn write_pem(path: &Path, label: &'static str, der: &[u8]) -> Result<()> {
     files::write_new(path, pem.as_bytes(), 0o644, true)
 }
 
-/// Reads a certificate or CRL file, PEM or DER.
+/// Reads a certificate or CRL file: one PEM block, or DER.
 fn read_der(path: &Path) -> Result<Vec<u8>> {
     let bytes = files::read_small(path)?;
-    if bytes.starts_with(b"-----BEGIN") {
-        let text = std::str::from_utf8(&bytes).context("PEM is not text")?;
-        let (_, der) = pem_rfc7468::decode_vec(text.trim().as_bytes())
-            .map_err(|e| anyhow::anyhow!("{}: invalid PEM: {e}", path.display()))?;
-        Ok(der)
-    } else {
-        Ok(bytes)
+    let mut blocks = zhengku_trust::der_blocks(&bytes)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    match blocks.pop() {
+        Some((_, der)) if blocks.is_empty() => Ok(der),
+        _ => Err(anyhow::anyhow!(
+            "{} holds {} certificates or CRLs (expected one)",
+            path.display(),
+            blocks.len() + 1
+        )),
     }
 }
 
