@@ -32,6 +32,7 @@ use sm2::elliptic_curve::{
     sec1::ToSec1Point,
 };
 use zeroize::{Zeroize, Zeroizing};
+use zhengku_der::pem::PemError;
 
 use crate::digest::{Hasher, sha256, sm3};
 use crate::error::{KeyError, SignError, VerifyError};
@@ -815,20 +816,18 @@ impl crate::Signer for PrivateKey {
 }
 
 /// Decodes the first PEM block in `text`, tolerating explanatory text before and after it
-/// (as `openssl x509 -text` and friends write).
+/// (as `openssl x509 -text` and friends write). The splitting is `zhengku_der::pem`'s.
 fn decode_pem(text: &str) -> Result<(String, Vec<u8>), KeyError> {
-    let start = text
-        .find("-----BEGIN ")
-        .ok_or_else(|| KeyError::Pem("no -----BEGIN line".into()))?;
-    let rest = &text[start..];
-    let end = rest
-        .find("-----END ")
-        .and_then(|i| rest[i + 9..].find("-----").map(|j| i + 9 + j + 5))
-        .ok_or_else(|| KeyError::Pem("no matching -----END line".into()))?;
-    let block = &rest[..end];
-    let (label, der) =
-        pem_rfc7468::decode_vec(block.as_bytes()).map_err(|e| KeyError::Pem(e.to_string()))?;
-    Ok((label.to_owned(), der))
+    let pem_error = |e: PemError| match e {
+        PemError::Invalid(detail) => KeyError::Pem(detail),
+        other => KeyError::Pem(other.to_string()),
+    };
+    let block = zhengku_der::pem::blocks(text)
+        .next()
+        .ok_or_else(|| KeyError::Pem("no -----BEGIN line".into()))?
+        .map_err(pem_error)?;
+    let der = block.decode().map_err(pem_error)?;
+    Ok((block.label().to_owned(), der))
 }
 
 fn pem_encode(label: &'static str, der: &[u8]) -> String {

@@ -11,9 +11,9 @@ use x509_parser::certificate::X509Certificate;
 use x509_parser::extensions::ParsedExtension;
 use x509_parser::prelude::FromDer;
 use zhengku_crypto::{KeyId, PublicKey};
+use zhengku_der::Oid;
 use zhengku_model::codes::Uscc;
 
-use crate::oids;
 use crate::validate::{MAX_CERT_LEN, Purpose};
 
 /// Why bytes are not a certificate zhengku can use.
@@ -86,8 +86,10 @@ pub(crate) fn policies_of(x509: &X509Certificate<'_>) -> Vec<String> {
             ParsedExtension::CertificatePolicies(p) => Some(
                 p.iter()
                     .map(|i| {
-                        oids::oid_dotted(i.policy_id.as_bytes())
-                            .unwrap_or_else(|| i.policy_id.to_id_string())
+                        // x509-parser prints arcs beyond 64 bits (the policy OIDs') as hex.
+                        Oid::from_der_content(i.policy_id.as_bytes())
+                            .map(|oid| oid.to_string())
+                            .unwrap_or_else(|_| i.policy_id.to_id_string())
                     })
                     .collect::<Vec<_>>(),
             ),

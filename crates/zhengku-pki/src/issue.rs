@@ -47,6 +47,7 @@ use x509_cert::name::Name;
 use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::{Time, Validity};
 use zhengku_crypto::{Algorithm, PublicKey, Signer};
+use zhengku_der::{Oid, OidError, writer as enc};
 
 use crate::{IssueError, SubjectInfo, oids};
 
@@ -374,13 +375,11 @@ fn crl_distribution_points(url: &str) -> Result<CrlDistributionPoints, IssueErro
 /// certificatePolicies with one policy and no qualifiers, encoded by hand because the
 /// policy OIDs have 128-bit arcs (see [`oids`]).
 fn certificate_policies(policy: &str) -> Result<Extension, IssueError> {
-    let oid = oids::oid_der(policy)
-        .ok_or_else(|| IssueError::Encoding(format!("{policy} is not an OID")))?;
+    let oid: Oid = policy
+        .parse()
+        .map_err(|e: OidError| IssueError::Encoding(e.to_string()))?;
     // SEQUENCE OF PolicyInformation, PolicyInformation ::= SEQUENCE { OID }.
-    let mut info = vec![0x30, oid.len() as u8];
-    info.extend_from_slice(&oid);
-    let mut value = vec![0x30, info.len() as u8];
-    value.extend_from_slice(&info);
+    let value = enc::sequence(&[&enc::sequence(&[&oid.to_der()])]);
     Ok(Extension {
         extn_id: der::asn1::ObjectIdentifier::new_unwrap("2.5.29.32"),
         critical: false,

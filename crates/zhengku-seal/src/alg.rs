@@ -4,13 +4,11 @@
 
 use zhengku_crypto::Algorithm;
 
-use crate::oid::Oid;
+use zhengku_der::Oid;
 
 /// ecdsa-with-SHA256 (1.2.840.10045.4.3.2): P-256 seals, outside GB/T 38540.
 pub fn ecdsa_with_sha256() -> Oid {
-    // The DER content bytes of 1.2.840.10045.4.3.2; well-formed by construction.
-    Oid::from_der_content(&[0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x02])
-        .unwrap_or_else(Oid::sm2_with_sm3)
+    Oid::ecdsa_with_sha256()
 }
 
 /// The signature algorithm OID for a key's algorithm.

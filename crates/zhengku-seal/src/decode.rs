@@ -18,7 +18,8 @@
 //! Verifiers should check signatures over these; the `to_der` forms are for values built in
 //! memory.
 
-use crate::der::{self, Reader};
+use zhengku_der::{Length, Reader, Tlv, tag, writer as enc};
+
 use crate::error::{DecodeError, DecodeErrorKind, EncodeError};
 use crate::seal::Seal;
 use crate::signature::SesSignature;
@@ -129,7 +130,7 @@ impl<'a> SealSignedBytes<'a> {
     /// received: what a v1 maker signs, and the form some v4 producers sign. Only the outer
     /// SEQUENCE header is made here (DER length).
     pub fn triple(&self) -> Vec<u8> {
-        der::sequence(&[self.seal_info, self.cert, self.sign_alg])
+        enc::sequence(&[self.seal_info, self.cert, self.sign_alg])
     }
 }
 
@@ -172,7 +173,11 @@ pub fn decode_seal_with_signed_bytes(
     match elements {
         4 => Seal::decode_from(&outer).map(|(s, b)| (DecodedSeal::V4(s), b)),
         2 => SealV1::decode_from(&outer).map(|(s, b)| (DecodedSeal::V1(s), b)),
-        _ => Err(outer.err("SESeal", DecodeErrorKind::UnknownLayout { elements })),
+        _ => Err(DecodeError::at(
+            &outer,
+            "SESeal",
+            DecodeErrorKind::UnknownLayout { elements },
+        )),
     }
 }
 
@@ -190,7 +195,11 @@ pub fn decode_signature_with_signed_bytes(
     match elements {
         4 | 5 => SesSignature::decode_from(&outer).map(|(s, b)| (DecodedSignature::V4(s), b)),
         2 => SesSignatureV1::decode_from(&outer).map(|(s, b)| (DecodedSignature::V1(s), b)),
-        _ => Err(outer.err("SES_Signature", DecodeErrorKind::UnknownLayout { elements })),
+        _ => Err(DecodeError::at(
+            &outer,
+            "SES_Signature",
+            DecodeErrorKind::UnknownLayout { elements },
+        )),
     }
 }
 
@@ -199,7 +208,7 @@ fn outer_sequence<'a>(
     input: &'a [u8],
     max: usize,
     element: &'static str,
-) -> Result<(der::Tlv<'a>, usize), DecodeError> {
+) -> Result<(Tlv<'a>, usize), DecodeError> {
     if input.len() > max {
         return Err(DecodeError::new(
             0,
@@ -210,8 +219,8 @@ fn outer_sequence<'a>(
             },
         ));
     }
-    let mut r = Reader::new(input);
-    let outer = r.read(der::SEQUENCE, element)?;
+    let mut r = Reader::new(input, Length::Strict);
+    let outer = r.read(tag::SEQUENCE, element)?;
     r.finish(element)?;
     let elements = outer.reader().count(element)?;
     Ok((outer, elements))

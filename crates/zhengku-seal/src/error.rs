@@ -25,6 +25,15 @@ impl DecodeError {
         }
     }
 
+    /// An error about `element`, located at the tag of `tlv`.
+    pub(crate) fn at(
+        tlv: &zhengku_der::Tlv<'_>,
+        element: &'static str,
+        kind: DecodeErrorKind,
+    ) -> Self {
+        DecodeError::new(tlv.offset, element, kind)
+    }
+
     /// Byte offset into the input of the offending element (its tag byte) or byte.
     pub fn offset(&self) -> usize {
         self.offset
@@ -38,6 +47,31 @@ impl DecodeError {
     /// What was wrong.
     pub fn kind(&self) -> &DecodeErrorKind {
         &self.kind
+    }
+}
+
+/// The DER layer's errors in this crate's kinds: every length the DER layer refuses is a
+/// [`DecodeErrorKind::BadLength`] here.
+impl From<zhengku_der::Error> for DecodeError {
+    fn from(e: zhengku_der::Error) -> Self {
+        use zhengku_der::ErrorKind as D;
+        let kind = match *e.kind() {
+            D::Missing => DecodeErrorKind::Missing,
+            D::Truncated { needed, available } => DecodeErrorKind::Truncated { needed, available },
+            D::HighTagNumber { .. } => DecodeErrorKind::HighTagNumber,
+            D::UnexpectedTag { expected, found } => {
+                DecodeErrorKind::UnexpectedTag { expected, found }
+            }
+            D::TrailingBytes { count } => DecodeErrorKind::TrailingBytes { count },
+            D::BadInteger => DecodeErrorKind::BadInteger,
+            D::BadBoolean => DecodeErrorKind::BadBoolean,
+            D::BadBitString => DecodeErrorKind::BadBitString,
+            D::BadString => DecodeErrorKind::BadString,
+            D::BadOid(_) => DecodeErrorKind::BadOid,
+            // IndefiniteLength, LengthTooLong, NonMinimalLength and any later length rule.
+            _ => DecodeErrorKind::BadLength,
+        };
+        DecodeError::new(e.offset(), e.element(), kind)
     }
 }
 

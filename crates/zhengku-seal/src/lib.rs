@@ -24,6 +24,12 @@
 //! [`decode_signature_with_signed_bytes`] return those bytes as received
 //! ([`SealSignedBytes`], [`SignatureSignedBytes`]), and verifiers check signatures over them.
 //!
+//! The TLV layer is `zhengku-der`, in its strict mode: single-byte tags, definite lengths in
+//! shortest form. The leniencies above are schema rules on top of it, which a derived
+//! decoder (the `der` crate's) could not express: optional `[0] EXPLICIT` tags, DEFAULT values
+//! written out, a CHOICE picked by a sibling INTEGER (certListType), the version told apart
+//! by element count, and errors that name the element and its byte offset.
+//!
 //! Hostile input is bounded: [`MAX_SEAL_LEN`], [`MAX_SIGNATURE_LEN`], [`MAX_LIST_ITEMS`]; the
 //! decoder follows the fixed schema and never recurses on the input; trailing bytes are an
 //! error; every [`DecodeError`] names the element and its byte offset.
@@ -72,11 +78,9 @@ pub mod alg;
 #[cfg(feature = "make")]
 pub mod artwork;
 mod decode;
-mod der;
 mod error;
 #[cfg(feature = "make")]
 pub mod make;
-mod oid;
 mod seal;
 mod signature;
 mod time;
@@ -88,8 +92,8 @@ pub use decode::{
     decode_signature, decode_signature_with_signed_bytes,
 };
 pub use error::{DecodeError, DecodeErrorKind, EncodeError};
-pub use oid::{Oid, OidParseError};
 pub use seal::{CertDigest, CertList, Extension, Header, Picture, Property, Seal, SealInfo};
 pub use signature::{SesSignature, TbsSign};
 pub use time::{InvalidTime, SealTime};
 pub use v1::{SealV1, SesSignatureV1, TbsSignV1};
+pub use zhengku_der::{Oid, OidError};

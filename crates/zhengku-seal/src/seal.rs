@@ -6,10 +6,10 @@
 //! [`crate::decode_seal`] tells v4 and v1 apart and checks the size limit.
 
 use crate::MAX_LIST_ITEMS;
+use zhengku_der::{Oid, Reader, Tlv, tag, writer as enc};
+
 use crate::decode::SealSignedBytes;
-use crate::der::{self, Reader, Tlv};
 use crate::error::{DecodeError, DecodeErrorKind, EncodeError};
-use crate::oid::Oid;
 use crate::time::SealTime;
 
 /// An electronic seal, SESeal (电子印章数据), version 4.
@@ -134,11 +134,11 @@ impl Seal {
     /// DER of the whole SESeal.
     pub fn to_der(&self) -> Result<Vec<u8>, EncodeError> {
         let info = self.seal_info.to_der()?;
-        Ok(der::sequence(&[
+        Ok(enc::sequence(&[
             &info,
-            &der::enc_octet_string(&self.maker_cert),
-            &enc_oid(&self.sign_alg),
-            &der::enc_bit_string(&self.signed_value),
+            &enc::octet_string(&self.maker_cert),
+            &enc::oid(&self.sign_alg),
+            &enc::bit_string(&self.signed_value),
         ]))
     }
 
@@ -155,16 +155,16 @@ impl Seal {
         seq: &Tlv<'a>,
     ) -> Result<(Seal, SealSignedBytes<'a>), DecodeError> {
         let mut r = seq.reader();
-        let info = r.read(der::SEQUENCE, "SESeal.eSealInfo")?;
+        let info = r.read(tag::SEQUENCE, "SESeal.eSealInfo")?;
         let seal_info = SealInfo::decode_from(&info, Layout::V4)?;
-        let cert = r.read(der::OCTET_STRING, "SESeal.cert")?;
+        let cert = r.read(tag::OCTET_STRING, "SESeal.cert")?;
         let maker_cert = cert.content.to_vec();
-        let alg = r.read(der::OID, "SESeal.signAlgID")?;
-        let sign_alg = dec_oid(&alg, "SESeal.signAlgID")?;
-        let signed_value = der::bit_string(
-            &r.read(der::BIT_STRING, "SESeal.signedValue")?,
-            "SESeal.signedValue",
-        )?;
+        let alg = r.read(tag::OID, "SESeal.signAlgID")?;
+        let sign_alg = alg.oid("SESeal.signAlgID")?;
+        let signed_value = r
+            .read(tag::BIT_STRING, "SESeal.signedValue")?
+            .bit_string("SESeal.signedValue")?
+            .to_vec();
         r.finish("SESeal")?;
         let signed = SealSignedBytes::new(info.raw, cert.raw, alg.raw);
         Ok((
@@ -193,19 +193,19 @@ impl SealInfo {
         if !(1..=4).contains(&h.version) {
             return Err(EncodeError::Header("version is not 1 to 4"));
         }
-        let header = der::sequence(&[
-            &der::tlv(der::IA5_STRING, h.id.as_bytes()),
-            &der::enc_integer(u64::from(h.version)),
+        let header = enc::sequence(&[
+            &enc::tlv(tag::IA5_STRING, h.id.as_bytes()),
+            &enc::integer(u64::from(h.version)),
             &enc_ia5(&h.vid, "SES_Header.vid")?,
         ]);
         let es_id = enc_ia5(&self.es_id, "SES_SealInfo.esID")?;
         let property = self.property.encode(layout)?;
         let p = &self.picture;
-        let picture = der::sequence(&[
+        let picture = enc::sequence(&[
             &enc_ia5(&p.picture_type, "SES_ESPictrueInfo.type")?,
-            &der::enc_octet_string(&p.data),
-            &der::enc_integer(u64::from(p.width_mm)),
-            &der::enc_integer(u64::from(p.height_mm)),
+            &enc::octet_string(&p.data),
+            &enc::integer(u64::from(p.width_mm)),
+            &enc::integer(u64::from(p.height_mm)),
         ]);
         let mut parts: Vec<&[u8]> = vec![&header, &es_id, &property, &picture];
         let ext;
@@ -213,19 +213,19 @@ impl SealInfo {
             ext = enc_extensions(exts, "SES_SealInfo.extDatas")?;
             parts.push(&ext);
         }
-        Ok(der::sequence(&parts))
+        Ok(enc::sequence(&parts))
     }
 
     pub(crate) fn decode_from(seq: &Tlv<'_>, layout: Layout) -> Result<SealInfo, DecodeError> {
         let mut r = seq.reader();
-        let header = decode_header(&r.read(der::SEQUENCE, "SES_SealInfo.header")?)?;
-        let es_id = der::ia5_string(
-            &r.read(der::IA5_STRING, "SES_SealInfo.esID")?,
-            "SES_SealInfo.esID",
-        )?;
+        let header = decode_header(&r.read(tag::SEQUENCE, "SES_SealInfo.header")?)?;
+        let es_id = r
+            .read(tag::IA5_STRING, "SES_SealInfo.esID")?
+            .ia5_string("SES_SealInfo.esID")?
+            .to_owned();
         let property =
-            Property::decode_from(&r.read(der::SEQUENCE, "SES_SealInfo.property")?, layout)?;
-        let picture = decode_picture(&r.read(der::SEQUENCE, "SES_SealInfo.picture")?)?;
+            Property::decode_from(&r.read(tag::SEQUENCE, "SES_SealInfo.property")?, layout)?;
+        let picture = decode_picture(&r.read(tag::SEQUENCE, "SES_SealInfo.picture")?)?;
         let ext_datas = if r.is_empty() {
             None
         } else {
@@ -248,59 +248,60 @@ impl Property {
         let (list_type, list) = match (&self.cert_list, layout) {
             (CertList::Certificates(certs), _) => {
                 check_count(certs.len(), element)?;
-                let items: Vec<Vec<u8>> = certs.iter().map(|c| der::enc_octet_string(c)).collect();
-                (1, der::tlv(der::SEQUENCE, &items.concat()))
+                let items: Vec<Vec<u8>> = certs.iter().map(|c| enc::octet_string(c)).collect();
+                (1, enc::tlv(tag::SEQUENCE, &items.concat()))
             }
             (CertList::Digests(_), Layout::V1) => return Err(EncodeError::DigestsInV1),
             (CertList::Digests(digests), Layout::V4) => {
                 check_count(digests.len(), element)?;
                 let mut items = Vec::new();
                 for d in digests {
-                    if !der::is_printable(d.digest_type.as_bytes()) {
+                    if !zhengku_der::is_printable(d.digest_type.as_bytes()) {
                         return Err(EncodeError::BadString {
                             element: "CertDigestObj.type",
                             string_type: "PrintableString",
                         });
                     }
-                    items.extend(der::sequence(&[
-                        &der::tlv(der::PRINTABLE_STRING, d.digest_type.as_bytes()),
-                        &der::enc_octet_string(&d.value),
+                    items.extend(enc::sequence(&[
+                        &enc::tlv(tag::PRINTABLE_STRING, d.digest_type.as_bytes()),
+                        &enc::octet_string(&d.value),
                     ]));
                 }
-                (2, der::tlv(der::SEQUENCE, &items))
+                (2, enc::tlv(tag::SEQUENCE, &items))
             }
         };
         let time = |t: SealTime, element: &'static str| -> Result<Vec<u8>, EncodeError> {
             enc_time(t, layout, element)
         };
-        let seal_type = der::enc_integer(u64::from(self.seal_type));
-        let name = der::tlv(der::UTF8_STRING, self.name.as_bytes());
-        let list_type = der::enc_integer(list_type);
+        let seal_type = enc::integer(u64::from(self.seal_type));
+        let name = enc::tlv(tag::UTF8_STRING, self.name.as_bytes());
+        let list_type = enc::integer(list_type);
         let create = time(self.create_date, "SES_ESPropertyInfo.createDate")?;
         let start = time(self.valid_start, "SES_ESPropertyInfo.validStart")?;
         let end = time(self.valid_end, "SES_ESPropertyInfo.validEnd")?;
         Ok(match layout {
             Layout::V4 => {
-                der::sequence(&[&seal_type, &name, &list_type, &list, &create, &start, &end])
+                enc::sequence(&[&seal_type, &name, &list_type, &list, &create, &start, &end])
             }
-            Layout::V1 => der::sequence(&[&seal_type, &name, &list, &create, &start, &end]),
+            Layout::V1 => enc::sequence(&[&seal_type, &name, &list, &create, &start, &end]),
         })
     }
 
     fn decode_from(seq: &Tlv<'_>, layout: Layout) -> Result<Property, DecodeError> {
         let mut r = seq.reader();
         let seal_type = dec_u32(&mut r, "SES_ESPropertyInfo.type")?;
-        let name = der::utf8_string(
-            &r.read(der::UTF8_STRING, "SES_ESPropertyInfo.name")?,
-            "SES_ESPropertyInfo.name",
-        )?;
+        let name = r
+            .read(tag::UTF8_STRING, "SES_ESPropertyInfo.name")?
+            .utf8_string("SES_ESPropertyInfo.name")?
+            .to_owned();
         let list_type = match layout {
             Layout::V1 => 1,
             Layout::V4 => {
-                let t = r.read(der::INTEGER, "SES_ESPropertyInfo.certListType")?;
-                let v = der::integer(&t, "SES_ESPropertyInfo.certListType", u64::MAX)?;
+                let t = r.read(tag::INTEGER, "SES_ESPropertyInfo.certListType")?;
+                let v = t.uint("SES_ESPropertyInfo.certListType", u64::MAX)?;
                 if v != 1 && v != 2 {
-                    return Err(t.err(
+                    return Err(DecodeError::at(
+                        &t,
                         "SES_ESPropertyInfo.certListType",
                         DecodeErrorKind::UnknownCertListType { found: v },
                     ));
@@ -308,14 +309,14 @@ impl Property {
                 v
             }
         };
-        let list = r.read(der::SEQUENCE, "SES_ESPropertyInfo.certList")?;
+        let list = r.read(tag::SEQUENCE, "SES_ESPropertyInfo.certList")?;
         let cert_list = if list_type == 1 {
             let mut items = Vec::new();
             let mut lr = list.reader();
             while !lr.is_empty() {
                 check_item_count(&lr, items.len(), "CertInfoList")?;
                 items.push(
-                    lr.read(der::OCTET_STRING, "CertInfoList.cert")?
+                    lr.read(tag::OCTET_STRING, "CertInfoList.cert")?
                         .content
                         .to_vec(),
                 );
@@ -326,14 +327,14 @@ impl Property {
             let mut lr = list.reader();
             while !lr.is_empty() {
                 check_item_count(&lr, items.len(), "CertDigestList")?;
-                let obj = lr.read(der::SEQUENCE, "CertDigestObj")?;
+                let obj = lr.read(tag::SEQUENCE, "CertDigestObj")?;
                 let mut o = obj.reader();
-                let digest_type = der::printable_string(
-                    &o.read(der::PRINTABLE_STRING, "CertDigestObj.type")?,
-                    "CertDigestObj.type",
-                )?;
+                let digest_type = o
+                    .read(tag::PRINTABLE_STRING, "CertDigestObj.type")?
+                    .printable_string("CertDigestObj.type")?
+                    .to_owned();
                 let value = o
-                    .read(der::OCTET_STRING, "CertDigestObj.value")?
+                    .read(tag::OCTET_STRING, "CertDigestObj.value")?
                     .content
                     .to_vec();
                 o.finish("CertDigestObj")?;
@@ -364,35 +365,37 @@ pub(crate) fn maker_tbs_triple(
     cert: &[u8],
     alg: &Oid,
 ) -> Result<Vec<u8>, EncodeError> {
-    Ok(der::sequence(&[
+    Ok(enc::sequence(&[
         seal_info_der,
-        &der::enc_octet_string(cert),
-        &enc_oid(alg),
+        &enc::octet_string(cert),
+        &enc::oid(alg),
     ]))
 }
 
 fn decode_header(seq: &Tlv<'_>) -> Result<Header, DecodeError> {
     let mut r = seq.reader();
-    let id_tlv = r.read(der::IA5_STRING, "SES_Header.id")?;
-    let id = der::ia5_string(&id_tlv, "SES_Header.id")?;
+    let id_tlv = r.read(tag::IA5_STRING, "SES_Header.id")?;
+    let id = id_tlv.ia5_string("SES_Header.id")?.to_owned();
     if id != "ES" {
-        return Err(id_tlv.err(
+        return Err(DecodeError::at(
+            &id_tlv,
             "SES_Header.id",
             DecodeErrorKind::WrongHeaderId { found: id },
         ));
     }
-    let v_tlv = r.read(der::INTEGER, "SES_Header.version")?;
-    let version = der::integer(&v_tlv, "SES_Header.version", u64::MAX)?;
+    let v_tlv = r.read(tag::INTEGER, "SES_Header.version")?;
+    let version = v_tlv.uint("SES_Header.version", u64::MAX)?;
     if !(1..=4).contains(&version) {
-        return Err(v_tlv.err(
+        return Err(DecodeError::at(
+            &v_tlv,
             "SES_Header.version",
             DecodeErrorKind::UnsupportedHeaderVersion { found: version },
         ));
     }
-    let vid = der::ia5_string(
-        &r.read(der::IA5_STRING, "SES_Header.vid")?,
-        "SES_Header.vid",
-    )?;
+    let vid = r
+        .read(tag::IA5_STRING, "SES_Header.vid")?
+        .ia5_string("SES_Header.vid")?
+        .to_owned();
     r.finish("SES_Header")?;
     Ok(Header {
         id,
@@ -404,12 +407,12 @@ fn decode_header(seq: &Tlv<'_>) -> Result<Header, DecodeError> {
 
 fn decode_picture(seq: &Tlv<'_>) -> Result<Picture, DecodeError> {
     let mut r = seq.reader();
-    let picture_type = der::ia5_string(
-        &r.read(der::IA5_STRING, "SES_ESPictrueInfo.type")?,
-        "SES_ESPictrueInfo.type",
-    )?;
+    let picture_type = r
+        .read(tag::IA5_STRING, "SES_ESPictrueInfo.type")?
+        .ia5_string("SES_ESPictrueInfo.type")?
+        .to_owned();
     let data = r
-        .read(der::OCTET_STRING, "SES_ESPictrueInfo.data")?
+        .read(tag::OCTET_STRING, "SES_ESPictrueInfo.data")?
         .content
         .to_vec();
     let width_mm = dec_u32(&mut r, "SES_ESPictrueInfo.width")?;
@@ -428,33 +431,31 @@ pub(crate) fn decode_extensions_lenient(
     r: &mut Reader<'_>,
     element: &'static str,
 ) -> Result<Vec<Extension>, DecodeError> {
-    let list = if r.peek_tag() == Some(der::CONTEXT_0) {
-        let tagged = r.read(der::CONTEXT_0, element)?;
+    let list = if r.peek_tag() == Some(tag::CONTEXT_0) {
+        let tagged = r.read(tag::CONTEXT_0, element)?;
         let mut inner = tagged.reader();
-        let list = inner.read(der::SEQUENCE, element)?;
+        let list = inner.read(tag::SEQUENCE, element)?;
         inner.finish(element)?;
         list
     } else {
-        r.read(der::SEQUENCE, element)?
+        r.read(tag::SEQUENCE, element)?
     };
     let mut out = Vec::new();
     let mut lr = list.reader();
     while !lr.is_empty() {
         check_item_count(&lr, out.len(), element)?;
-        let ext = lr.read(der::SEQUENCE, "ExtData")?;
+        let ext = lr.read(tag::SEQUENCE, "ExtData")?;
         let mut e = ext.reader();
-        let oid = dec_oid(&e.read(der::OID, "ExtData.extnID")?, "ExtData.extnID")?;
+        let oid = e.read(tag::OID, "ExtData.extnID")?.oid("ExtData.extnID")?;
         // critical BOOLEAN DEFAULT FALSE: absent, or (leniently) FALSE written out.
-        let critical = if e.peek_tag() == Some(der::BOOLEAN) {
-            der::boolean(
-                &e.read(der::BOOLEAN, "ExtData.critical")?,
-                "ExtData.critical",
-            )?
+        let critical = if e.peek_tag() == Some(tag::BOOLEAN) {
+            e.read(tag::BOOLEAN, "ExtData.critical")?
+                .boolean("ExtData.critical")?
         } else {
             false
         };
         let value = e
-            .read(der::OCTET_STRING, "ExtData.extnValue")?
+            .read(tag::OCTET_STRING, "ExtData.extnValue")?
             .content
             .to_vec();
         e.finish("ExtData")?;
@@ -475,45 +476,37 @@ pub(crate) fn enc_extensions(
     check_count(exts.len(), element)?;
     let mut items = Vec::new();
     for ext in exts {
-        let oid = enc_oid(&ext.oid);
-        let value = der::enc_octet_string(&ext.value);
+        let oid = enc::oid(&ext.oid);
+        let value = enc::octet_string(&ext.value);
         items.extend(if ext.critical {
-            der::sequence(&[&oid, &der::enc_boolean(true), &value])
+            enc::sequence(&[&oid, &enc::boolean(true), &value])
         } else {
-            der::sequence(&[&oid, &value])
+            enc::sequence(&[&oid, &value])
         });
     }
-    Ok(der::tlv(der::SEQUENCE, &items))
-}
-
-pub(crate) fn enc_oid(oid: &Oid) -> Vec<u8> {
-    der::tlv(der::OID, oid.as_der_content())
-}
-
-pub(crate) fn dec_oid(tlv: &Tlv<'_>, element: &'static str) -> Result<Oid, DecodeError> {
-    Oid::from_der_content(tlv.content).ok_or_else(|| tlv.err(element, DecodeErrorKind::BadOid))
+    Ok(enc::tlv(tag::SEQUENCE, &items))
 }
 
 pub(crate) fn enc_ia5(s: &str, element: &'static str) -> Result<Vec<u8>, EncodeError> {
-    if !der::is_ia5(s.as_bytes()) {
+    if !zhengku_der::is_ia5(s.as_bytes()) {
         return Err(EncodeError::BadString {
             element,
             string_type: "IA5String",
         });
     }
-    Ok(der::tlv(der::IA5_STRING, s.as_bytes()))
+    Ok(enc::tlv(tag::IA5_STRING, s.as_bytes()))
 }
 
 pub(crate) fn dec_u32(r: &mut Reader<'_>, element: &'static str) -> Result<u32, DecodeError> {
-    let t = r.read(der::INTEGER, element)?;
+    let t = r.read(tag::INTEGER, element)?;
     // The bound makes the conversion exact.
-    Ok(der::integer(&t, element, u64::from(u32::MAX))? as u32)
+    Ok(t.uint(element, u64::from(u32::MAX))? as u32)
 }
 
 fn enc_time(t: SealTime, layout: Layout, element: &'static str) -> Result<Vec<u8>, EncodeError> {
     match layout {
-        Layout::V4 => Ok(der::tlv(
-            der::GENERALIZED_TIME,
+        Layout::V4 => Ok(enc::tlv(
+            tag::GENERALIZED_TIME,
             t.to_generalized().as_bytes(),
         )),
         Layout::V1 => {
@@ -522,13 +515,13 @@ fn enc_time(t: SealTime, layout: Layout, element: &'static str) -> Result<Vec<u8
                 year: t.year(),
                 time_type: "UTCTime",
             })?;
-            Ok(der::tlv(der::UTC_TIME, s.as_bytes()))
+            Ok(enc::tlv(tag::UTC_TIME, s.as_bytes()))
         }
     }
 }
 
 pub(crate) fn enc_generalized_time(t: SealTime) -> Vec<u8> {
-    der::tlv(der::GENERALIZED_TIME, t.to_generalized().as_bytes())
+    enc::tlv(tag::GENERALIZED_TIME, t.to_generalized().as_bytes())
 }
 
 pub(crate) fn dec_generalized_time(
@@ -543,16 +536,16 @@ fn dec_time(
     layout: Layout,
     element: &'static str,
 ) -> Result<SealTime, DecodeError> {
-    let tag = match layout {
-        Layout::V4 => der::GENERALIZED_TIME,
-        Layout::V1 => der::UTC_TIME,
+    let time_tag = match layout {
+        Layout::V4 => tag::GENERALIZED_TIME,
+        Layout::V1 => tag::UTC_TIME,
     };
-    let t = r.read(tag, element)?;
+    let t = r.read(time_tag, element)?;
     let parsed = match layout {
         Layout::V4 => SealTime::parse_generalized(t.content),
         Layout::V1 => SealTime::parse_utc_time(t.content),
     };
-    parsed.ok_or_else(|| t.err(element, DecodeErrorKind::BadTime))
+    parsed.ok_or_else(|| DecodeError::at(&t, element, DecodeErrorKind::BadTime))
 }
 
 fn check_count(n: usize, element: &'static str) -> Result<(), EncodeError> {

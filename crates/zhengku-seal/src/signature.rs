@@ -4,10 +4,10 @@
 //!
 //! The signer (签章者) signs [`TbsSign::to_der`].
 
+use zhengku_der::{Oid, Tlv, tag, writer as enc};
+
 use crate::decode::{SealSignedBytes, SignatureSignedBytes};
-use crate::der::{self, Tlv};
 use crate::error::{DecodeError, EncodeError};
-use crate::oid::Oid;
 use crate::seal::{self, Extension, Seal};
 use crate::time::SealTime;
 
@@ -47,37 +47,37 @@ impl TbsSign {
     /// DER(TBS_Sign): the bytes the signer signs. extDatas, when present, is written with its
     /// `[0] EXPLICIT` tag.
     pub fn to_der(&self) -> Result<Vec<u8>, EncodeError> {
-        let version = der::enc_integer(u64::from(self.version));
+        let version = enc::integer(u64::from(self.version));
         let seal = self.seal.to_der()?;
         let time = seal::enc_generalized_time(self.time_info);
-        let hash = der::enc_bit_string(&self.data_hash);
+        let hash = enc::bit_string(&self.data_hash);
         let property = seal::enc_ia5(&self.property_info, "TBS_Sign.propertyInfo")?;
         let mut parts: Vec<&[u8]> = vec![&version, &seal, &time, &hash, &property];
         let ext;
         if let Some(exts) = &self.ext_datas {
-            ext = der::tlv(
-                der::CONTEXT_0,
+            ext = enc::tlv(
+                tag::CONTEXT_0,
                 &seal::enc_extensions(exts, "TBS_Sign.extDatas")?,
             );
             parts.push(&ext);
         }
-        Ok(der::sequence(&parts))
+        Ok(enc::sequence(&parts))
     }
 
     /// With the bytes the seal maker signed, as received.
     fn decode_from<'a>(seq: &Tlv<'a>) -> Result<(TbsSign, SealSignedBytes<'a>), DecodeError> {
         let mut r = seq.reader();
         let version = seal::dec_u32(&mut r, "TBS_Sign.version")?;
-        let (seal, seal_signed) = Seal::decode_from(&r.read(der::SEQUENCE, "TBS_Sign.eseal")?)?;
+        let (seal, seal_signed) = Seal::decode_from(&r.read(tag::SEQUENCE, "TBS_Sign.eseal")?)?;
         let time_info = seal::dec_generalized_time(&mut r, "TBS_Sign.timeInfo")?;
-        let data_hash = der::bit_string(
-            &r.read(der::BIT_STRING, "TBS_Sign.dataHash")?,
-            "TBS_Sign.dataHash",
-        )?;
-        let property_info = der::ia5_string(
-            &r.read(der::IA5_STRING, "TBS_Sign.propertyInfo")?,
-            "TBS_Sign.propertyInfo",
-        )?;
+        let data_hash = r
+            .read(tag::BIT_STRING, "TBS_Sign.dataHash")?
+            .bit_string("TBS_Sign.dataHash")?
+            .to_vec();
+        let property_info = r
+            .read(tag::IA5_STRING, "TBS_Sign.propertyInfo")?
+            .ia5_string("TBS_Sign.propertyInfo")?
+            .to_owned();
         let ext_datas = if r.is_empty() {
             None
         } else {
@@ -105,16 +105,16 @@ impl SesSignature {
     /// DER of the whole SES_Signature; timeStamp, when present, with its `[0] EXPLICIT` tag.
     pub fn to_der(&self) -> Result<Vec<u8>, EncodeError> {
         let tbs = self.to_sign.to_der()?;
-        let cert = der::enc_octet_string(&self.cert);
-        let alg = seal::enc_oid(&self.signature_alg);
-        let sig = der::enc_bit_string(&self.signature);
+        let cert = enc::octet_string(&self.cert);
+        let alg = enc::oid(&self.signature_alg);
+        let sig = enc::bit_string(&self.signature);
         let mut parts: Vec<&[u8]> = vec![&tbs, &cert, &alg, &sig];
         let ts;
         if let Some(t) = &self.time_stamp {
-            ts = der::tlv(der::CONTEXT_0, &der::enc_bit_string(t));
+            ts = enc::tlv(tag::CONTEXT_0, &enc::bit_string(t));
             parts.push(&ts);
         }
-        Ok(der::sequence(&parts))
+        Ok(enc::sequence(&parts))
     }
 
     /// Reads a v4 SES_Signature from its outer SEQUENCE, with the bytes its signers signed
@@ -123,30 +123,30 @@ impl SesSignature {
         seq: &Tlv<'a>,
     ) -> Result<(SesSignature, SignatureSignedBytes<'a>), DecodeError> {
         let mut r = seq.reader();
-        let tbs = r.read(der::SEQUENCE, "SES_Signature.toSign")?;
+        let tbs = r.read(tag::SEQUENCE, "SES_Signature.toSign")?;
         let (to_sign, seal_signed) = TbsSign::decode_from(&tbs)?;
         let cert = r
-            .read(der::OCTET_STRING, "SES_Signature.cert")?
+            .read(tag::OCTET_STRING, "SES_Signature.cert")?
             .content
             .to_vec();
-        let alg = r.read(der::OID, "SES_Signature.signatureAlgID")?;
-        let signature_alg = seal::dec_oid(&alg, "SES_Signature.signatureAlgID")?;
-        let signature = der::bit_string(
-            &r.read(der::BIT_STRING, "SES_Signature.signature")?,
-            "SES_Signature.signature",
-        )?;
+        let alg = r.read(tag::OID, "SES_Signature.signatureAlgID")?;
+        let signature_alg = alg.oid("SES_Signature.signatureAlgID")?;
+        let signature = r
+            .read(tag::BIT_STRING, "SES_Signature.signature")?
+            .bit_string("SES_Signature.signature")?
+            .to_vec();
         // timeStamp: `[0] EXPLICIT BIT STRING`, or (leniently) the BIT STRING untagged.
         let time_stamp = if r.is_empty() {
             None
-        } else if r.peek_tag() == Some(der::CONTEXT_0) {
-            let tagged = r.read(der::CONTEXT_0, "SES_Signature.timeStamp")?;
+        } else if r.peek_tag() == Some(tag::CONTEXT_0) {
+            let tagged = r.read(tag::CONTEXT_0, "SES_Signature.timeStamp")?;
             let mut inner = tagged.reader();
-            let bits = inner.read(der::BIT_STRING, "SES_Signature.timeStamp")?;
+            let bits = inner.read(tag::BIT_STRING, "SES_Signature.timeStamp")?;
             inner.finish("SES_Signature.timeStamp")?;
-            Some(der::bit_string(&bits, "SES_Signature.timeStamp")?)
+            Some(bits.bit_string("SES_Signature.timeStamp")?.to_vec())
         } else {
-            let bits = r.read(der::BIT_STRING, "SES_Signature.timeStamp")?;
-            Some(der::bit_string(&bits, "SES_Signature.timeStamp")?)
+            let bits = r.read(tag::BIT_STRING, "SES_Signature.timeStamp")?;
+            Some(bits.bit_string("SES_Signature.timeStamp")?.to_vec())
         };
         r.finish("SES_Signature")?;
         Ok((

@@ -7,10 +7,10 @@
 //! DER(SEQUENCE { sealInfo, cert, signatureAlgorithm }) ([`SealV1::maker_tbs`]); the signer
 //! signs [`TbsSignV1::to_der`], which in v1 carries the signer's certificate and algorithm.
 
+use zhengku_der::{Oid, Tlv, tag, writer as enc};
+
 use crate::decode::{SealSignedBytes, SignatureSignedBytes};
-use crate::der::{self, Tlv};
 use crate::error::{DecodeError, DecodeErrorKind, EncodeError};
-use crate::oid::Oid;
 use crate::seal::{self, Layout, SealInfo};
 use crate::time::SealTime;
 
@@ -61,12 +61,12 @@ impl SealV1 {
     /// DER of the whole v1 SESeal.
     pub fn to_der(&self) -> Result<Vec<u8>, EncodeError> {
         let info = self.seal_info.encode(Layout::V1)?;
-        let sign_info = der::sequence(&[
-            &der::enc_octet_string(&self.maker_cert),
-            &seal::enc_oid(&self.sign_alg),
-            &der::enc_bit_string(&self.signed_value),
+        let sign_info = enc::sequence(&[
+            &enc::octet_string(&self.maker_cert),
+            &enc::oid(&self.sign_alg),
+            &enc::bit_string(&self.signed_value),
         ]);
-        Ok(der::sequence(&[&info, &sign_info]))
+        Ok(enc::sequence(&[&info, &sign_info]))
     }
 
     /// The bytes the v1 seal maker signs: DER(SEQUENCE { sealInfo, cert, signatureAlgorithm }).
@@ -84,19 +84,19 @@ impl SealV1 {
         seq: &Tlv<'a>,
     ) -> Result<(SealV1, SealSignedBytes<'a>), DecodeError> {
         let mut r = seq.reader();
-        let info = r.read(der::SEQUENCE, "SESeal.esealInfo")?;
+        let info = r.read(tag::SEQUENCE, "SESeal.esealInfo")?;
         let seal_info = SealInfo::decode_from(&info, Layout::V1)?;
-        let sign_info = r.read(der::SEQUENCE, "SESeal.signInfo")?;
+        let sign_info = r.read(tag::SEQUENCE, "SESeal.signInfo")?;
         r.finish("SESeal")?;
         let mut s = sign_info.reader();
-        let cert = s.read(der::OCTET_STRING, "SES_SignInfo.cert")?;
+        let cert = s.read(tag::OCTET_STRING, "SES_SignInfo.cert")?;
         let maker_cert = cert.content.to_vec();
-        let alg = s.read(der::OID, "SES_SignInfo.signatureAlgorithm")?;
-        let sign_alg = seal::dec_oid(&alg, "SES_SignInfo.signatureAlgorithm")?;
-        let signed_value = der::bit_string(
-            &s.read(der::BIT_STRING, "SES_SignInfo.signData")?,
-            "SES_SignInfo.signData",
-        )?;
+        let alg = s.read(tag::OID, "SES_SignInfo.signatureAlgorithm")?;
+        let sign_alg = alg.oid("SES_SignInfo.signatureAlgorithm")?;
+        let signed_value = s
+            .read(tag::BIT_STRING, "SES_SignInfo.signData")?
+            .bit_string("SES_SignInfo.signData")?
+            .to_vec();
         s.finish("SES_SignInfo")?;
         let signed = SealSignedBytes::new(info.raw, cert.raw, alg.raw);
         Ok((
@@ -114,14 +114,14 @@ impl SealV1 {
 impl TbsSignV1 {
     /// DER(TBS_Sign), v1: the bytes the signer signs.
     pub fn to_der(&self) -> Result<Vec<u8>, EncodeError> {
-        Ok(der::sequence(&[
-            &der::enc_integer(u64::from(self.version)),
+        Ok(enc::sequence(&[
+            &enc::integer(u64::from(self.version)),
             &self.seal.to_der()?,
-            &der::enc_bit_string(self.time_info.to_v1_text().as_bytes()),
-            &der::enc_bit_string(&self.data_hash),
+            &enc::bit_string(self.time_info.to_v1_text().as_bytes()),
+            &enc::bit_string(&self.data_hash),
             &seal::enc_ia5(&self.property_info, "TBS_Sign.propertyInfo")?,
-            &der::enc_octet_string(&self.cert),
-            &seal::enc_oid(&self.signature_alg),
+            &enc::octet_string(&self.cert),
+            &enc::oid(&self.signature_alg),
         ]))
     }
 
@@ -129,22 +129,22 @@ impl TbsSignV1 {
     fn decode_from<'a>(seq: &Tlv<'a>) -> Result<(TbsSignV1, SealSignedBytes<'a>), DecodeError> {
         let mut r = seq.reader();
         let version = seal::dec_u32(&mut r, "TBS_Sign.version")?;
-        let (seal, seal_signed) = SealV1::decode_from(&r.read(der::SEQUENCE, "TBS_Sign.eseal")?)?;
-        let time = r.read(der::BIT_STRING, "TBS_Sign.timeInfo")?;
-        let text = der::bit_string(&time, "TBS_Sign.timeInfo")?;
-        let time_info = SealTime::parse_v1_text(&text)
-            .ok_or_else(|| time.err("TBS_Sign.timeInfo", DecodeErrorKind::BadTime))?;
-        let data_hash = der::bit_string(
-            &r.read(der::BIT_STRING, "TBS_Sign.dataHash")?,
-            "TBS_Sign.dataHash",
-        )?;
-        let property_info = der::ia5_string(
-            &r.read(der::IA5_STRING, "TBS_Sign.propertyInfo")?,
-            "TBS_Sign.propertyInfo",
-        )?;
-        let cert = r.read(der::OCTET_STRING, "TBS_Sign.cert")?.content.to_vec();
-        let alg = r.read(der::OID, "TBS_Sign.signatureAlgorithm")?;
-        let signature_alg = seal::dec_oid(&alg, "TBS_Sign.signatureAlgorithm")?;
+        let (seal, seal_signed) = SealV1::decode_from(&r.read(tag::SEQUENCE, "TBS_Sign.eseal")?)?;
+        let time = r.read(tag::BIT_STRING, "TBS_Sign.timeInfo")?;
+        let text = time.bit_string("TBS_Sign.timeInfo")?;
+        let time_info = SealTime::parse_v1_text(text)
+            .ok_or_else(|| DecodeError::at(&time, "TBS_Sign.timeInfo", DecodeErrorKind::BadTime))?;
+        let data_hash = r
+            .read(tag::BIT_STRING, "TBS_Sign.dataHash")?
+            .bit_string("TBS_Sign.dataHash")?
+            .to_vec();
+        let property_info = r
+            .read(tag::IA5_STRING, "TBS_Sign.propertyInfo")?
+            .ia5_string("TBS_Sign.propertyInfo")?
+            .to_owned();
+        let cert = r.read(tag::OCTET_STRING, "TBS_Sign.cert")?.content.to_vec();
+        let alg = r.read(tag::OID, "TBS_Sign.signatureAlgorithm")?;
+        let signature_alg = alg.oid("TBS_Sign.signatureAlgorithm")?;
         r.finish("TBS_Sign")?;
         Ok((
             TbsSignV1 {
@@ -164,9 +164,9 @@ impl TbsSignV1 {
 impl SesSignatureV1 {
     /// DER of the whole v1 SES_Signature.
     pub fn to_der(&self) -> Result<Vec<u8>, EncodeError> {
-        Ok(der::sequence(&[
+        Ok(enc::sequence(&[
             &self.to_sign.to_der()?,
-            &der::enc_bit_string(&self.signature),
+            &enc::bit_string(&self.signature),
         ]))
     }
 
@@ -176,12 +176,12 @@ impl SesSignatureV1 {
         seq: &Tlv<'a>,
     ) -> Result<(SesSignatureV1, SignatureSignedBytes<'a>), DecodeError> {
         let mut r = seq.reader();
-        let tbs = r.read(der::SEQUENCE, "SES_Signature.toSign")?;
+        let tbs = r.read(tag::SEQUENCE, "SES_Signature.toSign")?;
         let (to_sign, seal_signed) = TbsSignV1::decode_from(&tbs)?;
-        let signature = der::bit_string(
-            &r.read(der::BIT_STRING, "SES_Signature.signature")?,
-            "SES_Signature.signature",
-        )?;
+        let signature = r
+            .read(tag::BIT_STRING, "SES_Signature.signature")?
+            .bit_string("SES_Signature.signature")?
+            .to_vec();
         r.finish("SES_Signature")?;
         Ok((
             SesSignatureV1 { to_sign, signature },

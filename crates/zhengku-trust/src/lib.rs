@@ -393,39 +393,16 @@ fn stem(name: &str) -> &str {
 pub type DerBlock = (Option<String>, Vec<u8>);
 
 /// Every `CERTIFICATE` and `X509 CRL` PEM block of `bytes` with its label, or `bytes`
-/// itself when it is DER. Other PEM blocks (keys) are passed over.
+/// itself when it is DER. Other PEM blocks (keys) are passed over. The splitting is
+/// `zhengku_der::pem`'s.
 pub fn der_blocks(bytes: &[u8]) -> Result<Vec<DerBlock>, String> {
-    let Some(first) = bytes.windows(11).position(|w| w == b"-----BEGIN ") else {
-        if bytes.first() != Some(&0x30) {
-            return Err("neither PEM nor DER".into());
-        }
-        return Ok(vec![(None, bytes.to_vec())]);
-    };
-    let text = std::str::from_utf8(&bytes[first..]).map_err(|_| "not PEM text".to_owned())?;
-    let mut rest = text;
-    let mut out = Vec::new();
-    while let Some(start) = rest.find("-----BEGIN ") {
-        let block = &rest[start..];
-        let label_len = block[11..]
-            .find("-----")
-            .ok_or_else(|| "broken PEM header".to_owned())?;
-        let label = &block[11..11 + label_len];
-        let end_marker = format!("-----END {label}-----");
-        let end = block
-            .find(&end_marker)
-            .ok_or_else(|| format!("no {end_marker}"))?
-            + end_marker.len();
-        if label == "CERTIFICATE" || label == "X509 CRL" {
-            let (_, der) = pem_rfc7468::decode_vec(&block.as_bytes()[..end])
-                .map_err(|e| format!("invalid PEM: {e}"))?;
-            out.push((Some(label.to_owned()), der));
-        }
-        rest = &block[end..];
-    }
-    if out.is_empty() {
+    let blocks =
+        zhengku_der::pem::der_blocks(bytes, |label| label == "CERTIFICATE" || label == "X509 CRL")
+            .map_err(|e| e.to_string())?;
+    if blocks.is_empty() {
         return Err("no CERTIFICATE or X509 CRL block".into());
     }
-    Ok(out)
+    Ok(blocks.into_iter().map(|b| (b.label, b.der)).collect())
 }
 
 /// Reads a whole file of at most `max` bytes (`-`: standard input).

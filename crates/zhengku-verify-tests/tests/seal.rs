@@ -282,18 +282,7 @@ fn openssl_verifies_the_stamp_signature() {
 
 /// One DER TLV (short or long definite length).
 fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
-    let mut out = vec![tag];
-    let len = content.len();
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes = len.to_be_bytes();
-        let skip = bytes.iter().take_while(|&&b| b == 0).count();
-        out.push(0x80 | (bytes.len() - skip) as u8);
-        out.extend_from_slice(&bytes[skip..]);
-    }
-    out.extend_from_slice(content);
-    out
+    zhengku_der::writer::tlv(tag, content)
 }
 
 fn seq(parts: &[Vec<u8>]) -> Vec<u8> {

@@ -103,12 +103,19 @@ fn write_pem(path: &Path, label: &'static str, der: &[u8]) -> Result<()> {
     files::write_new(path, pem.as_bytes(), 0o644, true)
 }
 
-/// Reads a certificate or CRL file, PEM or DER (the first block of a PEM file).
+/// Reads a certificate or CRL file: one PEM block, or DER.
 fn read_der(path: &Path) -> Result<Vec<u8>> {
     let bytes = files::read_small(path)?;
     let mut blocks = zhengku_trust::der_blocks(&bytes)
         .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    Ok(blocks.swap_remove(0).1)
+    match blocks.pop() {
+        Some((_, der)) if blocks.is_empty() => Ok(der),
+        _ => Err(anyhow::anyhow!(
+            "{} holds {} certificates or CRLs (expected one)",
+            path.display(),
+            blocks.len() + 1
+        )),
+    }
 }
 
 fn algs_or_all(algs: &[AlgArg]) -> Vec<Algorithm> {
