@@ -204,27 +204,7 @@ fn file_store_ca_issues_every_kind_and_revokes() {
 #[test]
 fn softhsm_ca_keys_stay_on_the_token() {
     let d = Dir::new();
-    let script = repo_root().join("hsm/init-token.sh");
-    let out = std::process::Command::new("bash")
-        .arg(&script)
-        .args([
-            d.path("token").to_str().unwrap(),
-            "zhengku-ca",
-            "so-1111",
-            "user-2222",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let conf = d.path("token/softhsm2.conf");
-    d.write(
-        "hsm.toml",
-        "mode = \"production\"\nkind = \"pkcs11\"\nmodule = \"/usr/lib/softhsm/libsofthsm2.so\"\ntoken = \"zhengku-ca\"\npin = { env = \"ZK_TEST_PIN\" }\n",
-    );
+    let (conf, _) = crate::util::softhsm_token(&d, "zhengku-ca");
     let run = |args: &[&str], pin: &str| {
         let o = std::process::Command::new(env!("CARGO_BIN_EXE_zhengku"))
             .args(args)

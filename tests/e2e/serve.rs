@@ -909,26 +909,7 @@ fn production_mode_with_softhsm_and_postgres() {
         return;
     };
     let d = Dir::new();
-    let out = Command::new("bash")
-        .arg(repo_root().join("hsm/init-token.sh"))
-        .args([
-            d.path("token").to_str().unwrap(),
-            "zhengku-prod",
-            "so-1111",
-            "user-2222",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let conf = d.path("token/softhsm2.conf");
-    let hsm = d.write(
-        "hsm.toml",
-        "mode = \"production\"\nkind = \"pkcs11\"\nmodule = \"/usr/lib/softhsm/libsofthsm2.so\"\ntoken = \"zhengku-prod\"\npin = { env = \"ZK_TEST_PIN\" }\n",
-    );
+    let (conf, hsm) = crate::util::softhsm_token(&d, "zhengku-prod");
     let conf_s = conf.to_str().unwrap().to_owned();
     let zk = |args: &[&str]| {
         let o = Command::new(env!("CARGO_BIN_EXE_zhengku"))

@@ -380,3 +380,32 @@ pub fn issue_sample(s: &Serve, d: &Dir, file: &str) -> (PathBuf, String, String)
     let payload = r.json()["payload"].as_str().unwrap().to_owned();
     (pdf, id, payload)
 }
+
+/// A fresh SoftHSM2 token `label` in `d/token` (by `hsm/init-token.sh`, SO PIN `so-1111`,
+/// user PIN `user-2222`) and a production key store configuration for it, `d/hsm.toml`,
+/// reading the PIN from `ZK_TEST_PIN`. Returns the `SOFTHSM2_CONF` path and the
+/// configuration's path.
+pub fn softhsm_token(d: &Dir, label: &str) -> (PathBuf, PathBuf) {
+    let out = Command::new("bash")
+        .arg(repo_root().join("hsm/init-token.sh"))
+        .args([
+            d.path("token").to_str().unwrap(),
+            label,
+            "so-1111",
+            "user-2222",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let hsm = d.write(
+        "hsm.toml",
+        format!(
+            "mode = \"production\"\nkind = \"pkcs11\"\nmodule = \"/usr/lib/softhsm/libsofthsm2.so\"\ntoken = \"{label}\"\npin = {{ env = \"ZK_TEST_PIN\" }}\n"
+        ),
+    );
+    (d.path("token/softhsm2.conf"), hsm)
+}
