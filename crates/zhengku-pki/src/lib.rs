@@ -19,6 +19,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod ca;
 pub mod cert;
 mod crl;
 mod error;

@@ -13,14 +13,13 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 use zhengku_crypto::{Algorithm, PublicKey, Signer};
 use zhengku_model::codes::Uscc;
+use zhengku_pki::ca::{self, CaPair, CaRecord};
 use zhengku_pki::{
-    CertKind, CertificateParams, Issuer, Purpose, Revocation, RevocationReason, Revoked, Serial,
-    SubjectInfo, ValidationInput, issue_certificate, issue_crl, validate,
+    CertKind, Purpose, Revocation, RevocationReason, Serial, SubjectInfo, ValidationInput, validate,
 };
 
 use crate::cli::{
@@ -29,9 +28,6 @@ use crate::cli::{
 };
 use crate::cmd_keys::open_keystore;
 use crate::{Outcome, files};
-
-/// How long CRLs stay current; `zhengku pki crl` (or a revocation) publishes fresh ones.
-const CRL_DAYS: i64 = 30;
 
 pub fn run(args: PkiArgs, out: &mut dyn Write) -> Result<Outcome> {
     match args.command {
@@ -43,45 +39,11 @@ pub fn run(args: PkiArgs, out: &mut dyn Write) -> Result<Outcome> {
     }
 }
 
-/// The public record of one algorithm's CAs.
-#[derive(Debug, Default, Serialize, Deserialize)]
-struct State {
-    /// Key-store labels of the CA keys.
-    root_label: String,
-    issuing_label: String,
-    crl_base_url: String,
-    /// CRL number each CA used last.
-    root_crl_number: u64,
-    issuing_crl_number: u64,
-    issued: Vec<IssuedEntry>,
-    revoked: Vec<RevokedEntry>,
-    /// How long each published CRL is current (nextUpdate − thisUpdate), days; absent:
-    /// [`CRL_DAYS`]. Set by `pki crl --days` and kept for later revocations.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    crl_days: Option<i64>,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-struct IssuedEntry {
-    serial: String,
-    kind: String,
-    subject: String,
-    key_label: Option<String>,
-    not_after: String,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-struct RevokedEntry {
-    serial: String,
-    at: String,
-    reason: String,
-}
-
 fn alg_dir(dir: &Path, alg: Algorithm) -> PathBuf {
     dir.join(alg.short_name())
 }
 
-fn load_state(dir: &Path, alg: Algorithm) -> Result<State> {
+fn load_state(dir: &Path, alg: Algorithm) -> Result<CaRecord> {
     let path = alg_dir(dir, alg).join("state.json");
     let bytes = std::fs::read(&path).with_context(|| {
         format!(
@@ -92,7 +54,7 @@ fn load_state(dir: &Path, alg: Algorithm) -> Result<State> {
     serde_json::from_slice(&bytes).with_context(|| format!("{} is damaged", path.display()))
 }
 
-fn save_state(dir: &Path, alg: Algorithm, state: &State) -> Result<()> {
+fn save_state(dir: &Path, alg: Algorithm, state: &CaRecord) -> Result<()> {
     let path = alg_dir(dir, alg).join("state.json");
     files::write_new(&path, &serde_json::to_vec_pretty(state)?, 0o644, true)
 }
@@ -151,54 +113,23 @@ fn init(dir: &Path, ks: &KeystoreArgs, args: PkiInitArgs, out: &mut dyn Write) -
         let issuing_label = format!("zhengku-{}-issuing-ca-{suffix}", alg.short_name());
         let root_key = store.generate(&root_label, alg)?;
         let issuing_key = store.generate(&issuing_label, alg)?;
-        let base = args.crl_base_url.trim_end_matches('/');
-        let crl_url = |ca: &str| format!("{base}/{}/{ca}.crl", alg.short_name());
-
-        let alg_name = match alg {
-            Algorithm::Sm2Sm3 => "SM2",
-            _ => "P-256",
-        };
-        let ca_params = |kind, role: &str, years: i64, crl_url| -> Result<CertificateParams> {
-            let mut subject =
-                SubjectInfo::named(format!("{} {alg_name} {role}", args.organisation));
-            subject.organisation = Some(args.organisation.clone());
-            Ok(CertificateParams {
-                kind,
-                subject,
-                serial: Serial::random()?,
-                not_before: stamp - Duration::minutes(5),
-                not_after: stamp + Duration::days(365 * years),
-                crl_url,
-            })
-        };
-        let root = issue_certificate(
-            &Issuer::SelfSigned(root_key.as_ref()),
-            root_key.public_key(),
-            &ca_params(CertKind::RootCa, "根CA", 20, None)?,
+        let pair = ca::make_pair(
+            alg,
+            &args.organisation,
+            &args.crl_base_url,
+            root_key.as_ref(),
+            issuing_key.as_ref(),
+            stamp,
         )?;
-        let issuing = issue_certificate(
-            &Issuer::Ca {
-                certificate: &root,
-                signer: root_key.as_ref(),
-            },
-            issuing_key.public_key(),
-            &ca_params(CertKind::IssuingCa, "签发CA", 10, Some(crl_url("root")))?,
-        )?;
-        write_pem(&adir.join("root.crt"), "CERTIFICATE", &root)?;
-        write_pem(&adir.join("issuing.crt"), "CERTIFICATE", &issuing)?;
-        let mut state = State {
-            root_label,
-            issuing_label,
-            crl_base_url: base.to_owned(),
-            ..State::default()
-        };
+        write_pem(&adir.join("root.crt"), "CERTIFICATE", &pair.root)?;
+        write_pem(&adir.join("issuing.crt"), "CERTIFICATE", &pair.issuing)?;
+        let mut state = CaRecord::new(root_label, issuing_label, &args.crl_base_url);
         publish_crls(
             &adir,
             &mut state,
+            &pair,
             root_key.as_ref(),
             issuing_key.as_ref(),
-            &root,
-            &issuing,
         )?;
         save_state(dir, alg, &state)?;
         writeln!(
@@ -214,44 +145,26 @@ fn init(dir: &Path, ks: &KeystoreArgs, args: PkiInitArgs, out: &mut dyn Write) -
     Ok(Outcome::Valid)
 }
 
-/// Issues fresh CRLs from both CAs with the next CRL numbers.
+/// Publishes fresh CRLs from both CAs with the next CRL numbers.
 fn publish_crls(
     adir: &Path,
-    state: &mut State,
+    state: &mut CaRecord,
+    pair: &CaPair,
     root_key: &dyn Signer,
     issuing_key: &dyn Signer,
-    root: &[u8],
-    issuing: &[u8],
 ) -> Result<()> {
-    let stamp = now();
-    let next = stamp + Duration::days(state.crl_days.unwrap_or(CRL_DAYS));
-    let revoked = state
-        .revoked
-        .iter()
-        .map(|r| -> Result<Revoked> {
-            Ok(Revoked {
-                serial: r.serial.parse()?,
-                at: OffsetDateTime::parse(&r.at, &Rfc3339)?,
-                reason: RevocationReason::parse(&r.reason)
-                    .with_context(|| format!("unknown reason {}", r.reason))?,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    state.root_crl_number += 1;
-    state.issuing_crl_number += 1;
-    // Only end-entity certificates are revoked through this tool; the root's CRL lists none.
-    let root_crl = issue_crl(root, root_key, state.root_crl_number, stamp, next, &[])?;
-    let issuing_crl = issue_crl(
-        issuing,
-        issuing_key,
-        state.issuing_crl_number,
-        stamp,
-        next,
-        &revoked,
-    )?;
+    let (root_crl, issuing_crl) = state.publish_crls(pair, root_key, issuing_key, now())?;
     write_pem(&adir.join("root.crl"), "X509 CRL", &root_crl)?;
     write_pem(&adir.join("issuing.crl"), "X509 CRL", &issuing_crl)?;
     Ok(())
+}
+
+/// The CA certificates of one algorithm, as `init` wrote them.
+fn read_pair(adir: &Path) -> Result<CaPair> {
+    Ok(CaPair {
+        root: read_der(&adir.join("root.crt"))?,
+        issuing: read_der(&adir.join("issuing.crt"))?,
+    })
 }
 
 fn issue(
@@ -268,7 +181,7 @@ fn issue(
     }
     let store = open_keystore(ks)?;
     let issuing_key = store.signer(&state.issuing_label)?;
-    let issuing = read_der(&adir.join("issuing.crt"))?;
+    let pair = read_pair(&adir)?;
 
     let uscc = args
         .uscc
@@ -303,34 +216,19 @@ fn issue(
             .with_context(|| format!("cannot read public key {}", path.display()))?,
         _ => bail!("give --label (generate the key in the key store) or --public-key"),
     };
-    if public.algorithm() != alg {
-        bail!(
-            "the key is {}, but the {alg} CA was chosen",
-            public.algorithm()
-        );
-    }
-    let stamp = now();
-    let params = CertificateParams {
+    let (serial, cert) = state.issue(
+        alg,
+        &pair,
+        issuing_key.as_ref(),
         kind,
+        (&format!("{:?}", args.kind).to_lowercase(), &args.name),
         subject,
-        serial: Serial::random()?,
-        not_before: stamp - Duration::minutes(5),
-        not_after: stamp + Duration::days(args.days),
-        crl_url: Some(format!(
-            "{}/{}/issuing.crl",
-            state.crl_base_url,
-            alg.short_name()
-        )),
-    };
-    let cert = issue_certificate(
-        &Issuer::Ca {
-            certificate: &issuing,
-            signer: issuing_key.as_ref(),
-        },
         &public,
-        &params,
+        args.label.as_deref(),
+        args.days,
+        now(),
     )?;
-    let serial = params.serial.to_hex();
+    let serial = serial.to_hex();
     write_pem(
         &adir.join("issued").join(format!("{serial}.crt")),
         "CERTIFICATE",
@@ -339,13 +237,6 @@ fn issue(
     if let Some(path) = &args.out {
         write_pem(path, "CERTIFICATE", &cert)?;
     }
-    state.issued.push(IssuedEntry {
-        serial: serial.clone(),
-        kind: format!("{:?}", args.kind).to_lowercase(),
-        subject: args.name.clone(),
-        key_label: args.label.clone(),
-        not_after: params.not_after.format(&Rfc3339)?,
-    });
     save_state(dir, alg, &state)?;
     writeln!(
         out,
@@ -380,7 +271,7 @@ fn revoke(
     let mut found = None;
     for alg in Algorithm::ALL {
         if let Ok(state) = load_state(dir, alg) {
-            if state.issued.iter().any(|e| e.serial == hex) {
+            if state.has_issued(&hex) {
                 found = Some((alg, state));
                 break;
             }
@@ -392,14 +283,7 @@ fn revoke(
             dir.display()
         );
     };
-    if state.revoked.iter().any(|r| r.serial == hex) {
-        bail!("serial {hex} is already revoked");
-    }
-    state.revoked.push(RevokedEntry {
-        serial: hex.clone(),
-        at: now().format(&Rfc3339)?,
-        reason: reason.name().to_owned(),
-    });
+    state.revoke(&hex, reason, now())?;
     republish(dir, ks, alg, &mut state)?;
     writeln!(
         out,
@@ -410,21 +294,13 @@ fn revoke(
     Ok(Outcome::Valid)
 }
 
-fn republish(dir: &Path, ks: &KeystoreArgs, alg: Algorithm, state: &mut State) -> Result<()> {
+fn republish(dir: &Path, ks: &KeystoreArgs, alg: Algorithm, state: &mut CaRecord) -> Result<()> {
     let store = open_keystore(ks)?;
     let adir = alg_dir(dir, alg);
     let root_key = store.signer(&state.root_label)?;
     let issuing_key = store.signer(&state.issuing_label)?;
-    let root = read_der(&adir.join("root.crt"))?;
-    let issuing = read_der(&adir.join("issuing.crt"))?;
-    publish_crls(
-        &adir,
-        state,
-        root_key.as_ref(),
-        issuing_key.as_ref(),
-        &root,
-        &issuing,
-    )?;
+    let pair = read_pair(&adir)?;
+    publish_crls(&adir, state, &pair, root_key.as_ref(), issuing_key.as_ref())?;
     save_state(dir, alg, state)
 }
 
@@ -448,7 +324,7 @@ fn crl(dir: &Path, ks: &KeystoreArgs, args: PkiCrlArgs, out: &mut dyn Write) -> 
             "{alg}: CRLs published (root number {}, issuing number {}), current for {} days",
             state.root_crl_number,
             state.issuing_crl_number,
-            state.crl_days.unwrap_or(CRL_DAYS)
+            state.crl_days()
         )?;
     }
     Ok(Outcome::Valid)
