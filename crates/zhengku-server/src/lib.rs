@@ -12,12 +12,15 @@
 //!   licence types, first-start bootstrap), listen, shut down gracefully on Ctrl-C / SIGTERM.
 //! - [`router`]: every route, with the middleware that gives each request an id, a log
 //!   line and metrics. The handlers are in [`routes`]; what they return in [`api`].
-//! - [`issue`]: the issuing path (validate all, allocate identifiers, sign through the key
-//!   store, store all or nothing).
-//! - [`documents`]: licence PDFs (sealed, PAdES-signed) and QR codes; [`routes::verify`]
-//!   (`POST /v1/verify`) and [`routes::pages`] (the web page a QR code opens) verify them
-//!   with the one engine, zhengku-verify.
-//! - [`auth`]: API keys and scopes; [`problem`]: every error and its problem+json.
+//! - The services the handlers call: [`issue`], the issuing path (validate all, allocate
+//!   identifiers, sign through the key store, store all or nothing, in a [`group_commit`]);
+//!   [`seal_making`] (制章, also development bootstrap's seals) and [`stamping`] (盖章);
+//!   [`verification`], the one engine (zhengku-verify) with this library's trust
+//!   ([`trust`]) and records, behind [`routes::verify`] (`POST /v1/verify`,
+//!   `POST /v1/verify/seal`) and [`routes::pages`] (the web page a QR code opens);
+//!   [`documents`], licence PDFs (sealed, PAdES-signed) and QR codes.
+//! - [`auth`]: API keys and scopes; [`problem`]: every error and its problem+json, and
+//!   [`routes::responses`] the problem answers routes document.
 //! - [`openapi`]: the OpenAPI 3.1 document, committed as `api/openapi.json`.
 //!
 //! Replicas are stateless: everything shared is in the database (PostgreSQL in
@@ -29,6 +32,7 @@ pub mod bootstrap;
 pub mod config;
 pub mod documents;
 pub mod extract;
+pub mod group_commit;
 pub mod issue;
 pub mod metrics;
 pub mod openapi;
@@ -36,10 +40,12 @@ pub mod problem;
 pub mod reads;
 pub mod request_id;
 pub mod routes;
+pub mod seal_making;
 pub mod sequences;
+pub mod stamping;
 pub mod state;
 pub mod trust;
-pub mod writer;
+pub mod verification;
 
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -70,14 +76,39 @@ pub enum ServerError {
     #[error("database: {0}")]
     Store(#[from] zhengku_store::StoreError),
     /// The key store could not be opened.
-    #[error("key store: {0}")]
-    KeyStore(String),
+    #[error("key store")]
+    KeyStore(#[source] zhengku_hsm::HsmError),
+    /// The development key store's folder could not be opened.
+    #[error("key store: {}", path.display())]
+    KeyStoreDir {
+        /// The folder.
+        path: std::path::PathBuf,
+        /// Why.
+        #[source]
+        source: zhengku_hsm::HsmError,
+    },
+    /// The key store configuration file is not valid TOML for it.
+    #[error("key store: {}", path.display())]
+    KeyStoreConfig {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        #[source]
+        source: toml::de::Error,
+    },
     /// The licence types could not be loaded.
     #[error("licence types: {0}")]
     Catalogue(#[from] zhengku_model::CatalogueError),
     /// Trust anchors or the seal maker's certificate could not be loaded.
-    #[error("trust: {0}")]
-    Trust(String),
+    #[error("trust")]
+    Trust(#[source] trust::TrustError),
+    /// Production without a trust folder.
+    #[error(
+        "trust: production needs trust anchors to verify anything: give --trust DIR (or \
+         ZHENGKU_TRUST_DIR, or trust_dir in the configuration file), a folder with one \
+         subfolder per CA holding root.crt, issuing.crt and its CRLs"
+    )]
+    NoTrustDir,
     /// The font or a licence layout could not be loaded.
     #[error("licence documents: {0}")]
     Documents(#[from] documents::DocumentsError),
@@ -95,9 +126,9 @@ pub enum ServerError {
     },
 }
 
-/// A service ready to listen: its state, its router, and the bootstrap token to show if
-/// one was generated.
-pub struct Prepared {
+/// A service ready to listen ([`prepare`]): its state, its router, and the bootstrap token
+/// to show if one was generated.
+pub struct Ready {
     /// The shared state.
     pub state: AppState,
     /// The routes.
@@ -110,7 +141,7 @@ pub struct Prepared {
 pub async fn prepare(
     config: &Config,
     bootstrap_token: Option<Zeroizing<String>>,
-) -> Result<Prepared, ServerError> {
+) -> Result<Ready, ServerError> {
     // Trust first: a production start without anchors stops before anything is made.
     let seals = seal_setup(config)?;
     if config.database_url.is_none() {
@@ -161,7 +192,7 @@ pub async fn prepare(
         seals,
         Arc::new(documents),
     );
-    Ok(Prepared {
+    Ok(Ready {
         router: router(state.clone()),
         state,
         generated_token,
@@ -174,10 +205,15 @@ fn seal_setup(config: &Config) -> Result<state::SealSetup, ServerError> {
         None => None,
         Some((label, cert)) => {
             let der = trust::read_pem_or_der(&cert)
-                .map_err(|e| ServerError::Trust(e.to_string()))?
+                .map_err(ServerError::Trust)?
                 .into_iter()
                 .next()
-                .ok_or_else(|| ServerError::Trust(format!("{}: empty", cert.display())))?;
+                .ok_or_else(|| {
+                    ServerError::Trust(trust::TrustError {
+                        path: cert.display().to_string(),
+                        detail: "empty".into(),
+                    })
+                })?;
             Some(state::SealMaker {
                 label,
                 certificate: der,
@@ -186,15 +222,10 @@ fn seal_setup(config: &Config) -> Result<state::SealSetup, ServerError> {
     };
     // Without anchors nothing could ever verify as 有效, and a production service that
     // silently answered 无法核验 to everything would be misconfigured without saying so.
-    let dir = config.effective_trust_dir().ok_or_else(|| {
-        ServerError::Trust(
-            "production needs trust anchors to verify anything: give --trust DIR (or \
-             ZHENGKU_TRUST_DIR, or trust_dir in the configuration file), a folder with one \
-             subfolder per CA holding root.crt, issuing.crt and its CRLs"
-                .into(),
-        )
-    })?;
-    let trust = trust::load_trust_dir(&dir).map_err(|e| ServerError::Trust(e.to_string()))?;
+    let dir = config
+        .effective_trust_dir()
+        .ok_or(ServerError::NoTrustDir)?;
+    let trust = trust::load_trust_dir(&dir).map_err(ServerError::Trust)?;
     let counts = trust.counts();
     tracing::info!(loaded = %counts, dir = %dir.display(), "trust loaded");
     Ok(state::SealSetup {
@@ -213,16 +244,19 @@ fn open_keystore(config: &Config) -> Result<Arc<dyn KeyStore>, ServerError> {
                 what: format!("read key store configuration {}", path.display()),
                 source,
             })?;
-            let ks: KeyStoreConfig = toml::from_str(&text)
-                .map_err(|e| ServerError::KeyStore(format!("{}: {e}", path.display())))?;
-            zhengku_hsm::open(&ks).map_err(|e| ServerError::KeyStore(e.to_string()))
+            let ks: KeyStoreConfig =
+                toml::from_str(&text).map_err(|source| ServerError::KeyStoreConfig {
+                    path: path.clone(),
+                    source,
+                })?;
+            zhengku_hsm::open(&ks).map_err(ServerError::KeyStore)
         }
         None => {
             // Only reachable in development: Config::resolve refuses production without a
             // key store configuration.
             let dir = config.keys_dev_dir.join("keys");
             let store = FileKeyStore::open(&dir)
-                .map_err(|e| ServerError::KeyStore(format!("{}: {e}", dir.display())))?;
+                .map_err(|source| ServerError::KeyStoreDir { path: dir, source })?;
             Ok(Arc::new(store))
         }
     }
@@ -233,8 +267,8 @@ pub async fn serve(
     config: Config,
     bootstrap_token: Option<Zeroizing<String>>,
 ) -> Result<(), ServerError> {
-    let prepared = prepare(&config, bootstrap_token).await?;
-    if let Some(token) = &prepared.generated_token {
+    let ready = prepare(&config, bootstrap_token).await?;
+    if let Some(token) = &ready.generated_token {
         // Standard output, not the log: the token must not end up in a log collector.
         println!(
             "zhengku: bootstrap administrator token (shown once; set {} to choose your own):\n    {}",
@@ -255,11 +289,11 @@ pub async fn serve(
     tracing::info!(
         address = %local,
         mode = ?config.mode,
-        database = ?prepared.state.store().backend(),
+        database = ?ready.state.store().backend(),
         "zhengku listening"
     );
-    let watcher = tokio::spawn(watch_trust(prepared.state.clone()));
-    axum::serve(listener, prepared.router)
+    let watcher = tokio::spawn(watch_trust(ready.state.clone()));
+    axum::serve(listener, ready.router)
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|source| ServerError::Io {
@@ -267,7 +301,7 @@ pub async fn serve(
             source,
         })?;
     watcher.abort();
-    prepared.state.store().close().await;
+    ready.state.store().close().await;
     tracing::info!("zhengku stopped");
     Ok(())
 }
@@ -356,7 +390,7 @@ pub fn router(state: AppState) -> Router {
     let (limit, timeout) = state.verify_limits();
     let verification = Router::new()
         .route("/v1/verify", post(verify::verify_licence))
-        .route("/v1/verify/seal", post(seals::verify))
+        .route("/v1/verify/seal", post(verify::verify_seal))
         .route("/V/{*payload}", get(pages::qr_page))
         .route("/v/{*payload}", get(pages::qr_page))
         .route("/verify", get(pages::form_page).post(pages::submit))
@@ -371,15 +405,27 @@ pub fn router(state: AppState) -> Router {
         .merge(verification)
         .route(
             "/v1/licences",
-            post(licences::issue_one).get(licences::reuse),
+            post(licences::issue_one).get(licences::reuse::reuse),
         )
         .route("/v1/licences:batch", post(licences::issue_batch))
-        .route("/v1/licences:reuse", post(licences::reuse_post))
+        .route("/v1/licences:reuse", post(licences::reuse::reuse_post))
         .route("/v1/licences/{identifier}", get(licences::get_licence))
-        .route("/v1/licences/{identifier}/suspend", post(licences::suspend))
-        .route("/v1/licences/{identifier}/resume", post(licences::resume))
-        .route("/v1/licences/{identifier}/revoke", post(licences::revoke))
-        .route("/v1/licences/{identifier}/history", get(licences::history))
+        .route(
+            "/v1/licences/{identifier}/suspend",
+            post(licences::lifecycle::suspend),
+        )
+        .route(
+            "/v1/licences/{identifier}/resume",
+            post(licences::lifecycle::resume),
+        )
+        .route(
+            "/v1/licences/{identifier}/revoke",
+            post(licences::lifecycle::revoke),
+        )
+        .route(
+            "/v1/licences/{identifier}/history",
+            get(licences::lifecycle::history),
+        )
         .route(
             "/v1/licences/{identifier}/status",
             get(licences::public_status),
@@ -409,13 +455,28 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/seals/{esid}", get(seals::get_seal))
         .route("/v1/seals/{esid}/esl", get(seals::get_esl))
         .route("/v1/seals/{esid}/picture", get(seals::get_picture))
-        .route("/v1/seals/{esid}/authorise", post(seals::authorise))
-        .route("/v1/seals/{esid}/withdraw", post(seals::withdraw))
+        .route(
+            "/v1/seals/{esid}/authorise",
+            post(seals::lifecycle::authorise),
+        )
+        .route(
+            "/v1/seals/{esid}/withdraw",
+            post(seals::lifecycle::withdraw),
+        )
         .route("/v1/seals/{esid}/status", get(seals::seal_status))
-        .route("/v1/seals/{esid}/suspend", post(seals::suspend_seal))
-        .route("/v1/seals/{esid}/resume", post(seals::resume_seal))
-        .route("/v1/seals/{esid}/revoke", post(seals::revoke_seal))
-        .route("/v1/seals/{esid}/stamp", post(seals::stamp_hash))
+        .route(
+            "/v1/seals/{esid}/suspend",
+            post(seals::lifecycle::suspend_seal),
+        )
+        .route(
+            "/v1/seals/{esid}/resume",
+            post(seals::lifecycle::resume_seal),
+        )
+        .route(
+            "/v1/seals/{esid}/revoke",
+            post(seals::lifecycle::revoke_seal),
+        )
+        .route("/v1/seals/{esid}/stamp", post(seals::stamp::stamp_hash))
         .route("/v1/audit", get(ops::audit_log))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
@@ -436,7 +497,7 @@ async fn verify_refusal(e: tower::BoxError) -> ApiError {
     } else if e.is::<tower::load_shed::error::Overloaded>() {
         ApiError::Overloaded("too many verifications at once; try again in a moment".into())
     } else {
-        ApiError::Internal(format!("verification layer: {e}"))
+        problem::InternalError::boxed("verification layer", e).into()
     }
 }
 
