@@ -405,3 +405,35 @@ impl From<axum::extract::rejection::QueryRejection> for ApiError {
         ApiError::BadRequest(format!("query string: {}", e.body_text()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An internal failure's detail goes to the log, never to the client.
+    #[test]
+    fn internal_detail_is_logged_not_sent() {
+        let cause = std::io::Error::other("disk /var/lib/zhengku full");
+        let e: ApiError = InternalError::caused("seal task", cause)
+            .about("3301060100000001")
+            .into();
+        let ApiError::Internal(internal) = &e else {
+            panic!("not internal: {e:?}");
+        };
+        assert_eq!(internal.context(), "seal task");
+        assert_eq!(
+            internal.detail(),
+            "seal task (3301060100000001): disk /var/lib/zhengku full"
+        );
+        let problem = e.to_problem();
+        assert_eq!(problem.status, 500);
+        assert_eq!(
+            problem.detail,
+            "an internal error occurred; quote the request id"
+        );
+        assert_eq!(
+            InternalError::new("sequence block missing").detail(),
+            "sequence block missing"
+        );
+    }
+}

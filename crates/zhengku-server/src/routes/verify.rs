@@ -32,7 +32,7 @@ use crate::routes::responses::{
     BodyTooLarge, EmptyInput, MalformedJson, NotSealOrSignature, OtherMediaType,
 };
 use crate::state::AppState;
-use crate::verification::{SealInput, verify_bytes, verify_seal as verify_seal_input};
+use crate::verification::{self, SealInput, verify_bytes};
 
 /// A QR payload or URL to verify.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -304,5 +304,5 @@ pub async fn verify_seal(
             ));
         }
     };
-    Ok(Json(verify_seal_input(&state, input).await?))
+    Ok(Json(verification::verify_seal(&state, input).await?))
 }
