@@ -375,3 +375,37 @@ async fn bad_seal_requests() {
     r.assert_problem(422, "validation");
     assert_eq!(r.body["errors"].as_array().unwrap().len(), 2);
 }
+
+/// `POST /v1/verify/seal` answers in the engine's one JSON shape, as `POST /v1/verify` does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seal_verification_answers_the_engine_report() {
+    let s = util::start(None, None).await;
+    let esid = make(&s).await;
+    let esl = s
+        .client
+        .get(format!("{}/v1/seals/{esid}/esl", s.base))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let v = s
+        .post(
+            "/v1/verify/seal",
+            None,
+            &json!({"seal": STANDARD.encode(&esl)}),
+        )
+        .await;
+    assert_eq!(v.status, 200, "{}", v.body);
+    let report: zhengku_server::routes::verify::LicenceVerification =
+        serde_json::from_value(v.body.clone()).expect("the engine's report shape");
+    assert_eq!(report.verdict, "valid", "{}", v.body);
+    assert_eq!((report.kind.as_str(), report.exit_code), ("seal", 0));
+    assert!(report.facts.is_none());
+    assert_eq!(
+        report.checks.last().map(|c| c.id.as_str()),
+        Some("seal_status")
+    );
+}
