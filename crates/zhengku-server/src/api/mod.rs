@@ -4,8 +4,8 @@
 //! Times are RFC 3339 UTC strings, dates `YYYY-MM-DD`; a licence's `valid_until` is `null`
 //! for 长期 (long-term). Binary values (the signed licence, certificates) are standard
 //! base64 or PEM.
-
-//! One module per part of the API ([`licences`], [`admin`], [`ops`]), re-exported here; the
+//!
+//! One module per part of the API (`licences`, `admin`, `ops`), re-exported here; the
 //! seal and verification routes keep theirs beside them ([`crate::routes::seals::views`],
 //! [`crate::routes::verify`]).
 

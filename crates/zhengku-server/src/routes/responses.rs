@@ -1,7 +1,7 @@
 //! The problem answers routes document, each named once: every `#[utoipa::path]` lists these
 //! by name (`responses((status = 200, …), NoSuchSeal, InvalidFields)`) instead of spelling
 //! out a `application/problem+json` response. A single response is a struct deriving
-//! [`IntoResponses`] with a [`Problem`] body; a set ([`problem_set!`]) is the union of
+//! [`IntoResponses`] with a [`Problem`] body; a set (`problem_set!`) is the union of
 //! several, for answers routes share.
 //!
 //! The problem types' schemas are registered in [`crate::openapi`]: responses given this way
