@@ -90,7 +90,7 @@ pub struct LicenceFactsView {
 /// One check of a verification.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct CheckView {
-    /// Stable id ([`zhengku_verify::CheckId`]: `issuer_chain`, `seal_status`, …).
+    /// Stable id.
     pub id: String,
     /// What is checked.
     pub label: String,
