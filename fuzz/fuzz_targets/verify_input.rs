@@ -27,7 +27,7 @@ fuzz_target!(|data: &[u8]| {
     if report.report.checks.iter().any(|c| {
         matches!(c.outcome, Outcome::Failed(_))
             && !matches!(
-                c.id,
+                c.id.as_str(),
                 "validity" | "status" | "seal_status" | "seal_validity"
             )
     }) {

@@ -18,6 +18,8 @@
 //!   signature — what the library stores and every verifier checks.
 //! - [`status`]: [`LicenceStatus`] (有效, 已暂停, 已撤销, …) and its transitions. Status is kept
 //!   apart from the record because it changes after signing.
+//! - [`esid`]: [`EsId`], the 印章编码 this library gives the seals it makes; [`seal_status`]:
+//!   a seal's [`SealStatus`] (启用, 暂停, 注销, 过期).
 //!
 //! Nothing here does I/O except [`Catalogue::load_dir`], which reads template files from a
 //! path it is given; everything else is a pure function of its inputs (no clock either).
@@ -134,6 +136,7 @@ pub(crate) use string_code;
 
 pub mod codes;
 pub mod date;
+pub mod esid;
 pub mod identifier;
 pub mod licence_type;
 pub mod record;
@@ -144,6 +147,7 @@ pub mod status;
 #[doc(hidden)]
 pub mod testing;
 
+pub use esid::{EsId, EsIdError};
 pub use identifier::{IdError, IssuerCode, LicenceId, TypeCode};
 pub use licence_type::{Catalogue, CatalogueError, LicenceType, TypeDefError};
 pub use record::{

@@ -20,7 +20,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use zeroize::Zeroizing;
 use zhengku_store::{ApiKeyRecord, Department};
 
-use crate::problem::ApiError;
+use crate::problem::{ApiError, InternalError};
 use crate::state::AppState;
 
 /// The scopes a key may carry.
@@ -131,7 +131,7 @@ pub fn new_token() -> Result<NewToken, ApiError> {
     let mut secret = Zeroizing::new([0u8; 32]);
     zhengku_crypto::fill_random(&mut id)
         .and_then(|()| zhengku_crypto::fill_random(secret.as_mut()))
-        .map_err(|e| ApiError::Internal(format!("random source: {e}")))?;
+        .map_err(|e| InternalError::caused("random source", e))?;
     let id = hex::encode(id);
     let secret_text = Zeroizing::new(URL_SAFE_NO_PAD.encode(secret.as_ref()));
     Ok(NewToken {
@@ -219,8 +219,11 @@ impl axum::extract::OptionalFromRequestParts<AppState> for Principal {
 }
 
 async fn principal_of(state: &AppState, record: ApiKeyRecord) -> Result<Principal, ApiError> {
-    let scopes = Scopes::parse(&record.scopes)
-        .map_err(|e| ApiError::Internal(format!("stored key {}: {e}", record.id)))?;
+    let scopes = Scopes::parse(&record.scopes).map_err(|e| {
+        // The parse error is a text (it is shown to administrators as a field problem).
+        InternalError::new("stored key has unknown scopes")
+            .about(format_args!("{}: {e}", record.id))
+    })?;
     let department = match &record.department_uscc {
         None => None,
         Some(uscc) => Some(state.department(uscc).await?),

@@ -14,9 +14,10 @@ use serde::Deserialize;
 use zeroize::Zeroizing;
 use zhengku_hsm::KeyStore;
 use zhengku_model::codes::{AreaCode, Uscc};
-use zhengku_store::{BOOTSTRAP_KEY_ID, NewDepartment, NewSeal, Store};
+use zhengku_store::{BOOTSTRAP_KEY_ID, NewDepartment, Store};
 
 use crate::auth::hash_secret;
+use crate::seal_making::{Keys, Picture, SealMaking, SealMakingError, SealOrder};
 use crate::state::SealMaker;
 
 /// Environment variable holding the bootstrap token.
@@ -161,11 +162,31 @@ pub async fn dev_departments(
 }
 
 /// Days a development seal is valid.
-const DEV_SEAL_DAYS: i64 = 3650;
+const DEV_SEAL_DAYS: u32 = 3650;
+
+/// Printed size of a development seal, mm.
+const DEV_SEAL_MM: u32 = 42;
+
+/// The key store itself, for seal making before the service's state exists.
+struct KeyStoreKeys<'a>(&'a Arc<dyn KeyStore>);
+
+impl Keys for KeyStoreKeys<'_> {
+    type Error = zhengku_hsm::HsmError;
+
+    fn signer(
+        &self,
+        label: &str,
+    ) -> impl std::future::Future<
+        Output = Result<Arc<dyn zhengku_crypto::Signer>, zhengku_hsm::HsmError>,
+    > + Send {
+        std::future::ready(self.0.signer(label))
+    }
+}
 
 /// In development mode: makes a seal (证照专用章, the drawn red round picture) for every
 /// department that has none, with the configured seal maker, so licence PDFs can be sealed
-/// at once. Returns how many were made.
+/// at once. Returns how many were made. The seals are made as `POST /v1/seals` makes them
+/// ([`crate::seal_making`]).
 ///
 /// The holder key is `seal-<rest>` when the department's key is `dept-<rest>` and
 /// `<keys_dev>/seal-<rest>.crt` exists (杭州市西湖区市场监督管理局: `seal-xihu-samr-sm2`, an SM2
@@ -181,6 +202,12 @@ pub async fn dev_seals(
 ) -> Result<usize, BootstrapError> {
     let Some(maker) = maker else {
         return Ok(0);
+    };
+    let making = SealMaking {
+        store,
+        keys: &KeyStoreKeys(keystore),
+        maker,
+        allow_p256: true,
     };
     let mut made = 0;
     for d in store.list_departments().await? {
@@ -209,62 +236,20 @@ pub async fn dev_seals(
                 None => continue,
             },
         };
-        let holder = keystore
-            .signer(&label)
-            .map_err(|e| err(format!("key {label}: {e}")))?;
-        let certified = zhengku_pki::certified_key(&cert).map_err(|e| err(e.to_string()))?;
-        if certified.key_id() != holder.public_key().key_id() {
-            return Err(err(format!("the certificate does not certify key {label}")));
-        }
-        let picture = zhengku_seal::artwork::round_seal_svg(&d.name, "证照专用章", 42)
-            .map_err(|e| err(e.to_string()))?;
-        let area = d.region_code.as_str();
-        let sequence = store.next_sequence(area, "seal-01", 0).await?;
-        let esid = format!("{area}01{sequence:08}");
-        let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        let end = now + DEV_SEAL_DAYS * 86_400;
-        let name = format!("{}证照专用章", d.name);
-        let spec = zhengku_seal::make::SealSpec {
-            es_id: esid.clone(),
+        let order = SealOrder {
+            name: format!("{}证照专用章", d.name),
             seal_type: 1,
-            name: name.clone(),
-            holder_certs: vec![cert],
-            picture_format: zhengku_seal::artwork::PictureFormat::Svg,
-            picture: picture.into_bytes(),
-            width_mm: 42,
-            height_mm: 42,
-            created: seal_time(now).map_err(&err)?,
-            valid_start: seal_time(now).map_err(&err)?,
-            valid_end: seal_time(end).map_err(&err)?,
+            holder_key_label: label,
+            holder_certificate: Ok(cert),
+            picture: Ok(Picture::Drawn),
+            size_mm: DEV_SEAL_MM,
+            valid_days: DEV_SEAL_DAYS,
         };
-        let maker_signer = keystore
-            .signer(&maker.label)
-            .map_err(|e| err(format!("seal maker key {}: {e}", maker.label)))?;
-        let seal = zhengku_seal::make::make_seal(spec, &maker.certificate, maker_signer.as_ref())
-            .map_err(|e| err(e.to_string()))?;
-        let esl = seal.to_der().map_err(|e| err(e.to_string()))?;
-        store
-            .insert_seal(
-                &NewSeal {
-                    esid,
-                    department_uscc: d.uscc.as_str().to_owned(),
-                    name,
-                    seal_type: 1,
-                    key_label: label,
-                    valid_start: now,
-                    valid_end: end,
-                    esl,
-                },
-                "system",
-                "bootstrap",
-            )
-            .await?;
-        made += 1;
+        match making.make(&d, order, "system", "bootstrap").await {
+            Ok(_) => made += 1,
+            Err(SealMakingError::Store(e)) => return Err(e.into()),
+            Err(e) => return Err(err(e.to_string())),
+        }
     }
     Ok(made)
-}
-
-fn seal_time(unix: i64) -> Result<zhengku_seal::SealTime, String> {
-    zhengku_seal::SealTime::from_unix_seconds(unix)
-        .map_err(|_| format!("time {unix} cannot be written in a seal"))
 }

@@ -37,10 +37,11 @@ use zhengku_model::{Catalogue, LicenceType, SignedLicence};
 use zhengku_pdf::document::LicenceDocument;
 use zhengku_pdf::font::CjkFont;
 use zhengku_pdf::layout::Layout;
-use zhengku_seal::{CertList, DecodedSeal, Seal, decode_seal};
-use zhengku_store::{StoredLicence, StoredSeal};
+use zhengku_seal::Seal;
+use zhengku_store::StoredLicence;
 
-use crate::problem::ApiError;
+use crate::problem::{ApiError, InternalError};
+use crate::stamping;
 use crate::state::AppState;
 
 /// Why the document machinery could not start.
@@ -119,7 +120,7 @@ impl Documents {
     /// The QR text (URL form) for a payload.
     pub fn qr_url(&self, payload: &str) -> Result<String, ApiError> {
         zhengku_qr::payload_url(&self.base_url, payload)
-            .map_err(|e| ApiError::Internal(format!("QR URL: {e}")))
+            .map_err(|e| InternalError::caused("QR URL", e).into())
     }
 
     /// Whether licences of this type have a layout.
@@ -178,7 +179,7 @@ pub async fn qr_payload(state: &AppState, licence: &StoredLicence) -> Result<Str
     let payload =
         tokio::task::spawn_blocking(move || zhengku_qr::make_payload(&signed, signer.as_ref()))
             .await
-            .map_err(|e| ApiError::Internal(format!("QR task: {e}")))?
+            .map_err(|e| InternalError::caused("QR task", e))?
             .map_err(|e| ApiError::Unavailable(format!("QR payload signing failed: {e}")))?;
     Ok(state.store().keep_qr_payload(id, &payload).await?)
 }
@@ -202,7 +203,7 @@ pub async fn licence_pdf(state: &AppState, licence: &StoredLicence) -> Result<Ve
         .catalogue()
         .get(&record.type_code)
         .cloned()
-        .ok_or_else(|| ApiError::Internal(format!("licence type {type_code} not loaded")))?;
+        .ok_or_else(|| InternalError::new("licence type not loaded").about(&type_code))?;
     let issuer = record.issuer_code.as_str().to_owned();
     let now = OffsetDateTime::now_utc().unix_timestamp();
     let stored_seal = state
@@ -216,14 +217,14 @@ pub async fn licence_pdf(state: &AppState, licence: &StoredLicence) -> Result<Ve
             ))
         })?;
     let qr_text = qr_text(state, licence).await?;
-    let seal = decode_v4(&stored_seal)?;
+    let seal = stamping::decode_v4(&stored_seal)?;
     let signer = state.signer(&stored_seal.seal.key_label).await?;
-    let holder_cert = holder_certificate(&seal, signer.as_ref())?;
+    let holder_cert = stamping::holder_certificate(&seal, signer.as_ref())?;
     let chain = chain_for(state, holder_cert);
     let issued_at = i64::try_from(record.issued_at.unix_seconds()).unwrap_or(i64::MAX);
     let signing_unix = issued_at.max(stored_seal.seal.valid_start);
     let signing_time = OffsetDateTime::from_unix_timestamp(signing_unix)
-        .map_err(|e| ApiError::Internal(format!("signing time: {e}")))?;
+        .map_err(|e| InternalError::caused("signing time", e))?;
     // The department's licence-signing certificate rides along in the CMS (anchors alone
     // then verify the PDF offline), when it certifies the key that signed this record.
     let issuer_certificate = state
@@ -244,7 +245,7 @@ pub async fn licence_pdf(state: &AppState, licence: &StoredLicence) -> Result<Ve
     };
     let pdf = tokio::task::spawn_blocking(move || job.run())
         .await
-        .map_err(|e| ApiError::Internal(format!("PDF task: {e}")))??;
+        .map_err(|e| InternalError::caused("PDF task", e))??;
     // The library's record of the seal signature it just made, with its own clock: the
     // signature's 签章时间 is the licence's issue time (a claim), this is when it happened.
     let digest = ses_digest(&pdf)?;
@@ -263,15 +264,16 @@ pub async fn licence_pdf(state: &AppState, licence: &StoredLicence) -> Result<Ve
 /// SHA-256 of the seal signature inside a PDF this library just signed.
 fn ses_digest(pdf: &[u8]) -> Result<[u8; 32], ApiError> {
     let parsed = zhengku_pdf::parse::parse_signed(pdf)
-        .map_err(|e| ApiError::Internal(format!("reading back the signed PDF: {e}")))?;
+        .map_err(|e| InternalError::caused("reading back the signed PDF", e))?;
     let sd = zhengku_pdf::cms::decode(&parsed.cms)
-        .map_err(|e| ApiError::Internal(format!("reading back the PDF's CMS: {e}")))?;
+        .map_err(|e| InternalError::caused("reading back the PDF's CMS", e))?;
     match sd.signer.ses_signature() {
         Ok(Some(ses)) => Ok(zhengku_crypto::sha256(&ses)),
-        Ok(None) => Err(ApiError::Internal(
-            "the signed PDF has no seal signature".into(),
-        )),
-        Err(e) => Err(ApiError::Internal(format!("the PDF's seal signature: {e}"))),
+        Ok(None) => Err(InternalError::new("the signed PDF has no seal signature").into()),
+        // zhengku-pdf reports this one as text.
+        Err(e) => Err(InternalError::new("the PDF's seal signature")
+            .about(e)
+            .into()),
     }
 }
 
@@ -295,7 +297,7 @@ impl SignJob {
             .documents
             .layouts
             .get(record.type_code.as_str())
-            .ok_or_else(|| ApiError::Internal("layout vanished".into()))?;
+            .ok_or_else(|| InternalError::new("layout vanished"))?;
         zhengku_pdf::document::sealed_licence_pdf(&LicenceDocument {
             licence: &self.licence,
             licence_type: &self.licence_type,
@@ -310,30 +312,6 @@ impl SignJob {
         })
         .map_err(|e| ApiError::Unavailable(format!("PDF signing failed: {e}")))
     }
-}
-
-/// The stored seal, decoded (the library only makes v4 seals).
-pub fn decode_v4(seal: &StoredSeal) -> Result<Seal, ApiError> {
-    match decode_seal(&seal.seal.esl) {
-        Ok(DecodedSeal::V4(s)) => Ok(s),
-        Ok(DecodedSeal::V1(_)) => Err(ApiError::Internal("stored seal is v1".into())),
-        Err(e) => Err(ApiError::Internal(format!(
-            "stored seal does not decode: {e}"
-        ))),
-    }
-}
-
-/// The certificate in the seal that certifies the holder key.
-fn holder_certificate(seal: &Seal, signer: &dyn Signer) -> Result<Vec<u8>, ApiError> {
-    let key = signer.public_key().key_id();
-    let CertList::Certificates(certs) = &seal.seal_info.property.cert_list else {
-        return Err(ApiError::Internal("stored seal lists digests".into()));
-    };
-    certs
-        .iter()
-        .find(|c| certificate_key(c).is_ok_and(|k| k.key_id() == key))
-        .cloned()
-        .ok_or_else(|| ApiError::Internal("no holder certificate for the seal key".into()))
 }
 
 fn certificate_key(der: &[u8]) -> Result<PublicKey, zhengku_pki::CertError> {

@@ -12,7 +12,7 @@
 //!    through the key store, on the blocking pool (a PKCS#11 call blocks);
 //! 4. licences, their audit entries and the idempotency record are stored in one
 //!    transaction, all of them or none, shared with other calls waiting at that moment
-//!    ([`crate::writer`], group commit).
+//!    ([`crate::group_commit`]).
 //!
 //! A failure after step 2 leaves a gap in the serial numbers and nothing else: identifiers
 //! are signed into the licence, so they must exist before the transaction that stores it.
@@ -26,9 +26,9 @@ use zhengku_model::{IssueRequest, Issuer, LicenceId, LicenceRecord, SignedLicenc
 use zhengku_store::{IdempotencyRecord, MAX_IDEMPOTENCY_KEY_CHARS, StoreError, StoredLicence};
 
 use crate::auth::Principal;
-use crate::problem::{ApiError, BatchItemProblem, FieldProblem};
+use crate::group_commit::CommitError;
+use crate::problem::{ApiError, BatchItemProblem, FieldProblem, InternalError};
 use crate::state::AppState;
-use crate::writer::WriteError;
 
 /// What issuing produced.
 pub struct Issued {
@@ -116,7 +116,7 @@ pub async fn issue(
             .unwrap_or(2000);
         // A placeholder identifier for validation; the real one is set after allocation.
         let placeholder = LicenceId::generate(licence_type.code(), &department.uscc, year, 0, 1)
-            .map_err(|e| ApiError::Internal(format!("placeholder identifier: {e}")))?;
+            .map_err(|e| InternalError::caused("placeholder identifier", e))?;
         match licence_type.build_record(req, &issuer, placeholder, now) {
             Ok(record) => {
                 records.push((record, year));
@@ -154,10 +154,10 @@ pub async fn issue(
     for (mut record, year) in records {
         let slot = next
             .get_mut(&(record.type_code.to_string(), year))
-            .ok_or_else(|| ApiError::Internal("sequence block missing".into()))?;
+            .ok_or_else(|| InternalError::new("sequence block missing"))?;
         record.identifier =
             LicenceId::generate(&record.type_code, &department.uscc, year, *slot, 1)
-                .map_err(|e| ApiError::Internal(format!("identifier: {e}")))?;
+                .map_err(|e| InternalError::caused("identifier", e))?;
         *slot += 1;
         to_sign.push(record);
     }
@@ -166,15 +166,15 @@ pub async fn issue(
     let signer = state.signer(&department.key_label).await?;
     let signed = sign_all(signer, to_sign).await?;
 
-    // 4. Store, all or nothing, through the group-commit writer.
+    // 4. Store, all or nothing, in the next group commit.
     let idem_record = idempotency.as_ref().map(|i| IdempotencyRecord {
         owner: principal.key_id.clone(),
         key: i.key.clone(),
         request_hash: i.request_hash,
     });
     let signed = match state
-        .writer()
-        .write(
+        .group_commit()
+        .commit(
             signed,
             idem_record,
             principal.actor(),
@@ -184,7 +184,7 @@ pub async fn issue(
     {
         Ok(signed) => signed,
         // Another request with the same key won the race: answer as its retry.
-        Err(WriteError::Store(StoreError::Conflict {
+        Err(CommitError::Store(StoreError::Conflict {
             what: "idempotency key",
             ..
         })) => {
@@ -195,8 +195,8 @@ pub async fn issue(
             }
             return Err(ApiError::Conflict("Idempotency-Key in use".into()));
         }
-        Err(WriteError::Store(e)) => return Err(e.into()),
-        Err(WriteError::Stopped) => {
+        Err(CommitError::Store(e)) => return Err(e.into()),
+        Err(CommitError::Stopped) => {
             return Err(ApiError::Unavailable("the server is shutting down".into()));
         }
     };
@@ -291,7 +291,7 @@ async fn sign_all(
     for task in tasks {
         let signed = task
             .await
-            .map_err(|e| ApiError::Internal(format!("signing task: {e}")))?
+            .map_err(|e| InternalError::caused("signing task", e))?
             .map_err(|e| ApiError::Unavailable(format!("signing failed: {e}")))?;
         out.extend(signed);
     }
@@ -303,5 +303,5 @@ fn now() -> Result<Timestamp, ApiError> {
     u64::try_from(OffsetDateTime::now_utc().unix_timestamp())
         .ok()
         .and_then(Timestamp::from_unix_seconds)
-        .ok_or_else(|| ApiError::Internal("system clock out of range".into()))
+        .ok_or_else(|| InternalError::new("system clock out of range").into())
 }

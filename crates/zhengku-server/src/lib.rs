@@ -10,14 +10,18 @@
 //!
 //! - [`serve`]: what the binary runs: resolve [`Config`], [`prepare`] (database, key store,
 //!   licence types, first-start bootstrap), listen, shut down gracefully on Ctrl-C / SIGTERM.
-//! - [`router`]: every route, with the middleware that gives each request an id, a log
-//!   line and metrics. The handlers are in [`routes`]; what they return in [`api`].
-//! - [`issue`]: the issuing path (validate all, allocate identifiers, sign through the key
-//!   store, store all or nothing).
-//! - [`documents`]: licence PDFs (sealed, PAdES-signed) and QR codes; [`routes::verify`]
-//!   (`POST /v1/verify`) and [`routes::pages`] (the web page a QR code opens) verify them
-//!   with the one engine, zhengku-verify.
-//! - [`auth`]: API keys and scopes; [`problem`]: every error and its problem+json.
+//! - [`router()`]: every route, with the middleware that gives each request an id, a log
+//!   line and metrics ([`router`](mod@router)). The handlers are in [`routes`]; what they
+//!   return in [`api`] and the route modules' views.
+//! - The services the handlers call: [`issue`], the issuing path (validate all, allocate
+//!   identifiers, sign through the key store, store all or nothing, in a [`group_commit`]);
+//!   [`seal_making`] (制章, also development bootstrap's seals) and [`stamping`] (盖章);
+//!   [`verification`], the one engine (zhengku-verify) with this library's trust
+//!   ([`trust`]) and records, behind [`routes::verify`] (`POST /v1/verify`,
+//!   `POST /v1/verify/seal`) and [`routes::pages`] (the web page a QR code opens);
+//!   [`documents`], licence PDFs (sealed, PAdES-signed) and QR codes.
+//! - [`auth`]: API keys and scopes; [`problem`]: every error and its problem+json, and
+//!   [`routes::responses`] the problem answers routes document.
 //! - [`openapi`]: the OpenAPI 3.1 document, committed as `api/openapi.json`.
 //!
 //! Replicas are stateless: everything shared is in the database (PostgreSQL in
@@ -29,35 +33,32 @@ pub mod bootstrap;
 pub mod config;
 pub mod documents;
 pub mod extract;
+pub mod group_commit;
 pub mod issue;
 pub mod metrics;
 pub mod openapi;
 pub mod problem;
 pub mod reads;
 pub mod request_id;
+pub mod router;
 pub mod routes;
+pub mod seal_making;
 pub mod sequences;
+pub mod stamping;
 pub mod state;
 pub mod trust;
-pub mod writer;
+pub mod verification;
 
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
-use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use tracing::Instrument;
 use zeroize::Zeroizing;
 use zhengku_hsm::{FileKeyStore, KeyStore, KeyStoreConfig};
 use zhengku_model::Catalogue;
 use zhengku_store::Store;
 
 pub use config::{Config, LogFormat, Mode, Overrides};
-use problem::ApiError;
-use request_id::RequestId;
+pub use router::router;
 pub use state::AppState;
 
 /// Why the service could not start.
@@ -70,14 +71,36 @@ pub enum ServerError {
     #[error("database: {0}")]
     Store(#[from] zhengku_store::StoreError),
     /// The key store could not be opened.
-    #[error("key store: {0}")]
-    KeyStore(String),
+    #[error("key store{}", at(.path.as_deref()))]
+    KeyStore {
+        /// The development key folder, when the store is that.
+        path: Option<std::path::PathBuf>,
+        /// Why.
+        #[source]
+        source: zhengku_hsm::HsmError,
+    },
+    /// The key store configuration file is not valid TOML for it.
+    #[error("key store: {}", path.display())]
+    KeyStoreConfig {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        #[source]
+        source: toml::de::Error,
+    },
     /// The licence types could not be loaded.
     #[error("licence types: {0}")]
     Catalogue(#[from] zhengku_model::CatalogueError),
     /// Trust anchors or the seal maker's certificate could not be loaded.
-    #[error("trust: {0}")]
-    Trust(String),
+    #[error("trust")]
+    Trust(#[source] trust::TrustError),
+    /// Production without a trust folder.
+    #[error(
+        "trust: production needs trust anchors to verify anything: give --trust DIR (or \
+         ZHENGKU_TRUST_DIR, or trust_dir in the configuration file), a folder with one \
+         subfolder per CA holding root.crt, issuing.crt and its CRLs"
+    )]
+    NoTrustDir,
     /// The font or a licence layout could not be loaded.
     #[error("licence documents: {0}")]
     Documents(#[from] documents::DocumentsError),
@@ -95,9 +118,15 @@ pub enum ServerError {
     },
 }
 
-/// A service ready to listen: its state, its router, and the bootstrap token to show if
-/// one was generated.
-pub struct Prepared {
+/// `: <path>`, or nothing.
+fn at(path: Option<&std::path::Path>) -> String {
+    path.map(|p| format!(": {}", p.display()))
+        .unwrap_or_default()
+}
+
+/// A service ready to listen ([`prepare`]): its state, its router, and the bootstrap token
+/// to show if one was generated.
+pub struct Ready {
     /// The shared state.
     pub state: AppState,
     /// The routes.
@@ -110,7 +139,7 @@ pub struct Prepared {
 pub async fn prepare(
     config: &Config,
     bootstrap_token: Option<Zeroizing<String>>,
-) -> Result<Prepared, ServerError> {
+) -> Result<Ready, ServerError> {
     // Trust first: a production start without anchors stops before anything is made.
     let seals = seal_setup(config)?;
     if config.database_url.is_none() {
@@ -161,7 +190,7 @@ pub async fn prepare(
         seals,
         Arc::new(documents),
     );
-    Ok(Prepared {
+    Ok(Ready {
         router: router(state.clone()),
         state,
         generated_token,
@@ -174,10 +203,15 @@ fn seal_setup(config: &Config) -> Result<state::SealSetup, ServerError> {
         None => None,
         Some((label, cert)) => {
             let der = trust::read_pem_or_der(&cert)
-                .map_err(|e| ServerError::Trust(e.to_string()))?
+                .map_err(ServerError::Trust)?
                 .into_iter()
                 .next()
-                .ok_or_else(|| ServerError::Trust(format!("{}: empty", cert.display())))?;
+                .ok_or_else(|| {
+                    ServerError::Trust(trust::TrustError {
+                        path: cert.display().to_string(),
+                        detail: "empty".into(),
+                    })
+                })?;
             Some(state::SealMaker {
                 label,
                 certificate: der,
@@ -186,15 +220,10 @@ fn seal_setup(config: &Config) -> Result<state::SealSetup, ServerError> {
     };
     // Without anchors nothing could ever verify as 有效, and a production service that
     // silently answered 无法核验 to everything would be misconfigured without saying so.
-    let dir = config.effective_trust_dir().ok_or_else(|| {
-        ServerError::Trust(
-            "production needs trust anchors to verify anything: give --trust DIR (or \
-             ZHENGKU_TRUST_DIR, or trust_dir in the configuration file), a folder with one \
-             subfolder per CA holding root.crt, issuing.crt and its CRLs"
-                .into(),
-        )
-    })?;
-    let trust = trust::load_trust_dir(&dir).map_err(|e| ServerError::Trust(e.to_string()))?;
+    let dir = config
+        .effective_trust_dir()
+        .ok_or(ServerError::NoTrustDir)?;
+    let trust = trust::load_trust_dir(&dir).map_err(ServerError::Trust)?;
     let counts = trust.counts();
     tracing::info!(loaded = %counts, dir = %dir.display(), "trust loaded");
     Ok(state::SealSetup {
@@ -213,16 +242,21 @@ fn open_keystore(config: &Config) -> Result<Arc<dyn KeyStore>, ServerError> {
                 what: format!("read key store configuration {}", path.display()),
                 source,
             })?;
-            let ks: KeyStoreConfig = toml::from_str(&text)
-                .map_err(|e| ServerError::KeyStore(format!("{}: {e}", path.display())))?;
-            zhengku_hsm::open(&ks).map_err(|e| ServerError::KeyStore(e.to_string()))
+            let ks: KeyStoreConfig =
+                toml::from_str(&text).map_err(|source| ServerError::KeyStoreConfig {
+                    path: path.clone(),
+                    source,
+                })?;
+            zhengku_hsm::open(&ks).map_err(|source| ServerError::KeyStore { path: None, source })
         }
         None => {
             // Only reachable in development: Config::resolve refuses production without a
             // key store configuration.
             let dir = config.keys_dev_dir.join("keys");
-            let store = FileKeyStore::open(&dir)
-                .map_err(|e| ServerError::KeyStore(format!("{}: {e}", dir.display())))?;
+            let store = FileKeyStore::open(&dir).map_err(|source| ServerError::KeyStore {
+                path: Some(dir),
+                source,
+            })?;
             Ok(Arc::new(store))
         }
     }
@@ -233,8 +267,8 @@ pub async fn serve(
     config: Config,
     bootstrap_token: Option<Zeroizing<String>>,
 ) -> Result<(), ServerError> {
-    let prepared = prepare(&config, bootstrap_token).await?;
-    if let Some(token) = &prepared.generated_token {
+    let ready = prepare(&config, bootstrap_token).await?;
+    if let Some(token) = &ready.generated_token {
         // Standard output, not the log: the token must not end up in a log collector.
         println!(
             "zhengku: bootstrap administrator token (shown once; set {} to choose your own):\n    {}",
@@ -255,11 +289,11 @@ pub async fn serve(
     tracing::info!(
         address = %local,
         mode = ?config.mode,
-        database = ?prepared.state.store().backend(),
+        database = ?ready.state.store().backend(),
         "zhengku listening"
     );
-    let watcher = tokio::spawn(watch_trust(prepared.state.clone()));
-    axum::serve(listener, prepared.router)
+    let watcher = tokio::spawn(watch_trust(ready.state.clone()));
+    axum::serve(listener, ready.router)
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|source| ServerError::Io {
@@ -267,7 +301,7 @@ pub async fn serve(
             source,
         })?;
     watcher.abort();
-    prepared.state.store().close().await;
+    ready.state.store().close().await;
     tracing::info!("zhengku stopped");
     Ok(())
 }
@@ -346,157 +380,45 @@ pub fn init_tracing(format: LogFormat) {
     };
 }
 
-/// Every route, with the state and middleware applied.
-pub fn router(state: AppState) -> Router {
-    use routes::{admin, documents, licences, ops, pages, seals, verify};
-    let body_limit = state.body_limit();
-    // Verification is public and CPU-bound: a bounded number at once (the rest answered
-    // 503 at once, not queued), each within a time limit (504), so hostile uploads stay
-    // cheap for everyone else.
-    let (limit, timeout) = state.verify_limits();
-    let verification = Router::new()
-        .route("/v1/verify", post(verify::verify_licence))
-        .route("/v1/verify/seal", post(seals::verify))
-        .route("/V/{*payload}", get(pages::qr_page))
-        .route("/v/{*payload}", get(pages::qr_page))
-        .route("/verify", get(pages::form_page).post(pages::submit))
-        .layer(
-            tower::ServiceBuilder::new()
-                .layer(axum::error_handling::HandleErrorLayer::new(verify_refusal))
-                .load_shed()
-                .concurrency_limit(limit)
-                .timeout(timeout),
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What `zhengku serve` prints: the error and its causes, outermost first.
+    fn chain(e: &dyn std::error::Error) -> String {
+        let mut out = e.to_string();
+        let mut next = e.source();
+        while let Some(s) = next {
+            out.push_str(&format!(": {s}"));
+            next = s.source();
+        }
+        out
+    }
+
+    #[test]
+    fn start_up_errors_read_as_one_line() {
+        let hsm = || zhengku_hsm::HsmError::Config("slot 7".into());
+        let e = ServerError::KeyStore {
+            path: Some("keys-dev/keys".into()),
+            source: hsm(),
+        };
+        assert_eq!(
+            chain(&e),
+            "key store: keys-dev/keys: invalid key store configuration: slot 7"
         );
-    Router::new()
-        .merge(verification)
-        .route(
-            "/v1/licences",
-            post(licences::issue_one).get(licences::reuse),
-        )
-        .route("/v1/licences:batch", post(licences::issue_batch))
-        .route("/v1/licences:reuse", post(licences::reuse_post))
-        .route("/v1/licences/{identifier}", get(licences::get_licence))
-        .route("/v1/licences/{identifier}/suspend", post(licences::suspend))
-        .route("/v1/licences/{identifier}/resume", post(licences::resume))
-        .route("/v1/licences/{identifier}/revoke", post(licences::revoke))
-        .route("/v1/licences/{identifier}/history", get(licences::history))
-        .route(
-            "/v1/licences/{identifier}/status",
-            get(licences::public_status),
-        )
-        .route("/v1/licences/{identifier}/pdf", get(documents::licence_pdf))
-        .route(
-            "/v1/licences/{identifier}/qr.png",
-            get(documents::licence_qr_png),
-        )
-        .route(
-            "/v1/licences/{identifier}/qr.svg",
-            get(documents::licence_qr_svg),
-        )
-        .route("/v1/licences/{identifier}/qr", get(documents::licence_qr))
-        .route("/v1/licence-types", get(licences::licence_types))
-        .route(
-            "/v1/departments",
-            post(admin::create_department).get(admin::list_departments),
-        )
-        .route("/v1/departments/{uscc}", get(admin::get_department))
-        .route(
-            "/v1/api-keys",
-            post(admin::create_api_key).get(admin::list_api_keys),
-        )
-        .route("/v1/api-keys/{id}/revoke", post(admin::revoke_api_key))
-        .route("/v1/seals", post(seals::create_seal))
-        .route("/v1/seals/{esid}", get(seals::get_seal))
-        .route("/v1/seals/{esid}/esl", get(seals::get_esl))
-        .route("/v1/seals/{esid}/picture", get(seals::get_picture))
-        .route("/v1/seals/{esid}/authorise", post(seals::authorise))
-        .route("/v1/seals/{esid}/withdraw", post(seals::withdraw))
-        .route("/v1/seals/{esid}/status", get(seals::seal_status))
-        .route("/v1/seals/{esid}/suspend", post(seals::suspend_seal))
-        .route("/v1/seals/{esid}/resume", post(seals::resume_seal))
-        .route("/v1/seals/{esid}/revoke", post(seals::revoke_seal))
-        .route("/v1/seals/{esid}/stamp", post(seals::stamp_hash))
-        .route("/v1/audit", get(ops::audit_log))
-        .route("/healthz", get(ops::healthz))
-        .route("/readyz", get(ops::readyz))
-        .route("/metrics", get(ops::metrics))
-        .route("/openapi.json", get(ops::openapi))
-        .route_layer(middleware::from_fn(capture_route))
-        .fallback(|req: Request| async move { ApiError::NoRoute(req.uri().path().to_owned()) })
-        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
-        .layer(DefaultBodyLimit::max(body_limit))
-        .layer(middleware::from_fn_with_state(state.clone(), observe))
-        .with_state(state)
-}
-
-/// The answer when the verification routes' limits refuse a request.
-async fn verify_refusal(e: tower::BoxError) -> ApiError {
-    if e.is::<tower::timeout::error::Elapsed>() {
-        ApiError::Timeout("the verification took longer than the service allows".into())
-    } else if e.is::<tower::load_shed::error::Overloaded>() {
-        ApiError::Overloaded("too many verifications at once; try again in a moment".into())
-    } else {
-        ApiError::Internal(format!("verification layer: {e}"))
-    }
-}
-
-/// Where [`capture_route`] leaves the matched route for [`observe`].
-#[derive(Clone, Default)]
-struct RouteSlot(Arc<Mutex<Option<String>>>);
-
-/// Inside routing: records the matched route template (outer middleware runs before
-/// routing and cannot see it).
-async fn capture_route(req: Request, next: Next) -> Response {
-    if let (Some(slot), Some(path)) = (
-        req.extensions().get::<RouteSlot>(),
-        req.extensions().get::<MatchedPath>(),
-    ) && let Ok(mut s) = slot.0.lock()
-    {
-        *s = Some(path.as_str().to_owned());
-    }
-    next.run(req).await
-}
-
-/// Around every request: its id, its span and log line, its metrics.
-async fn observe(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let id = request_id::from_request(&req);
-    let slot = RouteSlot::default();
-    req.extensions_mut().insert(RequestId(id.clone()));
-    req.extensions_mut().insert(slot.clone());
-    let method = req.method().clone();
-    let start = Instant::now();
-    let span = tracing::info_span!("request", id = %id, method = %method);
-    let mut response = request_id::scope(id.clone(), next.run(req))
-        .instrument(span.clone())
-        .await;
-    let elapsed = start.elapsed();
-    let route = slot
-        .0
-        .lock()
-        .ok()
-        .and_then(|s| s.clone())
-        .unwrap_or_else(|| "unmatched".to_owned());
-    let status = response.status().as_u16();
-    state
-        .metrics()
-        .record_request(method.as_str(), &route, status, elapsed);
-    span.in_scope(|| {
-        tracing::info!(
-            route = %route,
-            status,
-            latency_us = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
-            "request"
+        let e = ServerError::KeyStore {
+            path: None,
+            source: hsm(),
+        };
+        assert_eq!(
+            chain(&e),
+            "key store: invalid key store configuration: slot 7"
         );
-    });
-    if let Some(v) = request_id::header_value(&id) {
-        response.headers_mut().insert(request_id::HEADER, v);
+        let e = ServerError::Trust(trust::TrustError {
+            path: "trust/sm2/root.crt".into(),
+            detail: "empty".into(),
+        });
+        assert_eq!(chain(&e), "trust: trust/sm2/root.crt: empty");
+        assert!(chain(&ServerError::NoTrustDir).starts_with("trust: production needs"));
     }
-    // Answers may carry personal data (a licence, a reuse result, an issued record, an
-    // audit page) or a status that changes: nothing is cached unless a route says it may
-    // be (a seal's picture).
-    response
-        .headers_mut()
-        .entry(axum::http::header::CACHE_CONTROL)
-        .or_insert(axum::http::HeaderValue::from_static("no-store"));
-    response.into_response()
 }

@@ -5,6 +5,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+use crate::problem::{BatchItemProblem, FieldProblem, Problem};
 use crate::routes::{admin, documents, licences, ops, seals, verify};
 
 /// Adds the bearer scheme.
@@ -42,13 +43,13 @@ impl Modify for BearerAuth {
     paths(
         licences::issue_one,
         licences::issue_batch,
-        licences::reuse,
-        licences::reuse_post,
+        licences::reuse::reuse,
+        licences::reuse::reuse_post,
         licences::get_licence,
-        licences::suspend,
-        licences::resume,
-        licences::revoke,
-        licences::history,
+        licences::lifecycle::suspend,
+        licences::lifecycle::resume,
+        licences::lifecycle::revoke,
+        licences::lifecycle::history,
         licences::public_status,
         licences::licence_types,
         documents::licence_pdf,
@@ -56,6 +57,7 @@ impl Modify for BearerAuth {
         documents::licence_qr_svg,
         documents::licence_qr,
         verify::verify_licence,
+        verify::verify_seal,
         admin::create_department,
         admin::list_departments,
         admin::get_department,
@@ -66,20 +68,22 @@ impl Modify for BearerAuth {
         seals::get_seal,
         seals::get_esl,
         seals::get_picture,
-        seals::authorise,
-        seals::withdraw,
+        seals::lifecycle::authorise,
+        seals::lifecycle::withdraw,
         seals::seal_status,
-        seals::suspend_seal,
-        seals::resume_seal,
-        seals::revoke_seal,
-        seals::stamp_hash,
-        seals::verify,
+        seals::lifecycle::suspend_seal,
+        seals::lifecycle::resume_seal,
+        seals::lifecycle::revoke_seal,
+        seals::stamp::stamp_hash,
         ops::audit_log,
         ops::healthz,
         ops::readyz,
         ops::metrics,
         ops::openapi,
     ),
+    // The problem answers are named through `routes::responses`, which does not register
+    // the schemas they reference.
+    components(schemas(Problem, FieldProblem, BatchItemProblem)),
     modifiers(&BearerAuth),
     tags(
         (name = "licences", description = "Issue, read, reuse and manage licences"),

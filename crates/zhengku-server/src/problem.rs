@@ -144,9 +144,95 @@ pub enum ApiError {
     /// The request took longer than allowed (504).
     #[error("{0}")]
     Timeout(String),
-    /// Anything else (500). The text is logged, not sent.
-    #[error("{0}")]
-    Internal(String),
+    /// Anything else (500). What failed is logged, not sent.
+    #[error(transparent)]
+    Internal(#[from] InternalError),
+}
+
+/// A failure inside the service (500): what was being done, what it was about, and the
+/// error underneath. [`ApiError::into_response`](IntoResponse::into_response) logs all of
+/// it with the request id; the client gets only a generic text and the request id to quote,
+/// so database messages, key labels and paths never leave the service.
+#[derive(Debug)]
+pub struct InternalError {
+    /// What was being done: a fixed text (`seal task`, `stored seal does not decode`).
+    context: &'static str,
+    /// The value it was about (a key id, a licence type code), when it helps a reader.
+    subject: Option<String>,
+    /// The error underneath, if one was raised.
+    source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+impl InternalError {
+    /// A broken expectation with no error underneath (`sequence block missing`).
+    pub fn new(context: &'static str) -> InternalError {
+        InternalError {
+            context,
+            subject: None,
+            source: None,
+        }
+    }
+
+    /// `context` failed because of `source`.
+    pub fn caused<E>(context: &'static str, source: E) -> InternalError
+    where
+        E: std::error::Error + Send + Sync + 'static,
+    {
+        InternalError::boxed(context, Box::new(source))
+    }
+
+    /// As [`InternalError::caused`], with an error already boxed (tower's `BoxError`).
+    pub fn boxed(
+        context: &'static str,
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
+    ) -> InternalError {
+        InternalError {
+            context,
+            subject: None,
+            source: Some(source),
+        }
+    }
+
+    /// The same, naming the value it was about.
+    pub fn about(mut self, subject: impl std::fmt::Display) -> InternalError {
+        self.subject = Some(subject.to_string());
+        self
+    }
+
+    /// What was being done.
+    pub fn context(&self) -> &'static str {
+        self.context
+    }
+
+    /// Everything known, for the log: `context (subject): cause: its cause…`.
+    pub fn detail(&self) -> String {
+        use std::fmt::Write;
+        let mut out = self.to_string();
+        let mut next = std::error::Error::source(self);
+        while let Some(e) = next {
+            let _ = write!(out, ": {e}");
+            next = e.source();
+        }
+        out
+    }
+}
+
+impl std::fmt::Display for InternalError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.context)?;
+        if let Some(s) = &self.subject {
+            write!(f, " ({s})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for InternalError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
 }
 
 impl ApiError {
@@ -265,7 +351,10 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let problem = self.to_problem();
         match &self {
-            ApiError::Internal(cause) | ApiError::Unavailable(cause) => {
+            ApiError::Internal(cause) => {
+                tracing::error!(error = %cause.detail(), "request failed");
+            }
+            ApiError::Unavailable(cause) => {
                 tracing::error!(error = %cause, "request failed");
             }
             _ => {}
@@ -306,7 +395,7 @@ impl From<StoreError> for ApiError {
             StoreError::InvalidInput { field, reason } => ApiError::field(field, "invalid", reason),
             StoreError::SequenceExhausted { .. } => ApiError::Conflict(e.to_string()),
             StoreError::Connect { .. } => ApiError::Unavailable(e.to_string()),
-            other => ApiError::Internal(other.to_string()),
+            other => InternalError::caused("store", other).into(),
         }
     }
 }
@@ -314,5 +403,37 @@ impl From<StoreError> for ApiError {
 impl From<axum::extract::rejection::QueryRejection> for ApiError {
     fn from(e: axum::extract::rejection::QueryRejection) -> Self {
         ApiError::BadRequest(format!("query string: {}", e.body_text()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An internal failure's detail goes to the log, never to the client.
+    #[test]
+    fn internal_detail_is_logged_not_sent() {
+        let cause = std::io::Error::other("disk /var/lib/zhengku full");
+        let e: ApiError = InternalError::caused("seal task", cause)
+            .about("3301060100000001")
+            .into();
+        let ApiError::Internal(internal) = &e else {
+            panic!("not internal: {e:?}");
+        };
+        assert_eq!(internal.context(), "seal task");
+        assert_eq!(
+            internal.detail(),
+            "seal task (3301060100000001): disk /var/lib/zhengku full"
+        );
+        let problem = e.to_problem();
+        assert_eq!(problem.status, 500);
+        assert_eq!(
+            problem.detail,
+            "an internal error occurred; quote the request id"
+        );
+        assert_eq!(
+            InternalError::new("sequence block missing").detail(),
+            "sequence block missing"
+        );
     }
 }

@@ -15,11 +15,11 @@ use zhengku_model::Catalogue;
 use zhengku_store::{ApiKeyRecord, Department, Store};
 
 use crate::documents::Documents;
+use crate::group_commit::GroupCommit;
 use crate::metrics::Metrics;
-use crate::problem::ApiError;
+use crate::problem::{ApiError, InternalError};
 use crate::sequences::Sequences;
-use crate::trust::TrustStore;
-use crate::writer::Writer;
+use crate::trust::{LiveTrust, TrustSnapshot};
 
 /// Shared state; cheap to clone.
 #[derive(Clone)]
@@ -37,10 +37,9 @@ struct Inner {
     departments: RwLock<HashMap<String, Department>>,
     signers: RwLock<HashMap<String, Arc<dyn Signer>>>,
     sequences: Sequences,
-    writer: Writer,
+    group_commit: GroupCommit,
     seal_maker: Option<SealMaker>,
-    trust: RwLock<Arc<TrustStore>>,
-    trust_dir: Option<std::path::PathBuf>,
+    trust: LiveTrust,
     allow_p256_seals: bool,
     documents: Arc<Documents>,
     verifier: RwLock<Option<Arc<VerifierSet>>>,
@@ -60,7 +59,7 @@ struct Inner {
 pub struct VerifierSet {
     /// The trust the memo was made from (the engine uses a memo only with the very slices
     /// it was made from).
-    pub trust: Arc<TrustStore>,
+    pub trust: Arc<TrustSnapshot>,
     /// The departments' licence-signing certificates, from the library's own records.
     pub departments: zhengku_verify::Departments,
     /// Made from `trust`.
@@ -104,7 +103,7 @@ pub struct SealSetup {
     /// The seal maker, if this service makes seals.
     pub maker: Option<SealMaker>,
     /// What verification trusts.
-    pub trust: TrustStore,
+    pub trust: TrustSnapshot,
     /// Where it was read from, to read it again when its files change.
     pub trust_dir: Option<std::path::PathBuf>,
     /// Whether P-256 seals may be made (outside GB/T 38540).
@@ -114,7 +113,7 @@ pub struct SealSetup {
 }
 
 impl AppState {
-    /// Builds the state, and starts the issuing writer task (so it must be called on a
+    /// Builds the state, and starts the group-commit task (so it must be called on a
     /// tokio runtime).
     pub fn new(
         store: Store,
@@ -127,11 +126,10 @@ impl AppState {
     ) -> Self {
         AppState {
             inner: Arc::new(Inner {
-                writer: Writer::spawn(store.clone()),
+                group_commit: GroupCommit::spawn(store.clone()),
                 sequences: Sequences::default(),
                 seal_maker: seals.maker,
-                trust: RwLock::new(Arc::new(seals.trust)),
-                trust_dir: seals.trust_dir,
+                trust: LiveTrust::new(seals.trust, seals.trust_dir),
                 verifier_reload: tokio::sync::Mutex::new(()),
                 verify_workers: Arc::new(tokio::sync::Semaphore::new(
                     std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
@@ -175,9 +173,9 @@ impl AppState {
         &self.inner.sequences
     }
 
-    /// The group-commit writer for issued licences.
-    pub fn writer(&self) -> &Writer {
-        &self.inner.writer
+    /// Group commit for issued licences.
+    pub fn group_commit(&self) -> &GroupCommit {
+        &self.inner.group_commit
     }
 
     /// The seal maker, if configured.
@@ -237,45 +235,33 @@ impl AppState {
             .clone()
             .acquire_owned()
             .await
-            .map_err(|_| ApiError::Internal("verification workers closed".into()))?;
+            .map_err(|e| InternalError::caused("verification workers closed", e))?;
         tokio::task::spawn_blocking(move || {
             let out = f();
             drop(permit);
             out
         })
         .await
-        .map_err(|e| ApiError::Internal(format!("verify task: {e}")))
+        .map_err(|e| InternalError::caused("verify task", e).into())
     }
 
     /// What verification trusts now.
-    pub fn trust(&self) -> Arc<TrustStore> {
-        match self.inner.trust.read() {
-            Ok(t) => t.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        }
+    pub fn trust(&self) -> Arc<TrustSnapshot> {
+        self.inner.trust.current()
     }
 
-    /// Reads the trust folder again if a file in it changed (CRLs are replaced daily);
-    /// `force` reads it regardless (SIGHUP). The old trust stays in force when the new
-    /// cannot be read. Returns whether it changed.
+    /// Reads the trust folder again if a file in it changed, or regardless when `force`
+    /// ([`LiveTrust::reload`]). Returns whether it changed.
     pub fn reload_trust(&self, force: bool) -> Result<bool, crate::trust::TrustError> {
-        let Some(dir) = &self.inner.trust_dir else {
+        let Some(fresh) = self.inner.trust.reload(force)? else {
             return Ok(false);
         };
-        if !force && !self.trust().changed_on_disk() {
-            return Ok(false);
-        }
-        let fresh = Arc::new(crate::trust::load_trust_dir(dir)?);
-        let counts = fresh.counts();
-        match self.inner.trust.write() {
-            Ok(mut t) => *t = fresh,
-            Err(poisoned) => *poisoned.into_inner() = fresh,
-        }
         // The memo belongs to the old trust: make the next verification build anew.
         if let Ok(mut v) = self.inner.verifier.write() {
             *v = None;
         }
-        tracing::info!(loaded = %counts, dir = %dir.display(), "trust reloaded");
+        let dir = self.inner.trust.dir().unwrap_or(std::path::Path::new(""));
+        tracing::info!(loaded = %fresh.counts(), dir = %dir.display(), "trust reloaded");
         Ok(true)
     }
 
@@ -291,7 +277,7 @@ impl AppState {
         };
         let current = self.current_verifier()?;
         if fresh_enough(&current) {
-            return current.ok_or_else(|| ApiError::Internal("verifier vanished".into()));
+            return current.ok_or_else(|| InternalError::new("verifier vanished").into());
         }
         let _one = self.inner.verifier_reload.lock().await;
         // Another request may have reloaded while this one waited.
@@ -319,8 +305,7 @@ impl AppState {
             .inner
             .verifier
             .write()
-            .map_err(|_| ApiError::Internal("verifier lock poisoned".into()))? =
-            Some(fresh.clone());
+            .map_err(|_| InternalError::new("verifier lock poisoned"))? = Some(fresh.clone());
         Ok(fresh)
     }
 
@@ -329,7 +314,7 @@ impl AppState {
             .inner
             .verifier
             .read()
-            .map_err(|_| ApiError::Internal("verifier lock poisoned".into()))?
+            .map_err(|_| InternalError::new("verifier lock poisoned"))?
             .clone())
     }
 
@@ -389,7 +374,7 @@ impl AppState {
         let owned = label.to_owned();
         let signer = tokio::task::spawn_blocking(move || keystore.signer(&owned))
             .await
-            .map_err(|e| ApiError::Internal(format!("key store task: {e}")))?
+            .map_err(|e| InternalError::caused("key store task", e))?
             .map_err(|e| ApiError::Unavailable(format!("signing key {label}: {e}")))?;
         if let Ok(mut cache) = self.inner.signers.write() {
             cache.insert(label.to_owned(), signer.clone());

@@ -38,6 +38,21 @@ async fn make(s: &Server) -> String {
     esid
 }
 
+/// `POST /v1/verify/seal` answers the engine's report: its old `valid` flag is the verdict
+/// `valid`.
+fn valid(report: &Value) -> bool {
+    report["verdict"] == "valid"
+}
+
+/// Its old `complete` flag: no check skipped or unverifiable.
+fn complete(report: &Value) -> bool {
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["outcome"] == "passed" || c["outcome"] == "failed")
+}
+
 fn stamp_body() -> Value {
     json!({"data_hash": hex::encode(zhengku_crypto::sm3(DOC)), "property_info": "doc-1.pdf"})
 }
@@ -92,9 +107,9 @@ async fn make_authorise_stamp_verify_and_lifecycle() {
             )
             .await;
         assert_eq!(v.status, 200, "{}", v.body);
-        assert_eq!(v.body["valid"], true, "{}", v.body);
+        assert!(valid(&v.body), "{}", v.body);
         assert_eq!(v.body["verdict"], "valid", "{}", v.body);
-        assert_eq!(v.body["complete"], true, "{}", v.body);
+        assert!(complete(&v.body), "{}", v.body);
         // The signature's seven checks, and the seal's status in this library.
         assert_eq!(v.body["checks"].as_array().unwrap().len(), 8);
         assert_eq!(v.body["checks"][7]["id"], "seal_status");
@@ -106,7 +121,7 @@ async fn make_authorise_stamp_verify_and_lifecycle() {
                 &json!({"signature": signature, "document": STANDARD.encode(b"other")}),
             )
             .await;
-        assert_eq!(v.body["valid"], false);
+        assert!(!valid(&v.body));
         let failed: Vec<&str> = v.body["checks"]
             .as_array()
             .unwrap()
@@ -141,7 +156,7 @@ async fn make_authorise_stamp_verify_and_lifecycle() {
                 &json!({"seal": STANDARD.encode(&esl)}),
             )
             .await;
-        assert_eq!(v.body["valid"], true, "{}", v.body);
+        assert!(valid(&v.body), "{}", v.body);
         let pic = s
             .client
             .get(format!("{}/v1/seals/{esid}/picture", s.base))
@@ -359,4 +374,38 @@ async fn bad_seal_requests() {
         .await;
     r.assert_problem(422, "validation");
     assert_eq!(r.body["errors"].as_array().unwrap().len(), 2);
+}
+
+/// `POST /v1/verify/seal` answers in the engine's one JSON shape, as `POST /v1/verify` does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seal_verification_answers_the_engine_report() {
+    let s = util::start(None, None).await;
+    let esid = make(&s).await;
+    let esl = s
+        .client
+        .get(format!("{}/v1/seals/{esid}/esl", s.base))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let v = s
+        .post(
+            "/v1/verify/seal",
+            None,
+            &json!({"seal": STANDARD.encode(&esl)}),
+        )
+        .await;
+    assert_eq!(v.status, 200, "{}", v.body);
+    let report: zhengku_server::routes::verify::LicenceVerification =
+        serde_json::from_value(v.body.clone()).expect("the engine's report shape");
+    assert_eq!(report.verdict, "valid", "{}", v.body);
+    assert_eq!((report.kind.as_str(), report.exit_code), ("seal", 0));
+    assert!(report.facts.is_none());
+    assert_eq!(
+        report.checks.last().map(|c| c.id.as_str()),
+        Some("seal_status")
+    );
 }

@@ -122,7 +122,7 @@ fn failed(r: &LicenceReport) -> Vec<&'static str> {
         .checks
         .iter()
         .filter(|c| matches!(c.outcome, Outcome::Failed(_)))
-        .map(|c| c.id)
+        .map(|c| c.id.as_str())
         .collect()
 }
 

@@ -83,7 +83,7 @@ fn failed(r: &Report) -> Vec<&'static str> {
     r.checks
         .iter()
         .filter(|c| matches!(c.outcome, Outcome::Failed(_)))
-        .map(|c| c.id)
+        .map(|c| c.id.as_str())
         .collect()
 }
 

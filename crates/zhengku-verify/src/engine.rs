@@ -52,7 +52,7 @@ use crate::chain::ChainOutcome;
 use crate::context::Verdict;
 use crate::licence::{InputKind, LicenceFacts, LicenceReport};
 use crate::live::{LicenceLive, Live, Lookup, SealLive};
-use crate::report::{Outcome, Report, check};
+use crate::report::{CheckId, Outcome, Report, check};
 
 /// What the input claims about the licence, for phase two.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,7 +136,7 @@ impl Examined {
     /// Appends a chain check; a pending one waits for `attest`.
     pub(crate) fn push_chain(
         &mut self,
-        id: &'static str,
+        id: CheckId,
         label: &'static str,
         label_zh: &'static str,
         outcome: ChainOutcome,
@@ -339,7 +339,10 @@ fn library_record(claim: &LicenceClaim, lookup: &Lookup<LicenceLive>) -> (crate:
             ),
         },
     };
-    (check("library_record", label, label_zh, outcome), matched)
+    (
+        check(CheckId::LibraryRecord, label, label_zh, outcome),
+        matched,
+    )
 }
 
 /// Whether the input checked out apart from whether it is in force: every check other
@@ -351,7 +354,7 @@ fn signatures_hold(report: &Report) -> bool {
         .filter(|c| {
             !matches!(
                 c.id,
-                "validity" | "status" | "seal_status" | "seal_validity"
+                CheckId::Validity | CheckId::Status | CheckId::SealStatus | CheckId::SealValidity
             )
         })
         .all(|c| matches!(c.outcome, Outcome::Passed(_) | Outcome::Skipped(_)))
@@ -412,7 +415,7 @@ fn status_check(
         }
     };
     (
-        check("status", "live status", "证照状态", outcome),
+        check(CheckId::Status, "live status", "证照状态", outcome),
         standing,
         reason,
     )
@@ -436,7 +439,7 @@ fn seal_status_check(
     } else {
         format!("seal {}: ", stamp.esid)
     };
-    let done = |o: Outcome, v: Verdict| (check("seal_status", label, label_zh, o), v, None);
+    let done = |o: Outcome, v: Verdict| (check(CheckId::SealStatus, label, label_zh, o), v, None);
     // The branches below that speak of a change add its reason.
     let with_reason =
         |(c, v, _): (crate::Check, Verdict, Option<String>), r: &Option<String>| (c, v, r.clone());
@@ -558,17 +561,11 @@ fn seal_status_check(
     with_reason(judged, &reason)
 }
 
-/// Check ids that say whether a genuine item is in force, rather than whether it is
-/// genuine.
-fn is_standing(kind: InputKind, id: &str) -> bool {
-    matches!(id, "validity" | "status")
-        || (kind == InputKind::Seal && matches!(id, "seal_status" | "seal_validity"))
-}
-
 /// The verdict for `report` (module docs), given the `standing` the item's dates and
 /// statuses earned.
 pub fn verdict(kind: InputKind, report: &Report, standing: Verdict) -> Verdict {
-    let essential = |c: &&crate::Check| !is_standing(kind, c.id);
+    let seal_itself = kind == InputKind::Seal;
+    let essential = |c: &&crate::Check| !c.id.is_standing(seal_itself);
     if report
         .checks
         .iter()

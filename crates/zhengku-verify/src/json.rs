@@ -29,7 +29,8 @@
 //! ```
 //!
 //! A [`Report`] alone serialises as `{"subject", "details", "checks", "valid", "complete"}`;
-//! a [`Check`] and an [`Outcome`] as in `checks` above; a [`Verdict`] as its lowercase name.
+//! a [`Check`] and an [`Outcome`] as in `checks` above; a [`CheckId`] as its id string
+//! ([`CheckId::as_str`]); a [`Verdict`] as its lowercase name.
 //! Field names and values are a contract: add fields, never rename them.
 
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, SerializeStruct, Serializer};
@@ -37,7 +38,7 @@ use serde::ser::{Serialize, SerializeMap, SerializeSeq, SerializeStruct, Seriali
 use crate::context::Verdict;
 use crate::licence::{InputKind, LicenceFacts, LicenceReport};
 use crate::live::LicenceLive;
-use crate::report::{Check, Outcome, Report};
+use crate::report::{Check, CheckId, Outcome, Report};
 
 impl Serialize for Verdict {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -46,6 +47,13 @@ impl Serialize for Verdict {
 }
 
 impl Serialize for InputKind {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl Serialize for CheckId {
+    /// The id as written ([`CheckId::as_str`]).
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
@@ -64,7 +72,7 @@ impl Serialize for Outcome {
 impl Serialize for Check {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_struct("Check", 5)?;
-        m.serialize_field("id", self.id)?;
+        m.serialize_field("id", &self.id)?;
         m.serialize_field("label", self.label)?;
         m.serialize_field("label_zh", self.label_zh)?;
         m.serialize_field("outcome", self.outcome.as_str())?;

@@ -64,7 +64,7 @@ pub use live::{
     RecordDigests, SealLive,
 };
 pub use memo::Memo;
-pub use report::{Check, Outcome, Report};
+pub use report::{Check, CheckId, Outcome, Report};
 pub use zhengku_pki::Revocation;
 
 use zhengku_model::SignedLicence;
@@ -122,7 +122,7 @@ pub fn examine(input: &[u8], ctx: &Context<'_>) -> Examined {
                 Err(e) => licence::unreadable(
                     InputKind::Signature,
                     "electronic signature (SES_Signature)",
-                    "signature_decode",
+                    CheckId::SignatureDecode,
                     "signature readable",
                     "电子签章可读",
                     e.to_string(),
@@ -134,7 +134,7 @@ pub fn examine(input: &[u8], ctx: &Context<'_>) -> Examined {
             Err(e) => licence::unreadable(
                 InputKind::Seal,
                 "electronic seal (SESeal)",
-                "seal_decode",
+                CheckId::SealDecode,
                 "seal readable",
                 "电子印章可读",
                 e.to_string(),
@@ -171,7 +171,7 @@ fn unrecognised() -> Examined {
     licence::unreadable(
         InputKind::Record,
         "unrecognised input",
-        "input",
+        CheckId::Input,
         "input recognised",
         "输入可识别",
         "neither a PDF, a QR payload or URL (ZK1:), a signed licence record, a seal nor an \

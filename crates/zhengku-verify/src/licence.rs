@@ -34,7 +34,7 @@ use crate::chain::judge;
 use crate::context::{Context, Verdict};
 use crate::engine::{Attest, Examined, LicenceClaim};
 use crate::live::LicenceLive;
-use crate::report::{Check, Outcome, Report, check};
+use crate::report::{Check, CheckId, Outcome, Report, check};
 
 /// How far an issue time may lie after the judged time (clocks differ).
 pub const CLOCK_SKEW_SECS: i64 = 300;
@@ -196,7 +196,7 @@ impl LicenceReport {
 pub(crate) fn unreadable(
     kind: InputKind,
     subject: &str,
-    check_id: &'static str,
+    check_id: CheckId,
     label: &'static str,
     label_zh: &'static str,
     why: String,
@@ -220,7 +220,7 @@ pub fn examine_record(signed_bytes: &[u8], ctx: &Context<'_>) -> Examined {
             return unreadable(
                 InputKind::Record,
                 SUBJECT,
-                "record_decode",
+                CheckId::RecordDecode,
                 "signed licence record readable",
                 "证照数据可读",
                 e.to_string(),
@@ -233,7 +233,7 @@ pub fn examine_record(signed_bytes: &[u8], ctx: &Context<'_>) -> Examined {
             subject: SUBJECT.to_owned(),
             facts: Vec::new(),
             checks: vec![check(
-                "record_decode",
+                CheckId::RecordDecode,
                 "signed licence record readable",
                 "证照数据可读",
                 Outcome::Passed(format!(
@@ -278,7 +278,7 @@ pub(crate) fn record_checks(
         .push(issuer_key_check(ctx, kid, issuer_code, signer.as_ref()));
     // 3. The signature.
     ex.report.checks.push(check(
-        "record_signature",
+        CheckId::RecordSignature,
         "issuer's signature over the record",
         "发证机构签名",
         match (&signer, signer.as_ref().and_then(|s| s.key.as_ref())) {
@@ -354,7 +354,7 @@ pub(crate) fn issuer_key_check(
     signer: Option<&CertView>,
 ) -> Check {
     check(
-        "issuer_key",
+        CheckId::IssuerKey,
         "signing key is a known department's",
         "签名密钥属于已知发证机构",
         match signer {
@@ -387,7 +387,7 @@ pub(crate) fn issuer_chain_check(
     let label_zh = "发证机构证书链";
     let Some(s) = signer else {
         ex.report.checks.push(check(
-            "issuer_chain",
+            CheckId::IssuerChain,
             label,
             label_zh,
             Outcome::Skipped("no certificate holds the signing key".into()),
@@ -396,7 +396,7 @@ pub(crate) fn issuer_chain_check(
     };
     let Ok(signed_at) = OffsetDateTime::from_unix_timestamp(issued_at) else {
         ex.report.checks.push(check(
-            "issuer_chain",
+            CheckId::IssuerChain,
             label,
             label_zh,
             Outcome::Failed(format!("issue time {issued_at} is out of range")),
@@ -412,7 +412,13 @@ pub(crate) fn issuer_chain_check(
         ctx.at,
         Some((signed_at, "issue time the record claims")),
     );
-    ex.push_chain("issuer_chain", label, label_zh, outcome, Attest::Issue);
+    ex.push_chain(
+        CheckId::IssuerChain,
+        label,
+        label_zh,
+        outcome,
+        Attest::Issue,
+    );
 }
 
 /// Check 5: the certificate's USCC is the issuer's, exactly.
@@ -421,7 +427,7 @@ pub(crate) fn issuer_matches_check(signer: Option<&CertView>, issuer_code: &str)
     let label_zh = "证书主体与颁发机构一致";
     let Some(s) = signer else {
         return check(
-            "issuer_matches",
+            CheckId::IssuerMatches,
             label,
             label_zh,
             Outcome::Skipped("no certificate holds the signing key".into()),
@@ -442,7 +448,7 @@ pub(crate) fn issuer_matches_check(signer: Option<&CertView>, issuer_code: &str)
             s.subject
         )),
     };
-    check("issuer_matches", label, label_zh, outcome)
+    check(CheckId::IssuerMatches, label, label_zh, outcome)
 }
 
 /// Check 6 and the standing it gives.
@@ -485,7 +491,7 @@ pub(crate) fn validity_check(
     };
     (
         check(
-            "validity",
+            CheckId::Validity,
             "within its validity period",
             "在有效期内",
             outcome,

@@ -55,7 +55,7 @@ use crate::chain::judge;
 use crate::context::Context;
 use crate::engine::{Attest, Examined};
 use crate::licence::{InputKind, record_checks, unreadable};
-use crate::report::{Check, Outcome, Report, check};
+use crate::report::{Check, CheckId, Outcome, Report, check};
 use crate::seal::{certificate_key, certificate_subject};
 
 const SUBJECT: &str = "licence PDF with a PAdES signature (电子证照版式文件)";
@@ -68,7 +68,7 @@ pub fn examine_pdf(pdf: &[u8], ctx: &Context<'_>) -> Examined {
             return unreadable(
                 InputKind::Pdf,
                 SUBJECT,
-                "pdf_structure",
+                CheckId::PdfStructure,
                 "PDF signature found",
                 "PDF签名可读",
                 e.to_string(),
@@ -84,7 +84,7 @@ pub fn examine_pdf(pdf: &[u8], ctx: &Context<'_>) -> Examined {
         },
     );
     ex.report.checks.push(check(
-        "pdf_structure",
+        CheckId::PdfStructure,
         "PDF signature found",
         "PDF签名可读",
         Outcome::Passed(format!(
@@ -117,7 +117,7 @@ pub fn examine_pdf(pdf: &[u8], ctx: &Context<'_>) -> Examined {
         .and_then(|sd| cms::signer_algorithms(&sd.signer).ok())
         .map(|(d, _)| d);
     ex.report.checks.push(check(
-        "cms_signature",
+        CheckId::CmsSignature,
         "CMS signature over the signed attributes",
         "PDF签名值有效",
         match &cms {
@@ -126,7 +126,7 @@ pub fn examine_pdf(pdf: &[u8], ctx: &Context<'_>) -> Examined {
         },
     ));
     ex.report.checks.push(check(
-        "message_digest",
+        CheckId::MessageDigest,
         "signed bytes match the message digest",
         "签名原文摘要一致",
         match (&cms, digest_alg) {
@@ -136,7 +136,7 @@ pub fn examine_pdf(pdf: &[u8], ctx: &Context<'_>) -> Examined {
         },
     ));
     ex.report.checks.push(check(
-        "signing_certificate",
+        CheckId::SigningCertificate,
         "signing-certificate-v2 names the signer",
         "签名证书属性一致",
         match (&cms, signer_cert) {
@@ -158,7 +158,7 @@ pub fn examine_pdf(pdf: &[u8], ctx: &Context<'_>) -> Examined {
         )),
     };
     ex.report.checks.push(check(
-        "embedded_record",
+        CheckId::EmbeddedRecord,
         "embedded licence record readable",
         "内嵌证照数据可读",
         match &record {
@@ -176,7 +176,7 @@ pub fn examine_pdf(pdf: &[u8], ctx: &Context<'_>) -> Examined {
         record_checks(r, bytes, ctx, cms_certs, &mut ex);
     }
     ex.report.checks.push(check(
-        "record_matches",
+        CheckId::RecordMatches,
         "the PDF shows the embedded licence, signed by its issuer",
         "版式文件与证照数据一致",
         match &record {
@@ -191,7 +191,7 @@ pub fn examine_pdf(pdf: &[u8], ctx: &Context<'_>) -> Examined {
 fn byte_range_check(p: &SignedPdf) -> Check {
     let [a, alen, c, clen] = p.byte_range;
     check(
-        "byte_range",
+        CheckId::ByteRange,
         "signature covers the whole file except /Contents",
         "签名范围覆盖除签名值外的整个文件",
         match &p.coverage_problem {
@@ -208,7 +208,7 @@ fn byte_range_check(p: &SignedPdf) -> Check {
 
 fn appended_check(p: &SignedPdf) -> Check {
     check(
-        "appended_data",
+        CheckId::AppendedData,
         "nothing appended after signing",
         "签名后未追加内容",
         if p.bytes_after_range == 0 {
@@ -389,7 +389,7 @@ fn signer_chain(
     let label_zh = "PDF签名证书链";
     let Some(cert) = cert else {
         ex.report.checks.push(check(
-            "pdf_signer_chain",
+            CheckId::PdfSignerChain,
             label,
             label_zh,
             Outcome::Failed("no signer certificate in the CMS".into()),
@@ -409,7 +409,7 @@ fn signer_chain(
     // The PDF's signature and its seal signature are made together: the library's record
     // of the seal signature (stamp 0) attests the time of both.
     ex.push_chain(
-        "pdf_signer_chain",
+        CheckId::PdfSignerChain,
         label,
         label_zh,
         outcome,
@@ -479,7 +479,7 @@ fn ses_signature(
     let decided = |ex: &mut Examined, o: Outcome| {
         ex.report
             .checks
-            .push(check("ses_signature", label, label_zh, o));
+            .push(check(CheckId::SesSignature, label, label_zh, o));
     };
     let Some(sd) = sd else {
         decided(ex, Outcome::Failed("the CMS is unreadable".into()));
@@ -575,7 +575,7 @@ fn ses_signature(
                 .join("; ")
         );
         ex.push_chain(
-            "ses_signature",
+            CheckId::SesSignature,
             label,
             label_zh,
             crate::chain::ChainOutcome::Pending { window, detail },

@@ -24,7 +24,7 @@ use crate::licence::{
     InputKind, LicenceFacts, find_signer, issuer_chain_check, issuer_key_check,
     issuer_matches_check, unreadable, validity_check,
 };
-use crate::report::{Outcome, Report, check};
+use crate::report::{CheckId, Outcome, Report, check};
 
 const SUBJECT: &str = "zhengku QR payload (ZK1: COSE_Sign1)";
 
@@ -38,7 +38,7 @@ pub fn examine_qr(text: &str, ctx: &Context<'_>) -> Examined {
             return unreadable(
                 InputKind::Qr,
                 SUBJECT,
-                "qr_decode",
+                CheckId::QrDecode,
                 "QR payload readable",
                 "二维码内容可读",
                 e.to_string(),
@@ -55,7 +55,7 @@ pub fn examine_qr(text: &str, ctx: &Context<'_>) -> Examined {
                 ("signing key", payload.kid.to_string()),
             ],
             checks: vec![check(
-                "qr_decode",
+                CheckId::QrDecode,
                 "QR payload readable",
                 "二维码内容可读",
                 Outcome::Passed(format!("{}, key {}", payload.alg, payload.kid)),
@@ -70,7 +70,7 @@ pub fn examine_qr(text: &str, ctx: &Context<'_>) -> Examined {
         signer.as_ref(),
     ));
     ex.report.checks.push(check(
-        "qr_signature",
+        CheckId::QrSignature,
         "issuer's signature over the QR payload",
         "二维码签名",
         match signer.as_ref().and_then(|s| s.key.as_ref()) {

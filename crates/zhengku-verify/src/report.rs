@@ -1,7 +1,172 @@
-//! What verification found: a list of named checks, in the order they were made, each with
-//! its outcome.
+//! What verification found: a list of named checks ([`CheckId`]), in the order they were
+//! made, each with its outcome.
 
 use std::fmt;
+
+/// Declares [`CheckId`] and its stable string ids in one list, so an id and its string can
+/// never drift apart.
+macro_rules! check_ids {
+    ($($(#[$doc:meta])* $name:ident = $text:literal,)+) => {
+        /// Which check a [`Check`] is (校验项): the stable id every surface shows — the JSON
+        /// `id`, the web page's `data-check`, the CLI's report — and the verdict rule and the
+        /// pages match on. [`CheckId::as_str`] is the id as written; ids are a contract: add
+        /// new ones, never rename one.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum CheckId {
+            $($(#[$doc])* $name,)+
+        }
+
+        impl CheckId {
+            /// Every id, in declaration order.
+            pub const ALL: &'static [CheckId] = &[$(CheckId::$name,)+];
+
+            /// The id as written (`issuer_chain`, `seal_status`, …).
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(CheckId::$name => $text,)+
+                }
+            }
+
+            /// The id written `s`, if there is one.
+            pub fn parse(s: &str) -> Option<CheckId> {
+                match s {
+                    $($text => Some(CheckId::$name),)+
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+check_ids! {
+    /// Unrecognised input: neither of the kinds the engine verifies.
+    Input = "input",
+    /// A signed licence record decodes.
+    RecordDecode = "record_decode",
+    /// A QR payload decodes.
+    QrDecode = "qr_decode",
+    /// A PDF has a readable signature.
+    PdfStructure = "pdf_structure",
+    /// An electronic signature (SES_Signature) decodes.
+    SignatureDecode = "signature_decode",
+    /// A seal (SESeal) decodes.
+    SealDecode = "seal_decode",
+    /// The signing key is a known department's.
+    IssuerKey = "issuer_key",
+    /// The issuer's signature over the record.
+    RecordSignature = "record_signature",
+    /// The issuer's signature over the QR payload.
+    QrSignature = "qr_signature",
+    /// The issuing department's certificate chain.
+    IssuerChain = "issuer_chain",
+    /// The certificate belongs to the issuer the licence names.
+    IssuerMatches = "issuer_matches",
+    /// The licence is within its validity period (standing).
+    Validity = "validity",
+    /// The PDF signature covers the whole file except `/Contents`.
+    ByteRange = "byte_range",
+    /// Nothing was appended to the PDF after signing.
+    AppendedData = "appended_data",
+    /// The CMS signature over the signed attributes.
+    CmsSignature = "cms_signature",
+    /// The signed bytes match the CMS message digest.
+    MessageDigest = "message_digest",
+    /// signing-certificate-v2 names the signer.
+    SigningCertificate = "signing_certificate",
+    /// The PDF's embedded licence record is readable.
+    EmbeddedRecord = "embedded_record",
+    /// The PDF shows the embedded licence, signed by its issuer.
+    RecordMatches = "record_matches",
+    /// The PDF signer's certificate chain.
+    PdfSignerChain = "pdf_signer_chain",
+    /// The PDF's electronic seal signature (SES_Signature).
+    SesSignature = "ses_signature",
+    /// A seal signature's signature over TBS_Sign.
+    Signature = "signature",
+    /// The signer's certificate is in the seal.
+    SignerInSeal = "signer_in_seal",
+    /// The seal maker's signature over the seal.
+    MakerSignature = "maker_signature",
+    /// The seal maker's certificate chain.
+    MakerChain = "maker_chain",
+    /// The seal is within its validity (at the stamp time, or now for a bare seal).
+    SealValidity = "seal_validity",
+    /// The signer's certificate chain, for stamping.
+    SignerCertificate = "signer_certificate",
+    /// The document matches the signature's dataHash.
+    DataHash = "data_hash",
+    /// The library holds this very record (phase two).
+    LibraryRecord = "library_record",
+    /// The licence's live status (phase two; standing).
+    Status = "status",
+    /// A seal's status in the library (phase two).
+    SealStatus = "seal_status",
+}
+
+impl CheckId {
+    /// Whether the check says whether a genuine item is in force (its dates, its status),
+    /// rather than whether it is genuine — for licences; a bare seal's own validity and
+    /// status count too ([`crate::engine`] has the rule).
+    pub fn is_standing(self, seal_itself: bool) -> bool {
+        matches!(self, CheckId::Validity | CheckId::Status)
+            || (seal_itself && matches!(self, CheckId::SealStatus | CheckId::SealValidity))
+    }
+
+    /// Whether the check judges a certificate chain.
+    pub fn is_chain(self) -> bool {
+        matches!(
+            self,
+            CheckId::IssuerChain
+                | CheckId::PdfSignerChain
+                | CheckId::MakerChain
+                | CheckId::SignerCertificate
+        )
+    }
+}
+
+impl fmt::Display for CheckId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for CheckId {
+    type Err = UnknownCheckId;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        CheckId::parse(s).ok_or_else(|| UnknownCheckId(s.to_owned()))
+    }
+}
+
+/// A string that is no [`CheckId`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("no check is called {0:?}")]
+pub struct UnknownCheckId(pub String);
+
+impl PartialEq<str> for CheckId {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for CheckId {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<CheckId> for str {
+    fn eq(&self, other: &CheckId) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<CheckId> for &str {
+    fn eq(&self, other: &CheckId) -> bool {
+        *self == other.as_str()
+    }
+}
 
 /// How one check came out.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,9 +220,9 @@ impl Outcome {
 /// One check.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Check {
-    /// A stable id (`record_signature`, `issuer_chain`, `seal_status`, …; each input's
-    /// module lists its ids).
-    pub id: &'static str,
+    /// Which check (`record_signature`, `issuer_chain`, `seal_status`, …; each input's
+    /// module lists its checks).
+    pub id: CheckId,
     /// What is checked, in Chinese, for pages and reports.
     pub label_zh: &'static str,
     /// What is checked, in English.
@@ -108,8 +273,11 @@ impl Report {
             .find(|c| matches!(c.outcome, Outcome::Unverifiable(_)))
     }
 
-    /// The outcome of the check with this id.
-    pub fn outcome(&self, id: &str) -> Option<&Outcome> {
+    /// The outcome of the check with this id (a [`CheckId`], or its string).
+    pub fn outcome<I>(&self, id: I) -> Option<&Outcome>
+    where
+        CheckId: PartialEq<I>,
+    {
         self.checks.iter().find(|c| c.id == id).map(|c| &c.outcome)
     }
 }
@@ -144,7 +312,7 @@ impl fmt::Display for Report {
 
 /// A check with its parts (every module builds them the same way).
 pub(crate) fn check(
-    id: &'static str,
+    id: CheckId,
     label: &'static str,
     label_zh: &'static str,
     outcome: Outcome,

@@ -53,7 +53,7 @@ pub use crate::context::Trust;
 use crate::chain::{ChainOutcome, judge};
 use crate::engine::{Attest, Examined, Pending, StampClaim};
 use crate::memo::Memo;
-use crate::report::{Check, Outcome, Report, check};
+use crate::report::{Check, CheckId, Outcome, Report, check};
 
 /// How far a stamp time may lie after `now` (clocks differ).
 pub const CLOCK_SKEW_SECS: i64 = 300;
@@ -228,7 +228,7 @@ fn maker_signature_check(seal: &SealView) -> Check {
         match check_signature(&seal.maker_cert, &seal.maker_alg, bytes, &seal.maker_sig) {
             Ok(()) => {
                 return check(
-                    "maker_signature",
+                    CheckId::MakerSignature,
                     "seal maker's signature",
                     "制章者签名",
                     Outcome::Passed(format!(
@@ -242,7 +242,7 @@ fn maker_signature_check(seal: &SealView) -> Check {
         }
     }
     check(
-        "maker_signature",
+        CheckId::MakerSignature,
         "seal maker's signature",
         "制章者签名",
         Outcome::Failed(last),
@@ -370,7 +370,7 @@ impl<'a> ChainInputs<'a> {
         &self,
         checks: &mut Vec<Check>,
         pending: &mut Vec<(usize, (i64, i64), String)>,
-        (id, label, label_zh): (&'static str, &'static str, &'static str),
+        (id, label, label_zh): (CheckId, &'static str, &'static str),
         cert: &[u8],
         purpose: Purpose,
         claimed: Option<(OffsetDateTime, &str)>,
@@ -516,7 +516,7 @@ fn signature_inner(
     let mut pending = Vec::new();
     // 1. The stamp signature.
     checks.push(check(
-        "signature",
+        CheckId::Signature,
         "signature over TBS_Sign",
         "签章签名",
         match tbs {
@@ -529,7 +529,7 @@ fn signature_inner(
     ));
     // 2. The signer is a holder of the seal.
     checks.push(check(
-        "signer_in_seal",
+        CheckId::SignerInSeal,
         "signer's certificate in the seal",
         "签章者证书在印章证书列表中",
         signer_in_seal(&seal, signer_cert),
@@ -561,7 +561,7 @@ fn signature_inner(
         ))
     };
     checks.push(check(
-        "seal_validity",
+        CheckId::SealValidity,
         "seal valid at the stamp time",
         "签章时印章有效",
         validity,
@@ -571,7 +571,7 @@ fn signature_inner(
         &mut checks,
         &mut pending,
         (
-            "signer_certificate",
+            CheckId::SignerCertificate,
             "signer's certificate chain, for stamping",
             "签章者证书链",
         ),
@@ -581,7 +581,7 @@ fn signature_inner(
     );
     // 7. The document.
     checks.push(check(
-        "data_hash",
+        CheckId::DataHash,
         "document matches dataHash (SM3)",
         "原文杂凑值一致",
         match document {
@@ -620,8 +620,8 @@ fn signature_inner(
     }
 }
 
-const MAKER_CHAIN: (&str, &str, &str) = (
-    "maker_chain",
+const MAKER_CHAIN: (CheckId, &str, &str) = (
+    CheckId::MakerChain,
     "seal maker's certificate chain",
     "制章者证书链",
 );
@@ -712,7 +712,7 @@ fn seal_inner(
         )
     };
     checks.push(check(
-        "seal_validity",
+        CheckId::SealValidity,
         "seal valid now",
         "印章在有效期内",
         window,

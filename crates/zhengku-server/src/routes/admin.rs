@@ -14,8 +14,12 @@ use crate::api::{
 };
 use crate::auth::{Principal, Scopes, new_token};
 use crate::extract::JsonBody;
-use crate::problem::{ApiError, FieldProblem, Problem};
+use crate::problem::{ApiError, FieldProblem, InternalError};
 use crate::request_id::RequestId;
+use crate::routes::responses::{
+    BadScopes, DepartmentTaken, InvalidFields, NoSuchDepartment, NoSuchKey, NotAdmin,
+    NotRegistered, OtherDepartment,
+};
 use crate::state::AppState;
 
 fn problem(field: &str, code: &str, message: impl Into<String>) -> FieldProblem {
@@ -33,9 +37,9 @@ fn problem(field: &str, code: &str, message: impl Into<String>) -> FieldProblem 
     request_body = DepartmentCreate,
     responses(
         (status = 201, description = "Registered", body = DepartmentView),
-        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "USCC already registered, or key label taken", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid values; every bad field listed", body = Problem, content_type = "application/problem+json"),
+        NotAdmin,
+        DepartmentTaken,
+        InvalidFields,
     ),
     security(("bearer" = []))
 )]
@@ -99,7 +103,7 @@ pub async fn create_department(
     let label = match (&req.key_label, generate) {
         (Some(l), _) => l.clone(),
         (None, Some(alg)) => format!("dept-{}-{}", uscc.as_str().to_lowercase(), alg.short_name()),
-        (None, None) => return Err(ApiError::Internal("no key choice".into())),
+        (None, None) => return Err(InternalError::new("no key choice").into()),
     };
     // The key: generated now, or looked up, in the key store (blocking calls).
     let keystore = state.keystore().clone();
@@ -112,7 +116,7 @@ pub async fn create_department(
         Ok::<_, zhengku_hsm::HsmError>(signer.public_key().clone())
     })
     .await
-    .map_err(|e| ApiError::Internal(format!("key store task: {e}")))?
+    .map_err(|e| InternalError::caused("key store task", e))?
     .map_err(|e| {
         validation(vec![problem(
             if generate.is_some() {
@@ -173,7 +177,7 @@ fn validation(errors: Vec<FieldProblem>) -> ApiError {
     get, path = "/v1/departments", tag = "admin",
     responses(
         (status = 200, description = "By USCC", body = DepartmentList),
-        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+        NotAdmin,
     ),
     security(("bearer" = []))
 )]
@@ -194,8 +198,8 @@ pub async fn list_departments(
     params(("uscc" = String, Path, description = "统一社会信用代码")),
     responses(
         (status = 200, description = "The department", body = DepartmentView),
-        (status = 403, description = "Another department", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Not registered", body = Problem, content_type = "application/problem+json"),
+        OtherDepartment,
+        NotRegistered,
     ),
     security(("bearer" = []))
 )]
@@ -219,9 +223,9 @@ pub async fn get_department(
     request_body = ApiKeyCreate,
     responses(
         (status = 201, description = "Created; `token` is shown this once", body = ApiKeyCreated),
-        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such department", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Unknown scope, or scopes that need a department", body = Problem, content_type = "application/problem+json"),
+        NotAdmin,
+        NoSuchDepartment,
+        BadScopes,
     ),
     security(("bearer" = []))
 )]
@@ -293,7 +297,7 @@ pub async fn create_api_key(
     get, path = "/v1/api-keys", tag = "admin",
     responses(
         (status = 200, description = "Oldest first", body = ApiKeyList),
-        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+        NotAdmin,
     ),
     security(("bearer" = []))
 )]
@@ -314,8 +318,8 @@ pub async fn list_api_keys(
     params(("id" = String, Path, description = "The key's id")),
     responses(
         (status = 200, description = "Revoked", body = ApiKeyView),
-        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such key", body = Problem, content_type = "application/problem+json"),
+        NotAdmin,
+        NoSuchKey,
     ),
     security(("bearer" = []))
 )]

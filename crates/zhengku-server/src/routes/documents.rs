@@ -20,9 +20,10 @@ use zhengku_store::StoredLicence;
 use crate::auth::Principal;
 use crate::documents;
 use crate::extract::ApiQuery;
-use crate::problem::{ApiError, Problem};
+use crate::problem::{ApiError, InternalError};
 use crate::reads::read_licence;
 use crate::request_id::RequestId;
+use crate::routes::responses::{LicenceDocumentProblems, NoSealOrLayout};
 use crate::state::AppState;
 use zhengku_model::LicenceStatus;
 
@@ -98,12 +99,8 @@ fn private(mut response: Response) -> Response {
     params(("identifier" = String, Path, description = "证照标识 (GB/T 36904)"), DocumentQuery),
     responses(
         (status = 200, description = "The PDF", body = Vec<u8>, content_type = "application/pdf"),
-        (status = 400, description = "Not an identifier", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or bad API key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Another department's licence, without the reuse scope", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such licence", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Another department's licence, without a use cause", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The issuing department has no active seal, or its type no layout", body = Problem, content_type = "application/problem+json"),
+        LicenceDocumentProblems,
+        NoSealOrLayout,
     ),
     security(("bearer" = []))
 )]
@@ -149,8 +146,8 @@ async fn qr_symbol(
     let licence = load_for_document(state, principal, request_id, identifier, use_cause).await?;
     let payload = documents::qr_payload(state, &licence).await?;
     let text = state.documents().qr_url(&payload)?;
-    let symbol = zhengku_qr::QrSymbol::new(&text)
-        .map_err(|e| ApiError::Internal(format!("QR symbol: {e}")))?;
+    let symbol =
+        zhengku_qr::QrSymbol::new(&text).map_err(|e| InternalError::caused("QR symbol", e))?;
     Ok((licence, payload, text, symbol))
 }
 
@@ -160,11 +157,7 @@ async fn qr_symbol(
     params(("identifier" = String, Path, description = "证照标识 (GB/T 36904)"), DocumentQuery),
     responses(
         (status = 200, description = "The QR code", body = Vec<u8>, content_type = "image/png"),
-        (status = 400, description = "Not an identifier", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or bad API key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Another department's licence, without the reuse scope", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such licence", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Another department's licence, without a use cause", body = Problem, content_type = "application/problem+json"),
+        LicenceDocumentProblems,
     ),
     security(("bearer" = []))
 )]
@@ -185,7 +178,7 @@ pub async fn licence_qr_png(
     .await?;
     let png = symbol
         .to_png(8)
-        .map_err(|e| ApiError::Internal(format!("QR PNG: {e}")))?;
+        .map_err(|e| InternalError::caused("QR PNG", e))?;
     Ok(private(
         ([(header::CONTENT_TYPE, "image/png")], Body::from(png)).into_response(),
     ))
@@ -197,11 +190,7 @@ pub async fn licence_qr_png(
     params(("identifier" = String, Path, description = "证照标识 (GB/T 36904)"), DocumentQuery),
     responses(
         (status = 200, description = "The QR code", body = String, content_type = "image/svg+xml"),
-        (status = 400, description = "Not an identifier", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or bad API key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Another department's licence, without the reuse scope", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such licence", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Another department's licence, without a use cause", body = Problem, content_type = "application/problem+json"),
+        LicenceDocumentProblems,
     ),
     security(("bearer" = []))
 )]
@@ -235,11 +224,7 @@ pub async fn licence_qr_svg(
     params(("identifier" = String, Path, description = "证照标识 (GB/T 36904)"), DocumentQuery),
     responses(
         (status = 200, description = "The QR text", body = QrView),
-        (status = 400, description = "Not an identifier", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or bad API key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Another department's licence, without the reuse scope", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such licence", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Another department's licence, without a use cause", body = Problem, content_type = "application/problem+json"),
+        LicenceDocumentProblems,
     ),
     security(("bearer" = []))
 )]

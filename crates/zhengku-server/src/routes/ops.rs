@@ -13,7 +13,8 @@ use utoipa::IntoParams;
 use crate::api::{AuditEntryView, AuditPage, Health, ReadyDetail, TrustView};
 use crate::auth::Principal;
 use crate::extract::ApiQuery;
-use crate::problem::{ApiError, Problem};
+use crate::problem::ApiError;
+use crate::routes::responses::LacksAuditScope;
 use crate::state::AppState;
 
 /// Liveness: the process serves requests.
@@ -145,7 +146,7 @@ pub struct AuditQuery {
     params(AuditQuery),
     responses(
         (status = 200, description = "A page of entries", body = AuditPage),
-        (status = 403, description = "Key lacks the audit scope", body = Problem, content_type = "application/problem+json"),
+        LacksAuditScope,
     ),
     security(("bearer" = []))
 )]

@@ -1,31 +1,38 @@
-//! `POST /v1/verify`: anyone verifies a licence — its PDF, the text of its QR code (the bare
-//! `ZK1:` payload or the verification URL), its signed record, a seal or an electronic
-//! signature — with the one verification engine (zhengku-verify), against this library's
-//! trust anchors, its departments' certificates and the licence's live status here.
+//! The verification routes: anyone verifies with the one verification engine
+//! (zhengku-verify, run by [`crate::verification`]), against this library's trust anchors,
+//! its departments' certificates and what it knows now.
+//!
+//! - `POST /v1/verify`: a licence — its PDF, the text of its QR code (the bare `ZK1:`
+//!   payload or the verification URL), its signed record — or a seal or an electronic
+//!   signature, as the file or the QR text;
+//! - `POST /v1/verify/seal` (验章): an electronic signature with the document it signs, or a
+//!   seal, as base64 in JSON.
+//!
+//! Both answer the engine's report in its one JSON shape ([`LicenceVerification`],
+//! zhengku-verify `json`), as the web pages and `zhengku verify --json` do.
 //!
 //! Public: verifiers (a bank clerk, a phone scanning a QR code) have no account. Every
 //! input that arrives gets a report, `200`, whatever the verdict, with the reason in its
 //! checks; only a request the service cannot read (malformed JSON, an empty body, a media
-//! type it does not take, a body over the limit) is a problem document.
+//! type it does not take, a body over the limit, base64 that is not) is a problem document.
 
-use std::sync::Arc;
-
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
 use utoipa::ToSchema;
-use zhengku_model::LicenceStatus;
-use zhengku_verify::{
-    Examined, LicenceLive, LicenceReport, Live, Lookup, Outcome, RecordDigests, SealLive,
-    StampClaim,
-};
 
-use crate::problem::{ApiError, Problem};
-use crate::routes::seals::{CheckView, FactView};
+use crate::extract::JsonBody;
+use crate::problem::{ApiError, InternalError};
+use crate::routes::responses::{
+    BodyTooLarge, EmptyInput, MalformedJson, NotSealOrSignature, OtherMediaType,
+};
 use crate::state::AppState;
+use crate::verification::{self, SealInput, verify_bytes};
 
 /// A QR payload or URL to verify.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -80,6 +87,45 @@ pub struct LicenceFactsView {
     pub status: Option<LiveStatusView>,
 }
 
+/// One check of a verification.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CheckView {
+    /// Stable id.
+    pub id: String,
+    /// What is checked.
+    pub label: String,
+    /// The same, in Chinese.
+    pub label_zh: String,
+    /// `passed`, `failed`, `unverifiable` or `skipped`.
+    pub outcome: String,
+    /// What was found, or why it failed or was skipped.
+    pub detail: String,
+}
+
+/// A fact read from the input.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct FactView {
+    /// Name.
+    pub name: String,
+    /// Value.
+    pub value: String,
+}
+
+/// What to verify: an electronic signature or a seal, and optionally the document.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VerifySealRequest {
+    /// An SES_Signature (v4 or v1), DER, base64. Give this or `seal`.
+    #[serde(default)]
+    pub signature: Option<String>,
+    /// A seal (`.esl`, SESeal v4 or v1), DER, base64.
+    #[serde(default)]
+    pub seal: Option<String>,
+    /// The signed document, base64, to check dataHash.
+    #[serde(default)]
+    pub document: Option<String>,
+}
+
 /// A verification result (the engine's report, zhengku-verify `json`).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct LicenceVerification {
@@ -100,156 +146,6 @@ pub struct LicenceVerification {
     pub details: Vec<FactView>,
     /// Every check, in order.
     pub checks: Vec<CheckView>,
-}
-
-/// Runs the engine over `input` with this library's trust, departments and live status:
-/// phase one once, on the blocking pool (again only if it met a key no department here
-/// holds, after reading the departments again); then the library's records; then the
-/// verdict.
-pub async fn verify_bytes(state: &AppState, input: Vec<u8>) -> Result<LicenceReport, ApiError> {
-    let now = OffsetDateTime::now_utc();
-    let input = Arc::new(input);
-    let run = |verifier: Arc<crate::state::VerifierSet>, input: Arc<Vec<u8>>| {
-        move || zhengku_verify::examine(&input, &verifier.context(now))
-    };
-    let verifier = state.verifier(false).await?;
-    let known = verifier.departments.len();
-    let mut examined = state.verify_blocking(run(verifier, input.clone())).await?;
-    // A key no department here holds may be a department registered on another replica
-    // since the certificates were read: read them again (at most one reload at a time,
-    // and not more than once a second), and examine again only if a department was added.
-    if matches!(
-        examined.report.outcome("issuer_key"),
-        Some(Outcome::Failed(_) | Outcome::Unverifiable(_))
-    ) {
-        let fresh = state.verifier(true).await?;
-        if fresh.departments.len() != known {
-            examined = state.verify_blocking(run(fresh, input)).await?;
-        }
-    }
-    let live = gather_live(state, &examined, now.unix_timestamp()).await?;
-    let mut report = zhengku_verify::conclude(examined, &live, now);
-    name_facts(state, &mut report).await;
-    Ok(report)
-}
-
-/// A QR payload carries codes, not names (to stay small): name the type and the issuer
-/// from this library's catalogue and departments, which the codes index.
-async fn name_facts(state: &AppState, report: &mut LicenceReport) {
-    if let Some(facts) = report.facts.as_mut() {
-        if facts.type_name.is_none() {
-            facts.type_name = state
-                .catalogue()
-                .get_str(&facts.type_code)
-                .map(|t| t.name().to_owned());
-        }
-        if facts.issuer_name.is_none()
-            && let Ok(d) = state.department(&facts.issuer_code).await
-        {
-            facts.issuer_name = Some(d.name);
-        }
-    }
-}
-
-/// Where the library's knowledge comes from, in reports.
-const SOURCE: &str = "this library";
-
-/// What this library knows now about what `examined` names: the licence (its status, why,
-/// and the record it stored) and each seal (status, window, key compromise, the seal it
-/// made, and when it made the very signature verified).
-pub async fn gather_live(
-    state: &AppState,
-    examined: &Examined,
-    now: i64,
-) -> Result<Live, ApiError> {
-    let store = state.store();
-    let licence = match examined.identifier() {
-        None => Lookup::Unknown,
-        Some(id) if zhengku_model::LicenceId::parse(id).is_err() => Lookup::NotHeld(SOURCE.into()),
-        Some(id) => match store.get_licence(id).await {
-            Ok(stored) => {
-                let reason = if stored.status == LicenceStatus::Valid {
-                    None
-                } else {
-                    store
-                        .licence_events(id)
-                        .await?
-                        .last()
-                        .map(|e| e.reason.clone())
-                };
-                Lookup::Found(LicenceLive {
-                    status: stored.status,
-                    reason,
-                    as_of: now,
-                    source: SOURCE.to_owned(),
-                    record: Some(RecordDigests::of(&stored.licence.to_bytes())),
-                })
-            }
-            Err(zhengku_store::StoreError::NotFound { .. }) => Lookup::NotHeld(SOURCE.into()),
-            Err(e) => return Err(e.into()),
-        },
-    };
-    let mut seals = Vec::with_capacity(examined.stamps.len());
-    for stamp in &examined.stamps {
-        seals.push(seal_live(state, stamp, now).await?);
-    }
-    Ok(Live {
-        licence,
-        seals,
-        max_age: zhengku_verify::DEFAULT_MAX_STATUS_AGE,
-    })
-}
-
-/// A seal as this library knows it now (no stamp attestation), or `NotHeld`.
-pub async fn seal_record(
-    state: &AppState,
-    esid: &str,
-    now: i64,
-) -> Result<Lookup<(SealLive, i64)>, ApiError> {
-    let store = state.store();
-    let stored = match store.get_seal(esid).await {
-        Ok(s) => s,
-        Err(zhengku_store::StoreError::NotFound { .. }) => {
-            return Ok(Lookup::NotHeld(SOURCE.into()));
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let last = store.seal_events(esid).await?.pop();
-    let compromised = store.seal_key_compromised(esid).await?;
-    let fingerprint = zhengku_verify::seal::seal_fingerprint(&stored.seal.esl).ok();
-    Ok(Lookup::Found((
-        SealLive {
-            status: stored.status,
-            valid_start: stored.seal.valid_start,
-            valid_end: stored.seal.valid_end,
-            changed_at: last.as_ref().map(|e| e.at),
-            key_compromise: compromised.is_some(),
-            reason: last.map(|e| e.reason),
-            as_of: now,
-            source: SOURCE.to_owned(),
-            fingerprint,
-            attested_at: None,
-        },
-        stored.created_at,
-    )))
-}
-
-async fn seal_live(
-    state: &AppState,
-    stamp: &StampClaim,
-    now: i64,
-) -> Result<Lookup<SealLive>, ApiError> {
-    let (mut live, created_at) = match seal_record(state, &stamp.esid, now).await? {
-        Lookup::Found(found) => found,
-        Lookup::NotHeld(source) => return Ok(Lookup::NotHeld(source)),
-        Lookup::Unknown => return Ok(Lookup::Unknown),
-    };
-    live.attested_at = match &stamp.signature_sha256 {
-        Some(digest) => state.store().stamp_time(&stamp.esid, digest).await?,
-        // A bare seal: the library attests when it made it.
-        None => Some(created_at),
-    };
-    Ok(Lookup::Found(live))
 }
 
 /// Admits a large upload for verification before its bytes are buffered
@@ -308,10 +204,10 @@ fn media_type(req: &Request) -> String {
     ),
     responses(
         (status = 200, description = "The result, whatever the verdict", body = LicenceVerification),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body over the limit", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Another media type", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Empty payload or body", body = Problem, content_type = "application/problem+json"),
+        MalformedJson,
+        BodyTooLarge,
+        OtherMediaType,
+        EmptyInput,
     )
 )]
 pub async fn verify_licence(
@@ -360,11 +256,53 @@ pub async fn verify_licence(
         body.to_vec()
     };
     let report = verify_bytes(&state, input).await?;
-    let value =
-        serde_json::to_value(&report).map_err(|e| ApiError::Internal(format!("report: {e}")))?;
+    let value = serde_json::to_value(&report).map_err(|e| InternalError::caused("report", e))?;
     let mut response = axum::Json(value).into_response();
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
+}
+
+/// Verify (验章) an electronic signature or a seal against the service's trust anchors,
+/// check by check, with this library's record of the seal and the stamp. Public: verifiers
+/// need no account. The answer is the engine's report, as `POST /v1/verify` gives it.
+#[utoipa::path(
+    post, path = "/v1/verify/seal", tag = "public",
+    request_body = VerifySealRequest,
+    responses(
+        (status = 200, description = "The report (valid or not)", body = LicenceVerification),
+        NotSealOrSignature,
+    )
+)]
+pub async fn verify_seal(
+    State(state): State<AppState>,
+    body: JsonBody<VerifySealRequest>,
+) -> Result<Json<zhengku_verify::LicenceReport>, ApiError> {
+    let req = body.value;
+    let b64 = |name: &str, v: &str| {
+        STANDARD
+            .decode(v.trim())
+            .map_err(|_| ApiError::field(name, "not_base64", "not base64"))
+    };
+    let document = req
+        .document
+        .as_deref()
+        .map(|d| b64("document", d))
+        .transpose()?;
+    let input = match (&req.signature, &req.seal) {
+        (Some(sig), None) => SealInput::Signature {
+            der: b64("signature", sig)?,
+            document,
+        },
+        (None, Some(esl)) => SealInput::Seal(b64("seal", esl)?),
+        _ => {
+            return Err(ApiError::field(
+                "signature",
+                "one_of",
+                "give either signature or seal",
+            ));
+        }
+    };
+    Ok(Json(verification::verify_seal(&state, input).await?))
 }

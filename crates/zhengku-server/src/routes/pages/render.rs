@@ -1,33 +1,16 @@
-//! The verification web pages (电子证照核验), for people: the page a licence's QR code opens
-//! (`GET /V/<payload>`; `/v/` too), and a page to upload a PDF or paste a payload
-//! (`GET /verify`, answered by `POST /verify`).
-//!
-//! Server-rendered HTML in Chinese, sized for a phone, with no JavaScript at all (the
-//! Content-Security-Policy allows no script, and the one stylesheet by its hash): a large
-//! verdict banner (有效 green; 已暂停 and 已过期 orange; 已撤销 red; 无效 grey, with the
-//! reason; 无法核验 purple, saying in Chinese what could not be established), the licence's name, identifier, issuer, masked holder, validity and issue date,
-//! the issuing department's seal picture, and the checks under 校验明细 (a `<details>`
-//! element, which opens without script). Everything shown from the input or the library is
-//! HTML-escaped.
-//!
-//! Status codes: a verification that ran is `200` whatever its verdict, garbage in the URL
-//! included (the page says 无效 and why): the page is the answer, not an error. Only a
-//! form sent with nothing in it is `400` (the form again, with the message).
+//! The verification pages' HTML (电子证照核验): the result page (the verdict banner, the
+//! licence's facts, the seal picture, the checks) and the upload / paste form, with the one
+//! stylesheet and the Content-Security-Policy that allows it and nothing else. Everything
+//! shown from the input or the library is escaped here ([`esc`]).
 
 use std::sync::LazyLock;
 
-use axum::extract::{FromRequest, Multipart, Request, State};
-use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use serde::Deserialize;
 use time::{OffsetDateTime, UtcOffset};
-use zhengku_verify::{InputKind, LicenceReport, Outcome, Verdict};
-
-use crate::problem::ApiError;
-use crate::routes::verify::verify_bytes;
-use crate::state::AppState;
+use zhengku_verify::{CheckId, InputKind, LicenceReport, Outcome, Verdict};
 
 /// The stylesheet, inline; the CSP names it by hash.
 const CSS: &str = "\
@@ -88,7 +71,7 @@ fn esc(s: &str) -> String {
     out
 }
 
-fn html_response(status: StatusCode, title: &str, body: &str) -> Response {
+pub(super) fn html_response(status: StatusCode, title: &str, body: &str) -> Response {
     let page = format!(
         "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
@@ -147,30 +130,23 @@ fn verdict_class(v: Verdict) -> &'static str {
 }
 
 /// Why a check could not be made, for people: what the page says under 无法核验.
-fn unverifiable_zh(id: &str, detail: &str) -> &'static str {
+fn unverifiable_zh(id: CheckId, detail: &str) -> &'static str {
     match id {
-        "issuer_chain" | "pdf_signer_chain" | "maker_chain" | "signer_certificate"
-            if detail.contains("no trust anchors") =>
-        {
+        id if id.is_chain() && detail.contains("no trust anchors") => {
             "本核验点未配置信任根证书，无法确认签发者的身份"
         }
-        "issuer_chain" | "pdf_signer_chain" | "maker_chain" | "signer_certificate"
-        | "ses_signature"
-            if detail.contains("only claimed") =>
-        {
+        id if (id.is_chain() || id == CheckId::SesSignature) && detail.contains("only claimed") => {
             "签名证书已过期，签名时间仅为签名者自称，证库无记录可以证明"
         }
-        "issuer_chain" | "pdf_signer_chain" | "maker_chain" | "signer_certificate" => {
-            "无法取得有效的证书吊销列表，不能确认签名证书未被吊销"
-        }
-        "issuer_key" => {
+        id if id.is_chain() => "无法取得有效的证书吊销列表，不能确认签名证书未被吊销",
+        CheckId::IssuerKey => {
             "本库没有该发证机关的签名证书，无法确认签名者（其他地区签发的证照请到签发地核验）"
         }
-        "library_record" => "本库未签发此证照，无法在此核验（请到签发地核验）",
-        "status" if detail.contains("stale") => "证照状态信息已过时，无法确认当前状态",
-        "status" => "无法取得证照的当前状态",
-        "seal_status" => "无法确认所用印章的当前状态（本库未制作该印章，或状态未知）",
-        "ses_signature" => "文件未附电子签章或签章无法核验，不能确认印章",
+        CheckId::LibraryRecord => "本库未签发此证照，无法在此核验（请到签发地核验）",
+        CheckId::Status if detail.contains("stale") => "证照状态信息已过时，无法确认当前状态",
+        CheckId::Status => "无法取得证照的当前状态",
+        CheckId::SealStatus => "无法确认所用印章的当前状态（本库未制作该印章，或状态未知）",
+        CheckId::SesSignature => "文件未附电子签章或签章无法核验，不能确认印章",
         _ => "有一项必要的核验无法完成",
     }
 }
@@ -218,34 +194,8 @@ fn row(out: &mut String, label: &str, value: &str) {
     ));
 }
 
-/// The esID of the seal to show: the one the input names (a PDF's SES_Signature), else
-/// the issuing department's active seal. None for an invalid result: a seal picture
-/// beside 无效 would lend it an authority it does not have.
-async fn seal_to_show(state: &AppState, report: &LicenceReport) -> Option<String> {
-    if report.verdict == Verdict::Invalid {
-        return None;
-    }
-    if let Some((_, v)) = report
-        .report
-        .facts
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case("esid") || k.eq_ignore_ascii_case("seal_esid"))
-    {
-        return Some(v.clone());
-    }
-    let issuer = &report.facts.as_ref()?.issuer_code;
-    let now = OffsetDateTime::now_utc().unix_timestamp();
-    state
-        .store()
-        .active_seal_for_department(issuer, now)
-        .await
-        .ok()
-        .flatten()
-        .map(|s| s.seal.esid)
-}
-
 /// The result page's body.
-fn result_body(report: &LicenceReport, seal_esid: Option<&str>) -> String {
+pub(super) fn result_body(report: &LicenceReport, seal_esid: Option<&str>) -> String {
     let mut b = String::new();
     b.push_str(&format!(
         "<section class=\"verdict {}\" id=\"verdict\" data-verdict=\"{}\">\
@@ -318,7 +268,7 @@ fn result_body(report: &LicenceReport, seal_esid: Option<&str>) -> String {
         b.push_str(&format!(
             "<li class=\"{class}\" data-check=\"{}\"><span class=\"mark\">{mark}</span>{}\
              <div class=\"detail\">{}</div></li>",
-            esc(c.id),
+            esc(c.id.as_str()),
             esc(c.label_zh),
             esc(c.outcome.detail())
         ));
@@ -344,27 +294,7 @@ fn percent_path(s: &str) -> String {
         .collect()
 }
 
-async fn result_page(state: &AppState, input: Vec<u8>) -> Result<Response, ApiError> {
-    let report = verify_bytes(state, input).await?;
-    let seal = seal_to_show(state, &report).await;
-    let title = format!("{} · 电子证照核验", report.verdict.label_zh());
-    Ok(html_response(
-        StatusCode::OK,
-        &title,
-        &result_body(&report, seal.as_deref()),
-    ))
-}
-
-/// The page a licence's QR code opens: `/V/<payload>` (the rest of the path, percent-escaped
-/// as crate `zhengku-qr` writes it).
-pub async fn qr_page(State(state): State<AppState>, uri: Uri) -> Result<Response, ApiError> {
-    // The whole path goes to the engine as a URL: it takes what follows `/V/` (in either
-    // case) and undoes the escapes, so `%2F` inside the payload stays part of it.
-    let text = format!("{}{}", state.documents().base_url(), uri.path());
-    result_page(&state, text.into_bytes()).await
-}
-
-fn form_body(error: Option<&str>) -> String {
+pub(super) fn form_body(error: Option<&str>) -> String {
     let mut b = String::from("<section class=\"card\"><h1>核验电子证照</h1>");
     if let Some(e) = error {
         b.push_str(&format!("<p class=\"error\">{}</p>", esc(e)));
@@ -381,80 +311,9 @@ fn form_body(error: Option<&str>) -> String {
     b
 }
 
-/// The upload / paste page.
-pub async fn form_page() -> Response {
-    html_response(StatusCode::OK, "核验电子证照", &form_body(None))
-}
-
-/// The paste form sent as `application/x-www-form-urlencoded`.
-#[derive(Debug, Deserialize)]
-pub struct PasteForm {
-    /// The QR code's text.
-    #[serde(default)]
-    payload: String,
-}
-
-fn form_error(message: &str) -> Response {
-    html_response(
-        StatusCode::BAD_REQUEST,
-        "核验电子证照",
-        &form_body(Some(message)),
-    )
-}
-
-/// The form's answer: the file if one was chosen, else the pasted text; the result page.
-pub async fn submit(State(state): State<AppState>, req: Request) -> Result<Response, ApiError> {
-    let mime = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| v.to_ascii_lowercase())
-        .unwrap_or_default();
-    let (_upload, req) = crate::routes::verify::admit_upload(&state, req).await?;
-    let input = if mime.starts_with("multipart/form-data") {
-        let Ok(mut multipart) = Multipart::from_request(req, &state).await else {
-            return Ok(form_error("表单无法读取，请重试"));
-        };
-        let mut file = Vec::new();
-        let mut text = String::new();
-        loop {
-            match multipart.next_field().await {
-                Ok(Some(field)) => {
-                    let name = field.name().unwrap_or_default().to_owned();
-                    let Ok(data) = field.bytes().await else {
-                        return Ok(form_error("文件过大或上传中断，请重试"));
-                    };
-                    match name.as_str() {
-                        "pdf" | "file" => file = data.to_vec(),
-                        "payload" => text = String::from_utf8_lossy(&data).into_owned(),
-                        _ => {}
-                    }
-                }
-                Ok(None) => break,
-                Err(_) => return Ok(form_error("文件过大或上传中断，请重试")),
-            }
-        }
-        if file.is_empty() {
-            text.trim().as_bytes().to_vec()
-        } else {
-            file
-        }
-    } else if mime.starts_with("application/x-www-form-urlencoded") {
-        match axum::Form::<PasteForm>::from_request(req, &state).await {
-            Ok(axum::Form(f)) => f.payload.trim().as_bytes().to_vec(),
-            Err(_) => return Ok(form_error("表单无法读取，请重试")),
-        }
-    } else {
-        return Ok(form_error("请上传文件或粘贴二维码内容"));
-    };
-    if input.is_empty() {
-        return Ok(form_error("请选择 PDF 文件，或粘贴二维码内容"));
-    }
-    result_page(&state, input).await
-}
-
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]
@@ -510,7 +369,7 @@ mod tests {
     #[test]
     fn the_unverifiable_page_says_why() {
         let check = |id: &'static str, detail: &str| zhengku_verify::Check {
-            id,
+            id: id.parse().unwrap(),
             label: "x",
             label_zh: "某项核验",
             outcome: Outcome::Unverifiable(detail.into()),

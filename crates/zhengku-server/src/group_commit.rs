@@ -1,16 +1,16 @@
-//! Group commit for issuing: one task per server stores the licences of many concurrent
-//! issue calls in one transaction.
+//! Group commit for issuing ([`GroupCommit`]): one task per server stores the licences of
+//! many concurrent issue calls in one transaction.
 //!
 //! Every issue ends in an audited transaction, and audited transactions are serialised by
 //! the audit head (see `zhengku_store::store`). Run one per call and concurrent calls queue
 //! on that lock: on SQLite a blocked writer sleeps in SQLite's busy handler (a millisecond
 //! or more each time), on PostgreSQL it waits on the row lock while the holder's statements
-//! make their round trips. Here calls queue in memory instead, and the writer takes every
+//! make their round trips. Here calls queue in memory instead, and the task takes every
 //! call waiting at that moment (up to [`MAX_GROUP`]) into one transaction: one audit head
 //! update and one commit for all. Each call's licences keep their own audit entries, actor
 //! and request id.
 //!
-//! If a shared transaction fails, the writer stores each call alone and gives each its own
+//! If a shared transaction fails, the task stores each call alone and gives each its own
 //! answer, so one call's conflict (a reused idempotency key) never fails another's.
 
 use tokio::sync::{mpsc, oneshot};
@@ -21,8 +21,8 @@ use zhengku_store::{IdempotencyRecord, IssueGroup, Store, StoreError};
 /// one transaction stays short.
 pub const MAX_GROUP: usize = 64;
 
-/// One issue call's write.
-pub struct WriteJob {
+/// One issue call's licences, waiting for a commit.
+pub struct CommitJob {
     /// The signed licences.
     pub licences: Vec<SignedLicence>,
     /// The idempotency record to store with them.
@@ -36,57 +36,57 @@ pub struct WriteJob {
     pub reply: oneshot::Sender<(Vec<SignedLicence>, Result<(), StoreError>)>,
 }
 
-/// The handle calls use to reach the writer.
+/// The handle issue calls use to reach the group-commit task.
 #[derive(Clone)]
-pub struct Writer {
-    tx: mpsc::Sender<WriteJob>,
+pub struct GroupCommit {
+    tx: mpsc::Sender<CommitJob>,
 }
 
-impl Writer {
-    /// Starts the writer task on the current runtime.
-    pub fn spawn(store: Store) -> Writer {
+impl GroupCommit {
+    /// Starts the group-commit task on the current runtime.
+    pub fn spawn(store: Store) -> GroupCommit {
         let (tx, rx) = mpsc::channel(4 * MAX_GROUP);
         tokio::spawn(run(store, rx));
-        Writer { tx }
+        GroupCommit { tx }
     }
 
-    /// Stores the licences (all or none), with their audit entries.
-    pub async fn write(
+    /// Stores the licences (all or none), with their audit entries, in the next group.
+    pub async fn commit(
         &self,
         licences: Vec<SignedLicence>,
         idempotency: Option<IdempotencyRecord>,
         actor: String,
         request_id: String,
-    ) -> Result<Vec<SignedLicence>, WriteError> {
+    ) -> Result<Vec<SignedLicence>, CommitError> {
         let (reply, answer) = oneshot::channel();
-        let job = WriteJob {
+        let job = CommitJob {
             licences,
             idempotency,
             actor,
             request_id,
             reply,
         };
-        self.tx.send(job).await.map_err(|_| WriteError::Stopped)?;
+        self.tx.send(job).await.map_err(|_| CommitError::Stopped)?;
         match answer.await {
             Ok((licences, Ok(()))) => Ok(licences),
-            Ok((_, Err(e))) => Err(WriteError::Store(e)),
-            Err(_) => Err(WriteError::Stopped),
+            Ok((_, Err(e))) => Err(CommitError::Store(e)),
+            Err(_) => Err(CommitError::Stopped),
         }
     }
 }
 
-/// Why a write failed.
+/// Why a commit failed.
 #[derive(Debug, thiserror::Error)]
-pub enum WriteError {
+pub enum CommitError {
     /// The store refused or failed.
     #[error(transparent)]
     Store(StoreError),
-    /// The writer task is gone (the server is shutting down).
-    #[error("the writer stopped")]
+    /// The group-commit task is gone (the server is shutting down).
+    #[error("the group-commit task stopped")]
     Stopped,
 }
 
-async fn run(store: Store, mut rx: mpsc::Receiver<WriteJob>) {
+async fn run(store: Store, mut rx: mpsc::Receiver<CommitJob>) {
     let mut jobs = Vec::with_capacity(MAX_GROUP);
     while let Some(first) = rx.recv().await {
         jobs.push(first);
@@ -122,7 +122,7 @@ async fn run(store: Store, mut rx: mpsc::Receiver<WriteJob>) {
     }
 }
 
-fn group_of(job: &WriteJob) -> IssueGroup<'_> {
+fn group_of(job: &CommitJob) -> IssueGroup<'_> {
     IssueGroup {
         licences: &job.licences,
         idempotency: job.idempotency.as_ref(),
