@@ -334,7 +334,7 @@ fn chain_for(state: &AppState, leaf: Vec<u8>) -> Vec<Vec<u8>> {
         if cert.subject().as_raw() == issuer.as_slice() {
             break;
         }
-        let next = trust.intermediates.iter().find(|i| {
+        let next = trust.engine.intermediates.iter().find(|i| {
             x509_parser::parse_x509_certificate(i)
                 .is_ok_and(|(_, c)| c.subject().as_raw() == issuer.as_slice())
         });

@@ -13,29 +13,26 @@
 //! - [`TrustMaterial`] (crate `zhengku-trust`, shared with the CLI): what the loader read
 //!   from the folder — parsed certificates and CRLs, and the files' stamps to notice a
 //!   change;
-//! - [`TrustSnapshot`] (here): one loading of the folder, the DER the engine borrows, and
-//!   the material it came from; [`TrustSnapshot::as_trust`] lends it to the engine as
-//!   [`zhengku_verify::Trust`], the borrowed view (slices and revocation policy) every
-//!   verification takes;
+//! - [`TrustSnapshot`] (here): one loading of the folder — the material as the engine takes
+//!   it ([`EngineTrust`], the same type the CLI verifies with) and the material it came
+//!   from; [`TrustSnapshot::as_trust`] lends it to the engine as [`zhengku_verify::Trust`],
+//!   the borrowed view (slices and revocation policy) every verification takes;
 //! - [`LiveTrust`] (here): the snapshot in force, replaced by a fresh one when the folder
 //!   changes. Verifications in flight keep the snapshot they started with.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
-use zhengku_trust::TrustMaterial;
+use zhengku_trust::{EngineTrust, TrustMaterial};
 pub use zhengku_trust::{TrustCounts, TrustError};
 
 /// One loading of the trust folder: certificates and CRLs for verification, as DER, and
 /// the material they were read from.
 #[derive(Debug, Clone, Default)]
 pub struct TrustSnapshot {
-    /// Trust anchors, DER.
-    pub anchors: Vec<Vec<u8>>,
-    /// Intermediates, DER.
-    pub intermediates: Vec<Vec<u8>>,
-    /// CRLs, DER.
-    pub crls: Vec<Vec<u8>>,
+    /// Anchors, intermediates and CRLs as DER. Its departments stay empty: the library's
+    /// records say which keys sign its licences, not the trust folder.
+    pub engine: EngineTrust,
     material: TrustMaterial,
 }
 
@@ -43,12 +40,7 @@ impl TrustSnapshot {
     /// As the verification engine takes it. Revocation is always required: a chain whose
     /// CRLs are missing or stale is unverifiable, never passed.
     pub fn as_trust(&self) -> zhengku_verify::Trust<'_> {
-        zhengku_verify::Trust {
-            anchors: &self.anchors,
-            intermediates: &self.intermediates,
-            crls: &self.crls,
-            revocation: zhengku_verify::Revocation::Required,
-        }
+        self.engine.trust()
     }
 
     /// What was loaded, for logs and the admin's `/readyz` detail.
@@ -132,10 +124,7 @@ pub fn load_trust_dir(dir: &Path) -> Result<TrustSnapshot, TrustError> {
             detail: "no trust anchor (a self-signed CA certificate) found".into(),
         });
     }
-    Ok(TrustSnapshot {
-        anchors: TrustMaterial::ders(&material.anchors),
-        intermediates: TrustMaterial::ders(&material.intermediates),
-        crls: TrustMaterial::ders(&material.crls),
-        material,
-    })
+    let mut engine = material.engine_trust();
+    engine.departments = zhengku_verify::Departments::default();
+    Ok(TrustSnapshot { engine, material })
 }
