@@ -399,13 +399,45 @@ async fn seal_verification_answers_the_engine_report() {
         )
         .await;
     assert_eq!(v.status, 200, "{}", v.body);
-    let report: zhengku_server::routes::verify::LicenceVerification =
-        serde_json::from_value(v.body.clone()).expect("the engine's report shape");
-    assert_eq!(report.verdict, "valid", "{}", v.body);
-    assert_eq!((report.kind.as_str(), report.exit_code), ("seal", 0));
-    assert!(report.facts.is_none());
+    // The engine's report shape (zhengku_verify::json::LicenceVerification), key for key.
+    let mut keys: Vec<&str> = v
+        .body
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
     assert_eq!(
-        report.checks.last().map(|c| c.id.as_str()),
-        Some("seal_status")
+        keys,
+        [
+            "checks",
+            "details",
+            "exit_code",
+            "facts",
+            "kind",
+            "subject",
+            "verdict",
+            "verdict_zh"
+        ],
+        "{}",
+        v.body
     );
+    assert_eq!(v.body["verdict"], "valid", "{}", v.body);
+    assert_eq!(
+        (&v.body["kind"], &v.body["exit_code"]),
+        (&json!("seal"), &json!(0))
+    );
+    assert!(v.body["facts"].is_null());
+    let checks = v.body["checks"].as_array().unwrap();
+    assert_eq!(checks.last().map(|c| &c["id"]), Some(&json!("seal_status")));
+    for c in checks {
+        let mut keys: Vec<&str> = c.as_object().unwrap().keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        assert_eq!(
+            keys,
+            ["detail", "id", "label", "label_zh", "outcome"],
+            "{c}"
+        );
+    }
 }

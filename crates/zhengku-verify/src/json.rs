@@ -32,8 +32,17 @@
 //! a [`Check`] and an [`Outcome`] as in `checks` above; a [`CheckId`] as its id string
 //! ([`CheckId::as_str`]); a [`Verdict`] as its lowercase name.
 //! Field names and values are a contract: add fields, never rename them.
+//!
+//! The shape is defined once, by the wire types below ([`LicenceVerification`] and its
+//! parts): a report is turned into them and they are serialised. With the `openapi` feature
+//! they also derive `utoipa::ToSchema`, and they deserialise (strings as `Cow`, borrowed
+//! when serialising, owned when read back) so clients and tests can read a report back; so the service's OpenAPI document describes exactly
+//! what is sent (the service enables it; the CLI and verifiers do not link utoipa).
 
-use serde::ser::{Serialize, SerializeMap, SerializeSeq, SerializeStruct, Serializer};
+use std::borrow::Cow;
+
+use serde::ser::{SerializeStruct, Serializer};
+use serde::{Deserialize, Serialize};
 
 use crate::context::Verdict;
 use crate::licence::{InputKind, LicenceFacts, LicenceReport};
@@ -69,42 +78,176 @@ impl Serialize for Outcome {
     }
 }
 
-impl Serialize for Check {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_struct("Check", 5)?;
-        m.serialize_field("id", &self.id)?;
-        m.serialize_field("label", self.label)?;
-        m.serialize_field("label_zh", self.label_zh)?;
-        m.serialize_field("outcome", self.outcome.as_str())?;
-        m.serialize_field("detail", self.outcome.detail())?;
-        m.end()
+/// A verification result (the engine's report, zhengku-verify `json`).
+///
+/// What `POST /v1/verify`, `POST /v1/verify/seal` and `zhengku verify --json` answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LicenceVerification<'a> {
+    /// `valid`, `suspended`, `revoked`, `expired`, `invalid` or `unverifiable`.
+    pub verdict: Cow<'a, str>,
+    /// 有效, 已暂停, 已撤销, 已过期, 无效 or 无法核验.
+    pub verdict_zh: Cow<'a, str>,
+    /// What `zhengku verify` exits with for it: 0 valid, 1 invalid or not in force, 2
+    /// unverifiable.
+    pub exit_code: u8,
+    /// What the input was: `pdf`, `qr`, `record`, `seal`, `signature`.
+    pub kind: Cow<'a, str>,
+    /// What was verified, in words.
+    pub subject: Cow<'a, str>,
+    /// The licence's facts; null for seals and unreadable input.
+    pub facts: Option<LicenceFactsView<'a>>,
+    /// Everything else read from the input.
+    pub details: Vec<FactView<'a>>,
+    /// Every check, in order.
+    pub checks: Vec<CheckView<'a>>,
+}
+
+/// What the verified input says about the licence (personal data masked).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LicenceFactsView<'a> {
+    /// 证照标识.
+    pub identifier: Cow<'a, str>,
+    /// 证照类型代码.
+    pub type_code: Cow<'a, str>,
+    /// 证照类型名称, when known.
+    pub type_name: Option<Cow<'a, str>>,
+    /// 发证机构代码 (USCC).
+    pub issuer_code: Cow<'a, str>,
+    /// 发证机构, when known.
+    pub issuer_name: Option<Cow<'a, str>>,
+    /// 持证主体, masked for persons (张*三).
+    pub holder_name: Cow<'a, str>,
+    /// 持证主体代码, masked for persons.
+    pub holder_code: Cow<'a, str>,
+    /// 有效期起始日期, `YYYY-MM-DD`.
+    pub valid_from: String,
+    /// 有效期截止日期; null for 长期.
+    pub valid_until: Option<String>,
+    /// 发证日期, `YYYY-MM-DD`, when known.
+    pub issue_date: Option<String>,
+    /// When signed, Unix seconds.
+    pub issued_at: i64,
+    /// The live status, when the licence is in this library.
+    pub status: Option<LiveStatusView<'a>>,
+}
+
+/// A licence's live status in this library.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LiveStatusView<'a> {
+    /// Stored status: `valid`, `suspended`, `revoked`, `cancelled`, `expired`, `withdrawn`.
+    pub status: Cow<'a, str>,
+    /// The same in Chinese (有效, 已暂停, 已撤销, …).
+    pub status_zh: Cow<'a, str>,
+    /// Why it last changed, if it is not valid.
+    pub reason: Option<Cow<'a, str>>,
+    /// When this was the status, Unix seconds.
+    pub as_of: i64,
+    /// Where it came from: `library`.
+    pub source: Cow<'a, str>,
+}
+
+/// A fact read from the input.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FactView<'a> {
+    /// Name.
+    pub name: Cow<'a, str>,
+    /// Value.
+    pub value: Cow<'a, str>,
+}
+
+/// One check of a verification.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CheckView<'a> {
+    /// Stable id.
+    pub id: Cow<'a, str>,
+    /// What is checked.
+    pub label: Cow<'a, str>,
+    /// The same, in Chinese.
+    pub label_zh: Cow<'a, str>,
+    /// `passed`, `failed`, `unverifiable` or `skipped`.
+    pub outcome: Cow<'a, str>,
+    /// What was found, or why it failed or was skipped.
+    pub detail: Cow<'a, str>,
+}
+
+impl<'a> From<&'a Check> for CheckView<'a> {
+    fn from(c: &'a Check) -> Self {
+        CheckView {
+            id: c.id.as_str().into(),
+            label: c.label.into(),
+            label_zh: c.label_zh.into(),
+            outcome: c.outcome.as_str().into(),
+            detail: c.outcome.detail().into(),
+        }
+    }
+}
+
+impl<'a> From<&'a LicenceLive> for LiveStatusView<'a> {
+    fn from(l: &'a LicenceLive) -> Self {
+        LiveStatusView {
+            status: l.status.as_str().into(),
+            status_zh: l.status.label_zh().into(),
+            reason: l.reason.as_deref().map(Cow::Borrowed),
+            as_of: l.as_of,
+            source: l.source.as_str().into(),
+        }
+    }
+}
+
+impl<'a> From<&'a LicenceFacts> for LicenceFactsView<'a> {
+    fn from(f: &'a LicenceFacts) -> Self {
+        LicenceFactsView {
+            identifier: f.identifier.as_str().into(),
+            type_code: f.type_code.as_str().into(),
+            type_name: f.type_name.as_deref().map(Cow::Borrowed),
+            issuer_code: f.issuer_code.as_str().into(),
+            issuer_name: f.issuer_name.as_deref().map(Cow::Borrowed),
+            holder_name: f.holder_name.as_str().into(),
+            holder_code: f.holder_code.as_str().into(),
+            // `Date`'s Display is ISO 8601 `YYYY-MM-DD` for the years a licence can have.
+            valid_from: f.valid_from.to_string(),
+            valid_until: f.valid_until.map(|d| d.to_string()),
+            issue_date: f.issue_date.map(|d| d.to_string()),
+            issued_at: f.issued_at,
+            status: f.status.as_ref().map(LiveStatusView::from),
+        }
     }
 }
 
 /// The report's `(name, value)` facts as `[{"name", "value"}, …]` (names may repeat).
-struct Details<'a>(&'a [(&'static str, String)]);
+fn details<'a>(facts: &'a [(&'static str, String)]) -> Vec<FactView<'a>> {
+    facts
+        .iter()
+        .map(|(name, value)| FactView {
+            name: Cow::Borrowed(name),
+            value: value.as_str().into(),
+        })
+        .collect()
+}
 
-impl Serialize for Details<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(Some(self.0.len()))?;
-        for (name, value) in self.0 {
-            seq.serialize_element(&Detail { name, value })?;
+impl<'a> From<&'a LicenceReport> for LicenceVerification<'a> {
+    fn from(r: &'a LicenceReport) -> Self {
+        LicenceVerification {
+            verdict: r.verdict.as_str().into(),
+            verdict_zh: r.verdict.label_zh().into(),
+            exit_code: r.verdict.exit_code(),
+            kind: r.kind.as_str().into(),
+            subject: r.report.subject.as_str().into(),
+            facts: r.facts.as_ref().map(LicenceFactsView::from),
+            details: details(&r.report.facts),
+            checks: r.report.checks.iter().map(CheckView::from).collect(),
         }
-        seq.end()
     }
 }
 
-struct Detail<'a> {
-    name: &'a str,
-    value: &'a str,
-}
-
-impl Serialize for Detail<'_> {
+impl Serialize for Check {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(2))?;
-        m.serialize_entry("name", self.name)?;
-        m.serialize_entry("value", self.value)?;
-        m.end()
+        CheckView::from(self).serialize(s)
     }
 }
 
@@ -112,7 +255,7 @@ impl Serialize for Report {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_struct("Report", 5)?;
         m.serialize_field("subject", &self.subject)?;
-        m.serialize_field("details", &Details(&self.facts))?;
+        m.serialize_field("details", &details(&self.facts))?;
         m.serialize_field("checks", &self.checks)?;
         m.serialize_field("valid", &self.valid())?;
         m.serialize_field("complete", &self.complete())?;
@@ -122,47 +265,18 @@ impl Serialize for Report {
 
 impl Serialize for LicenceLive {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_struct("LicenceLive", 5)?;
-        m.serialize_field("status", self.status.as_str())?;
-        m.serialize_field("status_zh", self.status.label_zh())?;
-        m.serialize_field("reason", &self.reason)?;
-        m.serialize_field("as_of", &self.as_of)?;
-        m.serialize_field("source", &self.source)?;
-        m.end()
+        LiveStatusView::from(self).serialize(s)
     }
 }
 
 impl Serialize for LicenceFacts {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_struct("LicenceFacts", 12)?;
-        m.serialize_field("identifier", &self.identifier)?;
-        m.serialize_field("type_code", &self.type_code)?;
-        m.serialize_field("type_name", &self.type_name)?;
-        m.serialize_field("issuer_code", &self.issuer_code)?;
-        m.serialize_field("issuer_name", &self.issuer_name)?;
-        m.serialize_field("holder_name", &self.holder_name)?;
-        m.serialize_field("holder_code", &self.holder_code)?;
-        // `Date`'s Display is ISO 8601 `YYYY-MM-DD` for the years a licence can have.
-        m.serialize_field("valid_from", &self.valid_from.to_string())?;
-        m.serialize_field("valid_until", &self.valid_until.map(|d| d.to_string()))?;
-        m.serialize_field("issue_date", &self.issue_date.map(|d| d.to_string()))?;
-        m.serialize_field("issued_at", &self.issued_at)?;
-        m.serialize_field("status", &self.status)?;
-        m.end()
+        LicenceFactsView::from(self).serialize(s)
     }
 }
 
 impl Serialize for LicenceReport {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_struct("LicenceReport", 8)?;
-        m.serialize_field("verdict", &self.verdict)?;
-        m.serialize_field("verdict_zh", self.verdict.label_zh())?;
-        m.serialize_field("exit_code", &self.verdict.exit_code())?;
-        m.serialize_field("kind", &self.kind)?;
-        m.serialize_field("subject", &self.report.subject)?;
-        m.serialize_field("facts", &self.facts)?;
-        m.serialize_field("details", &Details(&self.report.facts))?;
-        m.serialize_field("checks", &self.report.checks)?;
-        m.end()
+        LicenceVerification::from(self).serialize(s)
     }
 }

@@ -8,8 +8,9 @@
 //! - `POST /v1/verify/seal` (验章): an electronic signature with the document it signs, or a
 //!   seal, as base64 in JSON.
 //!
-//! Both answer the engine's report in its one JSON shape ([`LicenceVerification`],
-//! zhengku-verify `json`), as the web pages and `zhengku verify --json` do.
+//! Both answer the engine's report in its one JSON shape ([`LicenceVerification`], defined
+//! once in zhengku-verify `json`, which also gives the OpenAPI schema), as the web pages and
+//! `zhengku verify --json` do.
 //!
 //! Public: verifiers (a bank clerk, a phone scanning a QR code) have no account. Every
 //! input that arrives gets a report, `200`, whatever the verdict, with the reason in its
@@ -25,6 +26,9 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+
+/// The engine's JSON shape, named where the routes that answer it live.
+pub use zhengku_verify::json::LicenceVerification;
 
 use crate::extract::JsonBody;
 use crate::problem::{ApiError, InternalError};
@@ -43,74 +47,6 @@ pub struct VerifyRequest {
     pub payload: String,
 }
 
-/// A licence's live status in this library.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct LiveStatusView {
-    /// Stored status: `valid`, `suspended`, `revoked`, `cancelled`, `expired`, `withdrawn`.
-    pub status: String,
-    /// The same in Chinese (有效, 已暂停, 已撤销, …).
-    pub status_zh: String,
-    /// Why it last changed, if it is not valid.
-    pub reason: Option<String>,
-    /// When this was the status, Unix seconds.
-    pub as_of: i64,
-    /// Where it came from: `library`.
-    pub source: String,
-}
-
-/// What the verified input says about the licence (personal data masked).
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct LicenceFactsView {
-    /// 证照标识.
-    pub identifier: String,
-    /// 证照类型代码.
-    pub type_code: String,
-    /// 证照类型名称, when known.
-    pub type_name: Option<String>,
-    /// 发证机构代码 (USCC).
-    pub issuer_code: String,
-    /// 发证机构, when known.
-    pub issuer_name: Option<String>,
-    /// 持证主体, masked for persons (张*三).
-    pub holder_name: String,
-    /// 持证主体代码, masked for persons.
-    pub holder_code: String,
-    /// 有效期起始日期, `YYYY-MM-DD`.
-    pub valid_from: String,
-    /// 有效期截止日期; null for 长期.
-    pub valid_until: Option<String>,
-    /// 发证日期, `YYYY-MM-DD`, when known.
-    pub issue_date: Option<String>,
-    /// When signed, Unix seconds.
-    pub issued_at: i64,
-    /// The live status, when the licence is in this library.
-    pub status: Option<LiveStatusView>,
-}
-
-/// One check of a verification.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct CheckView {
-    /// Stable id.
-    pub id: String,
-    /// What is checked.
-    pub label: String,
-    /// The same, in Chinese.
-    pub label_zh: String,
-    /// `passed`, `failed`, `unverifiable` or `skipped`.
-    pub outcome: String,
-    /// What was found, or why it failed or was skipped.
-    pub detail: String,
-}
-
-/// A fact read from the input.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct FactView {
-    /// Name.
-    pub name: String,
-    /// Value.
-    pub value: String,
-}
-
 /// What to verify: an electronic signature or a seal, and optionally the document.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -124,28 +60,6 @@ pub struct VerifySealRequest {
     /// The signed document, base64, to check dataHash.
     #[serde(default)]
     pub document: Option<String>,
-}
-
-/// A verification result (the engine's report, zhengku-verify `json`).
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct LicenceVerification {
-    /// `valid`, `suspended`, `revoked`, `expired`, `invalid` or `unverifiable`.
-    pub verdict: String,
-    /// 有效, 已暂停, 已撤销, 已过期, 无效 or 无法核验.
-    pub verdict_zh: String,
-    /// What `zhengku verify` exits with for it: 0 valid, 1 invalid or not in force, 2
-    /// unverifiable.
-    pub exit_code: u8,
-    /// What the input was: `pdf`, `qr`, `record`, `seal`, `signature`.
-    pub kind: String,
-    /// What was verified, in words.
-    pub subject: String,
-    /// The licence's facts; null for seals and unreadable input.
-    pub facts: Option<LicenceFactsView>,
-    /// Everything else read from the input.
-    pub details: Vec<FactView>,
-    /// Every check, in order.
-    pub checks: Vec<CheckView>,
 }
 
 /// Admits a large upload for verification before its bytes are buffered
