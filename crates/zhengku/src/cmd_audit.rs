@@ -17,7 +17,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use zhengku_store::{ChainError, ChainHead, ChainVerifier, JsonLines, Store, StoreError};
 
 use crate::cli::{AuditExportArgs, AuditVerifyArgs};
-use crate::{Outcome, files};
+use crate::{Exit, files};
 
 /// Entries per database read while exporting.
 const PAGE: u32 = 5_000;
@@ -44,7 +44,7 @@ fn store_error(context: &str, e: &StoreError) -> anyhow::Error {
     anyhow!("{context}: {e}")
 }
 
-pub fn export(args: AuditExportArgs, out: &mut dyn Write) -> Result<Outcome> {
+pub fn export(args: AuditExportArgs, out: &mut dyn Write) -> Result<Exit> {
     runtime()?.block_on(async {
         let store = connect(&args.database_url).await?;
         let result = export_to(&store, args.out.as_deref(), out).await;
@@ -62,7 +62,7 @@ pub fn export(args: AuditExportArgs, out: &mut dyn Write) -> Result<Outcome> {
                 head.seq
             );
         }
-        Ok(Outcome::Valid)
+        Ok(Exit::Valid)
     })
 }
 
@@ -122,7 +122,7 @@ async fn write_log(store: &Store, w: &mut dyn Write) -> Result<(u64, ChainHead)>
     Ok((n, head))
 }
 
-pub fn verify(args: AuditVerifyArgs, out: &mut dyn Write) -> Result<Outcome> {
+pub fn verify(args: AuditVerifyArgs, out: &mut dyn Write) -> Result<Exit> {
     if let Some(path) = &args.file {
         let head = args.head.as_deref().map(parse_head).transpose()?;
         return verify_file(path, head, out);
@@ -144,7 +144,7 @@ pub fn verify(args: AuditVerifyArgs, out: &mut dyn Write) -> Result<Outcome> {
             // never written by the store: the log was tampered with.
             Err(e @ StoreError::Corrupt { .. }) => {
                 writeln!(out, "INVALID: audit log unreadable: {e}")?;
-                Ok(Outcome::Invalid)
+                Ok(Exit::Invalid)
             }
             Err(e) => Err(store_error("cannot read the audit log", &e)),
         }
@@ -161,7 +161,7 @@ fn parse_head(s: &str) -> Result<ChainHead> {
     parsed.with_context(|| format!("--head {s:?}: expected SEQ:HASH (64 hex digits)"))
 }
 
-fn verify_file(path: &Path, expected: Option<ChainHead>, out: &mut dyn Write) -> Result<Outcome> {
+fn verify_file(path: &Path, expected: Option<ChainHead>, out: &mut dyn Write) -> Result<Exit> {
     let reader: Box<dyn BufRead> = if path == Path::new("-") {
         Box::new(io::stdin().lock())
     } else {
@@ -184,14 +184,14 @@ fn verify_file(path: &Path, expected: Option<ChainHead>, out: &mut dyn Write) ->
     }
 }
 
-fn ok(head: ChainHead, out: &mut dyn Write) -> Result<Outcome> {
+fn ok(head: ChainHead, out: &mut dyn Write) -> Result<Exit> {
     writeln!(
         out,
         "audit log OK: {} entries, head {}",
         head.seq,
         hex::encode(head.hash)
     )?;
-    Ok(Outcome::Valid)
+    Ok(Exit::Valid)
 }
 
 /// Where the entries came from: the database reads them in seq order, so an entry found
@@ -202,9 +202,9 @@ enum Source {
     File,
 }
 
-fn broken(e: &ChainError, source: Source, out: &mut dyn Write) -> Result<Outcome> {
+fn broken(e: &ChainError, source: Source, out: &mut dyn Write) -> Result<Exit> {
     writeln!(out, "INVALID: {}", describe(e, source))?;
-    Ok(Outcome::Invalid)
+    Ok(Exit::Invalid)
 }
 
 /// "audit log broken at seq N: what is wrong", naming the first entry that is not what the

@@ -15,7 +15,7 @@ use time::format_description::well_known::Rfc3339;
 use zhengku_store::Store;
 
 use crate::cli::BundleExportArgs;
-use crate::{Outcome, files};
+use crate::{Exit, files};
 use zhengku_trust::TrustMaterial;
 use zhengku_verify::bundle::{
     self, Named, STATUS_FILE, STATUS_FORMAT, SealEntry, StatusEntry, StatusList,
@@ -30,7 +30,7 @@ fn pem(label: &str, der: &[u8]) -> Result<String> {
         .map_err(|e| anyhow!("cannot encode PEM: {e}"))
 }
 
-pub fn export(args: BundleExportArgs, out: &mut dyn Write) -> Result<Outcome> {
+pub fn export(args: BundleExportArgs, out: &mut dyn Write) -> Result<Exit> {
     if args.out.exists() {
         let not_empty = std::fs::read_dir(&args.out)
             .with_context(|| format!("cannot read {}", args.out.display()))?
@@ -170,7 +170,7 @@ pub fn export(args: BundleExportArgs, out: &mut dyn Write) -> Result<Outcome> {
             "note: no trust anchors (no --trust): verifiers will not check certificate chains"
         )?;
     }
-    Ok(Outcome::Valid)
+    Ok(Exit::Valid)
 }
 
 /// Every seal the library made, with what a verifier judges a stamp by.

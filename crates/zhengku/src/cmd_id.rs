@@ -8,10 +8,10 @@ use anyhow::Result;
 use zhengku_model::LicenceId;
 use zhengku_model::codes::{AreaCode, CitizenId, Uscc};
 
-use crate::Outcome;
+use crate::Exit;
 use crate::cli::IdCheckArgs;
 
-pub fn check(args: IdCheckArgs, out: &mut dyn Write) -> Result<Outcome> {
+pub fn check(args: IdCheckArgs, out: &mut dyn Write) -> Result<Exit> {
     let mut all_valid = true;
     for value in &args.values {
         let (valid, line) = explain(value);
@@ -19,9 +19,9 @@ pub fn check(args: IdCheckArgs, out: &mut dyn Write) -> Result<Outcome> {
         writeln!(out, "{value}: {line}")?;
     }
     Ok(if all_valid {
-        Outcome::Valid
+        Exit::Valid
     } else {
-        Outcome::Invalid
+        Exit::Invalid
     })
 }
 

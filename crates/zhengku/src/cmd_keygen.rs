@@ -6,9 +6,9 @@ use anyhow::{Result, bail};
 use zhengku_crypto::PrivateKey;
 
 use crate::cli::KeygenArgs;
-use crate::{Outcome, files};
+use crate::{Exit, files};
 
-pub fn run(args: KeygenArgs, out: &mut dyn Write) -> Result<Outcome> {
+pub fn run(args: KeygenArgs, out: &mut dyn Write) -> Result<Exit> {
     if args.pub_out.as_deref() == Some(args.out.as_path()) {
         bail!("--out and --pub-out name the same file");
     }
@@ -30,5 +30,5 @@ pub fn run(args: KeygenArgs, out: &mut dyn Write) -> Result<Outcome> {
         public.key_id(),
         args.out.display()
     )?;
-    Ok(Outcome::Valid)
+    Ok(Exit::Valid)
 }

@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use zhengku_hsm::{FileKeyStore, KeyStore, KeyStoreConfig};
 
 use crate::cli::KeystoreArgs;
-use crate::{Outcome, files};
+use crate::{Exit, files};
 
 /// Opens the key store: the configured one, or the development file store.
 pub fn open_keystore(args: &KeystoreArgs) -> Result<Arc<dyn KeyStore>> {
@@ -26,10 +26,10 @@ pub fn open_keystore(args: &KeystoreArgs) -> Result<Arc<dyn KeyStore>> {
     zhengku_hsm::open(&config).context("cannot open the key store")
 }
 
-pub fn list_keys(args: KeystoreArgs, out: &mut dyn Write) -> Result<Outcome> {
+pub fn list_keys(args: KeystoreArgs, out: &mut dyn Write) -> Result<Exit> {
     let store = open_keystore(&args)?;
     for k in store.list()? {
         writeln!(out, "{}\t{}\t{}", k.label, k.algorithm, k.key_id)?;
     }
-    Ok(Outcome::Valid)
+    Ok(Exit::Valid)
 }

@@ -10,9 +10,9 @@ use zhengku_model::codes::Uscc;
 use zhengku_model::{Catalogue, IssueRequest, Issuer, LicenceId, SignedLicence, Timestamp};
 
 use crate::cli::{LicenceShowArgs, LicenceSignArgs, LicenceVerifyArgs};
-use crate::{Outcome, files};
+use crate::{Exit, files};
 
-pub fn sign(args: LicenceSignArgs, out: &mut dyn Write) -> Result<Outcome> {
+pub fn sign(args: LicenceSignArgs, out: &mut dyn Write) -> Result<Exit> {
     let catalogue = Catalogue::load_dir(&args.templates).with_context(|| {
         format!(
             "cannot load licence types from {}",
@@ -64,7 +64,7 @@ pub fn sign(args: LicenceSignArgs, out: &mut dyn Write) -> Result<Outcome> {
             for e in errors.errors() {
                 writeln!(out, "  {}: {} ({})", e.field, e.message, e.code)?;
             }
-            return Ok(Outcome::Invalid);
+            return Ok(Exit::Invalid);
         }
     };
     let pem = zeroize::Zeroizing::new(files::read_text(&args.key)?);
@@ -82,7 +82,7 @@ pub fn sign(args: LicenceSignArgs, out: &mut dyn Write) -> Result<Outcome> {
         signed.record().identifier,
         args.out.display()
     )?;
-    Ok(Outcome::Valid)
+    Ok(Exit::Valid)
 }
 
 fn read_licence(path: &std::path::Path) -> Result<SignedLicence> {
@@ -90,7 +90,7 @@ fn read_licence(path: &std::path::Path) -> Result<SignedLicence> {
         .with_context(|| format!("{} is not a signed licence", path.display()))
 }
 
-pub fn verify(args: LicenceVerifyArgs, out: &mut dyn Write) -> Result<Outcome> {
+pub fn verify(args: LicenceVerifyArgs, out: &mut dyn Write) -> Result<Exit> {
     let mut key = PublicKey::from_pem(&files::read_text(&args.public)?)
         .with_context(|| format!("cannot read public key {}", args.public.display()))?;
     if let Some(id) = args.distid {
@@ -110,16 +110,16 @@ pub fn verify(args: LicenceVerifyArgs, out: &mut dyn Write) -> Result<Outcome> {
                 licence.algorithm(),
                 licence.key_id()
             )?;
-            Ok(Outcome::Valid)
+            Ok(Exit::Valid)
         }
         Err(e) => {
             writeln!(out, "INVALID: {} {}: {e}", r.type_name, r.identifier)?;
-            Ok(Outcome::Invalid)
+            Ok(Exit::Invalid)
         }
     }
 }
 
-pub fn show(args: LicenceShowArgs, out: &mut dyn Write) -> Result<Outcome> {
+pub fn show(args: LicenceShowArgs, out: &mut dyn Write) -> Result<Exit> {
     let licence = read_licence(&args.file)?;
     let r = licence.record();
     let valid_until = r
@@ -149,7 +149,7 @@ pub fn show(args: LicenceShowArgs, out: &mut dyn Write) -> Result<Outcome> {
             "face": r.face,
         });
         writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
-        return Ok(Outcome::Valid);
+        return Ok(Exit::Valid);
     }
     writeln!(
         out,
@@ -194,5 +194,5 @@ pub fn show(args: LicenceShowArgs, out: &mut dyn Write) -> Result<Outcome> {
     for (name, value) in &r.face {
         writeln!(out, "  {name}: {value}")?;
     }
-    Ok(Outcome::Valid)
+    Ok(Exit::Valid)
 }

@@ -27,9 +27,9 @@ use crate::cli::{
     PkiRevokeArgs, PkiVerifyArgs, PurposeArg,
 };
 use crate::cmd_keys::open_keystore;
-use crate::{Outcome, files};
+use crate::{Exit, files};
 
-pub fn run(args: PkiArgs, out: &mut dyn Write) -> Result<Outcome> {
+pub fn run(args: PkiArgs, out: &mut dyn Write) -> Result<Exit> {
     match args.command {
         PkiCommand::Init(a) => init(&args.dir, &args.keystore, a, out),
         PkiCommand::Issue(a) => issue(&args.dir, &args.keystore, a, out),
@@ -94,7 +94,7 @@ fn now() -> OffsetDateTime {
     t - Duration::nanoseconds(i64::from(t.nanosecond()))
 }
 
-fn init(dir: &Path, ks: &KeystoreArgs, args: PkiInitArgs, out: &mut dyn Write) -> Result<Outcome> {
+fn init(dir: &Path, ks: &KeystoreArgs, args: PkiInitArgs, out: &mut dyn Write) -> Result<Exit> {
     let store = open_keystore(ks)?;
     for alg in algs_or_all(&args.algs) {
         let adir = alg_dir(dir, alg);
@@ -142,7 +142,7 @@ fn init(dir: &Path, ks: &KeystoreArgs, args: PkiInitArgs, out: &mut dyn Write) -
             adir.display()
         )?;
     }
-    Ok(Outcome::Valid)
+    Ok(Exit::Valid)
 }
 
 /// Publishes fresh CRLs from both CAs with the next CRL numbers.
@@ -167,12 +167,7 @@ fn read_pair(adir: &Path) -> Result<CaPair> {
     })
 }
 
-fn issue(
-    dir: &Path,
-    ks: &KeystoreArgs,
-    args: PkiIssueArgs,
-    out: &mut dyn Write,
-) -> Result<Outcome> {
+fn issue(dir: &Path, ks: &KeystoreArgs, args: PkiIssueArgs, out: &mut dyn Write) -> Result<Exit> {
     let alg: Algorithm = args.alg.into();
     let mut state = load_state(dir, alg)?;
     let adir = alg_dir(dir, alg);
@@ -249,15 +244,10 @@ fn issue(
             .map(|p| format!(" -> {}", p.display()))
             .unwrap_or_default()
     )?;
-    Ok(Outcome::Valid)
+    Ok(Exit::Valid)
 }
 
-fn revoke(
-    dir: &Path,
-    ks: &KeystoreArgs,
-    args: PkiRevokeArgs,
-    out: &mut dyn Write,
-) -> Result<Outcome> {
+fn revoke(dir: &Path, ks: &KeystoreArgs, args: PkiRevokeArgs, out: &mut dyn Write) -> Result<Exit> {
     let reason = RevocationReason::parse(&args.reason).with_context(|| {
         format!(
             "unknown reason {:?}; one of: {}",
@@ -291,7 +281,7 @@ fn revoke(
         reason.name(),
         state.issuing_crl_number
     )?;
-    Ok(Outcome::Valid)
+    Ok(Exit::Valid)
 }
 
 fn republish(dir: &Path, ks: &KeystoreArgs, alg: Algorithm, state: &mut CaRecord) -> Result<()> {
@@ -304,7 +294,7 @@ fn republish(dir: &Path, ks: &KeystoreArgs, alg: Algorithm, state: &mut CaRecord
     save_state(dir, alg, state)
 }
 
-fn crl(dir: &Path, ks: &KeystoreArgs, args: PkiCrlArgs, out: &mut dyn Write) -> Result<Outcome> {
+fn crl(dir: &Path, ks: &KeystoreArgs, args: PkiCrlArgs, out: &mut dyn Write) -> Result<Exit> {
     for alg in algs_or_all(&args.algs) {
         let Ok(mut state) = load_state(dir, alg) else {
             if args.algs.is_empty() {
@@ -327,10 +317,10 @@ fn crl(dir: &Path, ks: &KeystoreArgs, args: PkiCrlArgs, out: &mut dyn Write) -> 
             state.crl_days()
         )?;
     }
-    Ok(Outcome::Valid)
+    Ok(Exit::Valid)
 }
 
-fn verify(dir: &Path, args: PkiVerifyArgs, out: &mut dyn Write) -> Result<Outcome> {
+fn verify(dir: &Path, args: PkiVerifyArgs, out: &mut dyn Write) -> Result<Exit> {
     let cert = read_der(&args.cert)?;
     let at = match &args.at {
         Some(t) => OffsetDateTime::parse(t, &Rfc3339)
@@ -395,11 +385,11 @@ fn verify(dir: &Path, args: PkiVerifyArgs, out: &mut dyn Write) -> Result<Outcom
                 writeln!(out, "  统一社会信用代码: {u}")?;
             }
             writeln!(out, "  CRLs checked: {}", path.crls_checked)?;
-            Ok(Outcome::Valid)
+            Ok(Exit::Valid)
         }
         Err(e) => {
             writeln!(out, "INVALID: {e}")?;
-            Ok(Outcome::Invalid)
+            Ok(Exit::Invalid)
         }
     }
 }

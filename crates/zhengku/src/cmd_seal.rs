@@ -23,12 +23,12 @@ use zhengku_verify::{
 use zhengku_trust::TrustMaterial;
 
 use crate::cli::{SealDrawArgs, SealInspectArgs, SealMakeArgs, SealStampArgs, SealVerifyArgs};
-use crate::{Outcome, files};
+use crate::{Exit, files};
 
 /// Largest document `verify --data` reads into memory (the verifier takes the bytes).
 const MAX_DOCUMENT_LEN: u64 = 1 << 30;
 
-pub fn draw(args: SealDrawArgs, out: &mut dyn Write) -> Result<Outcome> {
+pub fn draw(args: SealDrawArgs, out: &mut dyn Write) -> Result<Exit> {
     let svg = round_seal_svg(&args.name, &args.bottom, args.size_mm)
         .context("cannot draw the seal picture")?;
     files::write_new(&args.out, svg.as_bytes(), 0o644, args.force)?;
@@ -40,10 +40,10 @@ pub fn draw(args: SealDrawArgs, out: &mut dyn Write) -> Result<Outcome> {
         args.name.trim(),
         args.out.display()
     )?;
-    Ok(Outcome::Valid)
+    Ok(Exit::Valid)
 }
 
-pub fn make(args: SealMakeArgs, out: &mut dyn Write) -> Result<Outcome> {
+pub fn make(args: SealMakeArgs, out: &mut dyn Write) -> Result<Exit> {
     let maker = read_key(&args.maker_key)?;
     let maker_cert = read_one_cert(&args.maker_cert)?;
     check_key_matches(&maker, &maker_cert, &args.maker_key, &args.maker_cert)?;
@@ -96,10 +96,10 @@ pub fn make(args: SealMakeArgs, out: &mut dyn Write) -> Result<Outcome> {
         maker.public_key().algorithm(),
         args.out.display()
     )?;
-    Ok(Outcome::Valid)
+    Ok(Exit::Valid)
 }
 
-pub fn stamp(args: SealStampArgs, out: &mut dyn Write) -> Result<Outcome> {
+pub fn stamp(args: SealStampArgs, out: &mut dyn Write) -> Result<Exit> {
     let seal_bytes = read_bounded(&args.seal, MAX_SIGNATURE_LEN as u64)?;
     let seal = match decode_seal(&seal_bytes)
         .with_context(|| format!("{} is not a seal", args.seal.display()))?
@@ -158,10 +158,10 @@ pub fn stamp(args: SealStampArgs, out: &mut dyn Write) -> Result<Outcome> {
         hex::encode(data_hash),
         args.out.display()
     )?;
-    Ok(Outcome::Valid)
+    Ok(Exit::Valid)
 }
 
-pub fn verify(args: SealVerifyArgs, out: &mut dyn Write) -> Result<Outcome> {
+pub fn verify(args: SealVerifyArgs, out: &mut dyn Write) -> Result<Exit> {
     let input = read_bounded(&args.file, MAX_SIGNATURE_LEN as u64)?;
     let now = match &args.at {
         Some(t) => OffsetDateTime::parse(t, &Rfc3339)
@@ -241,9 +241,9 @@ pub fn verify(args: SealVerifyArgs, out: &mut dyn Write) -> Result<Outcome> {
         )?;
     }
     Ok(match result.verdict.exit_code() {
-        0 => Outcome::Valid,
-        1 => Outcome::Invalid,
-        _ => Outcome::Unverifiable,
+        0 => Exit::Valid,
+        1 => Exit::Invalid,
+        _ => Exit::Unverifiable,
     })
 }
 
@@ -252,7 +252,7 @@ fn material_has_no_status(lists: &LiveLists) -> bool {
 }
 
 /// The fields both versions' TBS_Sign share.
-pub fn inspect(args: SealInspectArgs, out: &mut dyn Write) -> Result<Outcome> {
+pub fn inspect(args: SealInspectArgs, out: &mut dyn Write) -> Result<Exit> {
     let input = read_bounded(&args.file, MAX_SIGNATURE_LEN as u64)?;
     let decoded = zhengku_verify::inspect::decode_any(&input)
         .map_err(|e| anyhow::anyhow!("{} is {e}", args.file.display()))?;
@@ -301,7 +301,7 @@ pub fn inspect(args: SealInspectArgs, out: &mut dyn Write) -> Result<Outcome> {
             )?;
         }
     }
-    Ok(Outcome::Valid)
+    Ok(Exit::Valid)
 }
 
 fn seal_time(t: OffsetDateTime) -> Result<SealTime> {

@@ -6,10 +6,10 @@ use anyhow::{Context, Result};
 use zeroize::Zeroizing;
 use zhengku_server::{Config, Overrides};
 
-use crate::Outcome;
+use crate::Exit;
 use crate::cli::ServeArgs;
 
-pub fn run(args: ServeArgs) -> Result<Outcome> {
+pub fn run(args: ServeArgs) -> Result<Exit> {
     let mode = if args.dev {
         Some(zhengku_server::Mode::Development)
     } else {
@@ -43,10 +43,10 @@ pub fn run(args: ServeArgs) -> Result<Outcome> {
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(zhengku_server::serve(config, token))?;
-    Ok(Outcome::Valid)
+    Ok(Exit::Valid)
 }
 
-pub fn openapi(out: &mut dyn Write) -> Result<Outcome> {
+pub fn openapi(out: &mut dyn Write) -> Result<Exit> {
     out.write_all(zhengku_server::openapi::document_json().as_bytes())?;
-    Ok(Outcome::Valid)
+    Ok(Exit::Valid)
 }

@@ -8,9 +8,9 @@ use anyhow::{Context, Result};
 use zhengku_crypto::{DistId, PrivateKey, PublicKey, Signature, SignatureError, Signer};
 
 use crate::cli::{SignArgs, VerifyArgs};
-use crate::{Outcome, files};
+use crate::{Exit, files};
 
-pub fn sign(args: SignArgs, out: &mut dyn Write) -> Result<Outcome> {
+pub fn sign(args: SignArgs, out: &mut dyn Write) -> Result<Exit> {
     let pem = zeroize::Zeroizing::new(files::read_text(&args.key)?);
     let mut key = PrivateKey::from_pem(&pem)
         .with_context(|| format!("cannot read private key {}", args.key.display()))?;
@@ -29,10 +29,10 @@ pub fn sign(args: SignArgs, out: &mut dyn Write) -> Result<Outcome> {
         key.key_id(),
         args.out.display()
     )?;
-    Ok(Outcome::Valid)
+    Ok(Exit::Valid)
 }
 
-pub fn verify(args: VerifyArgs, out: &mut dyn Write) -> Result<Outcome> {
+pub fn verify(args: VerifyArgs, out: &mut dyn Write) -> Result<Exit> {
     let mut key = PublicKey::from_pem(&files::read_text(&args.public)?)
         .with_context(|| format!("cannot read public key {}", args.public.display()))?;
     if let Some(id) = args.distid {
@@ -51,11 +51,11 @@ pub fn verify(args: VerifyArgs, out: &mut dyn Write) -> Result<Outcome> {
                 key.algorithm(),
                 key.key_id()
             )?;
-            Ok(Outcome::Valid)
+            Ok(Exit::Valid)
         }
         Err(e) => {
             writeln!(out, "INVALID: {e} (key {})", key.key_id())?;
-            Ok(Outcome::Invalid)
+            Ok(Exit::Invalid)
         }
     }
 }

@@ -23,9 +23,9 @@ use anyhow::{Context as _, Result, anyhow, bail};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use zhengku_trust::{TrustMaterial, read_bounded};
-use zhengku_verify::{Context, LicenceReport, Live, Outcome as CheckOutcome};
+use zhengku_verify::{Context, LicenceReport, Live, Outcome};
 
-use crate::Outcome;
+use crate::Exit;
 use crate::cli::VerifyInputArgs;
 
 /// Largest input file read (a licence PDF is well under a megabyte; a phone photo a few).
@@ -74,7 +74,7 @@ fn read_input(input: &str) -> Result<Input> {
 /// could not be read.
 type Verified = Result<(Box<LicenceReport>, Option<String>), String>;
 
-pub fn run(args: VerifyInputArgs, out: &mut dyn Write) -> Result<Outcome> {
+pub fn run(args: VerifyInputArgs, out: &mut dyn Write) -> Result<Exit> {
     let at = match &args.at {
         Some(t) => OffsetDateTime::parse(t, &Rfc3339)
             .with_context(|| format!("--at {t:?} is not RFC 3339"))?,
@@ -152,8 +152,8 @@ pub fn run(args: VerifyInputArgs, out: &mut dyn Write) -> Result<Outcome> {
         }
     }
     match codes.iter().copied().max().unwrap_or(0) {
-        0 => Ok(Outcome::Valid),
-        1 => Ok(Outcome::Invalid),
+        0 => Ok(Exit::Valid),
+        1 => Ok(Exit::Invalid),
         _ => {
             out.flush()?;
             Err(anyhow!(
@@ -244,7 +244,7 @@ fn print_text(
     if ctx.departments.is_empty()
         && matches!(
             r.report.outcome("issuer_key"),
-            Some(CheckOutcome::Unverifiable(_))
+            Some(Outcome::Unverifiable(_))
         )
     {
         writeln!(

@@ -22,8 +22,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-/// What a command concluded, when it ran to the end.
-pub enum Outcome {
+/// What a command concluded, when it ran to the end: its exit status (not a check's
+/// outcome, which is `zhengku_verify::Outcome`).
+pub enum Exit {
     /// Everything checked out (exit 0).
     Valid,
     /// Ran fine, and found something invalid (exit 1).
@@ -69,15 +70,15 @@ fn main() -> ExitCode {
 }
 
 /// `serve` is dispatched before stdout is locked.
-fn unreachable_serve() -> anyhow::Result<Outcome> {
+fn unreachable_serve() -> anyhow::Result<Exit> {
     anyhow::bail!("internal: serve dispatched twice")
 }
 
-fn exit(result: anyhow::Result<Outcome>) -> ExitCode {
+fn exit(result: anyhow::Result<Exit>) -> ExitCode {
     match result {
-        Ok(Outcome::Valid) => ExitCode::SUCCESS,
-        Ok(Outcome::Invalid) => ExitCode::from(1),
-        Ok(Outcome::Unverifiable) => ExitCode::from(2),
+        Ok(Exit::Valid) => ExitCode::SUCCESS,
+        Ok(Exit::Invalid) => ExitCode::from(1),
+        Ok(Exit::Unverifiable) => ExitCode::from(2),
         // The reader went away (`zhengku … | head`): nothing more to say, and no one to say
         // it to. Exit 2 because the command did not finish.
         Err(e)
