@@ -503,6 +503,20 @@ pub(crate) fn dec_u32(r: &mut Reader<'_>, element: &'static str) -> Result<u32, 
     Ok(t.uint(element, u64::from(u32::MAX))? as u32)
 }
 
+/// `dataHash BIT STRING, propertyInfo IA5String`: the two fields of TBS_Sign that v4 and v1
+/// write alike.
+pub(crate) fn dec_hash_and_property(r: &mut Reader<'_>) -> Result<(Vec<u8>, String), DecodeError> {
+    let data_hash = r
+        .read(tag::BIT_STRING, "TBS_Sign.dataHash")?
+        .bit_string("TBS_Sign.dataHash")?
+        .to_vec();
+    let property_info = r
+        .read(tag::IA5_STRING, "TBS_Sign.propertyInfo")?
+        .ia5_string("TBS_Sign.propertyInfo")?
+        .to_owned();
+    Ok((data_hash, property_info))
+}
+
 fn enc_time(t: SealTime, layout: Layout, element: &'static str) -> Result<Vec<u8>, EncodeError> {
     match layout {
         Layout::V4 => Ok(enc::tlv(

@@ -70,14 +70,7 @@ impl TbsSign {
         let version = seal::dec_u32(&mut r, "TBS_Sign.version")?;
         let (seal, seal_signed) = Seal::decode_from(&r.read(tag::SEQUENCE, "TBS_Sign.eseal")?)?;
         let time_info = seal::dec_generalized_time(&mut r, "TBS_Sign.timeInfo")?;
-        let data_hash = r
-            .read(tag::BIT_STRING, "TBS_Sign.dataHash")?
-            .bit_string("TBS_Sign.dataHash")?
-            .to_vec();
-        let property_info = r
-            .read(tag::IA5_STRING, "TBS_Sign.propertyInfo")?
-            .ia5_string("TBS_Sign.propertyInfo")?
-            .to_owned();
+        let (data_hash, property_info) = seal::dec_hash_and_property(&mut r)?;
         let ext_datas = if r.is_empty() {
             None
         } else {

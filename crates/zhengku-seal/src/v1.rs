@@ -134,14 +134,7 @@ impl TbsSignV1 {
         let text = time.bit_string("TBS_Sign.timeInfo")?;
         let time_info = SealTime::parse_v1_text(text)
             .ok_or_else(|| DecodeError::at(&time, "TBS_Sign.timeInfo", DecodeErrorKind::BadTime))?;
-        let data_hash = r
-            .read(tag::BIT_STRING, "TBS_Sign.dataHash")?
-            .bit_string("TBS_Sign.dataHash")?
-            .to_vec();
-        let property_info = r
-            .read(tag::IA5_STRING, "TBS_Sign.propertyInfo")?
-            .ia5_string("TBS_Sign.propertyInfo")?
-            .to_owned();
+        let (data_hash, property_info) = seal::dec_hash_and_property(&mut r)?;
         let cert = r.read(tag::OCTET_STRING, "TBS_Sign.cert")?.content.to_vec();
         let alg = r.read(tag::OID, "TBS_Sign.signatureAlgorithm")?;
         let signature_alg = alg.oid("TBS_Sign.signatureAlgorithm")?;
