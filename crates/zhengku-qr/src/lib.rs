@@ -51,7 +51,7 @@
 //!
 //! Payloads (making, decoding, verifying) are always here and need only CBOR, zlib and the
 //! signature crate. `render` (on by default) adds [`QrSymbol`], the QR image as SVG or PNG
-//! (qrcode, png): the service and the PDF writer use it. `scan` adds [`scan`], finding the
+//! (qrcode, png): the service and the PDF writer use it. `scan` adds the `scan` module, finding the
 //! code in a photo (image, rqrr): the CLI uses it. The verification engine uses neither.
 //!
 //! [`KeyId`]: zhengku_crypto::KeyId

@@ -28,6 +28,19 @@
 //! [`Context`] (the time to judge "now" by, the trust anchors and CRLs, the departments'
 //! certificates) and the [`Live`] facts. Nothing here reads a clock, a file or the network.
 //!
+//! # What links what
+//!
+//! The engine links readers only, never a writer: `zhengku-pdf` without its `render` feature
+//! (the signed-PDF parser and CMS decoding), `zhengku-qr` without `render`/`scan` (payload
+//! decoding and verification), `zhengku-seal` without `make` (the DER codec and the signed
+//! bytes), and `zhengku-pki`, `zhengku-model`, `zhengku-crypto`, `x509-parser`. No PDF
+//! renderer, font subsetter, QR encoder or image codec: `cargo tree -p zhengku-verify` shows
+//! none, and CI (`.ci/run`) keeps it so. The `openapi` feature adds `utoipa` for the JSON
+//! shape's schema ([`json`]); the service asks for it. Tests that need documents made by the
+//! writers live in the `zhengku-verify-tests` package. The edges around it: `zhengku-trust`
+//! reads trust material and bundles ([`bundle`] is their format) from files, the server and
+//! the CLI call [`examine`] / [`conclude`].
+//!
 //! ```
 //! use zhengku_verify::{Context, Departments, NoLive, Verdict, verify_input};
 //! let departments = Departments::default();

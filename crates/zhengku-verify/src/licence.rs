@@ -11,7 +11,7 @@
 //!    for the issuer at all (another region's licence, or no certificates given);
 //! 3. `record_signature`: the signature over the record verifies with that key;
 //! 4. `issuer_chain`: that certificate chains to a trust anchor, with the licence-signing
-//!    role, at the verification time ([`crate::chain`]). A certificate expired since is
+//!    role, at the verification time (the `chain` module). A certificate expired since is
 //!    judged at the record's issue time, which the signer claims: it passes only when the
 //!    library attests the record (the second phase's `library_record`);
 //! 5. `issuer_matches`: the certificate's USCC is exactly the issuer code the record names.

@@ -20,7 +20,7 @@
 //! 6. `signing_certificate`: the signing-certificate-v2 attribute (PAdES B-B) holds the
 //!    signer certificate's hash (and issuer and serial, when given);
 //! 7. `pdf_signer_chain`: the signer's certificate chains to a trust anchor with the seal
-//!    stamping role, at the verification time ([`crate::chain`]; the CMS's certificates may
+//!    stamping role, at the verification time (the `chain` module; the CMS's certificates may
 //!    complete the path). A certificate expired since is judged at the signing time claimed
 //!    in `/M` (B-B has no trusted time): it passes only when the library attests the seal
 //!    signature's time; without anchors it is unverifiable;

@@ -11,7 +11,7 @@
 //!    GB/T 38540 says, else over DER(SEQUENCE{eSealInfo, cert, signAlgID}) as some
 //!    producers sign; the report says which form matched (v1 has only the second form);
 //! 4. `maker_chain`: the maker's certificate chains to a trust anchor with the seal-making
-//!    role, at the verification time ([`crate::chain`]: revocation judged now; a
+//!    role, at the verification time (the `chain` module: revocation judged now; a
 //!    certificate expired since is judged at the stamp time, which only the library can
 //!    attest);
 //! 5. `seal_validity`: the seal's validity window contains the stamp time the signature
