@@ -23,6 +23,16 @@
 //! Every file is read with a size bound ([`MAX_FILE_LEN`]); the same certificate found
 //! twice is kept once. The files read and their modification times are kept, so a
 //! long-running service can tell when to read them again ([`TrustMaterial::changed`]).
+//!
+//! What comes out: [`TrustMaterial`] (what the files held, with names), turned by
+//! [`TrustMaterial::engine_trust`] into an [`EngineTrust`] (the DER the engine borrows as
+//! `zhengku_verify::Trust`, and the departments' keys) and by
+//! [`TrustMaterial::live_lists`] into the engine's status lists. The bundle's layout and
+//! `status.json` format are the engine's (`zhengku_verify::bundle`), so reading here and
+//! writing in `zhengku bundle export` cannot drift. [`read_bounded`] is the one bounded
+//! file reader and [`der_blocks`] the PEM-or-DER splitter (over `zhengku-der`'s). With the
+//! `online` feature, `online` fetches live statuses from a library (`zhengku verify
+//! --online`).
 
 #[cfg(feature = "online")]
 pub mod online;
