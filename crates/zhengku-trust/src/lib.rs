@@ -415,23 +415,67 @@ pub fn der_blocks(bytes: &[u8]) -> Result<Vec<DerBlock>, String> {
     Ok(blocks.into_iter().map(|b| (b.label, b.der)).collect())
 }
 
-/// Reads a whole file of at most `max` bytes (`-`: standard input).
-pub fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, TrustError> {
-    let mut buf = Vec::new();
-    if path == Path::new("-") {
-        std::io::stdin()
-            .lock()
-            .take(max + 1)
-            .read_to_end(&mut buf)
-            .map_err(|e| err(path, format!("cannot read standard input: {e}")))?;
-    } else {
-        let file = std::fs::File::open(path).map_err(|e| err(path, format!("cannot open: {e}")))?;
-        file.take(max + 1)
-            .read_to_end(&mut buf)
-            .map_err(|e| err(path, format!("cannot read: {e}")))?;
+/// Why a file could not be read whole ([`read_bounded`]).
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// It could not be opened.
+    #[error("cannot open {path}: {source}")]
+    Open {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Reading it failed part way.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file (`-` for standard input).
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// It is larger than the bound.
+    #[error("{path} is larger than {max} bytes")]
+    TooLarge {
+        /// The file.
+        path: String,
+        /// The bound.
+        max: u64,
+    },
+}
+
+impl From<ReadError> for TrustError {
+    fn from(e: ReadError) -> TrustError {
+        let (path, detail) = match e {
+            ReadError::Open { path, source } => (path, format!("cannot open: {source}")),
+            ReadError::Read { path, source } => (path, format!("cannot read: {source}")),
+            ReadError::TooLarge { path, max } => (path, format!("larger than {max} bytes")),
+        };
+        TrustError { path, detail }
     }
+}
+
+/// Reads a whole file of at most `max` bytes (`-`: standard input): the one bounded reader
+/// of the trust loader, the CLI and the service, so a mistaken path to a huge file never
+/// fills memory.
+pub fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, ReadError> {
+    let shown = || path.display().to_string();
+    let mut buf = Vec::new();
+    let read = if path == Path::new("-") {
+        std::io::stdin().lock().take(max + 1).read_to_end(&mut buf)
+    } else {
+        let file = std::fs::File::open(path).map_err(|source| ReadError::Open {
+            path: shown(),
+            source,
+        })?;
+        file.take(max + 1).read_to_end(&mut buf)
+    };
+    read.map_err(|source| ReadError::Read {
+        path: shown(),
+        source,
+    })?;
     if buf.len() as u64 > max {
-        return Err(err(path, format!("larger than {max} bytes")));
+        return Err(ReadError::TooLarge { path: shown(), max });
     }
     Ok(buf)
 }

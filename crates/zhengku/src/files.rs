@@ -2,7 +2,7 @@
 //! a half-written or world-readable key behind.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -11,21 +11,14 @@ use anyhow::{Context, Result, bail};
 /// the bound stops a mistaken path to a huge file from filling memory).
 const SMALL_FILE_LIMIT: u64 = 1 << 20;
 
-/// Reads a small file (key, signature) whole.
+/// Reads a small file (key, signature) whole, through the one bounded reader.
 pub fn read_small(path: &Path) -> Result<Vec<u8>> {
-    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let mut buf = Vec::new();
-    file.take(SMALL_FILE_LIMIT + 1)
-        .read_to_end(&mut buf)
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    if buf.len() as u64 > SMALL_FILE_LIMIT {
-        bail!(
-            "{} is larger than {} bytes; not a key or signature file",
-            path.display(),
-            SMALL_FILE_LIMIT
-        );
-    }
-    Ok(buf)
+    zhengku_trust::read_bounded(path, SMALL_FILE_LIMIT).map_err(|e| match e {
+        zhengku_trust::ReadError::TooLarge { path, max } => {
+            anyhow::anyhow!("{path} is larger than {max} bytes; not a key or signature file")
+        }
+        e => e.into(),
+    })
 }
 
 /// Reads a small text file (PEM).
