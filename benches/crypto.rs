@@ -1,7 +1,7 @@
 //! Signature, digest and canonical-encoding throughput.
 //!
 //! Run: `cargo bench -p zhengku --bench crypto`. Compare with
-//! `openssl speed -seconds 3 sm2 ecdsap256` on the same machine (see README).
+//! `openssl speed -seconds 3 sm2 ecdsap256` on the same machine (see BENCHMARKS.md).
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
@@ -19,9 +19,24 @@ fn signatures(c: &mut Criterion) {
         let mut g = c.benchmark_group(alg.short_name());
         g.throughput(Throughput::Elements(1));
         g.bench_function("sign", |b| b.iter(|| key.sign(black_box(msg))));
+        // `verify` is what every caller gets (the fast arithmetic with the generator's table;
+        // before issue 13 it was the curve crate, now `verify_curve_crate`); `verify_prepared`
+        // is a key with its own table, as the engine keeps for keys it meets again.
         g.bench_function("verify", |b| {
             b.iter(|| key.public_key().verify(black_box(msg), black_box(&sig)))
         });
+        let prehash = key.public_key().prehash(msg);
+        g.bench_function("verify_curve_crate", |b| {
+            b.iter(|| {
+                key.public_key()
+                    .verify_with_curve_crate(black_box(&prehash), black_box(&sig))
+            })
+        });
+        let prepared = key.public_key().prepare();
+        g.bench_function("verify_prepared", |b| {
+            b.iter(|| prepared.verify(black_box(msg), black_box(&sig)))
+        });
+        g.bench_function("prepare", |b| b.iter(|| key.public_key().prepare()));
         g.finish();
     }
 }

@@ -427,11 +427,24 @@ impl PublicKey {
         self.verify_prehash(&self.prehash(msg), signature)
     }
 
-    /// Verifies `signature` over an already computed prehash.
+    /// Verifies `signature` over an already computed prehash. Runs the fast arithmetic with
+    /// the generator's table (`fastverify`); a key that verifies many signatures is better
+    /// [prepared](Self::prepare).
     pub fn verify_prehash(
         &self,
         prehash: &Prehash,
         signature: &Signature,
+    ) -> Result<(), VerifyError> {
+        self.verify_prehash_with(prehash, signature, None)
+    }
+
+    /// [`Self::verify_prehash`] with the key's fast form when the caller holds one (a
+    /// prepared key), else one made here.
+    pub(crate) fn verify_prehash_with(
+        &self,
+        prehash: &Prehash,
+        signature: &Signature,
+        fast: Option<&crate::prepared::Fast>,
     ) -> Result<(), VerifyError> {
         let alg = self.algorithm();
         for other in [signature.algorithm(), prehash.algorithm()] {
@@ -442,6 +455,32 @@ impl PublicKey {
                 });
             }
         }
+        let fast_answer = match fast {
+            Some(f) => f.verify(prehash.digest(), signature),
+            None => {
+                crate::prepared::Fast::of(self).and_then(|f| f.verify(prehash.digest(), signature))
+            }
+        };
+        let ok = match fast_answer {
+            Some(ok) => ok,
+            None => self.verify_with_curve_crate(prehash, signature)?,
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(VerifyError::Invalid(alg))
+        }
+    }
+
+    /// The curve crates' own verification: the reference the fast path is tested against,
+    /// and its fallback.
+    #[doc(hidden)]
+    pub fn verify_with_curve_crate(
+        &self,
+        prehash: &Prehash,
+        signature: &Signature,
+    ) -> Result<bool, VerifyError> {
+        let alg = self.algorithm();
         let ok = match &self.inner {
             PublicInner::Sm2 { point, .. } => sm2_verify(point, prehash.digest(), signature),
             PublicInner::P256(vk) => {
@@ -450,11 +489,7 @@ impl PublicKey {
                 vk.verify_prehash(prehash.digest(), &sig).is_ok()
             }
         };
-        if ok {
-            Ok(())
-        } else {
-            Err(VerifyError::Invalid(alg))
-        }
+        Ok(ok)
     }
 }
 

@@ -26,8 +26,10 @@
 mod alg;
 pub mod digest;
 mod error;
+mod fastverify;
 pub mod keys;
 pub mod oid;
+mod prepared;
 mod sig;
 mod signer;
 
@@ -35,5 +37,6 @@ pub use alg::{Algorithm, DigestAlgorithm, UnknownAlgorithm};
 pub use digest::{Hasher, sha256, sm3};
 pub use error::{KeyError, Scalar, SignError, SignatureError, VerifyError};
 pub use keys::{DEFAULT_DIST_ID, DistId, KeyId, MessageHasher, PrivateKey, PublicKey, fill_random};
+pub use prepared::PreparedKey;
 pub use sig::Signature;
 pub use signer::{AsyncSigner, Prehash, Signer};

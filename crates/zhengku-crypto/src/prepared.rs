@@ -1,0 +1,220 @@
+//! Prepared verifying keys (预计算验签公钥): a public key with its own fixed-base table, for
+//! keys that verify many signatures — a department's key over every QR code it signed, a
+//! seal maker's, a CA's. [`PublicKey::prepare`] builds one (about a millisecond and
+//! [`PreparedKey::TABLE_BYTES`] of memory); [`PreparedKey::verify_prehash`] then needs only
+//! additions. Unprepared keys verify through the same arithmetic with the generator's table
+//! and a small window for the key ([`PublicKey::verify_prehash`]).
+//!
+//! Verification is on public data and runs in variable time (see the arithmetic's module,
+//! `fastverify`); signing is untouched. Both paths are checked against the curve crates'
+//! verification over many random triples, valid and invalid (`tests/fastverify.rs`).
+
+use primeorder::{Field, PrimeField};
+use sm2::elliptic_curve::ops::Reduce;
+
+use crate::fastverify::{
+    FastKey, FixedBaseTable, P256Fe, Sm2Fe, p256_generator, sm2_generator, x_mod_n_is,
+};
+use crate::{Algorithm, Prehash, PublicKey, Signature, VerifyError};
+
+/// A public key with its precomputed table (module docs).
+pub struct PreparedKey {
+    public: PublicKey,
+    fast: Fast,
+}
+
+impl std::fmt::Debug for PreparedKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PreparedKey")
+            .field("key_id", &self.public.key_id())
+            .field("prepared", &self.is_prepared())
+            .finish()
+    }
+}
+
+/// The key's coordinates (and table) on its curve.
+pub(crate) enum Fast {
+    Sm2(FastKey<Sm2Fe>),
+    P256(FastKey<P256Fe>),
+    /// Coordinates that are not field elements (not reachable for a parsed key): the curve
+    /// crate verifies instead.
+    Unusable,
+}
+
+impl Fast {
+    /// The key's affine point, without a table. `None` when its coordinates are not field
+    /// elements (a key that parsed cannot be such).
+    pub(crate) fn of(public: &PublicKey) -> Option<Fast> {
+        let sec1 = public.to_sec1_uncompressed();
+        let (mut x, mut y) = ([0u8; 32], [0u8; 32]);
+        x.copy_from_slice(&sec1[1..33]);
+        y.copy_from_slice(&sec1[33..65]);
+        Some(match public.algorithm() {
+            Algorithm::Sm2Sm3 => Fast::Sm2(FastKey::new(
+                Option::from(Sm2Fe::from_repr(x.into()))?,
+                Option::from(Sm2Fe::from_repr(y.into()))?,
+            )),
+            _ => Fast::P256(FastKey::new(
+                Option::from(P256Fe::from_repr(x.into()))?,
+                Option::from(P256Fe::from_repr(y.into()))?,
+            )),
+        })
+    }
+
+    /// Verifies; `None` when the fast path cannot run (a generator table that failed to
+    /// build), so the caller falls back to the curve crate.
+    pub(crate) fn verify(&self, e: &[u8; 32], sig: &Signature) -> Option<bool> {
+        match self {
+            Fast::Sm2(key) => sm2_verify(key, e, sig),
+            Fast::P256(key) => p256_verify(key, e, sig),
+            Fast::Unusable => None,
+        }
+    }
+}
+
+/// SM2, GM/T 0003.2 §7.1 B1–B7, with the sum from the tables and the x check without an
+/// inversion.
+fn sm2_verify(key: &FastKey<Sm2Fe>, e: &[u8; 32], sig: &Signature) -> Option<bool> {
+    let g = sm2_generator()?;
+    // B1, B2: r, s in [1, n-1] (the `Signature` constructors ensure it; failure is invalid).
+    let (Some(r), Some(s)) = (
+        Option::<sm2::Scalar>::from(sm2::Scalar::from_repr((*sig.r()).into())),
+        Option::<sm2::Scalar>::from(sm2::Scalar::from_repr((*sig.s()).into())),
+    ) else {
+        return Some(false);
+    };
+    if bool::from(r.is_zero()) || bool::from(s.is_zero()) {
+        return Some(false);
+    }
+    // B4, B5.
+    let e = <sm2::Scalar as Reduce<sm2::FieldBytes>>::reduce(&(*e).into());
+    let t = r + s;
+    if bool::from(t.is_zero()) {
+        return Some(false);
+    }
+    // B6: [s]G + [t]P. B7: (e + x1) mod n == r  ⟺  x1 mod n == r - e.
+    let sum = key.sum(g, &s.to_repr().into(), &t.to_repr().into());
+    let v = r - e;
+    let n_minus_1 = -sm2::Scalar::ONE;
+    Some(x_check::<Sm2Fe>(
+        &sum,
+        &v.to_repr().into(),
+        &n_minus_1.to_repr().into(),
+    ))
+}
+
+/// ECDSA over P-256 (FIPS 186-5 §6.4.2) as the p256 crate verifies it (high s accepted).
+fn p256_verify(key: &FastKey<P256Fe>, e: &[u8; 32], sig: &Signature) -> Option<bool> {
+    let g = p256_generator()?;
+    let (Some(r), Some(s)) = (
+        Option::<p256::Scalar>::from(p256::Scalar::from_repr((*sig.r()).into())),
+        Option::<p256::Scalar>::from(p256::Scalar::from_repr((*sig.s()).into())),
+    ) else {
+        return Some(false);
+    };
+    if bool::from(r.is_zero()) || bool::from(s.is_zero()) {
+        return Some(false);
+    }
+    let e = <p256::Scalar as Reduce<p256::FieldBytes>>::reduce(&(*e).into());
+    let Some(w) = Option::<p256::Scalar>::from(s.invert()) else {
+        return Some(false);
+    };
+    let (u1, u2) = (e * w, r * w);
+    let sum = key.sum(g, &u1.to_repr().into(), &u2.to_repr().into());
+    let n_minus_1 = -p256::Scalar::ONE;
+    Some(x_check::<P256Fe>(
+        &sum,
+        &r.to_repr().into(),
+        &n_minus_1.to_repr().into(),
+    ))
+}
+
+/// `x mod n == v` for the sum (`v < n`, big-endian), given `n - 1` (big-endian).
+fn x_check<F>(sum: &crate::fastverify::Jacobian<F>, v: &[u8; 32], n_minus_1: &[u8; 32]) -> bool
+where
+    F: PrimeField<Repr: From<[u8; 32]> + AsRef<[u8]>>,
+{
+    let (Some(v_fe), Some(n_fe)) = (
+        Option::<F>::from(F::from_repr((*v).into())),
+        Option::<F>::from(F::from_repr((*n_minus_1).into())).map(|m| m + F::ONE),
+    ) else {
+        return false;
+    };
+    // v + n < p  ⟺  v < p - n = (p - 1) - (n - 1).
+    let p_minus_1: [u8; 32] = match (-F::ONE).to_repr().as_ref().try_into() {
+        Ok(b) => b,
+        Err(_) => return false,
+    };
+    let p_minus_n = be_sub(&p_minus_1, n_minus_1);
+    let v_plus_n = (v < &p_minus_n).then(|| v_fe + n_fe);
+    x_mod_n_is(sum, &v_fe, v_plus_n.as_ref())
+}
+
+/// `a - b` for big-endian 256-bit integers with `a >= b`.
+fn be_sub(a: &[u8; 32], b: &[u8; 32]) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    let mut borrow = 0i16;
+    for i in (0..32).rev() {
+        let mut d = i16::from(a[i]) - i16::from(b[i]) - borrow;
+        borrow = 0;
+        if d < 0 {
+            d += 256;
+            borrow = 1;
+        }
+        // 0 <= d < 256 here.
+        out[i] = d as u8;
+    }
+    out
+}
+
+impl PublicKey {
+    /// This key with its own table, for verifying many signatures (module docs).
+    pub fn prepare(&self) -> PreparedKey {
+        let mut fast = Fast::of(self);
+        if let Some(f) = &mut fast {
+            match f {
+                Fast::Sm2(k) => k.prepare(),
+                Fast::P256(k) => k.prepare(),
+                Fast::Unusable => {}
+            }
+        }
+        PreparedKey {
+            public: self.clone(),
+            fast: fast.unwrap_or(Fast::Unusable),
+        }
+    }
+}
+
+impl PreparedKey {
+    /// Memory a prepared key's table takes, bytes.
+    pub const TABLE_BYTES: usize = FixedBaseTable::<Sm2Fe>::BYTES;
+
+    /// The key.
+    pub fn public_key(&self) -> &PublicKey {
+        &self.public
+    }
+
+    /// Whether the table was built (it always is for a key that parsed).
+    pub fn is_prepared(&self) -> bool {
+        match &self.fast {
+            Fast::Sm2(k) => k.is_prepared(),
+            Fast::P256(k) => k.is_prepared(),
+            Fast::Unusable => false,
+        }
+    }
+
+    /// Verifies `signature` over `msg` (as [`PublicKey::verify`]).
+    pub fn verify(&self, msg: &[u8], signature: &Signature) -> Result<(), VerifyError> {
+        self.verify_prehash(&self.public.prehash(msg), signature)
+    }
+
+    /// Verifies `signature` over a prehash (as [`PublicKey::verify_prehash`], same answers).
+    pub fn verify_prehash(
+        &self,
+        prehash: &Prehash,
+        signature: &Signature,
+    ) -> Result<(), VerifyError> {
+        self.public
+            .verify_prehash_with(prehash, signature, Some(&self.fast))
+    }
+}
