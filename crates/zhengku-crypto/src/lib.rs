@@ -37,6 +37,6 @@ pub use alg::{Algorithm, DigestAlgorithm, UnknownAlgorithm};
 pub use digest::{Hasher, sha256, sm3};
 pub use error::{KeyError, Scalar, SignError, SignatureError, VerifyError};
 pub use keys::{DEFAULT_DIST_ID, DistId, KeyId, MessageHasher, PrivateKey, PublicKey, fill_random};
-pub use prepared::PreparedKey;
+pub use prepared::{Direct, PreparedKey, PreparedKeys, SignatureVerifier};
 pub use sig::Signature;
 pub use signer::{AsyncSigner, Prehash, Signer};

@@ -218,3 +218,187 @@ impl PreparedKey {
             .verify_prehash_with(prehash, signature, Some(&self.fast))
     }
 }
+
+/// Who checks a signature for a verifier: directly with the key ([`Direct`]), or through a
+/// cache of prepared keys ([`PreparedKeys`]). The verification engine passes one down to the
+/// payload, record and seal checks, so keys it meets again are verified with their tables.
+pub trait SignatureVerifier: Send + Sync {
+    /// Verifies `signature` over `msg` with `key`; the same answer as [`PublicKey::verify`].
+    fn verify_signature(
+        &self,
+        key: &PublicKey,
+        msg: &[u8],
+        signature: &Signature,
+    ) -> Result<(), VerifyError>;
+}
+
+/// Verifies with the key as given, keeping nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Direct;
+
+impl SignatureVerifier for Direct {
+    fn verify_signature(
+        &self,
+        key: &PublicKey,
+        msg: &[u8],
+        signature: &Signature,
+    ) -> Result<(), VerifyError> {
+        key.verify(msg, signature)
+    }
+}
+
+/// Prepared keys kept for a verifier, within a memory budget: a key is prepared on its
+/// second use (one signature does not pay for a table), the least recently used table is
+/// dropped when the budget is full. Keys are told apart by their whole SPKI and SM2
+/// distinguishing ID, never by a short id. Thread-safe; a key is prepared outside the lock.
+#[derive(Debug)]
+pub struct PreparedKeys {
+    budget: usize,
+    inner: std::sync::Mutex<KeyCache>,
+}
+
+#[derive(Debug, Default)]
+struct KeyCache {
+    clock: u64,
+    /// Keys seen once, with when (cleared when it grows past [`MAX_SEEN`]).
+    seen: std::collections::HashMap<Vec<u8>, u64>,
+    /// Prepared keys with their last use.
+    prepared: std::collections::HashMap<Vec<u8>, (std::sync::Arc<PreparedKey>, u64)>,
+}
+
+/// Most keys remembered as seen once.
+const MAX_SEEN: usize = 1 << 16;
+
+impl Default for PreparedKeys {
+    fn default() -> Self {
+        PreparedKeys::new(PreparedKeys::DEFAULT_BUDGET)
+    }
+}
+
+impl PreparedKeys {
+    /// The default budget: 64 MiB, a little over 400 keys.
+    pub const DEFAULT_BUDGET: usize = 64 << 20;
+
+    /// A cache whose tables take at most `budget` bytes (0: never prepare).
+    pub fn new(budget: usize) -> PreparedKeys {
+        PreparedKeys {
+            budget,
+            inner: std::sync::Mutex::new(KeyCache::default()),
+        }
+    }
+
+    /// How many keys are prepared now, and the bytes their tables take.
+    pub fn usage(&self) -> (usize, usize) {
+        let n = self.lock().prepared.len();
+        (n, n * PreparedKey::TABLE_BYTES)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, KeyCache> {
+        // A panic elsewhere cannot leave the cache inconsistent (each change is one insert
+        // or remove), so a poisoned lock is taken over.
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The prepared form of `key` when it has one, preparing it on its second use.
+    fn prepared(&self, key: &PublicKey) -> Option<std::sync::Arc<PreparedKey>> {
+        let capacity = self.budget / PreparedKey::TABLE_BYTES;
+        if capacity == 0 {
+            return None;
+        }
+        let id = cache_id(key);
+        {
+            let mut c = self.lock();
+            c.clock += 1;
+            let now = c.clock;
+            if let Some((p, last)) = c.prepared.get_mut(&id) {
+                *last = now;
+                return Some(p.clone());
+            }
+            if c.seen.remove(&id).is_none() {
+                if c.seen.len() >= MAX_SEEN {
+                    c.seen.clear();
+                }
+                c.seen.insert(id, now);
+                return None;
+            }
+        }
+        // Second use: prepare outside the lock, then keep it, dropping the least recently
+        // used tables past the budget.
+        let p = std::sync::Arc::new(key.prepare());
+        let mut c = self.lock();
+        c.clock += 1;
+        let now = c.clock;
+        while c.prepared.len() >= capacity {
+            let Some(oldest) = c
+                .prepared
+                .iter()
+                .min_by_key(|(_, (_, last))| *last)
+                .map(|(k, _)| k.clone())
+            else {
+                break;
+            };
+            c.prepared.remove(&oldest);
+        }
+        c.prepared.insert(id, (p.clone(), now));
+        Some(p)
+    }
+}
+
+/// What tells keys apart in the cache: the SPKI and the distinguishing ID.
+fn cache_id(key: &PublicKey) -> Vec<u8> {
+    let mut id = key.to_spki_der().to_vec();
+    if let Some(d) = key.dist_id() {
+        id.push(0);
+        id.extend_from_slice(d.as_str().as_bytes());
+    }
+    id
+}
+
+impl SignatureVerifier for PreparedKeys {
+    fn verify_signature(
+        &self,
+        key: &PublicKey,
+        msg: &[u8],
+        signature: &Signature,
+    ) -> Result<(), VerifyError> {
+        match self.prepared(key) {
+            Some(p) => p.verify(msg, signature),
+            None => key.verify(msg, signature),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::{PrivateKey, Signer};
+
+    #[test]
+    fn keys_are_prepared_on_second_use_within_the_budget() {
+        let keys = PreparedKeys::new(2 * PreparedKey::TABLE_BYTES);
+        let signers: Vec<PrivateKey> = (0..3)
+            .map(|_| PrivateKey::generate(Algorithm::Sm2Sm3).unwrap())
+            .collect();
+        let msg = b"licence";
+        for (i, sk) in signers.iter().enumerate() {
+            let sig = sk.sign(msg).unwrap();
+            keys.verify_signature(sk.public_key(), msg, &sig).unwrap();
+            assert_eq!(keys.usage().0, i.min(2), "first use prepares nothing");
+            keys.verify_signature(sk.public_key(), msg, &sig).unwrap();
+            assert_eq!(keys.usage().0, (i + 1).min(2), "second use prepares");
+            // A wrong signature is still refused through the table.
+            let other = signers[(i + 1) % 3].sign(msg).unwrap();
+            assert!(keys.verify_signature(sk.public_key(), msg, &other).is_err());
+        }
+        assert_eq!(keys.usage(), (2, 2 * PreparedKey::TABLE_BYTES));
+        // No budget: nothing is ever prepared.
+        let none = PreparedKeys::new(0);
+        let sig = signers[0].sign(msg).unwrap();
+        for _ in 0..3 {
+            none.verify_signature(signers[0].public_key(), msg, &sig)
+                .unwrap();
+        }
+        assert_eq!(none.usage().0, 0);
+    }
+}

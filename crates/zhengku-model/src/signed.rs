@@ -206,6 +206,16 @@ impl SignedLicence {
     /// Whether `key` belongs to the issuer named in the record, and whether its certificate
     /// was valid at signing time, is the caller's (the verification engine's) question.
     pub fn verify(&self, key: &PublicKey) -> Result<(), SignedError> {
+        self.verify_with(key, &zhengku_crypto::Direct)
+    }
+
+    /// [`SignedLicence::verify`], with the signature checked by `verifier` (a verifier's
+    /// cache of prepared keys).
+    pub fn verify_with(
+        &self,
+        key: &PublicKey,
+        verifier: &dyn zhengku_crypto::SignatureVerifier,
+    ) -> Result<(), SignedError> {
         if key.key_id() != self.key_id {
             return Err(SignedError::WrongKey {
                 signed_by: self.key_id,
@@ -213,7 +223,7 @@ impl SignedLicence {
             });
         }
         let tbs = to_be_signed(self.signature.algorithm(), &self.key_id, &self.record_bytes);
-        key.verify(&tbs, &self.signature)?;
+        verifier.verify_signature(key, &tbs, &self.signature)?;
         Ok(())
     }
 

@@ -387,6 +387,16 @@ pub fn decode_cose(cose: &[u8]) -> Result<QrPayload, QrError> {
 
 /// Verifies `p` with `key` (the key its kid names) and returns its claims.
 pub fn verify_payload(p: &QrPayload, key: &PublicKey) -> Result<Claims, QrError> {
+    verify_payload_with(p, key, &zhengku_crypto::Direct)
+}
+
+/// [`verify_payload`], with the signature checked by `verifier` (a verifier's cache of
+/// prepared keys).
+pub fn verify_payload_with(
+    p: &QrPayload,
+    key: &PublicKey,
+    verifier: &dyn zhengku_crypto::SignatureVerifier,
+) -> Result<Claims, QrError> {
     if key.algorithm() != p.alg {
         return Err(QrError::AlgorithmMismatch {
             payload: p.alg,
@@ -399,6 +409,6 @@ pub fn verify_payload(p: &QrPayload, key: &PublicKey) -> Result<Claims, QrError>
             given: key.key_id(),
         });
     }
-    key.verify(&sig_structure(&p.protected, &p.payload), &p.signature)?;
+    verifier.verify_signature(key, &sig_structure(&p.protected, &p.payload), &p.signature)?;
     Ok(p.claims.clone())
 }

@@ -51,29 +51,42 @@ pub fn unpack(bytes: &[u8]) -> Option<String> {
     if bytes.first().is_none_or(|&b| b == 0) {
         return None;
     }
-    // Big-endian base-256 number; take bijective base-37 digits from the low end.
-    let mut n: Vec<u8> = bytes.to_vec();
+    // Big-endian base-256 number, held as big-endian 32-bit limbs (a verifier unpacks one
+    // identifier per QR code, so this is on the hot path: limbs, not bytes, and only the
+    // limbs still non-zero); take bijective base-37 digits from the low end.
+    let pad = (4 - bytes.len() % 4) % 4;
+    let mut n: Vec<u32> = std::iter::repeat_n(0u8, pad)
+        .chain(bytes.iter().copied())
+        .collect::<Vec<u8>>()
+        .chunks(4)
+        .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]))
+        .collect();
+    let mut start = n.iter().position(|&l| l != 0).unwrap_or(n.len());
     let mut out = Vec::new();
-    while n.iter().any(|&b| b != 0) {
+    while start < n.len() {
         if out.len() >= MAX_PACKED_TEXT {
             return None;
         }
-        // n = n - 1, then digit = n mod 37 + 1, n = n / 37.
-        for limb in n.iter_mut().rev() {
+        // n = n - 1 (n > 0, so the borrow stops), then digit = n mod 37 + 1, n = n / 37.
+        for limb in n[start..].iter_mut().rev() {
             if *limb == 0 {
-                *limb = 0xff;
+                *limb = u32::MAX;
             } else {
                 *limb -= 1;
                 break;
             }
         }
-        let mut rem = 0u32;
-        for limb in n.iter_mut() {
-            let v = (rem << 8) | u32::from(*limb);
-            *limb = (v / BASE) as u8;
-            rem = v % BASE;
+        let mut rem = 0u64;
+        for limb in n[start..].iter_mut() {
+            let v = (rem << 32) | u64::from(*limb);
+            // v < 37 · 2^32, so the quotient fits 32 bits.
+            *limb = (v / u64::from(BASE)) as u32;
+            rem = v % u64::from(BASE);
         }
         out.push(ALPHABET[rem as usize]);
+        while start < n.len() && n[start] == 0 {
+            start += 1;
+        }
     }
     out.reverse();
     String::from_utf8(out).ok()
@@ -83,6 +96,63 @@ pub fn unpack(bytes: &[u8]) -> Option<String> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    /// The byte-at-a-time unpacking this module used before (the reference).
+    fn unpack_bytewise(bytes: &[u8]) -> Option<String> {
+        if bytes.first().is_none_or(|&b| b == 0) {
+            return None;
+        }
+        let mut n: Vec<u8> = bytes.to_vec();
+        let mut out = Vec::new();
+        while n.iter().any(|&b| b != 0) {
+            if out.len() >= MAX_PACKED_TEXT {
+                return None;
+            }
+            for limb in n.iter_mut().rev() {
+                if *limb == 0 {
+                    *limb = 0xff;
+                } else {
+                    *limb -= 1;
+                    break;
+                }
+            }
+            let mut rem = 0u32;
+            for limb in n.iter_mut() {
+                let v = (rem << 8) | u32::from(*limb);
+                *limb = (v / BASE) as u8;
+                rem = v % BASE;
+            }
+            out.push(ALPHABET[rem as usize]);
+        }
+        out.reverse();
+        String::from_utf8(out).ok()
+    }
+
+    #[test]
+    fn limbs_agree_with_the_bytewise_reference() {
+        let mut seed = 0x1234_5678_9abc_def0u64;
+        for len in 0..80usize {
+            for _ in 0..50 {
+                let bytes: Vec<u8> = (0..len)
+                    .map(|_| {
+                        seed = seed
+                            .wrapping_mul(6364136223846793005)
+                            .wrapping_add(1442695040888963407);
+                        (seed >> 56) as u8
+                    })
+                    .collect();
+                assert_eq!(unpack(&bytes), unpack_bytewise(&bytes), "{bytes:02x?}");
+            }
+        }
+        for bytes in [
+            &[1u8][..],
+            &[0xff; 40][..],
+            &[1, 0, 0, 0, 0][..],
+            &[0x80, 0, 0, 0][..],
+        ] {
+            assert_eq!(unpack(bytes), unpack_bytewise(bytes));
+        }
+    }
 
     #[test]
     fn round_trips_and_is_short() {

@@ -119,6 +119,18 @@ pub struct Context<'a> {
     pub memo: Option<&'a Memo>,
 }
 
+impl Context<'_> {
+    /// Who checks signatures: the memo's prepared keys when there is a memo (keys met
+    /// before verify with their own tables), else each key directly.
+    pub fn signatures(&self) -> &dyn zhengku_crypto::SignatureVerifier {
+        static DIRECT: zhengku_crypto::Direct = zhengku_crypto::Direct;
+        match self.memo {
+            Some(m) => m.keys(),
+            None => &DIRECT,
+        }
+    }
+}
+
 impl std::fmt::Debug for Context<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Context")

@@ -282,7 +282,7 @@ pub(crate) fn record_checks(
         "issuer's signature over the record",
         "发证机构签名",
         match (&signer, signer.as_ref().and_then(|s| s.key.as_ref())) {
-            (Some(_), Some(key)) => match signed.verify(key) {
+            (Some(_), Some(key)) => match signed.verify_with(key, ctx.signatures()) {
                 Ok(()) => Outcome::Passed(format!("{} by key {kid}", signed.algorithm())),
                 Err(e) => Outcome::Failed(e.to_string()),
             },

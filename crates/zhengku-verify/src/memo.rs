@@ -18,6 +18,11 @@
 //! length) before using it, falling back to the full computation otherwise. Verification
 //! stays a function of its explicit inputs: the memo only saves recomputing it.
 //!
+//! It also keeps prepared verifying keys ([`Memo::keys`]): a key met a second time gets
+//! its own table (`zhengku_crypto::PreparedKey`, about 150 KiB) and its signatures verify
+//! several times faster, within a memory budget (64 MiB by default, least recently used
+//! dropped).
+//!
 //! [`Context`]: crate::Context
 
 use std::collections::HashMap;
@@ -26,6 +31,7 @@ use std::sync::Mutex;
 use time::OffsetDateTime;
 use x509_parser::prelude::{FromDer, X509Certificate};
 use x509_parser::revocation_list::CertificateRevocationList;
+use zhengku_crypto::PreparedKeys;
 use zhengku_pki::Revocation;
 
 use crate::context::Trust;
@@ -48,6 +54,8 @@ pub struct Memo {
     revocation: Revocation,
     breakpoints: Vec<OffsetDateTime>,
     chains: Mutex<HashMap<Vec<u8>, Vec<Span>>>,
+    /// Keys met more than once, prepared for fast verification within a memory budget.
+    keys: PreparedKeys,
 }
 
 fn slice_id(s: &[Vec<u8>]) -> (usize, usize) {
@@ -66,9 +74,20 @@ fn cert_times(der: &[u8], out: &mut Vec<OffsetDateTime>) {
 }
 
 impl Memo {
+    /// The prepared keys this verifier keeps (department, seal and CA keys it met before).
+    pub fn keys(&self) -> &PreparedKeys {
+        &self.keys
+    }
+
     /// A memo for these trust inputs: the same slices must be given in every
     /// [`Context`](crate::Context) it is used with.
     pub fn new(trust: Trust<'_>) -> Memo {
+        Memo::with_key_budget(trust, PreparedKeys::DEFAULT_BUDGET)
+    }
+
+    /// [`Memo::new`], with at most `key_budget` bytes of prepared-key tables (each
+    /// [`zhengku_crypto::PreparedKey::TABLE_BYTES`]; 0: none).
+    pub fn with_key_budget(trust: Trust<'_>, key_budget: usize) -> Memo {
         let mut breakpoints = Vec::new();
         for der in trust.anchors.iter().chain(trust.intermediates) {
             cert_times(der, &mut breakpoints);
@@ -93,6 +112,7 @@ impl Memo {
             revocation: trust.revocation,
             breakpoints,
             chains: Mutex::new(HashMap::new()),
+            keys: PreparedKeys::new(key_budget),
         }
     }
 

@@ -16,7 +16,7 @@
 //! organisation in the signer's certificate.
 
 use zhengku_crypto::Algorithm;
-use zhengku_qr::{decode_payload, verify_payload};
+use zhengku_qr::{decode_payload, verify_payload_with};
 
 use crate::context::Context;
 use crate::engine::{Examined, LicenceClaim};
@@ -74,7 +74,7 @@ pub fn examine_qr(text: &str, ctx: &Context<'_>) -> Examined {
         "issuer's signature over the QR payload",
         "二维码签名",
         match signer.as_ref().and_then(|s| s.key.as_ref()) {
-            Some(key) => match verify_payload(&payload, key) {
+            Some(key) => match verify_payload_with(&payload, key, ctx.signatures()) {
                 Ok(_) => Outcome::Passed(format!("{} by key {}", payload.alg, payload.kid)),
                 Err(e) => Outcome::Failed(e.to_string()),
             },
