@@ -92,6 +92,8 @@ pub struct Overrides {
     pub verify_concurrency: Option<usize>,
     /// `--verify-timeout-ms` / `ZHENGKU_VERIFY_TIMEOUT_MS`.
     pub verify_timeout_ms: Option<u64>,
+    /// `--verify-key-budget-mib` / `ZHENGKU_VERIFY_KEY_BUDGET_MIB`.
+    pub verify_key_budget_mib: Option<usize>,
     /// `--font` / `ZHENGKU_FONT`.
     pub font: Option<PathBuf>,
 }
@@ -114,6 +116,7 @@ struct FileConfig {
     trust_dir: Option<PathBuf>,
     verify_concurrency: Option<usize>,
     verify_timeout_ms: Option<u64>,
+    verify_key_budget_mib: Option<usize>,
     allow_p256_seals: Option<bool>,
     public_base_url: Option<String>,
     font: Option<PathBuf>,
@@ -162,6 +165,11 @@ pub struct Config {
     /// The longest a verification request may take (`verify_timeout_ms`, default 10,000):
     /// longer is answered 504.
     pub verify_timeout: std::time::Duration,
+    /// Memory for prepared verifying keys (`verify_key_budget_mib`, default 64): department,
+    /// seal-maker and signer keys met more than once get their own table (about 150 KiB
+    /// each) and verify several times faster; past the budget the least recently used
+    /// table is dropped. 0 turns it off.
+    pub verify_key_budget: usize,
     /// Whether seals may be made for ECDSA P-256 holder keys (`allow_p256_seals`, default
     /// false). GB/T 38540 seals are SM2; P-256 seals are outside the national standard.
     pub allow_p256_seals: bool,
@@ -179,6 +187,9 @@ pub struct Config {
 
 /// Default body limit: 1 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 1 << 20;
+
+/// Default [`Config::verify_key_budget`], MiB.
+pub const DEFAULT_VERIFY_KEY_BUDGET_MIB: usize = 64;
 
 /// Default [`Config::verify_concurrency`].
 pub const DEFAULT_VERIFY_CONCURRENCY: usize = 64;
@@ -207,6 +218,7 @@ impl Default for Config {
             trust_dir: None,
             verify_concurrency: DEFAULT_VERIFY_CONCURRENCY,
             verify_timeout: std::time::Duration::from_millis(DEFAULT_VERIFY_TIMEOUT_MS),
+            verify_key_budget: DEFAULT_VERIFY_KEY_BUDGET_MIB << 20,
             allow_p256_seals: false,
             public_base_url: None,
             font: None,
@@ -286,6 +298,10 @@ impl Config {
                 .verify_timeout_ms
                 .or(file.verify_timeout_ms)
                 .map_or(d.verify_timeout, std::time::Duration::from_millis),
+            verify_key_budget: overrides
+                .verify_key_budget_mib
+                .or(file.verify_key_budget_mib)
+                .map_or(d.verify_key_budget, |m| m.saturating_mul(1 << 20)),
             allow_p256_seals: file.allow_p256_seals.unwrap_or(false),
             public_base_url: overrides
                 .public_base_url
@@ -316,6 +332,15 @@ impl Config {
                 detail: format!(
                     "{} ms (expected 10 to 600000)",
                     config.verify_timeout.as_millis()
+                ),
+            });
+        }
+        if config.verify_key_budget > 4096 << 20 {
+            return Err(ConfigError::Invalid {
+                key: "verify_key_budget_mib",
+                detail: format!(
+                    "{} MiB (expected 0 to 4096)",
+                    config.verify_key_budget >> 20
                 ),
             });
         }
@@ -508,5 +533,22 @@ mod tests {
         })
         .unwrap_err();
         assert!(e.to_string().contains("body_limit"), "{e}");
+        // The prepared-key budget: MiB in, bytes kept; 64 MiB by default; at most 4096.
+        let dev = |mib| Overrides {
+            mode: Some(Mode::Development),
+            verify_key_budget_mib: mib,
+            ..Overrides::default()
+        };
+        assert_eq!(
+            Config::resolve(dev(None)).unwrap().verify_key_budget,
+            64 << 20
+        );
+        assert_eq!(Config::resolve(dev(Some(0))).unwrap().verify_key_budget, 0);
+        assert_eq!(
+            Config::resolve(dev(Some(8))).unwrap().verify_key_budget,
+            8 << 20
+        );
+        let e = Config::resolve(dev(Some(5000))).unwrap_err();
+        assert!(e.to_string().contains("verify_key_budget_mib"), "{e}");
     }
 }

@@ -232,6 +232,7 @@ fn seal_setup(config: &Config) -> Result<state::SealSetup, ServerError> {
         trust_dir: Some(dir),
         allow_p256: config.allow_p256_seals,
         verify_limits: (config.verify_concurrency, config.verify_timeout),
+        verify_key_budget: config.verify_key_budget,
     })
 }
 

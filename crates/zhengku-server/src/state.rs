@@ -51,6 +51,8 @@ struct Inner {
     /// Large uploads (PDFs) being verified at once: a quarter of the verification limit.
     verify_heavy: Arc<tokio::sync::Semaphore>,
     verify_limits: (usize, Duration),
+    /// Prepared verifying keys, kept across verifier reloads (they depend on the keys only).
+    prepared_keys: Arc<zhengku_crypto::PreparedKeys>,
 }
 
 /// The departments' certificates and what verification keeps between requests
@@ -110,6 +112,8 @@ pub struct SealSetup {
     pub allow_p256: bool,
     /// Verification requests served at once, and the longest one may take.
     pub verify_limits: (usize, Duration),
+    /// Memory for prepared verifying keys, bytes.
+    pub verify_key_budget: usize,
 }
 
 impl AppState {
@@ -138,6 +142,7 @@ impl AppState {
                     (seals.verify_limits.0 / 4).max(1),
                 )),
                 verify_limits: seals.verify_limits,
+                prepared_keys: Arc::new(zhengku_crypto::PreparedKeys::new(seals.verify_key_budget)),
                 allow_p256_seals: seals.allow_p256,
                 documents,
                 verifier: RwLock::new(None),
@@ -294,7 +299,8 @@ impl AppState {
             .collect();
         let trust = self.trust();
         let departments = zhengku_verify::Departments::new(certs.iter().map(Vec::as_slice));
-        let memo = zhengku_verify::Memo::new(trust.as_trust());
+        let memo =
+            zhengku_verify::Memo::with_keys(trust.as_trust(), self.inner.prepared_keys.clone());
         let fresh = Arc::new(VerifierSet {
             trust,
             departments,

@@ -26,7 +26,7 @@
 //! [`Context`]: crate::Context
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use time::OffsetDateTime;
 use x509_parser::prelude::{FromDer, X509Certificate};
@@ -54,8 +54,9 @@ pub struct Memo {
     revocation: Revocation,
     breakpoints: Vec<OffsetDateTime>,
     chains: Mutex<HashMap<Vec<u8>, Vec<Span>>>,
-    /// Keys met more than once, prepared for fast verification within a memory budget.
-    keys: PreparedKeys,
+    /// Keys met more than once, prepared for fast verification within a memory budget;
+    /// shared, so a service that remakes its memo (new trust, new departments) keeps them.
+    keys: Arc<PreparedKeys>,
 }
 
 fn slice_id(s: &[Vec<u8>]) -> (usize, usize) {
@@ -88,6 +89,12 @@ impl Memo {
     /// [`Memo::new`], with at most `key_budget` bytes of prepared-key tables (each
     /// [`zhengku_crypto::PreparedKey::TABLE_BYTES`]; 0: none).
     pub fn with_key_budget(trust: Trust<'_>, key_budget: usize) -> Memo {
+        Memo::with_keys(trust, Arc::new(PreparedKeys::new(key_budget)))
+    }
+
+    /// [`Memo::new`], with prepared keys shared with other memos (they depend on the keys
+    /// only, not on the trust inputs).
+    pub fn with_keys(trust: Trust<'_>, keys: Arc<PreparedKeys>) -> Memo {
         let mut breakpoints = Vec::new();
         for der in trust.anchors.iter().chain(trust.intermediates) {
             cert_times(der, &mut breakpoints);
@@ -112,7 +119,7 @@ impl Memo {
             revocation: trust.revocation,
             breakpoints,
             chains: Mutex::new(HashMap::new()),
-            keys: PreparedKeys::new(key_budget),
+            keys,
         }
     }
 

@@ -121,7 +121,7 @@ pub fn examine_pdf(pdf: &[u8], ctx: &Context<'_>) -> Examined {
         "CMS signature over the signed attributes",
         "PDF签名值有效",
         match &cms {
-            Ok(sd) => cms_signature(sd),
+            Ok(sd) => cms_signature(sd, ctx.signatures()),
             Err(e) => Outcome::Failed(format!("the CMS in /Contents is unreadable: {e}")),
         },
     ));
@@ -224,7 +224,7 @@ fn appended_check(p: &SignedPdf) -> Check {
 }
 
 /// Check 4.
-fn cms_signature(sd: &SignedData) -> Outcome {
+fn cms_signature(sd: &SignedData, verifier: &dyn zhengku_crypto::SignatureVerifier) -> Outcome {
     let Some(cert) = sd.signer_certificate() else {
         return Outcome::Failed(
             "no certificate in the CMS matches the SignerInfo's issuer and serial number".into(),
@@ -251,7 +251,7 @@ fn cms_signature(sd: &SignedData) -> Outcome {
         Ok(s) => s,
         Err(e) => return Outcome::Failed(format!("signature value unreadable: {e}")),
     };
-    match key.verify(attrs, &sig) {
+    match verifier.verify_signature(&key, attrs, &sig) {
         Ok(()) => Outcome::Passed(format!("{alg} by {}", certificate_subject(cert))),
         Err(e) => Outcome::Failed(format!("does not verify: {e}")),
     }

@@ -39,7 +39,7 @@
 use std::borrow::Cow;
 
 use time::OffsetDateTime;
-use zhengku_crypto::{PublicKey, Signature};
+use zhengku_crypto::{PublicKey, Signature, SignatureVerifier};
 use zhengku_pki::{CertView, Purpose};
 use zhengku_seal::alg::algorithm_of;
 use zhengku_seal::{
@@ -183,7 +183,13 @@ fn seal_view_v1(s: &SealV1, received: Option<SealSignedBytes<'_>>) -> SealView {
 
 /// Checks `sig` (DER `SEQUENCE{r, s}`, or raw `r‖s` as some producers write) by the key in
 /// `cert_der` over `msg`, for the algorithm `alg` names.
-fn check_signature(cert_der: &[u8], alg: &Oid, msg: &[u8], sig: &[u8]) -> Result<(), String> {
+fn check_signature(
+    cert_der: &[u8],
+    alg: &Oid,
+    msg: &[u8],
+    sig: &[u8],
+    verifier: &dyn SignatureVerifier,
+) -> Result<(), String> {
     let key = certificate_key(cert_der)?;
     let Some(named) = algorithm_of(alg) else {
         return Err(format!("unknown signature algorithm {alg}"));
@@ -203,7 +209,8 @@ fn check_signature(cert_der: &[u8], alg: &Oid, msg: &[u8], sig: &[u8]) -> Result
             }
         })
         .map_err(|e| format!("signature value unreadable: {e}"))?;
-    key.verify(msg, &signature)
+    verifier
+        .verify_signature(&key, msg, &signature)
         .map_err(|e| format!("does not verify: {e}"))
 }
 
@@ -222,10 +229,16 @@ fn to_offset(t: SealTime) -> OffsetDateTime {
 }
 
 /// Check 3: the maker's signature, over the first form that verifies.
-fn maker_signature_check(seal: &SealView) -> Check {
+fn maker_signature_check(seal: &SealView, verifier: &dyn SignatureVerifier) -> Check {
     let mut last = String::from("no form to check");
     for (form, bytes) in &seal.maker_forms {
-        match check_signature(&seal.maker_cert, &seal.maker_alg, bytes, &seal.maker_sig) {
+        match check_signature(
+            &seal.maker_cert,
+            &seal.maker_alg,
+            bytes,
+            &seal.maker_sig,
+            verifier,
+        ) {
             Ok(()) => {
                 return check(
                     CheckId::MakerSignature,
@@ -352,6 +365,15 @@ pub(crate) struct ChainInputs<'a> {
 }
 
 impl<'a> ChainInputs<'a> {
+    /// Who checks signatures: the memo's prepared keys, or each key directly.
+    fn signatures(&self) -> &'a dyn SignatureVerifier {
+        static DIRECT: zhengku_crypto::Direct = zhengku_crypto::Direct;
+        match self.memo {
+            Some(m) => m.keys(),
+            None => &DIRECT,
+        }
+    }
+
     /// Only the trust inputs: no memo, nothing carried by the input (values built in
     /// memory).
     fn alone(trust: &'a Trust<'a>, now: OffsetDateTime) -> Self {
@@ -520,10 +542,12 @@ fn signature_inner(
         "signature over TBS_Sign",
         "签章签名",
         match tbs {
-            Ok(bytes) => match check_signature(signer_cert, sig_alg, &bytes, sig) {
-                Ok(()) => Outcome::Passed(format!("{sig_alg}, {}", tbs_source.describe())),
-                Err(e) => Outcome::Failed(format!("{e} ({})", tbs_source.describe())),
-            },
+            Ok(bytes) => {
+                match check_signature(signer_cert, sig_alg, &bytes, sig, chains.signatures()) {
+                    Ok(()) => Outcome::Passed(format!("{sig_alg}, {}", tbs_source.describe())),
+                    Err(e) => Outcome::Failed(format!("{e} ({})", tbs_source.describe())),
+                }
+            }
             Err(e) => Outcome::Failed(format!("TBS_Sign cannot be encoded: {e}")),
         },
     ));
@@ -535,7 +559,7 @@ fn signature_inner(
         signer_in_seal(&seal, signer_cert),
     ));
     // 3. The maker's signature on the seal.
-    checks.push(maker_signature_check(&seal));
+    checks.push(maker_signature_check(&seal, chains.signatures()));
     // 4. The maker's certificate chain.
     chains.push(
         &mut checks,
@@ -677,7 +701,7 @@ fn seal_inner(
     };
     let facts = seal_facts(&seal);
     let t = chains.now.unix_timestamp();
-    let mut checks = vec![maker_signature_check(&seal)];
+    let mut checks = vec![maker_signature_check(&seal, chains.signatures())];
     let mut pending = Vec::new();
     // A maker certificate that has expired since is judged at the seal's start, which the
     // library attests when it holds the seal.

@@ -514,6 +514,10 @@ pub struct ServeArgs {
     /// [default: 10000].
     #[arg(long, env = "ZHENGKU_VERIFY_TIMEOUT_MS")]
     pub verify_timeout_ms: Option<u64>,
+    /// Memory for prepared verifying keys, MiB: keys met more than once verify several
+    /// times faster; least recently used dropped past it; 0 turns it off [default: 64].
+    #[arg(long, env = "ZHENGKU_VERIFY_KEY_BUDGET_MIB")]
+    pub verify_key_budget_mib: Option<usize>,
 }
 
 #[derive(Debug, Subcommand)]

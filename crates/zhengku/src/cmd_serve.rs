@@ -31,6 +31,7 @@ pub fn run(args: ServeArgs) -> Result<Exit> {
         trust_dir: args.trust,
         verify_concurrency: args.verify_concurrency,
         verify_timeout_ms: args.verify_timeout_ms,
+        verify_key_budget_mib: args.verify_key_budget_mib,
     })?;
     zhengku_server::init_tracing(config.log_format);
     // The token is a secret: read from the environment only (a flag would show in `ps`).
