@@ -786,3 +786,48 @@ fn the_memo_never_changes_an_answer() {
     let r = record(&records[0], &c, &library);
     assert_eq!(r.verdict, Verdict::Valid, "{}", r.report);
 }
+
+/// Through a memo, keys met again verify with their prepared tables: the same record and
+/// payload stay valid, every changed byte of the record and changed character of the payload
+/// stays invalid (the forgeries of `one_changed_byte_is_invalid`, now on the fast path), and
+/// the department's key is prepared once (second use), not once per verification.
+#[test]
+fn prepared_keys_give_the_same_answers() {
+    let pki = pki();
+    let dept = samr();
+    let t = issue_time(&dept.cert);
+    let signed = licence("business-licence", &dept, t, 11);
+    let d = depts(std::slice::from_ref(&dept.cert));
+    let at = t + Duration::days(1);
+    let memo = zhengku_verify::Memo::new(pki.trust());
+    let mut c = ctx(at, &pki, &d);
+    c.memo = Some(&memo);
+    let library = lists(&signed, LicenceStatus::Valid, at);
+    let bytes = signed.to_bytes();
+    let payload = zhengku_qr::make_payload(&signed, &dept.key).unwrap();
+    for _ in 0..3 {
+        assert_eq!(record(&bytes, &c, &library).verdict, Verdict::Valid);
+        assert_eq!(qr(&payload, &c, &library).verdict, Verdict::Valid);
+    }
+    assert_eq!(
+        memo.keys().usage().0,
+        1,
+        "one department key, prepared once"
+    );
+    for i in 0..bytes.len() {
+        let mut t = bytes.clone();
+        t[i] ^= 0x01;
+        let ex = zhengku_verify::licence::examine_record(&t, &c);
+        let r = conclude(ex.clone(), &Live::gather(&ex, &library), at);
+        assert_eq!(r.verdict, Verdict::Invalid, "byte {i}\n{}", r.report);
+    }
+    let mut tampered = payload.into_bytes();
+    for i in (4..tampered.len()).step_by(7) {
+        let old = tampered[i];
+        tampered[i] = if old == b'A' { b'B' } else { b'A' };
+        let r = verify_input(&tampered, &c, &library);
+        assert_eq!(r.verdict, Verdict::Invalid, "char {i}\n{}", r.report);
+        tampered[i] = old;
+    }
+    assert_eq!(memo.keys().usage().0, 1);
+}
