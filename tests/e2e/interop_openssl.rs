@@ -283,3 +283,76 @@ fn keys_on_other_curves_are_refused_with_the_curve_named() {
         "a failed sign must not write a signature"
     );
 }
+
+/// The fast verification paths against OpenSSL's own arithmetic (libcrypto through the
+/// `openssl` crate, `EVP_PKEY_verify` on the key decoded from zhengku's SPKI): 20,000
+/// (key, prehash, signature) triples over SM2 and P-256 — signatures made by zhengku, a bit
+/// of them flipped, and signatures made for another prehash — each answered alike by
+/// OpenSSL, `PublicKey::verify_prehash` and `PreparedKey::verify_prehash`. (The curve
+/// crates are the other reference: `crates/zhengku-crypto/tests/fastverify.rs`.)
+#[test]
+fn fast_verification_agrees_with_openssl() {
+    use openssl::pkey::PKey;
+    use openssl::pkey_ctx::PkeyCtx;
+    use zhengku_crypto::Prehash;
+
+    let mut seed = 0x0ddc_0ffe_e000_2026u64;
+    let mut next = || {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        seed
+    };
+    let mut agreed = [0usize; 2];
+    for alg in Algorithm::ALL {
+        for _ in 0..20 {
+            let sk = PrivateKey::generate(alg).unwrap();
+            let pk = sk.public_key().clone();
+            let prepared = pk.prepare();
+            let ossl = PKey::public_key_from_der(pk.to_spki_der()).unwrap();
+            let openssl_says = |e: &Prehash, sig: &Signature| {
+                let mut ctx = PkeyCtx::new(&ossl).unwrap();
+                ctx.verify_init().unwrap();
+                ctx.verify(e.digest(), &sig.to_der()).unwrap_or(false)
+            };
+            let mut previous: Option<Prehash> = None;
+            for i in 0..500 {
+                let mut digest = [0u8; 32];
+                for c in digest.chunks_mut(8) {
+                    c.copy_from_slice(&next().to_be_bytes());
+                }
+                let e = Prehash::new(alg, digest);
+                let sig = sk.sign_prehash(&e).unwrap();
+                let (e, sig) = match i % 3 {
+                    0 => (e, sig),
+                    1 => {
+                        let mut raw = sig.to_raw();
+                        let bit = (next() % 512) as usize;
+                        raw[bit / 8] ^= 1 << (bit % 8);
+                        match Signature::from_raw(alg, &raw) {
+                            Ok(s) => (e, s),
+                            Err(_) => continue,
+                        }
+                    }
+                    _ => match previous.replace(e) {
+                        Some(other) => (other, sig),
+                        None => continue,
+                    },
+                };
+                let openssl = openssl_says(&e, &sig);
+                assert_eq!(
+                    pk.verify_prehash(&e, &sig).is_ok(),
+                    openssl,
+                    "{alg} case {i}"
+                );
+                assert_eq!(
+                    prepared.verify_prehash(&e, &sig).is_ok(),
+                    openssl,
+                    "{alg} case {i}"
+                );
+                agreed[usize::from(openssl)] += 1;
+            }
+        }
+    }
+    assert!(agreed[0] > 5_000 && agreed[1] > 5_000, "{agreed:?}");
+}
