@@ -49,6 +49,7 @@ fuzz_target!(|data: &[u8]| {
         revocation_at: time::OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("time"),
         purpose: Purpose::LicenceSigning,
         revocation: Revocation::IfAvailable,
+        signatures: &zhengku_crypto::Direct,
     };
     assert!(validate(&input).is_err());
 });

@@ -314,10 +314,17 @@ impl PublicKey {
         let inner = match alg {
             Algorithm::Sm2Sm3 => {
                 let pk = sm2::PublicKey::from_sec1_bytes(point).map_err(|_| not_on_curve)?;
-                let point = pk.to_projective();
+                // The affine point as read: no inversion (a key is parsed for every
+                // certificate a verification meets).
+                let bytes = sm2_uncompressed(&pk);
                 let dist_id = DistId::default();
-                let z = sm2_z(&dist_id, &sm2_uncompressed(&pk));
-                PublicInner::Sm2 { point, dist_id, z }
+                let z = sm2_z(&dist_id, &bytes);
+                let inner = PublicInner::Sm2 {
+                    point: pk.to_projective(),
+                    dist_id,
+                    z,
+                };
+                return Ok(Self::from_parts(inner, Algorithm::Sm2Sm3, bytes));
             }
             Algorithm::EcdsaP256Sha256 => PublicInner::P256(
                 p256::ecdsa::VerifyingKey::from_sec1_bytes(point).map_err(|_| not_on_curve)?,
@@ -336,6 +343,11 @@ impl PublicKey {
                 (Algorithm::EcdsaP256Sha256, out)
             }
         };
+        Self::from_parts(inner, alg, point)
+    }
+
+    /// A key from its parts, its uncompressed point already known.
+    fn from_parts(inner: PublicInner, alg: Algorithm, point: [u8; 65]) -> Self {
         let mut spki = Vec::with_capacity(91);
         spki.extend_from_slice(&spki_prefix(alg));
         spki.extend_from_slice(&point);
@@ -351,7 +363,8 @@ impl PublicKey {
     pub fn with_dist_id(&self, dist_id: DistId) -> Result<Self, KeyError> {
         match &self.inner {
             PublicInner::Sm2 { point, .. } => {
-                let z = sm2_z(&dist_id, &sm2_point_bytes(point));
+                // The point as the SPKI holds it: no inversion.
+                let z = sm2_z(&dist_id, &self.to_sec1_uncompressed());
                 Ok(PublicKey {
                     inner: PublicInner::Sm2 {
                         point: *point,
@@ -493,8 +506,12 @@ impl PublicKey {
     }
 }
 
+/// `04 || X || Y` of a public key, from its affine point (no inversion).
 fn sm2_uncompressed(pk: &sm2::PublicKey) -> [u8; 65] {
-    sm2_point_bytes(&pk.to_projective())
+    let ep = pk.as_affine().to_sec1_point(false);
+    let mut out = [0u8; 65];
+    out.copy_from_slice(ep.as_bytes());
+    out
 }
 
 fn sm2_point_bytes(point: &sm2::ProjectivePoint) -> [u8; 65] {

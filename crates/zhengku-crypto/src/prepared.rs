@@ -222,7 +222,7 @@ impl PreparedKey {
 /// Who checks a signature for a verifier: directly with the key ([`Direct`]), or through a
 /// cache of prepared keys ([`PreparedKeys`]). The verification engine passes one down to the
 /// payload, record and seal checks, so keys it meets again are verified with their tables.
-pub trait SignatureVerifier: Send + Sync {
+pub trait SignatureVerifier: Send + Sync + std::fmt::Debug {
     /// Verifies `signature` over `msg` with `key`; the same answer as [`PublicKey::verify`].
     fn verify_signature(
         &self,

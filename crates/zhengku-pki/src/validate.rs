@@ -45,7 +45,7 @@ use x509_parser::certificate::X509Certificate;
 use x509_parser::extensions::ParsedExtension;
 use x509_parser::prelude::FromDer;
 use x509_parser::revocation_list::CertificateRevocationList;
-use zhengku_crypto::{Algorithm, PublicKey, Signature};
+use zhengku_crypto::{Algorithm, PublicKey, Signature, SignatureVerifier};
 use zhengku_model::codes::Uscc;
 
 use crate::cert::{policies_of, strip_zeros, to_time};
@@ -131,6 +131,9 @@ pub struct ValidationInput<'a> {
     pub purpose: Purpose,
     /// How revocation is checked.
     pub revocation: Revocation,
+    /// Who checks the certificates' and CRLs' signatures: `&zhengku_crypto::Direct`, or a
+    /// verifier's prepared keys (CA keys sign every certificate and CRL of their path).
+    pub signatures: &'a dyn SignatureVerifier,
 }
 
 /// One certificate of a verified path, as a verifier reports it.
@@ -474,7 +477,7 @@ fn build<'c>(
             });
         }
         budget.set(budget.get() + 1);
-        if let Err(e) = verify_signed_by(child, candidate) {
+        if let Err(e) = verify_signed_by(child, candidate, input.signatures) {
             // Remember it, but keep looking: another certificate with the same name (a
             // renewed CA) may be the real issuer.
             first_error.get_or_insert(match e {
@@ -572,6 +575,7 @@ pub(crate) fn verify_signature(
     tbs: &[u8],
     signature: &[u8],
     issuer_spki: &[u8],
+    signatures: &dyn SignatureVerifier,
 ) -> Result<()> {
     let alg =
         signature_algorithm(alg_oid).ok_or_else(|| ValidationError::UnsupportedAlgorithm {
@@ -584,16 +588,23 @@ pub(crate) fn verify_signature(
     };
     let key = PublicKey::from_spki_der(issuer_spki).map_err(|_| bad())?;
     let sig = Signature::from_der(alg, signature).map_err(|_| bad())?;
-    key.verify(tbs, &sig).map_err(|_| bad())
+    signatures
+        .verify_signature(&key, tbs, &sig)
+        .map_err(|_| bad())
 }
 
-fn verify_signed_by(child: &Cert<'_>, issuer: &Cert<'_>) -> Result<()> {
+fn verify_signed_by(
+    child: &Cert<'_>,
+    issuer: &Cert<'_>,
+    signatures: &dyn SignatureVerifier,
+) -> Result<()> {
     verify_signature(
         &child.subject,
         &child.x509.signature_algorithm.algorithm.to_id_string(),
         child.x509.tbs_certificate.as_ref(),
         &child.x509.signature_value.data,
         issuer.x509.public_key().raw,
+        signatures,
     )
 }
 
@@ -780,6 +791,7 @@ fn check_revocation(path: &[&Cert<'_>], input: &ValidationInput<'_>) -> Result<u
                         crl.tbs_cert_list.as_ref(),
                         &crl.signature_value.data,
                         issuer.x509.public_key().raw,
+                        input.signatures,
                     )
                     .is_ok()
             })

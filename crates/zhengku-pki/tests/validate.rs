@@ -119,6 +119,7 @@ fn input<'a>(
         revocation_at: time,
         purpose: Purpose::LicenceSigning,
         revocation: Revocation::IfAvailable,
+        signatures: &zhengku_crypto::Direct,
     }
 }
 

@@ -74,6 +74,14 @@ pub(crate) fn judge(
             .collect();
         &joined
     };
+    // CA keys sign every certificate and CRL of their paths: they verify through the
+    // memo's prepared keys, which depend on the keys only (so also for paths with
+    // certificates carried by the input, whose results are not remembered).
+    static DIRECT: zhengku_crypto::Direct = zhengku_crypto::Direct;
+    let signatures: &dyn zhengku_crypto::SignatureVerifier = match memo {
+        Some(m) => m.keys(),
+        None => &DIRECT,
+    };
     let input = |time| ValidationInput {
         end_entity: cert,
         intermediates,
@@ -83,6 +91,7 @@ pub(crate) fn judge(
         revocation_at: now,
         purpose,
         revocation: trust.revocation,
+        signatures,
     };
     // The memo is made from the trust inputs alone, so it serves only paths built from
     // them (no certificates carried by the input).

@@ -363,6 +363,7 @@ fn verify(dir: &Path, args: PkiVerifyArgs, out: &mut dyn Write) -> Result<Exit> 
         } else {
             Revocation::IfAvailable
         },
+        signatures: &zhengku_crypto::Direct,
     };
     match validate(&input) {
         Ok(path) => {
