@@ -9,7 +9,7 @@
 //! `fastverify`); signing is untouched. Both paths are checked against the curve crates'
 //! verification over many random triples, valid and invalid (`tests/fastverify.rs`).
 
-use primeorder::{Field, PrimeField};
+use primeorder::PrimeField;
 use sm2::elliptic_curve::ops::Reduce;
 
 use crate::fastverify::{
@@ -72,20 +72,25 @@ impl Fast {
     }
 }
 
+/// The signature's r and s as scalars in [1, n-1] (the `Signature` constructors ensure the
+/// range; anything else is an invalid signature, not trusted to be impossible).
+fn scalars<S>(sig: &Signature) -> Option<(S, S)>
+where
+    S: PrimeField<Repr: From<[u8; 32]>>,
+{
+    let r = Option::<S>::from(S::from_repr((*sig.r()).into()))?;
+    let s = Option::<S>::from(S::from_repr((*sig.s()).into()))?;
+    (!bool::from(r.is_zero()) && !bool::from(s.is_zero())).then_some((r, s))
+}
+
 /// SM2, GM/T 0003.2 §7.1 B1–B7, with the sum from the tables and the x check without an
 /// inversion.
 fn sm2_verify(key: &FastKey<Sm2Fe>, e: &[u8; 32], sig: &Signature) -> Option<bool> {
     let g = sm2_generator()?;
-    // B1, B2: r, s in [1, n-1] (the `Signature` constructors ensure it; failure is invalid).
-    let (Some(r), Some(s)) = (
-        Option::<sm2::Scalar>::from(sm2::Scalar::from_repr((*sig.r()).into())),
-        Option::<sm2::Scalar>::from(sm2::Scalar::from_repr((*sig.s()).into())),
-    ) else {
+    // B1, B2: r, s in [1, n-1].
+    let Some((r, s)) = scalars::<sm2::Scalar>(sig) else {
         return Some(false);
     };
-    if bool::from(r.is_zero()) || bool::from(s.is_zero()) {
-        return Some(false);
-    }
     // B4, B5.
     let e = <sm2::Scalar as Reduce<sm2::FieldBytes>>::reduce(&(*e).into());
     let t = r + s;
@@ -106,15 +111,9 @@ fn sm2_verify(key: &FastKey<Sm2Fe>, e: &[u8; 32], sig: &Signature) -> Option<boo
 /// ECDSA over P-256 (FIPS 186-5 §6.4.2) as the p256 crate verifies it (high s accepted).
 fn p256_verify(key: &FastKey<P256Fe>, e: &[u8; 32], sig: &Signature) -> Option<bool> {
     let g = p256_generator()?;
-    let (Some(r), Some(s)) = (
-        Option::<p256::Scalar>::from(p256::Scalar::from_repr((*sig.r()).into())),
-        Option::<p256::Scalar>::from(p256::Scalar::from_repr((*sig.s()).into())),
-    ) else {
+    let Some((r, s)) = scalars::<p256::Scalar>(sig) else {
         return Some(false);
     };
-    if bool::from(r.is_zero()) || bool::from(s.is_zero()) {
-        return Some(false);
-    }
     let e = <p256::Scalar as Reduce<p256::FieldBytes>>::reduce(&(*e).into());
     let Some(w) = Option::<p256::Scalar>::from(s.invert()) else {
         return Some(false);
