@@ -107,7 +107,7 @@ fn qr_url_opens_the_verification_page_in_chromium() {
         .unwrap();
     assert!(out.status.success(), "{out:?}");
     let out = Command::new("zbarimg")
-        .args(["--raw", "-q"])
+        .args(zhengku_testkit::tools::ZBARIMG_QR_ONLY)
         .arg(page.with_extension("png"))
         .output()
         .unwrap();

@@ -226,6 +226,8 @@ fn three_licences_pass_qpdf_pdftotext_zbarimg_pdfdetach() {
                     "--raw".as_ref(),
                     "-q".as_ref(),
                     "-Sbinary".as_ref(),
+                    "-Sdisable".as_ref(),
+                    "-Sqrcode.enable".as_ref(),
                     png.as_os_str(),
                 ],
             );

@@ -51,7 +51,9 @@ fn run(cmd: &mut Command) -> String {
 
 /// The text zbarimg reads from an image (exactly one symbol expected).
 fn zbar(image: &Path) -> String {
-    let text = run(Command::new("zbarimg").args(["--raw", "-q"]).arg(image));
+    let text = run(Command::new("zbarimg")
+        .args(zhengku_testkit::tools::ZBARIMG_QR_ONLY)
+        .arg(image));
     let lines: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
     assert_eq!(lines.len(), 1, "one QR code expected: {text}");
     lines[0].to_owned()

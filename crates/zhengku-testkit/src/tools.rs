@@ -8,6 +8,11 @@ use std::process::Command;
 
 use crate::in_ci;
 
+/// zbarimg's arguments for reading the QR code off a rendered page: the raw text, quietly,
+/// and QR codes only. A page scan has text and rules that zbar's 1-D decoders sometimes
+/// take for a barcode (a stray `573069` was read once), which is not what is tested.
+pub const ZBARIMG_QR_ONLY: [&str; 4] = ["--raw", "-q", "-Sdisable", "-Sqrcode.enable"];
+
 /// Says that `what` is missing: under `CI=true` this panics (the test fails), otherwise it
 /// notes on standard error which check is skipped.
 ///
