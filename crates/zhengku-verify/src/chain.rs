@@ -77,11 +77,7 @@ pub(crate) fn judge(
     // CA keys sign every certificate and CRL of their paths: they verify through the
     // memo's prepared keys, which depend on the keys only (so also for paths with
     // certificates carried by the input, whose results are not remembered).
-    static DIRECT: zhengku_crypto::Direct = zhengku_crypto::Direct;
-    let signatures: &dyn zhengku_crypto::SignatureVerifier = match memo {
-        Some(m) => m.keys(),
-        None => &DIRECT,
-    };
+    let signatures = crate::memo::signatures_of(memo);
     let input = |time| ValidationInput {
         end_entity: cert,
         intermediates,

@@ -123,11 +123,7 @@ impl Context<'_> {
     /// Who checks signatures: the memo's prepared keys when there is a memo (keys met
     /// before verify with their own tables), else each key directly.
     pub fn signatures(&self) -> &dyn zhengku_crypto::SignatureVerifier {
-        static DIRECT: zhengku_crypto::Direct = zhengku_crypto::Direct;
-        match self.memo {
-            Some(m) => m.keys(),
-            None => &DIRECT,
-        }
+        crate::memo::signatures_of(self.memo)
     }
 }
 

@@ -47,6 +47,16 @@ struct Span {
     summary: String,
 }
 
+/// Who checks signatures for a verification: the memo's prepared keys when there is a
+/// memo, else each key directly (one definition for the engine's every signature check).
+pub(crate) fn signatures_of(memo: Option<&Memo>) -> &dyn zhengku_crypto::SignatureVerifier {
+    static DIRECT: zhengku_crypto::Direct = zhengku_crypto::Direct;
+    match memo {
+        Some(m) => m.keys(),
+        None => &DIRECT,
+    }
+}
+
 /// What a verifier keeps between verifications (module docs).
 #[derive(Debug)]
 pub struct Memo {

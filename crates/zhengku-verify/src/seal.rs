@@ -367,11 +367,7 @@ pub(crate) struct ChainInputs<'a> {
 impl<'a> ChainInputs<'a> {
     /// Who checks signatures: the memo's prepared keys, or each key directly.
     fn signatures(&self) -> &'a dyn SignatureVerifier {
-        static DIRECT: zhengku_crypto::Direct = zhengku_crypto::Direct;
-        match self.memo {
-            Some(m) => m.keys(),
-            None => &DIRECT,
-        }
+        crate::memo::signatures_of(self.memo)
     }
 
     /// Only the trust inputs: no memo, nothing carried by the input (values built in
