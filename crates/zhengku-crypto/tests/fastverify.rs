@@ -278,3 +278,58 @@ fn sm2_edges() {
     let _ = sm2::Scalar::ZERO.is_zero();
     let _ = p256::ProjectivePoint::GENERATOR.to_affine();
 }
+
+/// The example of GB/T 32918.5-2017 (SM2 on the recommended curve): its private key gives
+/// its public key, its ID and message give its Z_A and e, and its signature verifies on
+/// every path (and fails once any bit changes). The same figures verified with the OpenSSL
+/// CLI (`pkeyutl -verify -digest sm3 -pkeyopt distid:1234567812345678`) when written down.
+#[test]
+fn gbt_32918_example_key() {
+    let alg = Algorithm::Sm2Sm3;
+    let unhex = |s: &str| -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    };
+    let d: [u8; 32] = unhex("3945208F7B2144B13F36E38AC6D39F95889393692860B51A42FB81EF4DF7C5B8")
+        .try_into()
+        .unwrap();
+    let point = unhex(concat!(
+        "04",
+        "09F9DF311E5421A150DD7D161E4BC5C672179FAD1833FC076BB08FF356F35020",
+        "CCEA490CE26775A52DC6EA718CC1AA600AED05FBF35E084A6632F6072DA9AD13"
+    ));
+    let sk = PrivateKey::from_scalar_bytes(alg, &d).unwrap();
+    assert_eq!(sk.public_key().to_sec1_uncompressed().as_slice(), point);
+    let key = key_from_sec1(alg, &point);
+    // The default distinguishing ID is the standard's 1234567812345678.
+    let e = key.prehash(b"message digest");
+    assert_eq!(
+        hex(e.digest()),
+        "f0b43e94ba45accaace692ed534382eb17e6ab5a19ce7b31f4486fdfc0d28640"
+    );
+    let sig = sig_of(
+        alg,
+        &unhex("F5A03B0648D2C4630EEAC513E1BB81A15944DA3827D5B74143AC7EACEEE720B3"),
+        &unhex("B1B6AA29DF212FD8763182BC0D421CA1BB9038FD1F7F42D4840B69C485BBC1AA"),
+    );
+    let prepared = key.prepare();
+    assert!(agree(&key, &prepared, &e, &sig));
+    key.verify(b"message digest", &sig).unwrap();
+    assert!(key.verify(b"message digesT", &sig).is_err());
+    let raw = sig.to_raw();
+    for bit in (0..512).step_by(7) {
+        let mut bad = raw;
+        bad[bit / 8] ^= 1 << (bit % 8);
+        if let Ok(bad) = Signature::from_raw(alg, &bad) {
+            assert!(
+                !agree(&key, &prepared, &e, &bad),
+                "bit {bit} flipped still verifies"
+            );
+        }
+    }
+    // And our own signature with that key verifies with the same Z_A.
+    let ours = sk.sign_prehash(&e).unwrap();
+    assert!(agree(&key, &prepared, &e, &ours));
+}
