@@ -229,6 +229,19 @@ pub trait SignatureVerifier: Send + Sync + std::fmt::Debug {
         msg: &[u8],
         signature: &Signature,
     ) -> Result<(), VerifyError>;
+
+    /// Verifies a certificate's or a CRL's signature by its issuer's key: the same answer
+    /// as [`verify_signature`](Self::verify_signature). A verifier meets the same few
+    /// certificates and CRLs in every chain it builds, so [`PreparedKeys`] remembers those
+    /// that verified; a document's own signature always goes through `verify_signature`.
+    fn verify_issued(
+        &self,
+        key: &PublicKey,
+        tbs: &[u8],
+        signature: &Signature,
+    ) -> Result<(), VerifyError> {
+        self.verify_signature(key, tbs, signature)
+    }
 }
 
 /// Verifies with the key as given, keeping nothing.
@@ -250,6 +263,13 @@ impl SignatureVerifier for Direct {
 /// second use (one signature does not pay for a table), the least recently used table is
 /// dropped when the budget is full. Keys are told apart by their whole SPKI and SM2
 /// distinguishing ID, never by a short id. Thread-safe; a key is prepared outside the lock.
+///
+/// It also remembers certificate and CRL signatures that verified
+/// ([`SignatureVerifier::verify_issued`]): at most [`PreparedKeys::MAX_REMEMBERED`] of them (forgotten
+/// all at once past that, about 3 MiB at most), each by the whole key, the whole digest
+/// of what was signed and the whole signature, so only the very same signature over the
+/// very same bytes by the very same key is answered from memory. Failures are not
+/// remembered.
 #[derive(Debug)]
 pub struct PreparedKeys {
     budget: usize,
@@ -263,6 +283,8 @@ struct KeyCache {
     seen: std::collections::HashMap<Vec<u8>, u64>,
     /// Prepared keys with their last use.
     prepared: std::collections::HashMap<Vec<u8>, (std::sync::Arc<PreparedKey>, u64)>,
+    /// Certificate and CRL signatures that verified ([`remembered_id`]).
+    verified: std::collections::HashSet<Vec<u8>>,
 }
 
 /// Most keys remembered as seen once.
@@ -278,6 +300,9 @@ impl PreparedKeys {
     /// The default budget: 64 MiB, a little over 400 keys.
     pub const DEFAULT_BUDGET: usize = 64 << 20;
 
+    /// Most certificate and CRL signatures remembered as verified.
+    pub const MAX_REMEMBERED: usize = 1 << 14;
+
     /// A cache whose tables take at most `budget` bytes (0: never prepare).
     pub fn new(budget: usize) -> PreparedKeys {
         PreparedKeys {
@@ -290,6 +315,23 @@ impl PreparedKeys {
     pub fn usage(&self) -> (usize, usize) {
         let n = self.lock().prepared.len();
         (n, n * PreparedKey::TABLE_BYTES)
+    }
+
+    /// How many certificate and CRL signatures are remembered as verified.
+    pub fn remembered(&self) -> usize {
+        self.lock().verified.len()
+    }
+
+    fn verify_prehash_with_table(
+        &self,
+        key: &PublicKey,
+        e: &Prehash,
+        signature: &Signature,
+    ) -> Result<(), VerifyError> {
+        match self.prepared(key) {
+            Some(p) => p.verify_prehash(e, signature),
+            None => key.verify_prehash(e, signature),
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, KeyCache> {
@@ -353,6 +395,15 @@ fn cache_id(key: &PublicKey) -> Vec<u8> {
     id
 }
 
+/// What tells remembered signatures apart: the key (as [`cache_id`]), the digest of what
+/// was signed (for SM2 it includes Z, so the key and ID again) and the signature.
+fn remembered_id(key: &PublicKey, e: &Prehash, signature: &Signature) -> Vec<u8> {
+    let mut id = cache_id(key);
+    id.extend_from_slice(e.digest());
+    id.extend_from_slice(&signature.to_raw());
+    id
+}
+
 impl SignatureVerifier for PreparedKeys {
     fn verify_signature(
         &self,
@@ -360,10 +411,27 @@ impl SignatureVerifier for PreparedKeys {
         msg: &[u8],
         signature: &Signature,
     ) -> Result<(), VerifyError> {
-        match self.prepared(key) {
-            Some(p) => p.verify(msg, signature),
-            None => key.verify(msg, signature),
+        self.verify_prehash_with_table(key, &key.prehash(msg), signature)
+    }
+
+    fn verify_issued(
+        &self,
+        key: &PublicKey,
+        tbs: &[u8],
+        signature: &Signature,
+    ) -> Result<(), VerifyError> {
+        let e = key.prehash(tbs);
+        let id = remembered_id(key, &e, signature);
+        if self.lock().verified.contains(&id) {
+            return Ok(());
         }
+        self.verify_prehash_with_table(key, &e, signature)?;
+        let mut c = self.lock();
+        if c.verified.len() >= PreparedKeys::MAX_REMEMBERED {
+            c.verified.clear();
+        }
+        c.verified.insert(id);
+        Ok(())
     }
 }
 
@@ -399,5 +467,29 @@ mod tests {
                 .unwrap();
         }
         assert_eq!(none.usage().0, 0);
+    }
+
+    #[test]
+    fn issued_signatures_are_remembered_only_as_they_verified() {
+        let keys = PreparedKeys::default();
+        let (a, b) = (
+            PrivateKey::generate(Algorithm::EcdsaP256Sha256).unwrap(),
+            PrivateKey::generate(Algorithm::EcdsaP256Sha256).unwrap(),
+        );
+        let tbs = b"tbsCertificate";
+        let sig = a.sign(tbs).unwrap();
+        for _ in 0..3 {
+            keys.verify_issued(a.public_key(), tbs, &sig).unwrap();
+        }
+        assert_eq!(keys.remembered(), 1);
+        // The same signature under another key (for P-256 the digest is the same), over
+        // other bytes, or another signature: checked, refused, not remembered.
+        assert!(keys.verify_issued(b.public_key(), tbs, &sig).is_err());
+        assert!(keys.verify_issued(a.public_key(), b"tbsCertificatE", &sig).is_err());
+        let other = b.sign(tbs).unwrap();
+        assert!(keys.verify_issued(a.public_key(), tbs, &other).is_err());
+        assert_eq!(keys.remembered(), 1);
+        // A document's signature is never answered from memory.
+        assert!(keys.verify_signature(b.public_key(), tbs, &sig).is_err());
     }
 }

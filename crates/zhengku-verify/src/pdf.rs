@@ -116,6 +116,10 @@ pub fn examine_pdf(pdf: &[u8], ctx: &Context<'_>) -> Examined {
         .ok()
         .and_then(|sd| cms::signer_algorithms(&sd.signer).ok())
         .map(|(d, _)| d);
+    // The signed bytes are most of the file: hashed once, for the CMS's message digest and
+    // (when that is SM3) the seal signature's dataHash.
+    let content_digest =
+        digest_alg.map(|d| (d, zhengku_crypto::digest::digest(d, &parsed.signed_content)));
     ex.report.checks.push(check(
         CheckId::CmsSignature,
         "CMS signature over the signed attributes",
@@ -129,8 +133,10 @@ pub fn examine_pdf(pdf: &[u8], ctx: &Context<'_>) -> Examined {
         CheckId::MessageDigest,
         "signed bytes match the message digest",
         "签名原文摘要一致",
-        match (&cms, digest_alg) {
-            (Ok(sd), Some(d)) => message_digest(sd, d, &parsed.signed_content),
+        match (&cms, &content_digest) {
+            (Ok(sd), Some((d, actual))) => {
+                message_digest(sd, *d, actual, parsed.signed_content.len())
+            }
             (Ok(_), None) => Outcome::Failed("the digest algorithm is not supported".into()),
             (Err(_), _) => Outcome::Failed("the CMS is unreadable".into()),
         },
@@ -184,7 +190,15 @@ pub fn examine_pdf(pdf: &[u8], ctx: &Context<'_>) -> Examined {
             Err(_) => Outcome::Skipped("no embedded licence record to compare".into()),
         },
     ));
-    ses_signature(cms.as_ref().ok(), signer_cert, &parsed, ctx, &mut ex);
+    let content_sm3 = match &content_digest {
+        Some((zhengku_crypto::DigestAlgorithm::Sm3, d)) => Some(d),
+        _ => None,
+    };
+    let document = content_sm3.map_or(
+        crate::seal::Document::Bytes(&parsed.signed_content),
+        crate::seal::Document::Sm3,
+    );
+    ses_signature(cms.as_ref().ok(), signer_cert, document, ctx, &mut ex);
     ex
 }
 
@@ -265,7 +279,8 @@ fn hex(b: &[u8]) -> String {
 fn message_digest(
     sd: &SignedData,
     alg: zhengku_crypto::DigestAlgorithm,
-    content: &[u8],
+    actual: &[u8; 32],
+    content_len: usize,
 ) -> Outcome {
     match sd.signer.content_type() {
         Ok(Some(ct)) if ct == cms::oid::DATA => {}
@@ -273,14 +288,13 @@ fn message_digest(
         Ok(None) => return Outcome::Failed("no content-type attribute".into()),
         Err(e) => return Outcome::Failed(e),
     }
-    let actual = zhengku_crypto::digest::digest(alg, content);
     match sd.signer.message_digest() {
-        Ok(Some(d)) if d == actual => {
-            Outcome::Passed(format!("{alg} {} of {} bytes", hex(&actual), content.len()))
+        Ok(Some(d)) if d == *actual => {
+            Outcome::Passed(format!("{alg} {} of {content_len} bytes", hex(actual)))
         }
         Ok(Some(d)) => Outcome::Failed(format!(
             "the signed bytes' {alg} is {}, the signature holds {}",
-            hex(&actual),
+            hex(actual),
             hex(&d)
         )),
         Ok(None) => Outcome::Failed("no message-digest attribute".into()),
@@ -470,7 +484,7 @@ fn record_matches(
 fn ses_signature(
     sd: Option<&SignedData>,
     pdf_signer: Option<&[u8]>,
-    parsed: &SignedPdf,
+    document: crate::seal::Document<'_>,
     ctx: &Context<'_>,
     ex: &mut Examined,
 ) {
@@ -504,7 +518,7 @@ fn ses_signature(
     // there), so that a verifier holding only a root can check the seal.
     let seal = match crate::seal::examine_signature_with(
         &ses,
-        Some(&parsed.signed_content),
+        Some(document),
         &ctx.trust,
         ctx.memo,
         &sd.certificates,

@@ -426,14 +426,41 @@ pub fn examine_signature(
     memo: Option<&Memo>,
     now: OffsetDateTime,
 ) -> Result<SealExamined, DecodeError> {
-    examine_signature_with(signature_der, document, trust, memo, &[], now)
+    examine_signature_with(
+        signature_der,
+        document.map(Document::Bytes),
+        trust,
+        memo,
+        &[],
+        now,
+    )
+}
+
+/// The document a signature is checked against (check 7): its bytes, or their SM3 when
+/// the caller has it already (a PDF signed with SM3 hashes its signed bytes once, for the
+/// CMS digest and the seal's dataHash alike).
+#[derive(Debug, Clone, Copy)]
+pub enum Document<'a> {
+    /// The document's bytes.
+    Bytes(&'a [u8]),
+    /// The SM3 of the document's bytes.
+    Sm3(&'a [u8; 32]),
+}
+
+impl Document<'_> {
+    fn sm3(self) -> [u8; 32] {
+        match self {
+            Document::Bytes(b) => zhengku_crypto::sm3(b),
+            Document::Sm3(h) => *h,
+        }
+    }
 }
 
 /// [`examine_signature`], with certificates the surrounding input carries (a PDF's CMS)
 /// that may complete the chains. They are never anchors.
 pub fn examine_signature_with(
     signature_der: &[u8],
-    document: Option<&[u8]>,
+    document: Option<Document<'_>>,
     trust: &Trust<'_>,
     memo: Option<&Memo>,
     extra: &[Vec<u8>],
@@ -482,14 +509,21 @@ pub fn verify_decoded_signature(
         .map(|d| zhengku_crypto::sha256(&d))
         .unwrap_or_default();
     let chains = ChainInputs::alone(&trust, now);
-    signature_inner(signature, None, digest, document, chains).report
+    signature_inner(
+        signature,
+        None,
+        digest,
+        document.map(Document::Bytes),
+        chains,
+    )
+    .report
 }
 
 fn signature_inner(
     decoded: &DecodedSignature,
     received: Option<SignatureSignedBytes<'_>>,
     signature_sha256: [u8; 32],
-    document: Option<&[u8]>,
+    document: Option<Document<'_>>,
     chains: ChainInputs<'_>,
 ) -> SealExamined {
     let now = chains.now;
@@ -609,7 +643,7 @@ fn signature_inner(
                 "no document given: only the signature itself is vouched for".into(),
             ),
             Some(doc) => {
-                let h = zhengku_crypto::sm3(doc);
+                let h = doc.sm3();
                 if *data_hash == h {
                     Outcome::Passed(format!("SM3 {}", hex_lower(&h)))
                 } else {
