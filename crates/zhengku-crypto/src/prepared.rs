@@ -485,7 +485,10 @@ mod tests {
         // The same signature under another key (for P-256 the digest is the same), over
         // other bytes, or another signature: checked, refused, not remembered.
         assert!(keys.verify_issued(b.public_key(), tbs, &sig).is_err());
-        assert!(keys.verify_issued(a.public_key(), b"tbsCertificatE", &sig).is_err());
+        assert!(
+            keys.verify_issued(a.public_key(), b"tbsCertificatE", &sig)
+                .is_err()
+        );
         let other = b.sign(tbs).unwrap();
         assert!(keys.verify_issued(a.public_key(), tbs, &other).is_err());
         assert_eq!(keys.remembered(), 1);

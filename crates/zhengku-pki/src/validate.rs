@@ -588,9 +588,7 @@ pub(crate) fn verify_signature(
     };
     let key = PublicKey::from_spki_der(issuer_spki).map_err(|_| bad())?;
     let sig = Signature::from_der(alg, signature).map_err(|_| bad())?;
-    signatures
-        .verify_issued(&key, tbs, &sig)
-        .map_err(|_| bad())
+    signatures.verify_issued(&key, tbs, &sig).map_err(|_| bad())
 }
 
 fn verify_signed_by(

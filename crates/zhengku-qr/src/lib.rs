@@ -69,15 +69,15 @@ pub use claims::{Claims, LICENCE_DIGEST_LEN, mask_citizen_id, mask_person_name};
 pub use render::{QrSymbol, max_version_at_q};
 
 use zhengku_cbor::{Limits, Map, Value};
-use zhengku_crypto::{Algorithm, KeyId, PublicKey, SignError, Signature, Signer, VerifyError};
+use zhengku_crypto::{Algorithm, KeyId, PublicKey, Signer};
 use zhengku_model::SignedLicence;
 
 /// The payload prefix: zhengku QR format 1.
 pub const PREFIX: &str = "ZK1:";
 /// COSE algorithm ES256 (ECDSA P-256 with SHA-256).
-pub const COSE_ALG_ES256: i64 = -7;
+pub const COSE_ALG_ES256: i64 = zhengku_cose::ALG_ES256;
 /// zhengku's private-use COSE algorithm value (below -65536) for SM2 with SM3.
-pub const COSE_ALG_SM2_SM3: i64 = -65792;
+pub const COSE_ALG_SM2_SM3: i64 = zhengku_cose::ALG_SM2_SM3;
 /// The most bytes zlib decompression may produce.
 pub const MAX_INFLATED_LEN: usize = 16 * 1024;
 /// The longest base URL (scheme, host, port, path) for which the shipped licence types are
@@ -87,8 +87,6 @@ pub const MAX_BASE_URL_LEN: usize = 40;
 pub const MAX_TEXT_LEN: usize = 8 * 1024;
 
 const COSE_SIGN1_TAG: u8 = 0xd2; // major type 6, tag 18
-const HEADER_ALG: u64 = 1;
-const HEADER_KID: u64 = 4;
 
 /// Why a payload could not be made, read or verified.
 #[derive(Debug, thiserror::Error)]
@@ -114,9 +112,9 @@ pub enum QrError {
     /// The COSE_Sign1 structure is not the one described in the crate docs.
     #[error("COSE_Sign1: {0}")]
     Cose(&'static str),
-    /// The COSE algorithm is neither ES256 nor zhengku's SM2 value.
-    #[error("unsupported COSE algorithm {0}")]
-    UnknownAlgorithm(i64),
+    /// The COSE_Sign1 envelope could not be made, read or verified.
+    #[error("{0}")]
+    Envelope(#[from] zhengku_cose::CoseError),
     /// The claims map is invalid: the named claim is missing or malformed.
     #[error("claims: {0}")]
     Claims(&'static str),
@@ -136,18 +134,9 @@ pub enum QrError {
         /// The key's algorithm.
         key: Algorithm,
     },
-    /// The signature is malformed.
-    #[error("signature: {0}")]
-    Signature(#[from] zhengku_crypto::SignatureError),
-    /// The signature does not verify.
-    #[error("signature does not verify: {0}")]
-    Verify(#[from] VerifyError),
     /// The signer's algorithm has no COSE value here.
     #[error("no COSE algorithm for {0}")]
     UnsupportedKey(Algorithm),
-    /// Signing failed.
-    #[error("signing failed: {0}")]
-    Sign(#[from] SignError),
     /// The base URL has characters outside the QR alphanumeric set (after uppercasing).
     #[error("base URL {0:?} is not QR alphanumeric")]
     BaseUrl(String),
@@ -161,19 +150,7 @@ pub enum QrError {
 
 /// The COSE `alg` value for `alg`, if zhengku has one.
 pub fn cose_alg(alg: Algorithm) -> Option<i64> {
-    match alg {
-        Algorithm::Sm2Sm3 => Some(COSE_ALG_SM2_SM3),
-        Algorithm::EcdsaP256Sha256 => Some(COSE_ALG_ES256),
-        _ => None,
-    }
-}
-
-fn alg_from_cose(v: i64) -> Result<Algorithm, QrError> {
-    match v {
-        COSE_ALG_SM2_SM3 => Ok(Algorithm::Sm2Sm3),
-        COSE_ALG_ES256 => Ok(Algorithm::EcdsaP256Sha256),
-        other => Err(QrError::UnknownAlgorithm(other)),
-    }
+    zhengku_cose::cose_alg(alg)
 }
 
 /// A decoded, not yet verified, payload.
@@ -185,45 +162,23 @@ pub struct QrPayload {
     pub kid: KeyId,
     /// The claims, as read: not trustworthy until [`verify_payload`] succeeds.
     pub claims: Claims,
-    protected: Vec<u8>,
-    payload: Vec<u8>,
-    signature: Signature,
-}
-
-fn sig_structure(protected: &[u8], payload: &[u8]) -> Vec<u8> {
-    zhengku_cbor::encode(&Value::array(vec![
-        Value::text("Signature1"),
-        Value::bytes(protected.to_vec()),
-        Value::bytes(Vec::new()),
-        Value::bytes(payload.to_vec()),
-    ]))
+    envelope: zhengku_cose::Sign1,
 }
 
 /// The COSE_Sign1 bytes (tag 18 included) for the claims of `signed`, signed by `signer`.
 pub fn make_cose(signed: &SignedLicence, signer: &dyn Signer) -> Result<Vec<u8>, QrError> {
     let alg = signer.algorithm();
-    let cose_alg = cose_alg(alg).ok_or(QrError::UnsupportedKey(alg))?;
+    if cose_alg(alg).is_none() {
+        return Err(QrError::UnsupportedKey(alg));
+    }
     let claims = Claims::from_licence(signed, alg.digest());
     let mut header = Map::new();
-    let _ = header.insert(Value::unsigned(HEADER_ALG), Value::integer(cose_alg));
     let _ = header.insert(
-        Value::unsigned(HEADER_KID),
+        Value::integer(zhengku_cose::HEADER_KID),
         Value::bytes(signer.key_id().as_bytes().to_vec()),
     );
-    let protected = zhengku_cbor::encode(&Value::Map(header));
     let payload = zhengku_cbor::encode(&claims.to_cbor());
-    let signature = signer.sign(&sig_structure(&protected, &payload))?;
-    let mut out = vec![COSE_SIGN1_TAG];
-    zhengku_cbor::encode_into(
-        &Value::array(vec![
-            Value::bytes(protected),
-            Value::Map(Map::new()),
-            Value::bytes(payload),
-            Value::bytes(signature.to_raw().to_vec()),
-        ]),
-        &mut out,
-    );
-    Ok(out)
+    Ok(zhengku_cose::sign(header, payload, signer)?)
 }
 
 /// The `ZK1:` payload for `signed`, signed by `signer` (normally the issuing department's
@@ -328,60 +283,34 @@ pub fn decode_payload(text: &str) -> Result<QrPayload, QrError> {
     decode_cose(&cose)
 }
 
-/// Reads COSE_Sign1 bytes (tag 18 included) without verifying them.
+/// Reads COSE_Sign1 bytes (tag 18 included) without verifying them. Stricter than
+/// [`zhengku_cose::Sign1::decode`]: tag 18 is required, the unprotected header is empty
+/// and the protected header is exactly `{1: alg, 4: kid}`.
 pub fn decode_cose(cose: &[u8]) -> Result<QrPayload, QrError> {
     let limits = Limits::default();
-    let untagged = match cose.split_first() {
-        Some((&COSE_SIGN1_TAG, rest)) => rest,
-        _ => return Err(QrError::Cose("not tagged 18 (COSE_Sign1)")),
-    };
-    let v = zhengku_cbor::decode(untagged, &limits)?;
-    let [protected, unprotected, payload, signature] =
-        v.as_array().ok_or(QrError::Cose("not an array"))?
-    else {
-        return Err(QrError::Cose("not an array of four"));
-    };
-    let protected = protected
-        .as_bytes()
-        .ok_or(QrError::Cose("protected header is not bytes"))?;
-    if unprotected.as_map().is_none_or(|m| !m.is_empty()) {
+    if cose.first() != Some(&COSE_SIGN1_TAG) {
+        return Err(QrError::Cose("not tagged 18 (COSE_Sign1)"));
+    }
+    let envelope = zhengku_cose::Sign1::decode(cose, &limits)?;
+    if !envelope.unprotected().is_empty() {
         return Err(QrError::Cose("unprotected header is not an empty map"));
     }
-    let payload = payload
-        .as_bytes()
-        .ok_or(QrError::Cose("payload is not bytes"))?;
-    let signature = signature
-        .as_bytes()
-        .ok_or(QrError::Cose("signature is not bytes"))?;
-
-    let header = zhengku_cbor::decode(protected, &limits)?;
-    let header = header
-        .as_map()
-        .ok_or(QrError::Cose("protected header is not a map"))?;
-    if header.len() != 2 {
+    if envelope.header().len() != 2 {
         return Err(QrError::Cose(
             "protected header is not exactly {1: alg, 4: kid}",
         ));
     }
-    let alg = header
-        .get(&Value::unsigned(HEADER_ALG))
-        .and_then(Value::as_i64)
-        .ok_or(QrError::Cose("alg missing or not an integer"))?;
-    let alg = alg_from_cose(alg)?;
-    let kid = header
-        .get(&Value::unsigned(HEADER_KID))
+    let kid = envelope
+        .header_value(zhengku_cose::HEADER_KID)
         .and_then(Value::as_bytes)
         .and_then(KeyId::from_slice)
         .ok_or(QrError::Cose("kid missing or not 8 bytes"))?;
-    let signature = Signature::from_raw(alg, signature)?;
-    let claims = Claims::from_cbor(&zhengku_cbor::decode(payload, &limits)?)?;
+    let claims = Claims::from_cbor(&zhengku_cbor::decode(envelope.payload(), &limits)?)?;
     Ok(QrPayload {
-        alg,
+        alg: envelope.algorithm(),
         kid,
         claims,
-        protected: protected.to_vec(),
-        payload: payload.to_vec(),
-        signature,
+        envelope,
     })
 }
 
@@ -409,6 +338,6 @@ pub fn verify_payload_with(
             given: key.key_id(),
         });
     }
-    verifier.verify_signature(key, &sig_structure(&p.protected, &p.payload), &p.signature)?;
+    p.envelope.verify(key, verifier)?;
     Ok(p.claims.clone())
 }

@@ -21,6 +21,11 @@ use crate::problem::{ApiError, InternalError};
 use crate::sequences::Sequences;
 use crate::trust::{LiveTrust, TrustSnapshot};
 
+/// The largest input verified on the async thread that received it
+/// ([`AppState::verify_sized`]): QR payloads (at most 8 KiB of text) and signed records.
+/// Its work is bounded by the decoders' limits: one payload, one record, a few signatures.
+pub const INLINE_VERIFY_MAX: usize = 16 * 1024;
+
 /// Shared state; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
@@ -248,6 +253,22 @@ impl AppState {
         })
         .await
         .map_err(|e| InternalError::caused("verify task", e).into())
+    }
+
+    /// Runs verification work `f` on the calling async thread when `input_len` is at most
+    /// [`INLINE_VERIFY_MAX`] (a QR payload or a record: tens of microseconds of work,
+    /// less than the two thread hand-offs of the blocking pool would cost), otherwise as
+    /// [`verify_blocking`](Self::verify_blocking).
+    pub async fn verify_sized<T: Send + 'static>(
+        &self,
+        input_len: usize,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, ApiError> {
+        if input_len <= INLINE_VERIFY_MAX {
+            Ok(f())
+        } else {
+            self.verify_blocking(f).await
+        }
     }
 
     /// What verification trusts now.

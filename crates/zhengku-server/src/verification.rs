@@ -5,8 +5,9 @@
 //! [`verify_bytes`] serves `POST /v1/verify` and the verification pages (any input the
 //! engine recognises); [`verify_seal`] serves `POST /v1/verify/seal` (an electronic
 //! signature with its document, or a seal). Both give the engine's [`LicenceReport`].
-//! Phase one runs on the blocking pool ([`AppState::verify_blocking`]); phase two's facts
-//! come from the store ([`gather_live`]).
+//! Phase one runs on the blocking pool ([`AppState::verify_blocking`]), or for small input
+//! (a QR payload) on the async thread ([`AppState::verify_sized`]); phase two's facts come
+//! from the store ([`gather_live`]).
 
 use std::sync::Arc;
 
@@ -74,7 +75,10 @@ pub async fn verify_bytes(state: &AppState, input: Vec<u8>) -> Result<LicenceRep
     };
     let verifier = state.verifier(false).await?;
     let known = verifier.departments.len();
-    let mut examined = state.verify_blocking(run(verifier, input.clone())).await?;
+    let len = input.len();
+    let mut examined = state
+        .verify_sized(len, run(verifier, input.clone()))
+        .await?;
     // A key no department here holds may be a department registered on another replica
     // since the certificates were read: read them again (at most one reload at a time,
     // and not more than once a second), and examine again only if a department was added.
@@ -84,7 +88,7 @@ pub async fn verify_bytes(state: &AppState, input: Vec<u8>) -> Result<LicenceRep
     ) {
         let fresh = state.verifier(true).await?;
         if fresh.departments.len() != known {
-            examined = state.verify_blocking(run(fresh, input)).await?;
+            examined = state.verify_sized(len, run(fresh, input)).await?;
         }
     }
     let live = gather_live(state, &examined, now.unix_timestamp()).await?;
