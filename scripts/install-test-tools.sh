@@ -49,6 +49,12 @@ python3 -c "import segno" >/dev/null 2>&1 || python_missing+=(segno)
 #   pyHanko (library and CLI): validates the PAdES signatures of P-256-signed licence PDFs
 python3 -c "import pyhanko.sign" >/dev/null 2>&1 || python_missing+=(pyhanko)
 command -v pyhanko >/dev/null 2>&1 || python_missing+=(pyhanko-cli)
+#   cwt (python-cwt), pycose, pycddl, cbor2: judges of the status lists and trust lists
+#   (COSE signatures, claims, the CDDL in docs/cddl)
+python3 -c "import cwt" >/dev/null 2>&1 || python_missing+=(cwt)
+python3 -c "import pycose" >/dev/null 2>&1 || python_missing+=(pycose)
+python3 -c "import pycddl" >/dev/null 2>&1 || python_missing+=(pycddl)
+python3 -c "import cbor2" >/dev/null 2>&1 || python_missing+=(cbor2)
 if ((${#python_missing[@]})); then
     echo "scripts/test.sh: installing ${python_missing[*]} (pip)" >&2
     python3 -m pip install -q --disable-pip-version-check "${python_missing[@]}"

@@ -228,6 +228,33 @@ impl fmt::Display for DecodeErrorKind {
 /// # Ok::<(), zhengku_cbor::DecodeError>(())
 /// ```
 pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Value, DecodeError> {
+    decode_with(bytes, limits, false)
+}
+
+/// Decodes exactly one data item that fills `bytes`, as [`decode`] but accepting two things
+/// other producers write that deterministic encoding forbids: map keys in any order (still
+/// no duplicates, compared by their canonical encodings) and arguments not in their
+/// shortest form. Everything else [`decode`] refuses is still refused. For signed data read
+/// from others: the signature is checked over the bytes received, never over a re-encoding
+/// (which [`encode`](crate::encode) of the result would be).
+///
+/// ```
+/// use zhengku_cbor::{decode, decode_lenient, Limits, Value};
+///
+/// // {2: 0, 1: 0}: keys out of order.
+/// let bytes = [0xa2, 0x02, 0x00, 0x01, 0x00];
+/// assert!(decode(&bytes, &Limits::default()).is_err());
+/// let v = decode_lenient(&bytes, &Limits::default())?;
+/// assert_eq!(v.as_map().map(|m| m.len()), Some(2));
+/// // {1: 0, 1: 0} is refused by both.
+/// assert!(decode_lenient(&[0xa2, 0x01, 0x00, 0x01, 0x00], &Limits::default()).is_err());
+/// # Ok::<(), zhengku_cbor::DecodeError>(())
+/// ```
+pub fn decode_lenient(bytes: &[u8], limits: &Limits) -> Result<Value, DecodeError> {
+    decode_with(bytes, limits, true)
+}
+
+fn decode_with(bytes: &[u8], limits: &Limits, lenient: bool) -> Result<Value, DecodeError> {
     if bytes.len() > limits.max_input_len {
         return Err(DecodeError::new(
             limits.max_input_len,
@@ -242,6 +269,7 @@ pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Value, DecodeError> {
         pos: 0,
         items: 0,
         limits,
+        lenient,
     };
     let value = d.item(0)?;
     if d.pos != bytes.len() {
@@ -260,6 +288,8 @@ struct Decoder<'a> {
     pos: usize,
     items: usize,
     limits: &'a Limits,
+    /// [`decode_lenient`]: map keys in any order, non-shortest arguments.
+    lenient: bool,
 }
 
 const ADDITIONAL_MASK: u8 = 0x1f;
@@ -335,7 +365,7 @@ impl Decoder<'_> {
             4 => 0x1_0000,
             _ => 0x1_0000_0000,
         };
-        if value < shortest_floor {
+        if value < shortest_floor && !self.lenient {
             return Err(DecodeError::new(
                 start,
                 DecodeErrorKind::NonShortestArgument { value, width },
@@ -419,6 +449,24 @@ impl Decoder<'_> {
                     items.push(self.item(depth + 1)?);
                 }
                 Ok(Value::Array(items))
+            }
+            major::MAP if self.lenient => {
+                self.enter(depth, start)?;
+                let len = self.length(arg, 2, start)?;
+                let mut entries = Vec::with_capacity(len);
+                let mut key_offsets = Vec::with_capacity(len);
+                for _ in 0..len {
+                    key_offsets.push(self.pos);
+                    let key = self.item(depth + 1)?;
+                    let value = self.item(depth + 1)?;
+                    entries.push((crate::encode(&key), key, value));
+                }
+                Map::from_unsorted(entries).map(Value::Map).map_err(|i| {
+                    DecodeError::new(
+                        key_offsets.get(i).copied().unwrap_or(start),
+                        DecodeErrorKind::DuplicateKey,
+                    )
+                })
             }
             major::MAP => {
                 self.enter(depth, start)?;

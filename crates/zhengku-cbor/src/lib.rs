@@ -13,6 +13,8 @@
 //!   lengths, unsorted or duplicate keys, invalid UTF-8, floats, tags, other simple values and
 //!   trailing bytes are all errors ([`DecodeError`], with the byte offset). Its work is bounded
 //!   by [`Limits`].
+//! - [`decode_lenient`] is for signed data others produced: it also takes map keys in any
+//!   order and non-shortest arguments (everything else stays refused).
 //!
 //! Start with [`Value`] and [`Map`] to build a record, then [`encode`] it; read bytes back with
 //! [`decode`]. For every input `decode` accepts, `encode(&decode(x)?) == x`.
@@ -36,6 +38,6 @@ mod decode;
 mod encode;
 mod value;
 
-pub use decode::{DecodeError, DecodeErrorKind, Limits, decode};
+pub use decode::{DecodeError, DecodeErrorKind, Limits, decode, decode_lenient};
 pub use encode::{encode, encode_into};
 pub use value::{DuplicateKey, IntoIter, Map, Value};

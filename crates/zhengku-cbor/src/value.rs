@@ -319,6 +319,36 @@ impl Map {
         self.insert(Value::text(key), value.into())
     }
 
+    /// Builds a map from entries in any order, each with its key's canonical encoding; on a
+    /// duplicate key, gives the index (in `entries`) of one of the two. O(n log n), so a
+    /// hostile map costs no more than sorting it.
+    pub(crate) fn from_unsorted(entries: Vec<(Vec<u8>, Value, Value)>) -> Result<Map, usize> {
+        let mut entries: Vec<(usize, Entry)> = entries
+            .into_iter()
+            .enumerate()
+            .map(|(i, (key_bytes, key, value))| {
+                (
+                    i,
+                    Entry {
+                        key_bytes,
+                        key,
+                        value,
+                    },
+                )
+            })
+            .collect();
+        entries.sort_by(|a, b| a.1.key_bytes.cmp(&b.1.key_bytes));
+        if let Some(w) = entries
+            .windows(2)
+            .find(|w| w[0].1.key_bytes == w[1].1.key_bytes)
+        {
+            return Err(w[0].0.max(w[1].0));
+        }
+        Ok(Map {
+            entries: entries.into_iter().map(|(_, e)| e).collect(),
+        })
+    }
+
     /// Appends an entry whose key the decoder has already checked to sort after every present
     /// key; `key_bytes` is the key's encoding taken from the input.
     pub(crate) fn push_sorted(&mut self, key_bytes: Vec<u8>, key: Value, value: Value) {

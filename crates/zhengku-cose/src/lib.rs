@@ -15,8 +15,9 @@
 //! lenient where others differ harmlessly: tag 18 may be missing or preceded by the CWT tag
 //! 61 (RFC 8392 §6), and the unprotected header may hold entries (they are not signed, so
 //! nothing here trusts them; [`Sign1::unprotected`] gives them to callers that want a
-//! `kid` hint). The CBOR itself must be deterministic: zhengku-cbor refuses anything else,
-//! and the bytes signed are the bytes received, never a re-encoding.
+//! `kid` hint), and the CBOR need not be deterministic ([`Sign1::decode`]; zhengku's own
+//! formats use [`Sign1::decode_deterministic`]). Either way the bytes signed are the bytes
+//! received, never a re-encoding.
 
 use zhengku_cbor::{Limits, Map, Value};
 use zhengku_crypto::{Algorithm, PublicKey, SignError, Signature, SignatureVerifier, Signer};
@@ -140,9 +141,24 @@ pub struct Sign1 {
 }
 
 impl Sign1 {
-    /// Reads COSE_Sign1 bytes (crate docs: tags 61 and 18 optional), within `limits` for
-    /// the envelope and for the protected header.
+    /// Reads COSE_Sign1 bytes from any producer (crate docs: tags 61 and 18 optional, the
+    /// envelope and protected header in well-formed CBOR, deterministic or not), within
+    /// `limits` for the envelope and for the protected header.
     pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Sign1, CoseError> {
+        Sign1::decode_with(bytes, limits, zhengku_cbor::decode_lenient)
+    }
+
+    /// [`Sign1::decode`] for zhengku's own formats: the envelope and the protected header
+    /// must be deterministic CBOR, as zhengku writes them.
+    pub fn decode_deterministic(bytes: &[u8], limits: &Limits) -> Result<Sign1, CoseError> {
+        Sign1::decode_with(bytes, limits, zhengku_cbor::decode)
+    }
+
+    fn decode_with(
+        bytes: &[u8],
+        limits: &Limits,
+        decode: fn(&[u8], &Limits) -> Result<Value, zhengku_cbor::DecodeError>,
+    ) -> Result<Sign1, CoseError> {
         let mut rest = bytes;
         if let Some(r) = rest.strip_prefix(&TAG_CWT) {
             rest = r;
@@ -150,7 +166,7 @@ impl Sign1 {
         if let Some(r) = rest.strip_prefix(&[TAG_SIGN1]) {
             rest = r;
         }
-        let v = zhengku_cbor::decode(rest, limits)?;
+        let v = decode(rest, limits)?;
         let Some([protected, unprotected, payload, signature]) = v.as_array() else {
             return Err(CoseError::Structure("not an array of four"));
         };
@@ -167,7 +183,7 @@ impl Sign1 {
         let signature = signature
             .as_bytes()
             .ok_or(CoseError::Structure("signature is not bytes"))?;
-        let header = zhengku_cbor::decode(protected, limits)?;
+        let header = decode(protected, limits)?;
         let header = header
             .as_map()
             .ok_or(CoseError::Structure("protected header is not a map"))?

@@ -284,14 +284,14 @@ pub fn decode_payload(text: &str) -> Result<QrPayload, QrError> {
 }
 
 /// Reads COSE_Sign1 bytes (tag 18 included) without verifying them. Stricter than
-/// [`zhengku_cose::Sign1::decode`]: tag 18 is required, the unprotected header is empty
+/// [`zhengku_cose::Sign1::decode_deterministic`]: tag 18 is required, the unprotected header is empty
 /// and the protected header is exactly `{1: alg, 4: kid}`.
 pub fn decode_cose(cose: &[u8]) -> Result<QrPayload, QrError> {
     let limits = Limits::default();
     if cose.first() != Some(&COSE_SIGN1_TAG) {
         return Err(QrError::Cose("not tagged 18 (COSE_Sign1)"));
     }
-    let envelope = zhengku_cose::Sign1::decode(cose, &limits)?;
+    let envelope = zhengku_cose::Sign1::decode_deterministic(cose, &limits)?;
     if !envelope.unprotected().is_empty() {
         return Err(QrError::Cose("unprotected header is not an empty map"));
     }
