@@ -38,7 +38,7 @@ fn list(percent: u64) -> StatusList {
     while done < target {
         let idx = rng.next() % ENTRIES;
         if l.get(idx).unwrap_or(1) == 0 {
-            let status = if rng.next() % 5 == 0 { 2 } else { 1 };
+            let status = if rng.next().is_multiple_of(5) { 2 } else { 1 };
             if l.set(idx, status).is_ok() {
                 done += 1;
             }
