@@ -15,16 +15,19 @@
 //!   "application/statuslist+cwt"}` and whose payload is the claims map `{2: sub (the list's
 //!   URI), 6: iat, 4: exp, 65534: ttl, 65533: StatusList}` (§5.2).
 //! - A licence carries a [`Reference`]: `{"status_list": {"idx": n, "uri": "…"}}` (§6.3,
-//!   the value of claim 65535 in a CWT).
+//!   the value of claim 65535 in a CWT). Its index comes from an [`IndexPermutation`] of
+//!   the list's entries, so indices never repeat and never reveal the issue order.
 //!
 //! What is read is bounded: [`MAX_LIST_BYTES`] of inflated array, [`MAX_TOKEN_LEN`] of token.
 //! What is written is deterministic CBOR; what is read may be any well-formed CBOR (the
 //! draft's own example token has its claims out of canonical order), and signatures are
 //! checked over the bytes received.
 
+pub mod index;
 pub mod list;
 pub mod token;
 
+pub use index::IndexPermutation;
 pub use list::{MAX_LIST_BYTES, Status, StatusList};
 pub use token::{
     CLAIM_STATUS, CLOCK_SKEW, Freshness, MAX_TOKEN_LEN, Reference, SignedStatusList,
