@@ -37,7 +37,7 @@ impl IndexPermutation {
     /// The permutation of `0..2^bits` for `seed`; `None` unless `bits` is even and in
     /// 2..=32.
     pub fn new(seed: [u8; 32], bits: u32) -> Option<IndexPermutation> {
-        (bits >= 2 && bits <= 32 && bits % 2 == 0).then_some(IndexPermutation {
+        ((2..=32).contains(&bits) && bits.is_multiple_of(2)).then_some(IndexPermutation {
             seed,
             half_bits: bits / 2,
         })
