@@ -84,6 +84,9 @@ pub enum StoreError {
         /// Year.
         year: u16,
     },
+    /// The operating system's random generator failed (a status list's seed).
+    #[error("the system random generator failed: {0}")]
+    Random(String),
     /// A stored row does not read back (a column holds something this code never writes).
     #[error("corrupt {what} in the database: {detail}")]
     Corrupt {

@@ -51,7 +51,9 @@ pub use audit::{
 pub use error::StoreError;
 pub use store::access::{ApiKeyRecord, BOOTSTRAP_KEY_ID, IdempotentResult, NewApiKey};
 pub use store::seals::{NewSeal, SealEvent, StampRefusal, StoredSeal};
-pub use store::status_list::LicenceStatusEntry;
+pub use store::status_list::{
+    LicenceStatusEntry, MAX_RESERVATION, STATUS_LIST_BITS, StatusListKind, StatusRun,
+};
 pub use store::{
     BackendKind, Department, IdempotencyRecord, IssueGroup, LicenceEvent,
     MAX_IDEMPOTENCY_KEY_CHARS, MAX_USE_CAUSE_CHARS, NewDepartment, Store, StoredLicence,

@@ -64,3 +64,156 @@ impl Store {
             .collect()
     }
 }
+
+/// Bits of a list index: zhengku's lists have 2^20 entries (docs/status-lists.md).
+pub const STATUS_LIST_BITS: u32 = 20;
+
+/// Most entries one [`Store::reserve_status_entries`] call hands out.
+pub const MAX_RESERVATION: u64 = 1 << 16;
+
+/// Whose statuses a list publishes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StatusListKind {
+    /// Licences (电子证照).
+    Licence,
+    /// Seals (电子印章).
+    Seal,
+}
+
+impl StatusListKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            StatusListKind::Licence => "licence",
+            StatusListKind::Seal => "seal",
+        }
+    }
+}
+
+/// A run of entries reserved in one status list: the entries counted `start..end` of list
+/// `list`, whose indices are `IndexPermutation::new(seed, bits).index(n)` for each `n`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct StatusRun {
+    /// The list's number (the n of `/sl/{n}`).
+    pub list: i64,
+    /// Bits of an index.
+    pub bits: u32,
+    /// The list's secret seed.
+    pub seed: [u8; 32],
+    /// First entry counter reserved.
+    pub start: u64,
+    /// One past the last.
+    pub end: u64,
+}
+
+impl std::fmt::Debug for StatusRun {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The seed hides the order of issue: never printed.
+        f.debug_struct("StatusRun")
+            .field("list", &self.list)
+            .field("bits", &self.bits)
+            .field("start", &self.start)
+            .field("end", &self.end)
+            .finish_non_exhaustive()
+    }
+}
+
+/// id, bits, seed, allocated, last_take.
+type ListRow = (i64, i64, Vec<u8>, i64, i64);
+
+impl Store {
+    /// Reserves `count` entries (at most [`MAX_RESERVATION`]) in the newest list of `kind`,
+    /// opening new lists as lists fill: the runs together hold exactly `count` entries.
+    ///
+    /// Each run is taken by one `UPDATE … RETURNING`, atomic on both databases, so replicas
+    /// reserving at once get disjoint runs. Entries reserved and never used stay valid
+    /// (0) in their list for ever: an index is never handed out twice. Two replicas that
+    /// find the newest list full at once may each open a list; the one with the lower
+    /// number then stays short, which costs nothing. Not audited: it changes no licence.
+    pub async fn reserve_status_entries(
+        &self,
+        kind: StatusListKind,
+        count: u64,
+    ) -> Result<Vec<StatusRun>, StoreError> {
+        if count == 0 || count > MAX_RESERVATION {
+            return Err(StoreError::InvalidInput {
+                field: "count",
+                reason: "must be 1 to MAX_RESERVATION (65,536)",
+            });
+        }
+        let capacity = 1i64 << STATUS_LIST_BITS;
+        let mut runs = Vec::new();
+        let mut remaining = count as i64;
+        // Each pass takes from the newest list or opens one; a list is opened at most once
+        // per pass, so this ends (count <= MAX_RESERVATION < capacity: two lists at most,
+        // a few more only if other replicas keep filling lists at the same moment).
+        for _ in 0..16 {
+            let taken: Option<ListRow> = on_pool!(self, |pool| {
+                sqlx::query_as(
+                    "UPDATE status_lists SET \
+                     allocated = CASE WHEN allocated + $1 > $2 THEN $2 ELSE allocated + $1 END, \
+                     last_take = CASE WHEN allocated + $1 > $2 THEN $2 - allocated ELSE $1 END \
+                     WHERE id = (SELECT max(id) FROM status_lists WHERE kind = $3 AND bits = $4) \
+                     AND allocated < $2 \
+                     RETURNING id, bits, seed, allocated, last_take",
+                )
+                .bind(remaining)
+                .bind(capacity)
+                .bind(kind.as_str())
+                .bind(i64::from(STATUS_LIST_BITS))
+                .fetch_optional(pool)
+                .await
+                .map_err(StoreError::db("reserve status entries"))?
+            });
+            match taken {
+                Some((list, bits, seed, allocated, take)) => {
+                    let seed: [u8; 32] = seed.try_into().map_err(|_| StoreError::Corrupt {
+                        what: "status_lists.seed",
+                        detail: format!("list {list}: not 32 bytes"),
+                    })?;
+                    let corrupt = || StoreError::Corrupt {
+                        what: "status_lists.allocated",
+                        detail: format!("list {list}: {allocated} after taking {take}"),
+                    };
+                    let start = u64::try_from(allocated - take).map_err(|_| corrupt())?;
+                    let end = u64::try_from(allocated).map_err(|_| corrupt())?;
+                    runs.push(StatusRun {
+                        list,
+                        bits: u32::try_from(bits).map_err(|_| corrupt())?,
+                        seed,
+                        start,
+                        end,
+                    });
+                    remaining -= take;
+                    if remaining == 0 {
+                        return Ok(runs);
+                    }
+                }
+                None => self.open_status_list(kind).await?,
+            }
+        }
+        Err(StoreError::Corrupt {
+            what: "status_lists",
+            detail: "no list could be reserved from in 16 attempts".into(),
+        })
+    }
+
+    /// Opens a new, empty list of `kind` with a fresh random seed.
+    async fn open_status_list(&self, kind: StatusListKind) -> Result<(), StoreError> {
+        let mut seed = [0u8; 32];
+        zhengku_crypto::fill_random(&mut seed).map_err(|e| StoreError::Random(e.to_string()))?;
+        on_pool!(self, |pool| {
+            sqlx::query(
+                "INSERT INTO status_lists (kind, bits, seed, allocated, last_take, created_at) \
+                 VALUES ($1, $2, $3, 0, 0, $4)",
+            )
+            .bind(kind.as_str())
+            .bind(i64::from(STATUS_LIST_BITS))
+            .bind(seed.as_slice())
+            .bind(super::now())
+            .execute(pool)
+            .await
+            .map_err(StoreError::db("open status list"))?;
+        });
+        Ok(())
+    }
+}
