@@ -128,6 +128,7 @@ pub fn sample_record() -> LicenceRecord {
         jurisdiction: AreaCode::parse("330106").expect("area code"),
         face: face(&BUSINESS_FACE),
         issued_at: sample_issued_at(),
+        status: None,
     }
 }
 

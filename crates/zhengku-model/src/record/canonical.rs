@@ -19,6 +19,11 @@
 //! | `jurisdiction` | 管辖属地编码, text |
 //! | `face` | 照面信息, map text → text |
 //! | `issued_at` | unsigned, Unix seconds UTC |
+//! | `status` | where the licence's status is published (version 2 only): the Token Status List reference `{"status_list": {"idx": n, "uri": "…/sl/7"}}`, exactly those keys ([`zhengku_status::Reference`]) |
+//!
+//! Version 1 records have no `status`; version 2 records are version 1 plus `status`, which
+//! they must hold. A record is written as version 2 exactly when it has a status reference,
+//! so records made before status lists keep their version and their bytes.
 //!
 //! Decoding is strict: the bytes must be deterministic CBOR, the version known, every key
 //! known and every required key present, every value of the right type and valid. So a
@@ -35,8 +40,16 @@ use crate::date::{format_date, parse_date};
 use crate::identifier::{IdError, LicenceId, TypeCode};
 use crate::licence_type::{is_clean_text, is_field_name};
 
-/// The format version this code writes and reads (`"v"`).
-pub const FORMAT_VERSION: u64 = 1;
+/// The format version of records with a status reference (`"v"`); this code reads it and
+/// version 1 ([`FORMAT_VERSION_1`]).
+pub const FORMAT_VERSION: u64 = 2;
+
+/// The format version of records without a status reference (made before status lists,
+/// or without one).
+pub const FORMAT_VERSION_1: u64 = 1;
+
+/// Longest status-list URI a record holds, in bytes.
+pub const MAX_STATUS_URI_LEN: usize = 200;
 
 /// Largest canonical record accepted, in bytes. Real records are 1–3 KiB; the bound keeps
 /// hostile input cheap to reject.
@@ -63,9 +76,10 @@ mod key {
     pub(super) const JURISDICTION: &str = "jurisdiction";
     pub(super) const FACE: &str = "face";
     pub(super) const ISSUED_AT: &str = "issued_at";
+    pub(super) const STATUS: &str = "status";
 
-    /// Every key of format version 1.
-    pub(super) const ALL: [&str; 18] = [
+    /// Every key of format version 2 (version 1: all but `status`).
+    pub(super) const ALL: [&str; 19] = [
         VERSION,
         ID,
         NUMBER,
@@ -84,6 +98,7 @@ mod key {
         JURISDICTION,
         FACE,
         ISSUED_AT,
+        STATUS,
     ];
 }
 
@@ -110,7 +125,7 @@ pub enum RecordError {
     },
     /// A format version this code does not know.
     #[error(
-        "unsupported record format version {found} (this library reads version {FORMAT_VERSION})"
+        "unsupported record format version {found} (this library reads versions {FORMAT_VERSION_1} and {FORMAT_VERSION})"
     )]
     UnsupportedVersion {
         /// The version found.
@@ -121,6 +136,13 @@ pub enum RecordError {
     MissingKey {
         /// The key.
         key: &'static str,
+    },
+    /// The status reference is not `{"status_list": {"idx": n, "uri": "http(s)://…"}}`
+    /// exactly, or a version 1 record holds one, or a version 2 record lacks it.
+    #[error("record status reference: {reason}")]
+    InvalidStatus {
+        /// What is wrong.
+        reason: String,
     },
     /// A key that format version 1 does not define.
     #[error("record has an unknown entry {key}")]
@@ -210,7 +232,12 @@ impl LicenceRecord {
     /// [`to_canonical_cbor`]: LicenceRecord::to_canonical_cbor
     pub fn to_cbor_value(&self) -> Value {
         let mut m = Map::new();
-        put(&mut m, key::VERSION, Value::Unsigned(FORMAT_VERSION));
+        let version = if self.status.is_some() {
+            FORMAT_VERSION
+        } else {
+            FORMAT_VERSION_1
+        };
+        put(&mut m, key::VERSION, Value::Unsigned(version));
         put(&mut m, key::ID, Value::text(self.identifier.as_str()));
         put(&mut m, key::NUMBER, Value::text(&self.licence_number));
         put(&mut m, key::NAME, Value::text(&self.name));
@@ -264,6 +291,9 @@ impl LicenceRecord {
             key::ISSUED_AT,
             Value::Unsigned(self.issued_at.unix_seconds()),
         );
+        if let Some(status) = &self.status {
+            put(&mut m, key::STATUS, status.to_cbor());
+        }
         Value::Map(m)
     }
 
@@ -298,9 +328,9 @@ impl LicenceRecord {
         };
         // The version comes first, so that a newer record says so rather than failing on its
         // new keys.
-        match map.get_text_key(key::VERSION) {
+        let version = match map.get_text_key(key::VERSION) {
             None => return Err(RecordError::MissingKey { key: key::VERSION }),
-            Some(Value::Unsigned(FORMAT_VERSION)) => {}
+            Some(Value::Unsigned(v @ (FORMAT_VERSION_1 | FORMAT_VERSION))) => *v,
             Some(Value::Unsigned(found)) => {
                 return Err(RecordError::UnsupportedVersion { found: *found });
             }
@@ -311,6 +341,19 @@ impl LicenceRecord {
                     found: other.type_name(),
                 });
             }
+        };
+        match (version, map.get_text_key(key::STATUS).is_some()) {
+            (FORMAT_VERSION_1, true) => {
+                return Err(RecordError::InvalidStatus {
+                    reason: "a version 1 record has no status reference".into(),
+                });
+            }
+            (FORMAT_VERSION, false) => {
+                return Err(RecordError::InvalidStatus {
+                    reason: "a version 2 record must hold one".into(),
+                });
+            }
+            _ => {}
         }
         for k in map.keys() {
             if !k.as_text().is_some_and(|t| key::ALL.contains(&t)) {
@@ -395,6 +438,34 @@ impl Reader<'_> {
         Ok(face)
     }
 
+    /// The status reference, exactly as [`Reference::to_cbor`] writes it (so the record
+    /// still has one byte form), with an http(s) URI of clean text.
+    ///
+    /// [`Reference::to_cbor`]: zhengku_status::Reference::to_cbor
+    fn status(&self) -> Result<Option<zhengku_status::Reference>, RecordError> {
+        let Some(v) = self.map.get_text_key(key::STATUS) else {
+            return Ok(None);
+        };
+        let invalid = |reason: &str| RecordError::InvalidStatus {
+            reason: reason.to_owned(),
+        };
+        let r = zhengku_status::Reference::from_cbor(v).map_err(|e| invalid(&e.to_string()))?;
+        if r.to_cbor() != *v {
+            return Err(invalid(
+                "not exactly {\"status_list\": {\"idx\": n, \"uri\": …}}",
+            ));
+        }
+        if r.uri.len() > MAX_STATUS_URI_LEN
+            || !is_clean_text(&r.uri)
+            || !(r.uri.starts_with("https://") || r.uri.starts_with("http://"))
+        {
+            return Err(invalid(
+                "the URI is not an http(s) URI of at most 200 bytes",
+            ));
+        }
+        Ok(Some(r))
+    }
+
     fn record(&self) -> Result<LicenceRecord, RecordError> {
         let identifier = LicenceId::parse(self.raw_text(key::ID)?).map_err(|source| {
             RecordError::InvalidIdentifier {
@@ -456,6 +527,7 @@ impl Reader<'_> {
             valid_from,
             valid_until,
             issued_at,
+            status: self.status()?,
         };
         check_consistency(&record)?;
         Ok(record)

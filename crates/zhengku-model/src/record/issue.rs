@@ -622,6 +622,8 @@ impl LicenceType {
             jurisdiction,
             face,
             issued_at,
+            // The library assigns the status-list entry when it issues (zhengku-server).
+            status: None,
         };
         let len = record.to_canonical_cbor().len();
         if len > MAX_RECORD_LEN {

@@ -46,7 +46,9 @@ use time::{Date, OffsetDateTime};
 use crate::codes::{AreaCode, CitizenId, Uscc};
 use crate::identifier::{LicenceId, TypeCode};
 
-pub use canonical::{FORMAT_VERSION, MAX_RECORD_LEN, RecordError};
+pub use canonical::{
+    FORMAT_VERSION, FORMAT_VERSION_1, MAX_RECORD_LEN, MAX_STATUS_URI_LEN, RecordError,
+};
 pub use issue::{FieldError, IssueRequest, Issuer, ValidationErrors};
 
 /// 持证主体代码类型 (holder code type, GB/T 36903).
@@ -224,6 +226,9 @@ pub struct LicenceRecord {
     pub face: BTreeMap<String, String>,
     /// When the record was made (and signed), UTC, whole seconds.
     pub issued_at: Timestamp,
+    /// Where the licence's status is published (状态列表位置): its entry in a Token Status
+    /// List. `None` for licences issued before status lists.
+    pub status: Option<zhengku_status::Reference>,
 }
 
 impl LicenceRecord {

@@ -503,11 +503,13 @@ fn trailing_bytes_are_rejected() {
 
 #[test]
 fn unknown_versions_are_named() {
+    // Version 2 exists (version 1 plus a status reference), so version 2 without one is
+    // refused for what it lacks.
     let v2 = sample_value_with(|m| set(m, "v", Value::Unsigned(2)));
-    assert_eq!(
+    assert!(matches!(
         LicenceRecord::from_canonical_cbor(&v2),
-        Err(RecordError::UnsupportedVersion { found: 2 })
-    );
+        Err(RecordError::InvalidStatus { .. })
+    ));
     // A newer version is reported as such even when it brings new keys.
     let v3 = sample_value_with(|m| {
         set(m, "v", Value::Unsigned(3));
@@ -517,7 +519,7 @@ fn unknown_versions_are_named() {
     assert_eq!(err, RecordError::UnsupportedVersion { found: 3 });
     assert_eq!(
         err.to_string(),
-        "unsupported record format version 3 (this library reads version 1)"
+        "unsupported record format version 3 (this library reads versions 1 and 2)"
     );
     let text_v = sample_value_with(|m| set(m, "v", Value::text("1")));
     assert!(matches!(
@@ -701,4 +703,108 @@ fn timestamps_are_whole_utc_seconds() {
         Timestamp::from_unix_seconds(Timestamp::MAX.unix_seconds() + 1),
         None
     );
+}
+
+fn with_status(uri: &str, idx: u64) -> LicenceRecord {
+    let mut r = testing::sample_record();
+    r.status = Some(zhengku_status::Reference {
+        idx,
+        uri: uri.to_owned(),
+    });
+    r
+}
+
+#[test]
+fn a_status_reference_makes_a_version_2_record() {
+    let r = with_status("https://zk.example.gov.cn/sl/7", 912_345);
+    let bytes = r.to_canonical_cbor();
+    let back = LicenceRecord::from_canonical_cbor(&bytes).unwrap();
+    assert_eq!(back, r);
+    assert_eq!(back.to_canonical_cbor(), bytes);
+    let v = zhengku_cbor::decode(&bytes, &zhengku_cbor::Limits::default()).unwrap();
+    let m = v.as_map().unwrap();
+    assert_eq!(m.get_text_key("v"), Some(&Value::Unsigned(2)));
+    // The draft's reference form, as Python or any CBOR reader sees it.
+    let status = m.get_text_key("status").unwrap().as_map().unwrap();
+    let inner = status
+        .get_text_key("status_list")
+        .unwrap()
+        .as_map()
+        .unwrap();
+    assert_eq!(inner.get_text_key("idx"), Some(&Value::Unsigned(912_345)));
+    assert_eq!(
+        inner.get_text_key("uri").and_then(Value::as_text),
+        Some("https://zk.example.gov.cn/sl/7")
+    );
+    // Without a reference the record stays version 1, byte for byte as before.
+    let plain = testing::sample_record();
+    let v1 =
+        zhengku_cbor::decode(&plain.to_canonical_cbor(), &zhengku_cbor::Limits::default()).unwrap();
+    assert_eq!(
+        v1.as_map().unwrap().get_text_key("v"),
+        Some(&Value::Unsigned(1))
+    );
+}
+
+#[test]
+fn status_references_are_exact_or_refused() {
+    let good = with_status("https://zk.example.gov.cn/sl/7", 1).to_cbor_value();
+    let status_of = |v: &Value| v.as_map().unwrap().get_text_key("status").unwrap().clone();
+    let refused = |edit: &dyn Fn(&mut zhengku_cbor::Map)| {
+        let mut v = good.clone();
+        if let Value::Map(m) = &mut v {
+            edit(m);
+        }
+        let bytes = zhengku_cbor::encode(&v);
+        match LicenceRecord::from_canonical_cbor(&bytes) {
+            Err(RecordError::InvalidStatus { .. }) => {}
+            other => panic!("{other:?}"),
+        }
+    };
+    // A version 1 record with a reference.
+    refused(&|m| set(m, "v", Value::Unsigned(1)));
+    // An extra key beside status_list, or inside it.
+    refused(&|m| {
+        let mut s = status_of(&Value::Map(m.clone()));
+        if let Value::Map(sm) = &mut s {
+            sm.insert_text("other", Value::Null).unwrap();
+        }
+        set(m, "status", s);
+    });
+    refused(&|m| {
+        let mut inner = zhengku_cbor::Map::new();
+        inner.insert_text("idx", Value::Unsigned(1)).unwrap();
+        inner
+            .insert_text("uri", Value::text("https://x/sl/1"))
+            .unwrap();
+        inner.insert_text("bits", Value::Unsigned(2)).unwrap();
+        let mut outer = zhengku_cbor::Map::new();
+        outer.insert_text("status_list", Value::Map(inner)).unwrap();
+        set(m, "status", Value::Map(outer));
+    });
+    // Not an http(s) URI, an over-long one, a negative index.
+    for uri in ["ftp://zk.example.gov.cn/sl/7", "https://a\nb/sl/1"] {
+        let bytes = with_status(uri, 1).to_canonical_cbor();
+        assert!(
+            matches!(
+                LicenceRecord::from_canonical_cbor(&bytes),
+                Err(RecordError::InvalidStatus { .. })
+            ),
+            "{uri}"
+        );
+    }
+    let long = format!("https://zk.example.gov.cn/{}", "s".repeat(200));
+    assert!(
+        LicenceRecord::from_canonical_cbor(&with_status(&long, 1).to_canonical_cbor()).is_err()
+    );
+    refused(&|m| {
+        let mut inner = zhengku_cbor::Map::new();
+        inner.insert_text("idx", Value::integer(-1)).unwrap();
+        inner
+            .insert_text("uri", Value::text("https://x/sl/1"))
+            .unwrap();
+        let mut outer = zhengku_cbor::Map::new();
+        outer.insert_text("status_list", Value::Map(inner)).unwrap();
+        set(m, "status", Value::Map(outer));
+    });
 }
