@@ -30,7 +30,7 @@ pub mod token;
 pub use index::IndexPermutation;
 pub use list::{MAX_LIST_BYTES, Status, StatusList};
 pub use token::{
-    CLAIM_STATUS, CLOCK_SKEW, Freshness, MAX_TOKEN_LEN, Reference, SignedStatusList,
+    CLAIM_STATUS, CLOCK_SKEW, Freshness, LIST_PATH, MAX_TOKEN_LEN, Reference, SignedStatusList,
     StatusListClaims, TYP,
 };
 

@@ -221,7 +221,32 @@ pub struct Reference {
     pub uri: String,
 }
 
+/// The path segment before a list's number in zhengku's list URIs: `<base>/sl/<n>`.
+pub const LIST_PATH: &str = "/sl/";
+
 impl Reference {
+    /// The reference to entry `idx` of zhengku's list `list` published under `base_url`:
+    /// `uri` is `<base_url>/sl/<list>`.
+    pub fn to_list(base_url: &str, list: u64, idx: u64) -> Reference {
+        Reference {
+            idx,
+            uri: format!("{}{LIST_PATH}{list}", base_url.trim_end_matches('/')),
+        }
+    }
+
+    /// The list number of a zhengku list URI (`<base>/sl/<n>`, `n` in decimal without
+    /// leading zeros); `None` for any other URI.
+    pub fn list_number(&self) -> Option<u64> {
+        let (_, n) = self.uri.rsplit_once(LIST_PATH)?;
+        if n.is_empty()
+            || (n.len() > 1 && n.starts_with('0'))
+            || !n.bytes().all(|b| b.is_ascii_digit())
+        {
+            return None;
+        }
+        n.parse().ok()
+    }
+
     /// The `Status` map `{"status_list": {"idx": idx, "uri": uri}}`.
     pub fn to_cbor(&self) -> Value {
         let mut inner = Map::new();
@@ -251,5 +276,31 @@ impl Reference {
             .ok_or(StatusError::Field("status_list uri missing or not text"))?
             .to_owned();
         Ok(Reference { idx, uri })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn zhengku_list_uris_name_their_list() {
+        let r = Reference::to_list("https://zk.example.gov.cn/", 7, 12);
+        assert_eq!(r.uri, "https://zk.example.gov.cn/sl/7");
+        assert_eq!(r.list_number(), Some(7));
+        for uri in [
+            "https://zk.example.gov.cn/sl/",
+            "https://zk.example.gov.cn/sl/07",
+            "https://zk.example.gov.cn/sl/7?x",
+            "https://zk.example.gov.cn/statuslists/7",
+            "https://zk.example.gov.cn/sl/-7",
+        ] {
+            let r = Reference {
+                idx: 0,
+                uri: uri.into(),
+            };
+            assert_eq!(r.list_number(), None, "{uri}");
+        }
     }
 }

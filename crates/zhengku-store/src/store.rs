@@ -246,6 +246,26 @@ pub struct IssueGroup<'a> {
     pub request_id: &'a str,
 }
 
+/// The status-list entry (list number, index) a record's status reference names, for the
+/// `licences` row; `(None, None)` for a record without one. A reference that is not to one
+/// of this library's lists (`<base>/sl/<n>`) is refused.
+fn status_entry(
+    record: &zhengku_model::LicenceRecord,
+) -> Result<(Option<i64>, Option<i64>), StoreError> {
+    let Some(r) = &record.status else {
+        return Ok((None, None));
+    };
+    let bad = || StoreError::InvalidInput {
+        field: "status",
+        reason: "the status reference is not to one of this library's lists (<base>/sl/<n>)",
+    };
+    let list = r.list_number().ok_or_else(bad)?;
+    Ok((
+        Some(i64::try_from(list).map_err(|_| bad())?),
+        Some(i64::try_from(r.idx).map_err(|_| bad())?),
+    ))
+}
+
 /// An `Idempotency-Key` to record with the licences an issuing call stores.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdempotencyRecord {
@@ -648,11 +668,13 @@ impl Store {
                     let valid_from = format_date(record.valid_from);
                     let valid_until = record.valid_until.map(format_date);
                     let issued_at = to_i64(record.issued_at.unix_seconds(), "issued_at")?;
+                    let (status_list, status_idx) = status_entry(record)?;
                     sqlx::query(
                         "INSERT INTO licences \
                          (identifier, type_code, issuer_uscc, holder_code, holder_code_type, \
-                          status, signed, valid_from, valid_until, issued_at, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                          status, signed, valid_from, valid_until, issued_at, updated_at, \
+                          status_list, status_idx) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
                     )
                     .bind(identifier)
                     .bind(record.type_code.as_str())
@@ -665,13 +687,23 @@ impl Store {
                     .bind(valid_until.as_deref())
                     .bind(issued_at)
                     .bind(cursor.at)
+                    .bind(status_list)
+                    .bind(status_idx)
                     .execute(&mut *tx)
                     .await
                     .map_err(|e| match &e {
+                        // The department, or the status list, is not there (SQLite's
+                        // message does not say which).
                         sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
-                            StoreError::NotFound {
-                                what: "department",
-                                key: issuer.to_owned(),
+                            match status_list {
+                                Some(list) => StoreError::NotFound {
+                                    what: "department or status list",
+                                    key: format!("{issuer}, list {list}"),
+                                },
+                                None => StoreError::NotFound {
+                                    what: "department",
+                                    key: issuer.to_owned(),
+                                },
                             }
                         }
                         _ => StoreError::db_or_conflict("insert licence", "licence", identifier)(e),

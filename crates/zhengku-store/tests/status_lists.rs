@@ -10,6 +10,7 @@ mod util;
 
 use std::collections::HashSet;
 
+use zhengku_model::LicenceStatus;
 use zhengku_status::IndexPermutation;
 use zhengku_store::{MAX_RESERVATION, STATUS_LIST_BITS, StatusListKind, StatusRun, StoreError};
 
@@ -129,6 +130,72 @@ async fn concurrent_reservations_never_share_an_index() {
             next[0].start, in_newest,
             "the runs were contiguous and complete"
         );
+    })
+    .await;
+}
+
+/// A signed sample licence (serial `seq`) whose record names entry `idx` of `uri`.
+fn signed_with_status(seq: u32, uri: &str, idx: u64) -> zhengku_model::SignedLicence {
+    let mut record = util::sample_signed(seq).record().clone();
+    record.status = Some(zhengku_status::Reference {
+        idx,
+        uri: uri.to_owned(),
+    });
+    let key = zhengku_crypto::PrivateKey::generate(zhengku_crypto::Algorithm::Sm2Sm3).unwrap();
+    zhengku_model::SignedLicence::sign(record, &key).unwrap()
+}
+
+#[tokio::test]
+async fn licences_are_stored_at_their_entry_and_the_list_shows_their_status() {
+    on_both(|db| async move {
+        let s = &db.store;
+        s.create_department(&util::sample_department(), "admin", "r0")
+            .await
+            .unwrap();
+        let run = s
+            .reserve_status_entries(StatusListKind::Licence, 3)
+            .await
+            .unwrap()
+            .remove(0);
+        let p = IndexPermutation::new(run.seed, run.bits).unwrap();
+        let uri = format!("https://zk.example.gov.cn/sl/{}", run.list);
+        let idx: Vec<u64> = (run.start..run.end).map(|n| p.index(n).unwrap()).collect();
+        let a = signed_with_status(1, &uri, idx[0]);
+        let b = signed_with_status(2, &uri, idx[1]);
+        for l in [&a, &b] {
+            s.insert_licence(l, "clerk", "r1").await.unwrap();
+        }
+        assert_eq!(s.licence_list_entries(run.list).await.unwrap(), []);
+        let id_b = b.record().identifier.to_string();
+        s.change_status(&id_b, LicenceStatus::Revoked, "吊销", "clerk", "r2")
+            .await
+            .unwrap();
+        assert_eq!(
+            s.licence_list_entries(run.list).await.unwrap(),
+            [(idx[1], LicenceStatus::Revoked)]
+        );
+        // The same entry twice: refused, nothing stored.
+        let twice = signed_with_status(3, &uri, idx[0]);
+        assert!(s.insert_licence(&twice, "clerk", "r3").await.is_err());
+        assert!(
+            s.get_licence(twice.record().identifier.as_str())
+                .await
+                .is_err()
+        );
+        // A list that is not there, or a URI that is not one of ours.
+        let nowhere = signed_with_status(4, "https://zk.example.gov.cn/sl/999", 1);
+        assert!(matches!(
+            s.insert_licence(&nowhere, "clerk", "r4").await,
+            Err(StoreError::NotFound { .. })
+        ));
+        let foreign = signed_with_status(5, "https://example.com/statuslists/1", 1);
+        assert!(matches!(
+            s.insert_licence(&foreign, "clerk", "r5").await,
+            Err(StoreError::InvalidInput {
+                field: "status",
+                ..
+            })
+        ));
     })
     .await;
 }

@@ -217,3 +217,36 @@ impl Store {
         Ok(())
     }
 }
+
+impl Store {
+    /// The entries of licence list `list` that are not valid, as (index, stored status),
+    /// ordered by index: what the list's bits are made from. A status change updates the
+    /// `licences` row in its own transaction, so the list read after it shows it.
+    pub async fn licence_list_entries(
+        &self,
+        list: i64,
+    ) -> Result<Vec<(u64, LicenceStatus)>, StoreError> {
+        let rows: Vec<(String, i64, String)> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT identifier, status_idx, status FROM licences \
+                 WHERE status_list = $1 AND status <> 'valid' ORDER BY status_idx",
+            )
+            .bind(list)
+            .fetch_all(pool)
+            .await
+            .map_err(StoreError::db("select status list entries"))?
+        });
+        rows.into_iter()
+            .map(|(identifier, idx, status)| {
+                let corrupt = |what| StoreError::Corrupt {
+                    what,
+                    detail: format!("{identifier}: {idx} {status}"),
+                };
+                Ok((
+                    u64::try_from(idx).map_err(|_| corrupt("licences.status_idx"))?,
+                    LicenceStatus::from_str(&status).map_err(|_| corrupt("licences.status"))?,
+                ))
+            })
+            .collect()
+    }
+}
