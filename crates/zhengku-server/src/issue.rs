@@ -7,15 +7,17 @@
 //!    against every type, before anything is written, so an invalid batch costs nothing
 //!    and burns no identifiers;
 //! 2. serial numbers are taken per (type, year) from blocks reserved in the database
-//!    ([`crate::sequences`]);
+//!    ([`crate::sequences`]), and each licence's status-list entry from runs reserved the
+//!    same way ([`crate::status_entries`]): the signed record names both;
 //! 3. records get their GB/T 36904 identifiers and are signed with the department's key
 //!    through the key store, on the blocking pool (a PKCS#11 call blocks);
 //! 4. licences, their audit entries and the idempotency record are stored in one
 //!    transaction, all of them or none, shared with other calls waiting at that moment
 //!    ([`crate::group_commit`]).
 //!
-//! A failure after step 2 leaves a gap in the serial numbers and nothing else: identifiers
-//! are signed into the licence, so they must exist before the transaction that stores it.
+//! A failure after step 2 leaves a gap in the serial numbers and unused (valid) status-list
+//! entries, nothing else: identifiers and entries are signed into the licence, so they must
+//! exist before the transaction that stores it.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -150,8 +152,15 @@ pub async fn issue(
             .await?;
         next.insert((type_code.clone(), *year), first);
     }
+    // Each licence's status-list entry, named in its signed record.
+    let entries = state
+        .status_entries()
+        .take(state.store(), records.len())
+        .await?;
+    let base_url = state.documents().base_url().to_owned();
     let mut to_sign = Vec::with_capacity(records.len());
-    for (mut record, year) in records {
+    for ((mut record, year), (list, idx)) in records.into_iter().zip(entries) {
+        record.status = Some(zhengku_status::Reference::to_list(&base_url, list, idx));
         let slot = next
             .get_mut(&(record.type_code.to_string(), year))
             .ok_or_else(|| InternalError::new("sequence block missing"))?;

@@ -46,6 +46,7 @@ pub mod seal_making;
 pub mod sequences;
 pub mod stamping;
 pub mod state;
+pub mod status_entries;
 pub mod trust;
 pub mod verification;
 

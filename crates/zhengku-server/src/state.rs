@@ -19,6 +19,7 @@ use crate::group_commit::GroupCommit;
 use crate::metrics::Metrics;
 use crate::problem::{ApiError, InternalError};
 use crate::sequences::Sequences;
+use crate::status_entries::StatusEntries;
 use crate::trust::{LiveTrust, TrustSnapshot};
 
 /// The largest input verified on the async thread that received it
@@ -42,6 +43,7 @@ struct Inner {
     departments: RwLock<HashMap<String, Department>>,
     signers: RwLock<HashMap<String, Arc<dyn Signer>>>,
     sequences: Sequences,
+    status_entries: StatusEntries,
     group_commit: GroupCommit,
     seal_maker: Option<SealMaker>,
     trust: LiveTrust,
@@ -137,6 +139,7 @@ impl AppState {
             inner: Arc::new(Inner {
                 group_commit: GroupCommit::spawn(store.clone()),
                 sequences: Sequences::default(),
+                status_entries: StatusEntries::default(),
                 seal_maker: seals.maker,
                 trust: LiveTrust::new(seals.trust, seals.trust_dir),
                 verifier_reload: tokio::sync::Mutex::new(()),
@@ -181,6 +184,11 @@ impl AppState {
     /// Serial numbers, reserved in blocks.
     pub fn sequences(&self) -> &Sequences {
         &self.inner.sequences
+    }
+
+    /// Status-list entries for new licences.
+    pub fn status_entries(&self) -> &StatusEntries {
+        &self.inner.status_entries
     }
 
     /// Group commit for issued licences.

@@ -43,6 +43,12 @@ async fn issue_reuse_manage_and_audit() {
         let key = zhengku_crypto::PrivateKey::from_pem(&key).unwrap();
         signed.verify(key.public_key()).unwrap();
         assert_eq!(signed.record().identifier.as_str(), id);
+        // The signed record names the licence's status-list entry, under the service's
+        // public base URL (here the default, http://127.0.0.1:8080).
+        let status = signed.record().status.clone().expect("a status reference");
+        let list = status.list_number().expect("one of this library's lists");
+        assert_eq!(status.uri, format!("http://127.0.0.1:8080/sl/{list}"));
+        assert!(status.idx < 1 << 20);
 
         // Read: the issuer; an administrator or another department only stating why; a
         // key of another department without the reuse scope not at all. Every read is
@@ -438,6 +444,20 @@ async fn batches_are_all_or_nothing() {
         for (n, id) in ids.iter().enumerate() {
             assert!(id.contains(&format!(".2024000000{}.001.", n + 1)), "{id}");
         }
+        // Each licence has its own status-list entry, in no order that shows the issue
+        // order across the run (the indices of three licences are merely distinct here).
+        let entries: std::collections::BTreeSet<(String, u64)> = r.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                let signed = base64_decode(i["licence"]["signed"].as_str().unwrap());
+                let signed = zhengku_model::SignedLicence::from_bytes(&signed).unwrap();
+                let st = signed.record().status.clone().expect("a status reference");
+                (st.uri, st.idx)
+            })
+            .collect();
+        assert_eq!(entries.len(), 3, "{entries:?}");
         for (i, h) in holders.iter().enumerate() {
             let r = s
                 .get(
