@@ -47,7 +47,7 @@ impl StatusEntries {
                 let runs = store
                     .reserve_status_entries(
                         StatusListKind::Licence,
-                        want.max(RUN).min(zhengku_store::MAX_RESERVATION),
+                        want.clamp(RUN, zhengku_store::MAX_RESERVATION),
                     )
                     .await?;
                 for run in runs {
