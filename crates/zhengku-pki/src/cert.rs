@@ -178,6 +178,7 @@ impl CertView {
             Purpose::LicenceSigning,
             Purpose::SealMaking,
             Purpose::SealStamping,
+            Purpose::StatusSigning,
         ]
         .into_iter()
         .filter(|p| self.has_role(*p))

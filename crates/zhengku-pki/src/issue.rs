@@ -64,6 +64,8 @@ pub enum CertKind {
     SealMaker,
     /// A seal holder's stamping certificate (签章者).
     Seal,
+    /// A library's status-list signer (状态列表签发者).
+    StatusSigner,
     /// A TLS server certificate.
     Server {
         /// DNS names for subjectAltName.
@@ -85,6 +87,7 @@ impl CertKind {
             CertKind::Department => Some(oids::POLICY_LICENCE_SIGNING),
             CertKind::SealMaker => Some(oids::POLICY_SEAL_MAKING),
             CertKind::Seal => Some(oids::POLICY_SEAL_STAMPING),
+            CertKind::StatusSigner => Some(oids::POLICY_STATUS_SIGNING),
             _ => None,
         }
     }
@@ -238,7 +241,7 @@ pub fn issue_certificate(
         }
     }
     match &params.kind {
-        CertKind::Department | CertKind::SealMaker | CertKind::Seal => {
+        CertKind::Department | CertKind::SealMaker | CertKind::Seal | CertKind::StatusSigner => {
             extensions.push(extension(
                 false,
                 &ExtendedKeyUsage(vec![oids::EKU_DOCUMENT_SIGNING]),
@@ -353,7 +356,7 @@ fn key_usage(kind: &CertKind) -> KeyUsage {
         CertKind::RootCa | CertKind::IssuingCa => {
             KeyUsage(KeyUsages::KeyCertSign | KeyUsages::CRLSign)
         }
-        CertKind::Department | CertKind::SealMaker | CertKind::Seal => {
+        CertKind::Department | CertKind::SealMaker | CertKind::Seal | CertKind::StatusSigner => {
             KeyUsage(KeyUsages::DigitalSignature | KeyUsages::NonRepudiation)
         }
         CertKind::Server { .. } => KeyUsage(KeyUsages::DigitalSignature.into()),

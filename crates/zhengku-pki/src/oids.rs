@@ -18,6 +18,10 @@ pub const POLICY_LICENCE_SIGNING: &str = "2.25.197395512406178214226498125627408
 pub const POLICY_SEAL_MAKING: &str = "2.25.197395512406178214226498125627408413362";
 /// Policy: stamping with an electronic seal (电子签章) by the seal holder (签章者).
 pub const POLICY_SEAL_STAMPING: &str = "2.25.197395512406178214226498125627408413363";
+/// Policy: signing status lists and their manifest (状态列表签发) for a library. The Token
+/// Status List draft's own EKU (id-kp-oauthStatusSigning) has no number yet, so the
+/// certificate carries id-kp-documentSigning and this policy.
+pub const POLICY_STATUS_SIGNING: &str = "2.25.197395512406178214226498125627408413364";
 
 /// id-kp-documentSigning (RFC 9336): the EKU for document signers.
 pub const EKU_DOCUMENT_SIGNING: ObjectIdentifier =
@@ -61,6 +65,7 @@ mod tests {
             super::POLICY_LICENCE_SIGNING,
             super::POLICY_SEAL_MAKING,
             super::POLICY_SEAL_STAMPING,
+            super::POLICY_STATUS_SIGNING,
         ] {
             let oid: Oid = policy.parse().unwrap();
             assert_eq!(oid.as_der_content()[0], 0x69); // 2 * 40 + 25

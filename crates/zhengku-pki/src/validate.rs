@@ -70,6 +70,8 @@ pub enum Purpose {
     SealMaking,
     /// Stamping with a seal (a seal holder's certificate).
     SealStamping,
+    /// Signing status lists (a library's status signer).
+    StatusSigning,
     /// TLS server.
     ServerAuth,
 }
@@ -86,6 +88,7 @@ impl Purpose {
             Purpose::LicenceSigning => Some(oids::POLICY_LICENCE_SIGNING),
             Purpose::SealMaking => Some(oids::POLICY_SEAL_MAKING),
             Purpose::SealStamping => Some(oids::POLICY_SEAL_STAMPING),
+            Purpose::StatusSigning => Some(oids::POLICY_STATUS_SIGNING),
             Purpose::ServerAuth => None,
         }
     }
@@ -96,6 +99,7 @@ impl Purpose {
             Purpose::LicenceSigning => ("licence signing", "电子证照签发"),
             Purpose::SealMaking => ("seal making", "电子印章制作"),
             Purpose::SealStamping => ("seal stamping", "电子签章"),
+            Purpose::StatusSigning => ("status-list signing", "状态列表签发"),
             Purpose::ServerAuth => ("TLS server", "TLS 服务器"),
         }
     }

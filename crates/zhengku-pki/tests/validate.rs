@@ -423,6 +423,47 @@ fn path_length_and_purpose_are_enforced() {
     ));
     req.end_entity = &server;
     assert!(validate(&req).is_ok());
+    // A status-list signer signs status lists, and nothing else; no other certificate
+    // signs status lists.
+    let status_key = PrivateKey::generate(Algorithm::Sm2Sm3).unwrap();
+    let status_signer = issue_certificate(
+        &Issuer::Ca {
+            certificate: &p.ca,
+            signer: &p.ca_key,
+        },
+        status_key.public_key(),
+        &params(
+            CertKind::StatusSigner,
+            SubjectInfo::named("zhengku status signer"),
+            p.t0,
+            365,
+        ),
+    )
+    .unwrap();
+    let mut req = input(&status_signer, &i, &a, &[], at);
+    req.purpose = Purpose::StatusSigning;
+    assert!(validate(&req).is_ok());
+    for purpose in [
+        Purpose::LicenceSigning,
+        Purpose::SealMaking,
+        Purpose::SealStamping,
+        Purpose::ServerAuth,
+    ] {
+        let mut req = input(&status_signer, &i, &a, &[], at);
+        req.purpose = purpose;
+        assert!(
+            matches!(validate(&req), Err(ValidationError::WrongPurpose { .. })),
+            "{purpose:?}"
+        );
+    }
+    for cert in [&p.dept, &server] {
+        let mut req = input(cert, &i, &a, &[], at);
+        req.purpose = Purpose::StatusSigning;
+        assert!(matches!(
+            validate(&req),
+            Err(ValidationError::WrongPurpose { .. })
+        ));
+    }
     // Roles: a department's licence-signing certificate neither makes seals nor stamps.
     for purpose in [Purpose::SealMaking, Purpose::SealStamping] {
         let mut req = input(&p.dept, &i, &a, &[], at);

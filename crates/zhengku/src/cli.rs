@@ -183,6 +183,8 @@ pub enum CertKindArg {
     SealMaker,
     /// A seal holder's stamping certificate (签章者).
     Seal,
+    /// A library's status-list signer (状态列表签发者).
+    StatusSigner,
     /// A TLS server.
     Server,
 }
@@ -251,6 +253,8 @@ pub enum PurposeArg {
     SealMaker,
     /// Seal stamping.
     Seal,
+    /// Status-list signing.
+    StatusSigner,
     /// TLS server.
     Server,
 }

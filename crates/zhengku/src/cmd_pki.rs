@@ -188,6 +188,7 @@ fn issue(dir: &Path, ks: &KeystoreArgs, args: PkiIssueArgs, out: &mut dyn Write)
         CertKindArg::Department => (CertKind::Department, true),
         CertKindArg::SealMaker => (CertKind::SealMaker, true),
         CertKindArg::Seal => (CertKind::Seal, true),
+        CertKindArg::StatusSigner => (CertKind::StatusSigner, true),
         CertKindArg::Server => (
             CertKind::Server {
                 dns_names: args.dns_names.clone(),
@@ -348,6 +349,7 @@ fn verify(dir: &Path, args: PkiVerifyArgs, out: &mut dyn Write) -> Result<Exit> 
         PurposeArg::Licence => Purpose::LicenceSigning,
         PurposeArg::SealMaker => Purpose::SealMaking,
         PurposeArg::Seal => Purpose::SealStamping,
+        PurposeArg::StatusSigner => Purpose::StatusSigning,
         PurposeArg::Server => Purpose::ServerAuth,
     };
     let input = ValidationInput {
