@@ -49,6 +49,9 @@ async fn issue_reuse_manage_and_audit() {
         let list = status.list_number().expect("one of this library's lists");
         assert_eq!(status.uri, format!("http://127.0.0.1:8080/sl/{list}"));
         assert!(status.idx < 1 << 20);
+        // The API shows the same entry.
+        assert_eq!(licence["status_list"]["idx"], status.idx);
+        assert_eq!(licence["status_list"]["uri"], status.uri.as_str());
 
         // Read: the issuer; an administrator or another department only stating why; a
         // key of another department without the reuse scope not at all. Every read is

@@ -51,6 +51,25 @@ pub struct SignatureView {
     pub key_id: String,
 }
 
+/// Where a licence's status is published: its entry in a Token Status List (the signed
+/// record's `status`; docs/status-lists.md). Absent for licences issued before status lists.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct StatusListView {
+    /// The entry's index in the list.
+    pub idx: u64,
+    /// The list's URI (`<public base URL>/sl/<n>`).
+    pub uri: String,
+}
+
+impl StatusListView {
+    fn of(r: &zhengku_model::LicenceRecord) -> Option<StatusListView> {
+        r.status.as_ref().map(|s| StatusListView {
+            idx: s.idx,
+            uri: s.uri.clone(),
+        })
+    }
+}
+
 /// A licence, as its issuer, an administrator or a reusing department sees it.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct LicenceView {
@@ -86,6 +105,9 @@ pub struct LicenceView {
     pub status: String,
     /// Status today: as stored, or `expired` once `valid_until` has passed.
     pub effective_status: String,
+    /// Its status-list entry, as signed in the record.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub status_list: Option<StatusListView>,
     /// The signature's algorithm and key.
     pub signature: SignatureView,
     /// The signed licence in its canonical form (deterministic CBOR), base64: what
@@ -121,6 +143,7 @@ impl LicenceView {
             issued_at: rfc3339(i64::try_from(r.issued_at.unix_seconds()).unwrap_or(i64::MAX)),
             status: l.status.as_str().to_owned(),
             effective_status: l.status.on(r.valid_until, today()).as_str().to_owned(),
+            status_list: StatusListView::of(r),
             signature: SignatureView {
                 algorithm: l.licence.algorithm().name().to_owned(),
                 key_id: l.licence.key_id().to_string(),
@@ -149,6 +172,9 @@ pub struct StatusView {
     pub valid_from: String,
     /// 有效期截止日期; null for 长期.
     pub valid_until: Option<String>,
+    /// Its status-list entry, for verifiers that follow the list (no personal data).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub status_list: Option<StatusListView>,
     /// When this answer was made.
     pub checked_at: String,
 }
@@ -170,6 +196,7 @@ impl StatusView {
             },
             valid_from: format_date(r.valid_from),
             valid_until: r.valid_until.map(format_date),
+            status_list: StatusListView::of(r),
             checked_at: rfc3339(OffsetDateTime::now_utc().unix_timestamp()),
         }
     }

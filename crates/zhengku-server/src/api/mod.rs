@@ -23,7 +23,7 @@ pub use self::admin::{
 pub use self::licences::{
     BatchItem, BatchRequest, BatchResponse, EventView, FieldView, HistoryResponse, HolderView,
     IssuerView, LicenceTypeList, LicenceTypeView, LicenceView, ReuseResponse, SignatureView,
-    StatusChangeRequest, StatusChangeResponse, StatusView,
+    StatusChangeRequest, StatusChangeResponse, StatusListView, StatusView,
 };
 pub use self::ops::{AuditEntryView, AuditPage, Health, ReadyDetail, TrustView};
 
