@@ -113,6 +113,7 @@ struct FileConfig {
     body_limit: Option<usize>,
     seal_maker_label: Option<String>,
     seal_maker_cert: Option<PathBuf>,
+    status_signer_label: Option<String>,
     trust_dir: Option<PathBuf>,
     verify_concurrency: Option<usize>,
     verify_timeout_ms: Option<u64>,
@@ -154,6 +155,10 @@ pub struct Config {
     /// The seal maker's certificate, PEM or DER (`seal_maker_cert`; development default
     /// `<keys_dev_dir>/seal-maker-sm2.crt`).
     pub seal_maker_cert: Option<PathBuf>,
+    /// The status-list signer's (状态列表签发者) key label in the key store (file setting
+    /// `status_signer_label`; development default `status-signer-sm2`). Without it,
+    /// `GET /sl/{n}` answers 503.
+    pub status_signer_label: Option<String>,
     /// Trust for verification (`trust_dir`; development default `<keys_dev_dir>/pki`):
     /// each subfolder's `root.crt` is an anchor, `issuing.crt` an intermediate, and every
     /// `*.crl` a CRL.
@@ -215,6 +220,7 @@ impl Default for Config {
             max_batch: MAX_BATCH,
             seal_maker_label: None,
             seal_maker_cert: None,
+            status_signer_label: None,
             trust_dir: None,
             verify_concurrency: DEFAULT_VERIFY_CONCURRENCY,
             verify_timeout: std::time::Duration::from_millis(DEFAULT_VERIFY_TIMEOUT_MS),
@@ -289,6 +295,7 @@ impl Config {
             max_batch: d.max_batch,
             seal_maker_label: file.seal_maker_label,
             seal_maker_cert: file.seal_maker_cert,
+            status_signer_label: file.status_signer_label,
             trust_dir: overrides.trust_dir.or(file.trust_dir),
             verify_concurrency: overrides
                 .verify_concurrency
@@ -369,6 +376,15 @@ impl Config {
                 "seal-maker-sm2".to_owned(),
                 self.keys_dev_dir.join("seal-maker-sm2.crt"),
             )),
+            _ => None,
+        }
+    }
+
+    /// The status-list signer's key label, with the development default.
+    pub fn effective_status_signer(&self) -> Option<String> {
+        match (&self.status_signer_label, self.mode) {
+            (Some(l), _) => Some(l.clone()),
+            (None, Mode::Development) => Some("status-signer-sm2".to_owned()),
             _ => None,
         }
     }

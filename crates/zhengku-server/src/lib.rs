@@ -47,6 +47,7 @@ pub mod sequences;
 pub mod stamping;
 pub mod state;
 pub mod status_entries;
+pub mod status_publishing;
 pub mod trust;
 pub mod verification;
 
@@ -234,6 +235,7 @@ fn seal_setup(config: &Config) -> Result<state::SealSetup, ServerError> {
         allow_p256: config.allow_p256_seals,
         verify_limits: (config.verify_concurrency, config.verify_timeout),
         verify_key_budget: config.verify_key_budget,
+        status_signer: config.effective_status_signer(),
     })
 }
 

@@ -6,7 +6,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::problem::{BatchItemProblem, FieldProblem, Problem};
-use crate::routes::{admin, documents, licences, ops, seals, verify};
+use crate::routes::{admin, documents, licences, ops, seals, status_lists, verify};
 
 /// Adds the bearer scheme.
 struct BearerAuth;
@@ -75,6 +75,7 @@ impl Modify for BearerAuth {
         seals::lifecycle::resume_seal,
         seals::lifecycle::revoke_seal,
         seals::stamp::stamp_hash,
+        status_lists::status_list,
         ops::audit_log,
         ops::healthz,
         ops::readyz,

@@ -19,7 +19,7 @@ use crate::state::AppState;
 
 /// Every route, with the state and middleware applied.
 pub fn router(state: AppState) -> Router {
-    use crate::routes::{admin, documents, licences, ops, pages, seals, verify};
+    use crate::routes::{admin, documents, licences, ops, pages, seals, status_lists, verify};
     let body_limit = state.body_limit();
     // Verification is public and CPU-bound: a bounded number at once (the rest answered
     // 503 at once, not queued), each within a time limit (504), so hostile uploads stay
@@ -114,6 +114,7 @@ pub fn router(state: AppState) -> Router {
             post(seals::lifecycle::revoke_seal),
         )
         .route("/v1/seals/{esid}/stamp", post(seals::stamp::stamp_hash))
+        .route("/sl/{n}", get(status_lists::status_list))
         .route("/v1/audit", get(ops::audit_log))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))

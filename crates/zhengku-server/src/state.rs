@@ -20,6 +20,7 @@ use crate::metrics::Metrics;
 use crate::problem::{ApiError, InternalError};
 use crate::sequences::Sequences;
 use crate::status_entries::StatusEntries;
+use crate::status_publishing::StatusPublisher;
 use crate::trust::{LiveTrust, TrustSnapshot};
 
 /// The largest input verified on the async thread that received it
@@ -44,6 +45,8 @@ struct Inner {
     signers: RwLock<HashMap<String, Arc<dyn Signer>>>,
     sequences: Sequences,
     status_entries: StatusEntries,
+    status_signer: Option<String>,
+    status_publisher: StatusPublisher,
     group_commit: GroupCommit,
     seal_maker: Option<SealMaker>,
     trust: LiveTrust,
@@ -121,6 +124,8 @@ pub struct SealSetup {
     pub verify_limits: (usize, Duration),
     /// Memory for prepared verifying keys, bytes.
     pub verify_key_budget: usize,
+    /// The status-list signer's key label, if this service publishes status lists.
+    pub status_signer: Option<String>,
 }
 
 impl AppState {
@@ -141,6 +146,8 @@ impl AppState {
                 sequences: Sequences::default(),
                 status_entries: StatusEntries::default(),
                 seal_maker: seals.maker,
+                status_signer: seals.status_signer,
+                status_publisher: StatusPublisher::default(),
                 trust: LiveTrust::new(seals.trust, seals.trust_dir),
                 verifier_reload: tokio::sync::Mutex::new(()),
                 verify_workers: Arc::new(tokio::sync::Semaphore::new(
@@ -189,6 +196,16 @@ impl AppState {
     /// Status-list entries for new licences.
     pub fn status_entries(&self) -> &StatusEntries {
         &self.inner.status_entries
+    }
+
+    /// The status-list signer's key label, if this service publishes status lists.
+    pub fn status_signer(&self) -> Option<&str> {
+        self.inner.status_signer.as_deref()
+    }
+
+    /// Signed status-list tokens, made and kept.
+    pub fn status_publisher(&self) -> &StatusPublisher {
+        &self.inner.status_publisher
     }
 
     /// Group commit for issued licences.

@@ -11,4 +11,5 @@ pub mod ops;
 pub mod pages;
 pub mod responses;
 pub mod seals;
+pub mod status_lists;
 pub mod verify;

@@ -95,6 +95,17 @@ problem_response!(
     LacksAuditScope = (403, "Key lacks the audit scope")
 );
 
+// Status lists.
+
+problem_response!(
+    /// 404: no status list with that number.
+    NoSuchStatusList = (404, "No such status list")
+);
+problem_response!(
+    /// 503: this service has no status-list signer configured.
+    NoStatusSigner = (503, "No status-list signer configured")
+);
+
 // Licences.
 
 problem_response!(

@@ -250,3 +250,30 @@ impl Store {
             .collect()
     }
 }
+
+impl Store {
+    /// List `list`'s kind and bits, or [`StoreError::NotFound`].
+    pub async fn status_list(&self, list: i64) -> Result<(StatusListKind, u32), StoreError> {
+        let row: Option<(String, i64)> = on_pool!(self, |pool| {
+            sqlx::query_as("SELECT kind, bits FROM status_lists WHERE id = $1")
+                .bind(list)
+                .fetch_optional(pool)
+                .await
+                .map_err(StoreError::db("select status list"))?
+        });
+        let (kind, bits) = row.ok_or_else(|| StoreError::NotFound {
+            what: "status list",
+            key: list.to_string(),
+        })?;
+        let corrupt = || StoreError::Corrupt {
+            what: "status_lists",
+            detail: format!("list {list}: {kind} {bits}"),
+        };
+        let kind = match kind.as_str() {
+            "licence" => StatusListKind::Licence,
+            "seal" => StatusListKind::Seal,
+            _ => return Err(corrupt()),
+        };
+        Ok((kind, u32::try_from(bits).map_err(|_| corrupt())?))
+    }
+}

@@ -1,0 +1,127 @@
+//! Publishing status lists (状态列表发布): `GET /sl/{n}` answers list `n` as a signed
+//! Token Status List (docs/status-lists.md), made from the licences' own statuses.
+//!
+//! A token is made when asked for and kept for [`REFRESH`] seconds: an online verifier sees
+//! a status change within `REFRESH`, well within the token's `ttl` ([`TTL`], one hour), and
+//! a token says it may be relied on for [`EXP`] (72 hours), so an offline verifier that
+//! syncs daily always holds a current one. Several replicas each sign their own tokens;
+//! each is the list as the database held it at its `iat`.
+//!
+//! Signing runs on the blocking pool (the key store may be a PKCS#11 token, and compressing
+//! 2^20 entries takes tens of milliseconds); one list is made by one request at a time,
+//! others asking at that moment wait for it.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use time::OffsetDateTime;
+use zhengku_model::LicenceStatus;
+use zhengku_status::{Reference, StatusList, StatusListClaims};
+use zhengku_store::StatusListKind;
+
+use crate::problem::{ApiError, InternalError};
+use crate::state::AppState;
+
+/// Seconds a made token is served before a new one is made.
+pub const REFRESH: u64 = 300;
+/// The tokens' `ttl`: how long a verifier may keep one before fetching again.
+pub const TTL: u64 = 3600;
+/// The tokens' lifetime (`exp - iat`).
+pub const EXP: u64 = 72 * 3600;
+/// Bits per entry in zhengku's lists.
+pub const BITS: u8 = 2;
+
+/// A signed token, as served.
+#[derive(Debug, Clone)]
+pub struct Published {
+    /// The COSE_Sign1 bytes.
+    pub token: Arc<Vec<u8>>,
+    /// Its strong ETag (quoted hex of the first 16 bytes of its SHA-256).
+    pub etag: String,
+    /// Its `iat`.
+    pub iat: u64,
+}
+
+/// Tokens made, per list.
+#[derive(Default)]
+pub struct StatusPublisher {
+    // A tokio mutex per list would let lists be made in parallel; one lock is enough for a
+    // library's handful of lists and keeps two requests from making the same one twice.
+    made: tokio::sync::Mutex<HashMap<i64, Published>>,
+}
+
+/// The value of a licence's stored status in a list (docs/status-lists.md, "Mapping").
+pub fn list_value(status: LicenceStatus) -> u8 {
+    match status {
+        LicenceStatus::Valid => 0,
+        LicenceStatus::Suspended => 2,
+        // Revoked, cancelled, withdrawn, and expired by the library (ahead of its date):
+        // no longer valid, for good.
+        _ => 1,
+    }
+}
+
+impl StatusPublisher {
+    /// List `list`'s current token: the one made less than [`REFRESH`] seconds ago, or a
+    /// new one.
+    pub async fn token(&self, state: &AppState, list: i64) -> Result<Published, ApiError> {
+        let now = now();
+        let mut made = self.made.lock().await;
+        if let Some(p) = made.get(&list)
+            && now < p.iat.saturating_add(REFRESH)
+        {
+            return Ok(p.clone());
+        }
+        let published = make(state, list, now).await?;
+        made.insert(list, published.clone());
+        Ok(published)
+    }
+}
+
+async fn make(state: &AppState, list: i64, now: u64) -> Result<Published, ApiError> {
+    let (kind, bits) = state.store().status_list(list).await?;
+    if kind != StatusListKind::Licence {
+        // Seal lists come with seal status references (not yet written).
+        return Err(ApiError::NotFound {
+            what: "status list",
+            key: list.to_string(),
+        });
+    }
+    let label = state.status_signer().ok_or_else(|| {
+        ApiError::Unavailable("this service has no status-list signer (status_signer_label)".into())
+    })?;
+    let signer = state.signer(label).await?;
+    let entries = state.store().licence_list_entries(list).await?;
+    let n = u64::try_from(list).map_err(|_| InternalError::new("negative list number"))?;
+    let sub = Reference::to_list(state.documents().base_url(), n, 0).uri;
+    let token = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, InternalError> {
+        let mut l = StatusList::new(BITS, 1u64 << bits)
+            .map_err(|e| InternalError::caused("status list", e))?;
+        for (idx, status) in entries {
+            l.set(idx, list_value(status))
+                .map_err(|e| InternalError::caused("status list entry", e))?;
+        }
+        let claims = StatusListClaims {
+            sub,
+            iat: now,
+            exp: Some(now + EXP),
+            ttl: Some(TTL),
+            list: l,
+        };
+        claims
+            .sign(signer.as_ref())
+            .map_err(|e| InternalError::caused("signing a status list", e))
+    })
+    .await
+    .map_err(|e| InternalError::caused("status list task", e))??;
+    let h = zhengku_crypto::sha256(&token);
+    Ok(Published {
+        etag: format!("\"{}\"", hex::encode(&h[..16])),
+        token: Arc::new(token),
+        iat: now,
+    })
+}
+
+fn now() -> u64 {
+    u64::try_from(OffsetDateTime::now_utc().unix_timestamp()).unwrap_or(0)
+}
