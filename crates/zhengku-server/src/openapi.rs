@@ -76,6 +76,7 @@ impl Modify for BearerAuth {
         seals::lifecycle::revoke_seal,
         seals::stamp::stamp_hash,
         status_lists::status_list,
+        status_lists::manifest,
         ops::audit_log,
         ops::healthz,
         ops::readyz,

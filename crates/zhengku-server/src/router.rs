@@ -114,6 +114,7 @@ pub fn router(state: AppState) -> Router {
             post(seals::lifecycle::revoke_seal),
         )
         .route("/v1/seals/{esid}/stamp", post(seals::stamp::stamp_hash))
+        .route("/sl/manifest", get(status_lists::manifest))
         .route("/sl/{n}", get(status_lists::status_list))
         .route("/v1/audit", get(ops::audit_log))
         .route("/healthz", get(ops::healthz))

@@ -1,5 +1,6 @@
 //! Publishing status lists (状态列表发布): `GET /sl/{n}` answers list `n` as a signed
-//! Token Status List (docs/status-lists.md), made from the licences' own statuses.
+//! Token Status List (docs/status-lists.md), made from the licences' own statuses, and
+//! `GET /sl/manifest` the signed manifest naming every list's current token.
 //!
 //! A token is made when asked for and kept for [`REFRESH`] seconds: an online verifier sees
 //! a status change within `REFRESH`, well within the token's `ttl` ([`TTL`], one hour), and
@@ -16,7 +17,7 @@ use std::sync::Arc;
 
 use time::OffsetDateTime;
 use zhengku_model::LicenceStatus;
-use zhengku_status::{Reference, StatusList, StatusListClaims};
+use zhengku_status::{Manifest, ManifestEntry, Reference, StatusList, StatusListClaims};
 use zhengku_store::StatusListKind;
 
 use crate::problem::{ApiError, InternalError};
@@ -42,12 +43,13 @@ pub struct Published {
     pub iat: u64,
 }
 
-/// Tokens made, per list.
+/// Tokens made, per list, and the manifest made over them.
 #[derive(Default)]
 pub struct StatusPublisher {
     // A tokio mutex per list would let lists be made in parallel; one lock is enough for a
     // library's handful of lists and keeps two requests from making the same one twice.
     made: tokio::sync::Mutex<HashMap<i64, Published>>,
+    manifest: tokio::sync::Mutex<Option<Published>>,
 }
 
 /// The value of a licence's stored status in a list (docs/status-lists.md, "Mapping").
@@ -78,6 +80,63 @@ impl StatusPublisher {
     }
 }
 
+impl StatusPublisher {
+    /// The current manifest: every licence list with its current token's `iat` and hash,
+    /// signed; made again when older than [`REFRESH`], after each list's token is brought
+    /// up to date, so it names exactly the tokens `GET /sl/{n}` serves. Its `exp` is the
+    /// tokens' (72 hours).
+    pub async fn manifest(&self, state: &AppState) -> Result<Published, ApiError> {
+        let now = now();
+        let mut manifest = self.manifest.lock().await;
+        if let Some(p) = manifest.as_ref()
+            && now < p.iat.saturating_add(REFRESH)
+        {
+            return Ok(p.clone());
+        }
+        let mut lists = Vec::new();
+        for list in state.store().status_lists(StatusListKind::Licence).await? {
+            let token = self.token(state, list).await?;
+            let n = u64::try_from(list).map_err(|_| InternalError::new("negative list number"))?;
+            lists.push(ManifestEntry {
+                n,
+                kind: "licence".into(),
+                uri: Reference::to_list(state.documents().base_url(), n, 0).uri,
+                iat: token.iat,
+                sha256: zhengku_crypto::sha256(&token.token),
+            });
+        }
+        let content = Manifest {
+            iat: now,
+            exp: now + EXP,
+            lists,
+        };
+        let signer = status_signer(state).await?;
+        let bytes = tokio::task::spawn_blocking(move || content.sign(signer.as_ref()))
+            .await
+            .map_err(|e| InternalError::caused("manifest task", e))?
+            .map_err(|e| InternalError::caused("signing the manifest", e))?;
+        let published = published(bytes, now);
+        *manifest = Some(published.clone());
+        Ok(published)
+    }
+}
+
+async fn status_signer(state: &AppState) -> Result<Arc<dyn zhengku_crypto::Signer>, ApiError> {
+    let label = state.status_signer().ok_or_else(|| {
+        ApiError::Unavailable("this service has no status-list signer (status_signer_label)".into())
+    })?;
+    state.signer(label).await
+}
+
+fn published(token: Vec<u8>, iat: u64) -> Published {
+    let h = zhengku_crypto::sha256(&token);
+    Published {
+        etag: format!("\"{}\"", hex::encode(&h[..16])),
+        token: Arc::new(token),
+        iat,
+    }
+}
+
 async fn make(state: &AppState, list: i64, now: u64) -> Result<Published, ApiError> {
     let (kind, bits) = state.store().status_list(list).await?;
     if kind != StatusListKind::Licence {
@@ -87,10 +146,7 @@ async fn make(state: &AppState, list: i64, now: u64) -> Result<Published, ApiErr
             key: list.to_string(),
         });
     }
-    let label = state.status_signer().ok_or_else(|| {
-        ApiError::Unavailable("this service has no status-list signer (status_signer_label)".into())
-    })?;
-    let signer = state.signer(label).await?;
+    let signer = status_signer(state).await?;
     let entries = state.store().licence_list_entries(list).await?;
     let n = u64::try_from(list).map_err(|_| InternalError::new("negative list number"))?;
     let sub = Reference::to_list(state.documents().base_url(), n, 0).uri;
@@ -114,12 +170,7 @@ async fn make(state: &AppState, list: i64, now: u64) -> Result<Published, ApiErr
     })
     .await
     .map_err(|e| InternalError::caused("status list task", e))??;
-    let h = zhengku_crypto::sha256(&token);
-    Ok(Published {
-        etag: format!("\"{}\"", hex::encode(&h[..16])),
-        token: Arc::new(token),
-        iat: now,
-    })
+    Ok(published(token, now))
 }
 
 fn now() -> u64 {

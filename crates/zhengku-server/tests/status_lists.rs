@@ -1,7 +1,8 @@
 //! `GET /sl/{n}` over HTTP, on SQLite and PostgreSQL: licences issued, one revoked and one
 //! suspended; the list is a Token Status List signed by the development status signer
-//! whose entries at the licences' signed indices say valid, revoked and suspended; ETags
-//! give 304; unknown or oddly written list numbers are 404.
+//! whose entries at the licences' signed indices say valid, revoked and suspended; the
+//! signed manifest names that very token; ETags give 304; unknown or oddly written list
+//! numbers are 404.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 // Uses part of the shared harness.
@@ -106,6 +107,32 @@ async fn the_list_says_what_the_library_says() {
         let r = fetch(&s, &format!("/sl/{list}"), Some("\"0000\"")).await;
         assert_eq!(r.status(), 200);
         assert_eq!(r.bytes().await.unwrap(), token);
+
+        // The manifest names this list's current token (its iat and hash), signed by the
+        // same signer; polled with its ETag, 304.
+        let r = fetch(&s, "/sl/manifest", None).await;
+        assert_eq!(r.status(), 200);
+        assert_eq!(
+            r.headers()["content-type"],
+            "application/zhengku-statuslist-manifest+cwt"
+        );
+        let manifest_etag = r.headers()["etag"].to_str().unwrap().to_owned();
+        let bytes = r.bytes().await.unwrap();
+        let manifest =
+            zhengku_status::Manifest::verify(&bytes, signer.public_key(), &Direct).unwrap();
+        assert!(zhengku_status::Manifest::verify(&bytes, dept.public_key(), &Direct).is_err());
+        let entry = manifest.entry(list).expect("the list is named");
+        assert_eq!(entry.uri, refs[0].uri);
+        assert_eq!(entry.kind, "licence");
+        assert_eq!(entry.iat, claims.iat);
+        assert_eq!(entry.sha256, zhengku_crypto::sha256(&token));
+        assert_eq!(manifest.exp, manifest.iat + 72 * 3600);
+        assert_eq!(
+            fetch(&s, "/sl/manifest", Some(&manifest_etag))
+                .await
+                .status(),
+            304
+        );
 
         // No such list, or a number written another way: 404 problems.
         for path in [

@@ -18,6 +18,9 @@
 //!   the value of claim 65535 in a CWT). Its index comes from an [`IndexPermutation`] of
 //!   the list's entries, so indices never repeat and never reveal the issue order.
 //!
+//! - The [`manifest`] (zhengku's own) names every list with its current token's `iat` and
+//!   SHA-256, signed: what changed, and that nothing was withheld.
+//!
 //! What is read is bounded: [`MAX_LIST_BYTES`] of inflated array, [`MAX_TOKEN_LEN`] of token.
 //! What is written is deterministic CBOR; what is read may be any well-formed CBOR (the
 //! draft's own example token has its claims out of canonical order), and signatures are
@@ -25,10 +28,12 @@
 
 pub mod index;
 pub mod list;
+pub mod manifest;
 pub mod token;
 
 pub use index::IndexPermutation;
 pub use list::{MAX_LIST_BYTES, Status, StatusList};
+pub use manifest::{MANIFEST_TYP, Manifest, ManifestEntry};
 pub use token::{
     CLAIM_STATUS, CLOCK_SKEW, Freshness, LIST_PATH, MAX_TOKEN_LEN, Reference, SignedStatusList,
     StatusListClaims, TYP,

@@ -181,3 +181,63 @@ fn others_verify_our_tokens_and_read_the_statuses_in_index_order() {
         );
     }
 }
+
+/// The manifest, judged by pycddl (its three parts against their rules) and by cbor2 (the
+/// entries read back), with the signature checked by OpenSSL for SM2 as above.
+#[test]
+fn the_manifest_matches_its_cddl() {
+    if !(have_python_module("pycddl", "pycddl") && have_python_module("cbor2", "cbor2")) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let key = PrivateKey::generate(Algorithm::Sm2Sm3).unwrap();
+    let manifest = zhengku_status::Manifest {
+        iat: 1_764_806_400,
+        exp: 1_764_806_400 + 72 * 3600,
+        lists: (1..=2)
+            .map(|n| zhengku_status::ManifestEntry {
+                n,
+                kind: "licence".into(),
+                uri: format!("https://zk.example.gov.cn/sl/{n}"),
+                iat: 1_764_806_000,
+                sha256: [n as u8; 32],
+            })
+            .collect(),
+    };
+    let signed = manifest.sign(&key).unwrap();
+    std::fs::write(dir.path().join("manifest.cwt"), &signed).unwrap();
+    let script = r#"
+import sys, cbor2, pycddl
+cddl = open(sys.argv[2]).read()
+def validate(rule, data):
+    pycddl.Schema("root = " + rule + "\n" + cddl).validate_cbor(data)
+token = open(sys.argv[1], "rb").read()
+validate("status-list-manifest-token", token)
+protected, unprotected, payload, signature = cbor2.loads(token).value
+validate("status-list-manifest-protected", protected)
+validate("status-list-manifest", payload)
+m = cbor2.loads(payload)
+assert [e["n"] for e in m["lists"]] == [1, 2], m
+assert m["lists"][1]["sha256"] == bytes([2] * 32)
+bad = cbor2.dumps({**m, "lists": [{**m["lists"][0], "kind": "other"}]})
+try:
+    validate("status-list-manifest", bad)
+    raise SystemExit("a bad kind passed the CDDL")
+except pycddl.ValidationError:
+    pass
+print("ok")
+"#;
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(dir.path().join("manifest.cwt"))
+        .arg(zhengku_testkit::repo_root().join("docs/cddl/status-list.cddl"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success() && String::from_utf8_lossy(&out.stdout).trim() == "ok",
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -1,5 +1,6 @@
-//! `GET /sl/{n}`: a status list as a signed Token Status List (`application/statuslist+cwt`),
-//! public, with an ETag so that a verifier polling it gets `304 Not Modified` for free.
+//! `GET /sl/{n}`: a status list as a signed Token Status List (`application/statuslist+cwt`);
+//! `GET /sl/manifest`: the signed manifest of every list. Public, each with an ETag so that
+//! a verifier polling gets `304 Not Modified` for free.
 
 use axum::body::Body;
 use axum::extract::{Path, State};
@@ -9,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use crate::problem::ApiError;
 use crate::routes::responses::{NoStatusSigner, NoSuchStatusList};
 use crate::state::AppState;
+use crate::status_publishing::Published;
 
 /// List `n`'s current signed token (docs/status-lists.md).
 #[utoipa::path(
@@ -40,10 +42,36 @@ pub async fn status_list(
     }
     let list: i64 = n.parse().map_err(|_| not_found())?;
     let published = state.status_publisher().token(&state, list).await?;
+    Ok(answer(&published, zhengku_status::TYP, &headers))
+}
+
+/// The signed manifest: every status list with its current token's `iat` and SHA-256.
+#[utoipa::path(
+    get, path = "/sl/manifest", tag = "public",
+    params(
+        ("If-None-Match" = Option<String>, Header, description = "The ETag of a manifest held"),
+    ),
+    responses(
+        (status = 200, description = "The manifest, signed (COSE_Sign1; docs/status-lists.md)",
+         body = Vec<u8>, content_type = "application/zhengku-statuslist-manifest+cwt"),
+        (status = 304, description = "The manifest held is still the current one"),
+        NoStatusSigner,
+    )
+)]
+pub async fn manifest(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let published = state.status_publisher().manifest(&state).await?;
+    Ok(answer(&published, zhengku_status::MANIFEST_TYP, &headers))
+}
+
+/// The signed bytes with their ETag, or 304 when the caller holds them already.
+fn answer(published: &Published, content_type: &'static str, headers: &HeaderMap) -> Response {
     let common = [
         (header::ETAG, published.etag.clone()),
-        // Revalidate every time: the ETag makes that a 304, and the token's own ttl and
-        // exp, not HTTP caches, say how long a verifier may rely on it.
+        // Revalidate every time: the ETag makes that a 304, and the signed `ttl` and `exp`,
+        // not HTTP caches, say how long a verifier may rely on it.
         (header::CACHE_CONTROL, "no-cache".to_owned()),
     ];
     let held = headers
@@ -54,12 +82,12 @@ pub async fn status_list(
                 .any(|t| t.trim() == published.etag || t.trim() == "*")
         });
     if held {
-        return Ok((StatusCode::NOT_MODIFIED, common).into_response());
+        return (StatusCode::NOT_MODIFIED, common).into_response();
     }
-    Ok((
+    (
         common,
-        [(header::CONTENT_TYPE, zhengku_status::TYP.to_owned())],
+        [(header::CONTENT_TYPE, content_type.to_owned())],
         Body::from(published.token.as_ref().clone()),
     )
-        .into_response())
+        .into_response()
 }

@@ -277,3 +277,16 @@ impl Store {
         Ok((kind, u32::try_from(bits).map_err(|_| corrupt())?))
     }
 }
+
+impl Store {
+    /// Every list of `kind`, by number.
+    pub async fn status_lists(&self, kind: StatusListKind) -> Result<Vec<i64>, StoreError> {
+        Ok(on_pool!(self, |pool| {
+            sqlx::query_scalar("SELECT id FROM status_lists WHERE kind = $1 ORDER BY id")
+                .bind(kind.as_str())
+                .fetch_all(pool)
+                .await
+                .map_err(StoreError::db("select status lists"))?
+        }))
+    }
+}
