@@ -18,6 +18,9 @@
 //!   status from the database. Every answer must say `valid`.
 //! - **verify-pdf** — `POST /v1/verify` with four of the PDFs (`application/pdf`), at 16
 //!   clients: ByteRange, CMS, chain, embedded record, SES_Signature, status.
+//! - **sl-fetch** — `GET /sl/1` by one client, each answer decoded, its signature verified
+//!   with the status signer's key and its 2^20 entries inflated, as a verifier's sync does:
+//!   the latency is fetch + verify + inflate of one list.
 //! - **hostile** + **issue+hostile** — at the same time: 64 clients `POST /v1/verify` the
 //!   nastiest PDFs we can build (30,000 file specifications pointing at one stream that
 //!   inflates to 16 MiB of zeros; arrays nested 200,000 deep; 40,000 tiny objects; a
@@ -383,6 +386,12 @@ enum Kind {
     /// `POST /v1/verify` with these hostile PDFs, round-robin; the answer must not say
     /// `valid` (a report) or be a 503 (shed).
     Hostile { bodies: Arc<Vec<&'static [u8]>> },
+    /// `GET /sl/{n}`, round-robin over these lists, each answer decoded, verified with the
+    /// status signer's key and inflated before it counts (what a verifier's sync does).
+    StatusList {
+        lists: Arc<Vec<u64>>,
+        key: Arc<zhengku_crypto::PublicKey>,
+    },
 }
 
 impl Kind {
@@ -393,6 +402,7 @@ impl Kind {
             Kind::Pdf { .. } => "pdf",
             Kind::Verify { name, .. } => name,
             Kind::Hostile { .. } => "hostile",
+            Kind::StatusList { .. } => "sl-fetch",
         }
     }
 }
@@ -528,6 +538,9 @@ async fn load(
                         .post(format!("{base}/v1/verify"))
                         .header(reqwest::header::CONTENT_TYPE, "application/pdf")
                         .body(bodies[ticket % bodies.len()]),
+                    Kind::StatusList { lists, .. } => {
+                        client.get(format!("{base}/sl/{}", lists[ticket % lists.len()]))
+                    }
                 };
                 let hostile = matches!(kind, Kind::Hostile { .. });
                 let must_say_valid = matches!(kind, Kind::Verify { .. });
@@ -539,7 +552,22 @@ async fn load(
                     Ok::<_, reqwest::Error>((status, body))
                 }
                 .await;
+                // A status list counts once read as a verifier reads it.
+                let unread = match (&kind, &answer) {
+                    (Kind::StatusList { key, .. }, Ok((status, body))) if status.is_success() => {
+                        zhengku_status::SignedStatusList::decode(body)
+                            .and_then(|s| {
+                                s.verify(key, &zhengku_crypto::Direct).map(|c| c.list.len())
+                            })
+                            .err()
+                    }
+                    _ => None,
+                };
                 let latency = sent.elapsed();
+                if let Some(e) = unread {
+                    out.error(format!("status list unreadable: {e}"));
+                    continue;
+                }
                 match answer {
                     Ok((status, _)) if hostile && status.as_u16() == 503 => {
                         out.ok += 1;
@@ -839,7 +867,24 @@ fn run_backend(backend: Backend, plan: &Plan, rt: &tokio::runtime::Runtime) -> O
             media_type: "application/pdf",
             bodies: Arc::new(leak_all(pdf_bodies)),
         };
-        for (kind, concurrency) in [(&pdf, 16), (&verify_qr, 64), (&verify_pdf, 16)] {
+        // The status list the licences issued above sit in (a fresh server opens list 1).
+        let status_key =
+            std::fs::read_to_string(repo_root().join("keys-dev/keys/status-signer-sm2.key"))
+                .expect("the development status signer's key");
+        let status_key = zhengku_crypto::PrivateKey::from_pem(&status_key)
+            .expect("status signer key")
+            .public_key()
+            .clone();
+        let sl_fetch = Kind::StatusList {
+            lists: Arc::new(vec![1]),
+            key: Arc::new(status_key),
+        };
+        for (kind, concurrency) in [
+            (&pdf, 16),
+            (&verify_qr, 64),
+            (&verify_pdf, 16),
+            (&sl_fetch, 1),
+        ] {
             let m = scenario(&client, &server, kind, concurrency, plan, &ids).await;
             rows.push(Row {
                 backend,
