@@ -128,6 +128,21 @@ pub fn sign(header: Map, payload: Vec<u8>, signer: &dyn Signer) -> Result<Vec<u8
     Ok(out)
 }
 
+/// Signs `payload` with the protected header `{1: alg, 4: kid, 16: typ}`: the signer's
+/// 8-byte zhengku key id, and the media type (RFC 9596) that says what the payload is, so
+/// that no signed document of one type can pass for another (a status list for a manifest,
+/// say).
+pub fn sign_typed(typ: &str, payload: Vec<u8>, signer: &dyn Signer) -> Result<Vec<u8>, CoseError> {
+    let mut header = Map::new();
+    // Two distinct keys: the inserts cannot fail.
+    let _ = header.insert(
+        Value::integer(HEADER_KID),
+        Value::bytes(signer.key_id().as_bytes().to_vec()),
+    );
+    let _ = header.insert(Value::integer(HEADER_TYP), Value::text(typ));
+    sign(header, payload, signer)
+}
+
 /// A decoded COSE_Sign1, not yet verified: nothing in it is trustworthy until
 /// [`Sign1::verify`] succeeds.
 #[derive(Debug, Clone, PartialEq)]
@@ -219,6 +234,11 @@ impl Sign1 {
     /// An integer-labelled entry of the protected header.
     pub fn header_value(&self, label: i64) -> Option<&Value> {
         self.header.get(&Value::integer(label))
+    }
+
+    /// The protected header's `typ` (16), when it is text.
+    pub fn typ(&self) -> Option<&str> {
+        self.header_value(HEADER_TYP).and_then(Value::as_text)
     }
 
     /// The unprotected header: not signed, so only ever a hint.

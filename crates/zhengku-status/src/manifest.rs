@@ -167,16 +167,11 @@ impl Manifest {
 
     /// Signs the manifest: `{1: alg, 4: kid, 16: MANIFEST_TYP}` protected.
     pub fn sign(&self, signer: &dyn Signer) -> Result<Vec<u8>, StatusError> {
-        let mut header = Map::new();
-        let _ = header.insert(
-            Value::integer(zhengku_cose::HEADER_KID),
-            Value::bytes(signer.key_id().as_bytes().to_vec()),
-        );
-        let _ = header.insert(
-            Value::integer(zhengku_cose::HEADER_TYP),
-            Value::text(MANIFEST_TYP),
-        );
-        Ok(zhengku_cose::sign(header, self.to_cbor(), signer)?)
+        Ok(zhengku_cose::sign_typed(
+            MANIFEST_TYP,
+            self.to_cbor(),
+            signer,
+        )?)
     }
 
     /// Reads and verifies a signed manifest with `key`.
@@ -186,11 +181,7 @@ impl Manifest {
         verifier: &dyn SignatureVerifier,
     ) -> Result<Manifest, StatusError> {
         let envelope = Sign1::decode_deterministic(bytes, &limits())?;
-        if envelope
-            .header_value(zhengku_cose::HEADER_TYP)
-            .and_then(Value::as_text)
-            != Some(MANIFEST_TYP)
-        {
+        if envelope.typ() != Some(MANIFEST_TYP) {
             return Err(StatusError::Field(
                 "the protected header's typ (16) is not a zhengku status-list manifest",
             ));

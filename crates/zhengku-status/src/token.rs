@@ -121,13 +121,7 @@ impl StatusListClaims {
     /// Signs the claims: a COSE_Sign1 with `{1: alg, 4: kid, 16: TYP}` protected, `kid`
     /// being the signer's 8-byte zhengku key id.
     pub fn sign(&self, signer: &dyn Signer) -> Result<Vec<u8>, StatusError> {
-        let mut header = Map::new();
-        let _ = header.insert(
-            Value::integer(zhengku_cose::HEADER_KID),
-            Value::bytes(signer.key_id().as_bytes().to_vec()),
-        );
-        let _ = header.insert(Value::integer(zhengku_cose::HEADER_TYP), Value::text(TYP));
-        Ok(zhengku_cose::sign(header, self.to_cbor(), signer)?)
+        Ok(zhengku_cose::sign_typed(TYP, self.to_cbor(), signer)?)
     }
 
     /// How current the token is at `now` (Unix seconds); see [`Freshness`]. A token without
@@ -166,11 +160,7 @@ impl SignedStatusList {
             return Err(StatusError::TooLong(bytes.len()));
         }
         let envelope = Sign1::decode(bytes, &limits())?;
-        if envelope
-            .header_value(zhengku_cose::HEADER_TYP)
-            .and_then(Value::as_text)
-            != Some(TYP)
-        {
+        if envelope.typ() != Some(TYP) {
             return Err(StatusError::Field(
                 "the protected header's typ (16) is not application/statuslist+cwt",
             ));
