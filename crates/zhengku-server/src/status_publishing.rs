@@ -18,7 +18,7 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 use zhengku_model::LicenceStatus;
 use zhengku_status::{Manifest, ManifestEntry, Reference, StatusList, StatusListClaims};
-use zhengku_store::StatusListKind;
+use zhengku_store::{KeptToken, StatusListKind};
 
 use crate::problem::{ApiError, InternalError};
 use crate::state::AppState;
@@ -31,6 +31,8 @@ pub const TTL: u64 = 3600;
 pub const EXP: u64 = 72 * 3600;
 /// Bits per entry in zhengku's lists.
 pub const BITS: u8 = 2;
+/// A token is kept for history at least this often (seconds), changed or not.
+pub const KEEP_EVERY: i64 = 24 * 3600;
 
 /// A signed token, as served.
 #[derive(Debug, Clone)]
@@ -150,27 +152,79 @@ async fn make(state: &AppState, list: i64, now: u64) -> Result<Published, ApiErr
     let entries = state.store().licence_list_entries(list).await?;
     let n = u64::try_from(list).map_err(|_| InternalError::new("negative list number"))?;
     let sub = Reference::to_list(state.documents().base_url(), n, 0).uri;
-    let token = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, InternalError> {
-        let mut l = StatusList::new(BITS, 1u64 << bits)
-            .map_err(|e| InternalError::caused("status list", e))?;
-        for (idx, status) in entries {
-            l.set(idx, list_value(status))
-                .map_err(|e| InternalError::caused("status list entry", e))?;
-        }
-        let claims = StatusListClaims {
-            sub,
-            iat: now,
-            exp: Some(now + EXP),
-            ttl: Some(TTL),
-            list: l,
-        };
-        claims
-            .sign(signer.as_ref())
-            .map_err(|e| InternalError::caused("signing a status list", e))
-    })
-    .await
-    .map_err(|e| InternalError::caused("status list task", e))??;
+    let (token, bits_sha256) =
+        tokio::task::spawn_blocking(move || -> Result<(Vec<u8>, [u8; 32]), InternalError> {
+            let mut l = StatusList::new(BITS, 1u64 << bits)
+                .map_err(|e| InternalError::caused("status list", e))?;
+            for (idx, status) in entries {
+                l.set(idx, list_value(status))
+                    .map_err(|e| InternalError::caused("status list entry", e))?;
+            }
+            let bits_sha256 = zhengku_crypto::sha256(l.as_bytes());
+            let claims = StatusListClaims {
+                sub,
+                iat: now,
+                exp: Some(now + EXP),
+                ttl: Some(TTL),
+                list: l,
+            };
+            let token = claims
+                .sign(signer.as_ref())
+                .map_err(|e| InternalError::caused("signing a status list", e))?;
+            Ok((token, bits_sha256))
+        })
+        .await
+        .map_err(|e| InternalError::caused("status list task", e))??;
+    keep(state, list, now, bits_sha256, &token).await?;
     Ok(published(token, now))
+}
+
+/// Keeps the token for history when the list changed since the last token kept, or that
+/// one is a day old: so for every time the service ran, some kept token was current.
+async fn keep(
+    state: &AppState,
+    list: i64,
+    iat: u64,
+    bits_sha256: [u8; 32],
+    token: &[u8],
+) -> Result<(), ApiError> {
+    let last = state.store().last_kept_status_token(list).await?;
+    let iat = i64::try_from(iat).map_err(|_| InternalError::new("time past 2262"))?;
+    let stale = last
+        .as_ref()
+        .is_none_or(|k| k.bits_sha256 != bits_sha256 || iat >= k.iat + KEEP_EVERY);
+    if stale {
+        let exp = iat + i64::try_from(EXP).map_err(|_| InternalError::new("EXP"))?;
+        state
+            .store()
+            .keep_status_token(
+                list,
+                &KeptToken {
+                    iat,
+                    exp,
+                    bits_sha256,
+                    token: token.to_vec(),
+                },
+            )
+            .await?;
+    }
+    Ok(())
+}
+
+/// The token kept for list `list` that was current at `at` (Unix seconds), for
+/// `GET /sl/{n}?time=`; `NotFound` when none was.
+pub async fn token_at(state: &AppState, list: i64, at: i64) -> Result<Published, ApiError> {
+    state.store().status_list(list).await?;
+    let kept = state
+        .store()
+        .status_token_at(list, at)
+        .await?
+        .ok_or_else(|| ApiError::NotFound {
+            what: "status list token at that time",
+            key: format!("{list} at {at}"),
+        })?;
+    let iat = u64::try_from(kept.iat).map_err(|_| InternalError::new("negative iat"))?;
+    Ok(published(kept.token, iat))
 }
 
 fn now() -> u64 {

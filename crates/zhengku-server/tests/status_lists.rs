@@ -1,8 +1,8 @@
 //! `GET /sl/{n}` over HTTP, on SQLite and PostgreSQL: licences issued, one revoked and one
 //! suspended; the list is a Token Status List signed by the development status signer
 //! whose entries at the licences' signed indices say valid, revoked and suspended; the
-//! signed manifest names that very token; ETags give 304; unknown or oddly written list
-//! numbers are 404.
+//! signed manifest names that very token; `?time=` finds it again while it was current;
+//! ETags give 304; unknown or oddly written list numbers are 404.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 // Uses part of the shared harness.
@@ -107,6 +107,27 @@ async fn the_list_says_what_the_library_says() {
         let r = fetch(&s, &format!("/sl/{list}"), Some("\"0000\"")).await;
         assert_eq!(r.status(), 200);
         assert_eq!(r.bytes().await.unwrap(), token);
+
+        // History: the token current at its iat is the one served; before any token, or
+        // at its exp, none (404); a time that is no number is a malformed request (400).
+        let r = fetch(&s, &format!("/sl/{list}?time={}", claims.iat), None).await;
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.bytes().await.unwrap(), token);
+        let r = fetch(
+            &s,
+            &format!("/sl/{list}?time={}", claims.iat + 72 * 3600 - 1),
+            None,
+        )
+        .await;
+        assert_eq!(r.bytes().await.unwrap(), token);
+        for t in [claims.iat - 1, claims.iat + 72 * 3600] {
+            s.get(&format!("/sl/{list}?time={t}"), None)
+                .await
+                .assert_problem(404, "not-found");
+        }
+        s.get(&format!("/sl/{list}?time=yesterday"), None)
+            .await
+            .assert_problem(400, "bad-request");
 
         // The manifest names this list's current token (its iat and hash), signed by the
         // same signer; polled with its ETag, 304.

@@ -52,7 +52,7 @@ pub use error::StoreError;
 pub use store::access::{ApiKeyRecord, BOOTSTRAP_KEY_ID, IdempotentResult, NewApiKey};
 pub use store::seals::{NewSeal, SealEvent, StampRefusal, StoredSeal};
 pub use store::status_list::{
-    LicenceStatusEntry, MAX_RESERVATION, STATUS_LIST_BITS, StatusListKind, StatusRun,
+    KeptToken, LicenceStatusEntry, MAX_RESERVATION, STATUS_LIST_BITS, StatusListKind, StatusRun,
 };
 pub use store::{
     BackendKind, Department, IdempotencyRecord, IssueGroup, LicenceEvent,

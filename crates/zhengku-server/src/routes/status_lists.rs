@@ -7,8 +7,9 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use crate::extract::ApiQuery;
 use crate::problem::ApiError;
-use crate::routes::responses::{NoStatusSigner, NoSuchStatusList};
+use crate::routes::responses::{MalformedRequest, NoStatusSigner, NoSuchStatusList};
 use crate::state::AppState;
 use crate::status_publishing::Published;
 
@@ -17,12 +18,14 @@ use crate::status_publishing::Published;
     get, path = "/sl/{n}", tag = "public",
     params(
         ("n" = u64, Path, description = "The list's number, as in a licence's status reference"),
+        ("time" = Option<u64>, Query, description = "Unix seconds: the token that was current then (history, for auditors)"),
         ("If-None-Match" = Option<String>, Header, description = "The ETag of a token held"),
     ),
     responses(
         (status = 200, description = "The list, signed (COSE_Sign1, Token Status List draft -21, CWT form)",
          body = Vec<u8>, content_type = "application/statuslist+cwt"),
         (status = 304, description = "The token held is still the current one"),
+        MalformedRequest,
         NoSuchStatusList,
         NoStatusSigner,
     )
@@ -30,6 +33,7 @@ use crate::status_publishing::Published;
 pub async fn status_list(
     State(state): State<AppState>,
     Path(n): Path<String>,
+    ApiQuery(query): ApiQuery<ListQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let not_found = || ApiError::NotFound {
@@ -41,8 +45,22 @@ pub async fn status_list(
         return Err(not_found());
     }
     let list: i64 = n.parse().map_err(|_| not_found())?;
-    let published = state.status_publisher().token(&state, list).await?;
+    let published = match query.time {
+        None => state.status_publisher().token(&state, list).await?,
+        Some(t) => {
+            let t = i64::try_from(t)
+                .map_err(|_| ApiError::field("time", "out_of_range", "time is too large"))?;
+            crate::status_publishing::token_at(&state, list, t).await?
+        }
+    };
     Ok(answer(&published, zhengku_status::TYP, &headers))
+}
+
+/// `GET /sl/{n}`'s query.
+#[derive(Debug, serde::Deserialize)]
+pub struct ListQuery {
+    /// Unix seconds: the token that was current then.
+    time: Option<u64>,
 }
 
 /// The signed manifest: every status list with its current token's `iat` and SHA-256.

@@ -25,3 +25,15 @@ CREATE INDEX status_lists_kind ON status_lists (kind, id);
 ALTER TABLE licences ADD COLUMN status_list INTEGER REFERENCES status_lists (id);
 ALTER TABLE licences ADD COLUMN status_idx INTEGER;
 CREATE UNIQUE INDEX licences_status_entry ON licences (status_list, status_idx);
+
+-- Signed tokens kept for history (GET /sl/{n}?time=T, for auditors): a token is kept when
+-- its list changed since the last one kept, or when that one is a day old, so for every
+-- time the service ran there is a kept token whose iat <= T < exp (exp is 72 hours).
+CREATE TABLE status_list_tokens (
+    list  INTEGER NOT NULL REFERENCES status_lists (id),
+    iat   INTEGER NOT NULL,
+    exp   INTEGER NOT NULL,
+    bits_sha256 BLOB NOT NULL,
+    token BLOB NOT NULL,
+    PRIMARY KEY (list, iat)
+);

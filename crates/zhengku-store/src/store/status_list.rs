@@ -290,3 +290,88 @@ impl Store {
         }))
     }
 }
+
+/// A signed status-list token kept for history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeptToken {
+    /// Its `iat`.
+    pub iat: i64,
+    /// Its `exp`.
+    pub exp: i64,
+    /// SHA-256 of the list's uncompressed array: tells whether the list changed.
+    pub bits_sha256: [u8; 32],
+    /// The token's bytes.
+    pub token: Vec<u8>,
+}
+
+/// iat, exp, bits_sha256, token.
+type KeptRow = (i64, i64, Vec<u8>, Vec<u8>);
+
+fn kept(list: i64, (iat, exp, bits, token): KeptRow) -> Result<KeptToken, StoreError> {
+    Ok(KeptToken {
+        iat,
+        exp,
+        bits_sha256: bits.try_into().map_err(|_| StoreError::Corrupt {
+            what: "status_list_tokens.bits_sha256",
+            detail: format!("list {list} at {iat}: not 32 bytes"),
+        })?,
+        token,
+    })
+}
+
+impl Store {
+    /// Keeps a signed token of list `list` (a second one with the same `iat` is ignored).
+    pub async fn keep_status_token(&self, list: i64, t: &KeptToken) -> Result<(), StoreError> {
+        on_pool!(self, |pool| {
+            sqlx::query(
+                "INSERT INTO status_list_tokens (list, iat, exp, bits_sha256, token) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (list, iat) DO NOTHING",
+            )
+            .bind(list)
+            .bind(t.iat)
+            .bind(t.exp)
+            .bind(t.bits_sha256.as_slice())
+            .bind(t.token.as_slice())
+            .execute(pool)
+            .await
+            .map_err(StoreError::db("keep status token"))?;
+        });
+        Ok(())
+    }
+
+    /// The newest kept token of list `list`, if any.
+    pub async fn last_kept_status_token(&self, list: i64) -> Result<Option<KeptToken>, StoreError> {
+        let row: Option<KeptRow> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT iat, exp, bits_sha256, token FROM status_list_tokens \
+                 WHERE list = $1 ORDER BY iat DESC LIMIT 1",
+            )
+            .bind(list)
+            .fetch_optional(pool)
+            .await
+            .map_err(StoreError::db("select last status token"))?
+        });
+        row.map(|r| kept(list, r)).transpose()
+    }
+
+    /// The kept token of list `list` that was current at `at` (the newest with
+    /// `iat <= at < exp`), if any.
+    pub async fn status_token_at(
+        &self,
+        list: i64,
+        at: i64,
+    ) -> Result<Option<KeptToken>, StoreError> {
+        let row: Option<KeptRow> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT iat, exp, bits_sha256, token FROM status_list_tokens \
+                 WHERE list = $1 AND iat <= $2 AND $2 < exp ORDER BY iat DESC LIMIT 1",
+            )
+            .bind(list)
+            .bind(at)
+            .fetch_optional(pool)
+            .await
+            .map_err(StoreError::db("select status token at a time"))?
+        });
+        row.map(|r| kept(list, r)).transpose()
+    }
+}
