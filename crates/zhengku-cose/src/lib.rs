@@ -70,6 +70,14 @@ pub enum CoseError {
     /// The signature does not verify.
     #[error("signature does not verify: {0}")]
     Verify(#[from] zhengku_crypto::VerifyError),
+    /// The document is of another type than the one expected (its protected `typ`).
+    #[error("a {found} document where {expected} was expected")]
+    WrongType {
+        /// The type expected.
+        expected: String,
+        /// The type found (`none` when the header has none).
+        found: String,
+    },
     /// Signing failed.
     #[error("signing failed: {0}")]
     Sign(#[from] SignError),
@@ -141,6 +149,27 @@ pub fn sign_typed(typ: &str, payload: Vec<u8>, signer: &dyn Signer) -> Result<Ve
     );
     let _ = header.insert(Value::integer(HEADER_TYP), Value::text(typ));
     sign(header, payload, signer)
+}
+
+/// Opens one of zhengku's own typed documents (made by [`sign_typed`]): reads it as
+/// deterministic CBOR within `limits`, checks that its `typ` is `typ`, and verifies it with
+/// `key`. The verified envelope's [`Sign1::payload`] is then the document.
+pub fn open_typed(
+    bytes: &[u8],
+    limits: &Limits,
+    typ: &str,
+    key: &PublicKey,
+    verifier: &dyn SignatureVerifier,
+) -> Result<Sign1, CoseError> {
+    let envelope = Sign1::decode_deterministic(bytes, limits)?;
+    if envelope.typ() != Some(typ) {
+        return Err(CoseError::WrongType {
+            expected: typ.to_owned(),
+            found: envelope.typ().unwrap_or("none").to_owned(),
+        });
+    }
+    envelope.verify(key, verifier)?;
+    Ok(envelope)
 }
 
 /// A decoded COSE_Sign1, not yet verified: nothing in it is trustworthy until

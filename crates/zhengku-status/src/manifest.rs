@@ -18,7 +18,6 @@
 //! lists. See `docs/cddl/status-list.cddl`.
 
 use zhengku_cbor::{Limits, Map, Value};
-use zhengku_cose::Sign1;
 use zhengku_crypto::{PublicKey, SignatureVerifier, Signer};
 
 use crate::StatusError;
@@ -180,13 +179,7 @@ impl Manifest {
         key: &PublicKey,
         verifier: &dyn SignatureVerifier,
     ) -> Result<Manifest, StatusError> {
-        let envelope = Sign1::decode_deterministic(bytes, &limits())?;
-        if envelope.typ() != Some(MANIFEST_TYP) {
-            return Err(StatusError::Field(
-                "the protected header's typ (16) is not a zhengku status-list manifest",
-            ));
-        }
-        envelope.verify(key, verifier)?;
+        let envelope = zhengku_cose::open_typed(bytes, &limits(), MANIFEST_TYP, key, verifier)?;
         Manifest::from_cbor(envelope.payload())
     }
 

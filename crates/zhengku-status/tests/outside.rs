@@ -11,11 +11,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
-use std::process::Command;
 
 use zhengku_crypto::{Algorithm, PrivateKey};
 use zhengku_status::{StatusList, StatusListClaims};
-use zhengku_testkit::tools::{have, have_python_module};
+use zhengku_testkit::tools::{have, have_python_module, python_says_ok};
 
 /// The Python side: argv = token file, public key PEM file, CDDL file, algorithm, then
 /// `idx=status` pairs to read back. Prints "ok" or raises.
@@ -85,25 +84,19 @@ fn judge(
     std::fs::write(dir.join("token.cwt"), token).unwrap();
     std::fs::write(dir.join("key.pem"), pem).unwrap();
     let cddl = zhengku_testkit::repo_root().join("docs/cddl/status-list.cddl");
-    let out = Command::new("python3")
-        .arg("-c")
-        .arg(JUDGE)
-        .arg(dir.join("token.cwt"))
-        .arg(dir.join("key.pem"))
-        .arg(cddl)
-        .arg(alg)
-        .args(expect.iter().map(|(i, s)| format!("{i}={s}")))
-        .output()
-        .unwrap();
-    if out.status.success() && String::from_utf8_lossy(&out.stdout).trim() == "ok" {
-        Ok(())
-    } else {
-        Err(format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ))
-    }
+    let (token_path, key_path) = (dir.join("token.cwt"), dir.join("key.pem"));
+    let entries: Vec<std::ffi::OsString> = expect
+        .iter()
+        .map(|(i, s)| format!("{i}={s}").into())
+        .collect();
+    let mut args = vec![
+        token_path.as_os_str(),
+        key_path.as_os_str(),
+        cddl.as_os_str(),
+        std::ffi::OsStr::new(alg),
+    ];
+    args.extend(entries.iter().map(|e| e.as_os_str()));
+    python_says_ok(JUDGE, &args)
 }
 
 #[test]
@@ -227,17 +220,7 @@ except pycddl.ValidationError:
     pass
 print("ok")
 "#;
-    let out = Command::new("python3")
-        .arg("-c")
-        .arg(script)
-        .arg(dir.path().join("manifest.cwt"))
-        .arg(zhengku_testkit::repo_root().join("docs/cddl/status-list.cddl"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success() && String::from_utf8_lossy(&out.stdout).trim() == "ok",
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let cddl = zhengku_testkit::repo_root().join("docs/cddl/status-list.cddl");
+    let path = dir.path().join("manifest.cwt");
+    python_says_ok(script, &[path.as_os_str(), cddl.as_os_str()]).unwrap();
 }

@@ -62,6 +62,28 @@ pub fn have_python_module(module: &str, package: &str) -> bool {
     ok
 }
 
+/// Runs a Python `script` with `args`; `Ok` when it exits 0 having printed exactly `ok`,
+/// otherwise what it printed (the judge's reason). For checks written in Python against
+/// libraries we did not write (pycose, python-cwt, pycddl, cbor2).
+pub fn python_says_ok(script: &str, args: &[&std::ffi::OsStr]) -> Result<(), String> {
+    let python = which_python().ok_or_else(|| "python3 is missing".to_owned())?;
+    let out = Command::new(python)
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .output()
+        .map_err(|e| format!("python3: {e}"))?;
+    if out.status.success() && String::from_utf8_lossy(&out.stdout).trim() == "ok" {
+        Ok(())
+    } else {
+        Err(format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    }
+}
+
 fn which_python() -> Option<PathBuf> {
     tool("python3")
 }

@@ -1,7 +1,6 @@
 //! The trust list's content, its CBOR form, signing, and succession (crate docs).
 
 use zhengku_cbor::{Limits, Map, Value};
-use zhengku_cose::Sign1;
 use zhengku_crypto::{PublicKey, SignatureVerifier, Signer};
 use zhengku_model::codes::{AreaCode, Uscc};
 
@@ -315,13 +314,7 @@ impl TrustList {
         key: &PublicKey,
         verifier: &dyn SignatureVerifier,
     ) -> Result<TrustList, TrustListError> {
-        let envelope = Sign1::decode_deterministic(bytes, &limits())?;
-        if envelope.typ() != Some(TRUST_LIST_TYP) {
-            return Err(field(
-                "the protected header's typ is not a zhengku trust list",
-            ));
-        }
-        envelope.verify(key, verifier)?;
+        let envelope = zhengku_cose::open_typed(bytes, &limits(), TRUST_LIST_TYP, key, verifier)?;
         TrustList::from_cbor(envelope.payload())
     }
 

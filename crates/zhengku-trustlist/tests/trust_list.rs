@@ -5,12 +5,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::process::Command;
-
 use zhengku_crypto::{Algorithm, Direct, PrivateKey};
 use zhengku_model::codes::{AreaCode, Uscc};
 use zhengku_testkit::keys_dev;
-use zhengku_testkit::tools::have_python_module;
+use zhengku_testkit::tools::{have_python_module, python_says_ok};
 use zhengku_trustlist::{Operator, Role, Succession, TrustList, succession};
 
 const ISSUED: u64 = 1_764_806_400;
@@ -177,18 +175,15 @@ assert [c["role"] for c in l["certs"]] == ["licence-ca-sm2", "licence-ca-p256", 
 assert l["next_update"] - l["issued"] <= 72 * 3600
 print("ok")
 "#;
-    let out = Command::new("python3")
-        .arg("-c")
-        .arg(script)
-        .arg(dir.path().join("list.cwt"))
-        .arg(dir.path().join("key.pem"))
-        .arg(zhengku_testkit::repo_root().join("docs/cddl/trust-list.cddl"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success() && String::from_utf8_lossy(&out.stdout).trim() == "ok",
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let cddl = zhengku_testkit::repo_root().join("docs/cddl/trust-list.cddl");
+    let (list_path, key_path) = (dir.path().join("list.cwt"), dir.path().join("key.pem"));
+    python_says_ok(
+        script,
+        &[
+            list_path.as_os_str(),
+            key_path.as_os_str(),
+            cddl.as_os_str(),
+        ],
+    )
+    .unwrap();
 }
