@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use time::OffsetDateTime;
 use zhengku_model::LicenceStatus;
-use zhengku_status::{Manifest, ManifestEntry, Reference, StatusList, StatusListClaims};
+use zhengku_status::{Manifest, ManifestEntry, StatusList, StatusListClaims, list_uri};
 use zhengku_store::{KeptToken, StatusListKind};
 
 use crate::problem::{ApiError, InternalError};
@@ -102,7 +102,7 @@ impl StatusPublisher {
             lists.push(ManifestEntry {
                 n,
                 kind: "licence".into(),
-                uri: Reference::to_list(state.documents().base_url(), n, 0).uri,
+                uri: list_uri(state.documents().base_url(), n),
                 iat: token.iat,
                 sha256: zhengku_crypto::sha256(&token.token),
             });
@@ -151,7 +151,7 @@ async fn make(state: &AppState, list: i64, now: u64) -> Result<Published, ApiErr
     let signer = status_signer(state).await?;
     let entries = state.store().licence_list_entries(list).await?;
     let n = u64::try_from(list).map_err(|_| InternalError::new("negative list number"))?;
-    let sub = Reference::to_list(state.documents().base_url(), n, 0).uri;
+    let sub = list_uri(state.documents().base_url(), n);
     let (token, bits_sha256) =
         tokio::task::spawn_blocking(move || -> Result<(Vec<u8>, [u8; 32]), InternalError> {
             let mut l = StatusList::new(BITS, 1u64 << bits)

@@ -36,7 +36,7 @@ pub use list::{MAX_LIST_BYTES, Status, StatusList};
 pub use manifest::{MANIFEST_TYP, Manifest, ManifestEntry};
 pub use token::{
     CLAIM_STATUS, CLOCK_SKEW, Freshness, LIST_PATH, MAX_TOKEN_LEN, Reference, SignedStatusList,
-    StatusListClaims, TYP,
+    StatusListClaims, TYP, list_uri,
 };
 
 /// Why a status list, a token or a reference could not be made or read.

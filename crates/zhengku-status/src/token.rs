@@ -214,13 +214,19 @@ pub struct Reference {
 /// The path segment before a list's number in zhengku's list URIs: `<base>/sl/<n>`.
 pub const LIST_PATH: &str = "/sl/";
 
+/// The URI of zhengku's list `list` published under `base_url`: `<base_url>/sl/<list>`
+/// (a list token's `sub`, and the `uri` of every reference into it).
+pub fn list_uri(base_url: &str, list: u64) -> String {
+    format!("{}{LIST_PATH}{list}", base_url.trim_end_matches('/'))
+}
+
 impl Reference {
     /// The reference to entry `idx` of zhengku's list `list` published under `base_url`:
     /// `uri` is `<base_url>/sl/<list>`.
     pub fn to_list(base_url: &str, list: u64, idx: u64) -> Reference {
         Reference {
             idx,
-            uri: format!("{}{LIST_PATH}{list}", base_url.trim_end_matches('/')),
+            uri: list_uri(base_url, list),
         }
     }
 
