@@ -345,6 +345,62 @@ fn a_certificate_of_another_issuer_is_invalid() {
     assert!(matches!(outcome(&q, "issuer_matches"), Outcome::Failed(_)));
 }
 
+/// A department certificate made from the real one with the key swapped for a forger's:
+/// its issuer name and key identifier are the real issuing CA's, but the CA's signature no
+/// longer covers it. Its chain must fail on that signature, and the memo's remembered
+/// certificate signatures (warmed with the real chain first, then asked again and again)
+/// must never let it through.
+#[test]
+fn a_certificate_with_a_swapped_key_is_invalid_with_or_without_the_memo() {
+    let pki = pki();
+    let real = samr();
+    let forger = zhengku_crypto::PrivateKey::generate(zhengku_crypto::Algorithm::Sm2Sm3).unwrap();
+    let t = issue_time(&real.cert);
+    let (old, new) = (
+        real.key.public_key().to_spki_der().to_vec(),
+        forger.public_key().to_spki_der().to_vec(),
+    );
+    assert_eq!(old.len(), new.len());
+    let at_key = real
+        .cert
+        .windows(old.len())
+        .position(|w| w == old.as_slice())
+        .expect("the key's SPKI in its certificate");
+    let mut forged_cert = real.cert.clone();
+    forged_cert[at_key..at_key + new.len()].copy_from_slice(&new);
+    let forged = Dept {
+        key: forger,
+        cert: forged_cert.clone(),
+        issuer: real.issuer.clone(),
+    };
+    let genuine = licence("business-licence", &real, t, 31);
+    let fake = licence("business-licence", &forged, t, 32);
+    let fake_payload = zhengku_qr::make_payload(&fake, &forged.key).unwrap();
+    let at = t + Duration::days(1);
+    let d = depts(&[real.cert.clone(), forged_cert]);
+    let memo = zhengku_verify::Memo::new(pki.trust());
+    let mut warm = ctx(at, &pki, &d);
+    warm.memo = Some(&memo);
+    let library = lists(&genuine, LicenceStatus::Valid, at);
+    for _ in 0..3 {
+        let r = record(&genuine.to_bytes(), &warm, &library);
+        assert_eq!(r.verdict, Verdict::Valid, "{}", r.report);
+    }
+    assert!(memo.keys().remembered() > 0, "the real chain is remembered");
+    // Even a library that (wrongly) holds the fake record cannot make it valid.
+    let library = lists(&fake, LicenceStatus::Valid, at);
+    let cold = ctx(at, &pki, &d);
+    for c in [&cold, &warm, &warm, &warm] {
+        for r in [
+            record(&fake.to_bytes(), c, &library),
+            qr(&fake_payload, c, &library),
+        ] {
+            assert_eq!(r.verdict, Verdict::Invalid, "{}", r.report);
+            assert!(matches!(outcome(&r, "issuer_chain"), Outcome::Failed(_)));
+        }
+    }
+}
+
 /// A certificate made by anyone, naming the department and its USCC and holding the key
 /// that signed: without a chain to the anchors it vouches for nothing.
 #[test]
