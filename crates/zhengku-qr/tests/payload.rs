@@ -295,3 +295,52 @@ fn svg_has_every_dark_module() {
     assert_eq!(svg.matches("h1v1h-1z").count(), dark);
     assert!(matches!(QrSymbol::new("zk1:lower"), Err(QrError::Qr(_))));
 }
+
+/// A payload whose envelope is well formed but whose signature is not the department's over
+/// these bytes: `cose` repacked as `ZK1:` text.
+fn repacked(cose: &[u8]) -> String {
+    let compressed = miniz_oxide::deflate::compress_to_vec_zlib(cose, 9);
+    format!(
+        "{}{}",
+        zhengku_qr::PREFIX,
+        zhengku_qr::base45::encode(&compressed)
+    )
+}
+
+#[test]
+fn a_forger_using_the_departments_kid_or_another_payloads_signature_is_refused() {
+    for dept in [sm2_key(), p256_key()] {
+        let mut licences = examples(&dept);
+        let (_, signed) = licences.remove(0);
+        let (_, other) = licences.remove(0);
+        let genuine = zhengku_qr::make_cose(&signed, &dept).unwrap();
+        let envelope =
+            zhengku_cose::Sign1::decode(&genuine, &zhengku_cbor::Limits::default()).unwrap();
+        // A forger's key, but the department's kid in the protected header.
+        let forger = PrivateKey::generate(dept.algorithm()).unwrap();
+        let mut header = zhengku_cbor::Map::new();
+        header
+            .insert(
+                zhengku_cbor::Value::integer(zhengku_cose::HEADER_KID),
+                zhengku_cbor::Value::bytes(dept.key_id().as_bytes().to_vec()),
+            )
+            .unwrap();
+        let forged = zhengku_cose::sign(header, envelope.payload().to_vec(), &forger).unwrap();
+        let p = decode_payload(&repacked(&forged)).unwrap();
+        assert_eq!(p.kid, dept.key_id());
+        assert!(verify_payload(&p, dept.public_key()).is_err());
+        // The department's own signature, but of another licence's claims.
+        let other_sig = zhengku_qr::make_cose(&other, &dept).unwrap();
+        let (at_g, at_o) = (genuine.len() - 64, other_sig.len() - 64);
+        let mut swapped = genuine.clone();
+        swapped[at_g..].copy_from_slice(&other_sig[at_o..]);
+        let p = decode_payload(&repacked(&swapped)).unwrap();
+        assert!(matches!(
+            verify_payload(&p, dept.public_key()),
+            Err(QrError::Envelope(zhengku_cose::CoseError::Verify(_)))
+        ));
+        // And the genuine one, repacked the same way, verifies.
+        let p = decode_payload(&repacked(&genuine)).unwrap();
+        verify_payload(&p, dept.public_key()).unwrap();
+    }
+}

@@ -345,6 +345,48 @@ fn a_certificate_of_another_issuer_is_invalid() {
     assert!(matches!(outcome(&q, "issuer_matches"), Outcome::Failed(_)));
 }
 
+/// A QR payload signed by a forger who writes the department's kid into the protected
+/// header (so the department's key is the one looked up, and it does not verify) is invalid,
+/// cold and through a memo whose prepared key has already verified the genuine payload.
+#[test]
+fn a_qr_payload_signed_by_a_forger_under_the_departments_kid_is_invalid() {
+    let pki = pki();
+    let dept = samr();
+    let t = issue_time(&dept.cert);
+    let signed = licence("business-licence", &dept, t, 41);
+    let genuine = zhengku_qr::make_payload(&signed, &dept.key).unwrap();
+    let cose = zhengku_qr::make_cose(&signed, &dept.key).unwrap();
+    let envelope = zhengku_cose::Sign1::decode(&cose, &zhengku_cbor::Limits::default()).unwrap();
+    let forger = zhengku_crypto::PrivateKey::generate(zhengku_crypto::Algorithm::Sm2Sm3).unwrap();
+    let mut header = zhengku_cbor::Map::new();
+    header
+        .insert(
+            zhengku_cbor::Value::integer(zhengku_cose::HEADER_KID),
+            zhengku_cbor::Value::bytes(dept.key.public_key().key_id().as_bytes().to_vec()),
+        )
+        .unwrap();
+    let forged = zhengku_cose::sign(header, envelope.payload().to_vec(), &forger).unwrap();
+    let forged = format!(
+        "{}{}",
+        zhengku_qr::PREFIX,
+        zhengku_qr::base45::encode(&miniz_oxide::deflate::compress_to_vec_zlib(&forged, 9))
+    );
+    let at = t + Duration::days(1);
+    let d = depts(std::slice::from_ref(&dept.cert));
+    let library = lists(&signed, LicenceStatus::Valid, at);
+    let memo = zhengku_verify::Memo::new(pki.trust());
+    let mut warm = ctx(at, &pki, &d);
+    warm.memo = Some(&memo);
+    for _ in 0..3 {
+        assert_eq!(qr(&genuine, &warm, &library).verdict, Verdict::Valid);
+    }
+    let cold = ctx(at, &pki, &d);
+    for c in [&cold, &warm, &warm] {
+        let r = qr(&forged, c, &library);
+        assert_eq!(r.verdict, Verdict::Invalid, "{}", r.report);
+    }
+}
+
 /// A department certificate made from the real one with the key swapped for a forger's:
 /// its issuer name and key identifier are the real issuing CA's, but the CA's signature no
 /// longer covers it. Its chain must fail on that signature, and the memo's remembered
