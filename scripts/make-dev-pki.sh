@@ -41,6 +41,11 @@ for alg in sm2 p256; do
     "$z" pki --dir keys-dev/pki issue --alg "$alg" --kind status-signer \
         --name 浙江省大数据发展管理局 --uscc 11330000MB0D987650 \
         --label "status-signer-$alg" --days 3650 --out "keys-dev/status-signer-$alg.crt"
+    # The region's trust-list signer (信任列表签发者): signs the trust list and the signer
+    # list; offline verifiers pin this certificate (`zhengku sync --pin`).
+    "$z" pki --dir keys-dev/pki issue --alg "$alg" --kind list-signer \
+        --name 浙江省大数据发展管理局 --uscc 11330000MB0D987650 \
+        --label "trust-list-signer-$alg" --days 3650 --out "keys-dev/trust-list-signer-$alg.crt"
     # The development server.
     "$z" pki --dir keys-dev/pki issue --alg "$alg" --kind server \
         --name localhost --dns localhost --ip 127.0.0.1 \

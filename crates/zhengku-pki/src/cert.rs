@@ -179,6 +179,7 @@ impl CertView {
             Purpose::SealMaking,
             Purpose::SealStamping,
             Purpose::StatusSigning,
+            Purpose::ListSigning,
         ]
         .into_iter()
         .filter(|p| self.has_role(*p))

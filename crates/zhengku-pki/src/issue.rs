@@ -66,6 +66,8 @@ pub enum CertKind {
     Seal,
     /// A library's status-list signer (状态列表签发者).
     StatusSigner,
+    /// A region's trust-list signer (信任列表签发者).
+    ListSigner,
     /// A TLS server certificate.
     Server {
         /// DNS names for subjectAltName.
@@ -88,6 +90,7 @@ impl CertKind {
             CertKind::SealMaker => Some(oids::POLICY_SEAL_MAKING),
             CertKind::Seal => Some(oids::POLICY_SEAL_STAMPING),
             CertKind::StatusSigner => Some(oids::POLICY_STATUS_SIGNING),
+            CertKind::ListSigner => Some(oids::POLICY_LIST_SIGNING),
             _ => None,
         }
     }
@@ -241,7 +244,11 @@ pub fn issue_certificate(
         }
     }
     match &params.kind {
-        CertKind::Department | CertKind::SealMaker | CertKind::Seal | CertKind::StatusSigner => {
+        CertKind::Department
+        | CertKind::SealMaker
+        | CertKind::Seal
+        | CertKind::StatusSigner
+        | CertKind::ListSigner => {
             extensions.push(extension(
                 false,
                 &ExtendedKeyUsage(vec![oids::EKU_DOCUMENT_SIGNING]),
@@ -356,7 +363,11 @@ fn key_usage(kind: &CertKind) -> KeyUsage {
         CertKind::RootCa | CertKind::IssuingCa => {
             KeyUsage(KeyUsages::KeyCertSign | KeyUsages::CRLSign)
         }
-        CertKind::Department | CertKind::SealMaker | CertKind::Seal | CertKind::StatusSigner => {
+        CertKind::Department
+        | CertKind::SealMaker
+        | CertKind::Seal
+        | CertKind::StatusSigner
+        | CertKind::ListSigner => {
             KeyUsage(KeyUsages::DigitalSignature | KeyUsages::NonRepudiation)
         }
         CertKind::Server { .. } => KeyUsage(KeyUsages::DigitalSignature.into()),

@@ -22,6 +22,9 @@ pub const POLICY_SEAL_STAMPING: &str = "2.25.19739551240617821422649812562740841
 /// Status List draft's own EKU (id-kp-oauthStatusSigning) has no number yet, so the
 /// certificate carries id-kp-documentSigning and this policy.
 pub const POLICY_STATUS_SIGNING: &str = "2.25.197395512406178214226498125627408413364";
+/// Policy: signing a region's trust list and signer list (信任列表签发), with the region's
+/// list key; verifiers pin this certificate.
+pub const POLICY_LIST_SIGNING: &str = "2.25.197395512406178214226498125627408413365";
 
 /// id-kp-documentSigning (RFC 9336): the EKU for document signers.
 pub const EKU_DOCUMENT_SIGNING: ObjectIdentifier =

@@ -72,6 +72,8 @@ pub enum Purpose {
     SealStamping,
     /// Signing status lists (a library's status signer).
     StatusSigning,
+    /// Signing a region's trust list and signer list.
+    ListSigning,
     /// TLS server.
     ServerAuth,
 }
@@ -89,6 +91,7 @@ impl Purpose {
             Purpose::SealMaking => Some(oids::POLICY_SEAL_MAKING),
             Purpose::SealStamping => Some(oids::POLICY_SEAL_STAMPING),
             Purpose::StatusSigning => Some(oids::POLICY_STATUS_SIGNING),
+            Purpose::ListSigning => Some(oids::POLICY_LIST_SIGNING),
             Purpose::ServerAuth => None,
         }
     }
@@ -100,6 +103,7 @@ impl Purpose {
             Purpose::SealMaking => ("seal making", "电子印章制作"),
             Purpose::SealStamping => ("seal stamping", "电子签章"),
             Purpose::StatusSigning => ("status-list signing", "状态列表签发"),
+            Purpose::ListSigning => ("trust-list signing", "信任列表签发"),
             Purpose::ServerAuth => ("TLS server", "TLS 服务器"),
         }
     }

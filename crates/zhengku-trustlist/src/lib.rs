@@ -29,9 +29,13 @@
 //! the one held. Reading is strict (this is zhengku's own format): unknown keys, roles out
 //! of their place and anything out of bounds are refused.
 
+mod chain;
 mod list;
+mod signers;
 
+pub use chain::{Accepted, Held, Made, RegionInfo, accept, list_signer_key, make, read_unverified};
 pub use list::{
     MAX_CERT_LEN, MAX_CERTS, MAX_VALIDITY, Operator, Role, Succession, TRUST_LIST_TYP, TrustList,
     TrustListError, succession,
 };
+pub use signers::{MAX_SIGNER_LIST_LEN, MAX_SIGNERS, SIGNER_LIST_TYP, SignerList};

@@ -28,7 +28,7 @@ pub enum TrustListError {
     Field(String),
 }
 
-fn field(s: impl Into<String>) -> TrustListError {
+pub(crate) fn field(s: impl Into<String>) -> TrustListError {
     TrustListError::Field(s.into())
 }
 
@@ -106,9 +106,13 @@ pub struct TrustList {
     pub status_list_uri: String,
     /// Certificates (DER) by role, roles in [`Role::ALL`] order.
     pub certs: Vec<(Role, Vec<u8>)>,
+    /// SHA-256 of the signed signer list that goes with this list
+    /// ([`crate::SignerList`]): the departments' certificates, committed to here so that a
+    /// signer list cannot be swapped or rolled back on its own.
+    pub signers: [u8; 32],
 }
 
-fn limits() -> Limits {
+pub(crate) fn limits() -> Limits {
     Limits::new(
         MAX_CERTS * (MAX_CERT_LEN + 64) + 64 * 1024,
         4,
@@ -116,7 +120,7 @@ fn limits() -> Limits {
     )
 }
 
-fn is_region(s: &str) -> bool {
+pub(crate) fn is_region(s: &str) -> bool {
     s.len() == 5 && s.starts_with("CN-") && s[3..].bytes().all(|b| b.is_ascii_uppercase())
 }
 
@@ -201,6 +205,7 @@ impl TrustList {
         let _ = m.insert_text("base_url", Value::text(self.base_url.clone()));
         let _ = m.insert_text("status_list_uri", Value::text(self.status_list_uri.clone()));
         let _ = m.insert_text("certs", Value::array(certs));
+        let _ = m.insert_text("signers", Value::bytes(self.signers.to_vec()));
         zhengku_cbor::encode(&Value::Map(m))
     }
 
@@ -209,7 +214,7 @@ impl TrustList {
     pub fn from_cbor(bytes: &[u8]) -> Result<TrustList, TrustListError> {
         let v = zhengku_cbor::decode(bytes, &limits())?;
         let m = v.as_map().ok_or_else(|| field("not a map"))?;
-        const KEYS: [&str; 11] = [
+        const KEYS: [&str; 12] = [
             "v",
             "seq",
             "prev",
@@ -221,11 +226,13 @@ impl TrustList {
             "base_url",
             "status_list_uri",
             "certs",
+            "signers",
         ];
         if m.len() != KEYS.len() || KEYS.iter().any(|k| m.get_text_key(k).is_none()) {
-            return Err(field(
-                "the keys are not exactly v, seq, prev, issued, next_update, region, division, operator, base_url, status_list_uri, certs",
-            ));
+            return Err(field(format!(
+                "the keys are not exactly {}",
+                KEYS.join(", ")
+            )));
         }
         let get = |k: &str| m.get_text_key(k).unwrap_or(&Value::Null);
         let uint = |k: &str| {
@@ -293,6 +300,10 @@ impl TrustList {
             base_url: text(get("base_url"), "base_url")?,
             status_list_uri: text(get("status_list_uri"), "status_list_uri")?,
             certs,
+            signers: get("signers")
+                .as_bytes()
+                .and_then(|b| <[u8; 32]>::try_from(b).ok())
+                .ok_or_else(|| field("signers is not 32 bytes"))?,
         };
         list.check()?;
         Ok(list)

@@ -185,6 +185,8 @@ pub enum CertKindArg {
     Seal,
     /// A library's status-list signer (状态列表签发者).
     StatusSigner,
+    /// A region's trust-list signer (信任列表签发者): verifiers pin it.
+    ListSigner,
     /// A TLS server.
     Server,
 }
@@ -255,6 +257,8 @@ pub enum PurposeArg {
     Seal,
     /// Status-list signing.
     StatusSigner,
+    /// Trust-list signing.
+    ListSigner,
     /// TLS server.
     Server,
 }

@@ -189,6 +189,7 @@ fn issue(dir: &Path, ks: &KeystoreArgs, args: PkiIssueArgs, out: &mut dyn Write)
         CertKindArg::SealMaker => (CertKind::SealMaker, true),
         CertKindArg::Seal => (CertKind::Seal, true),
         CertKindArg::StatusSigner => (CertKind::StatusSigner, true),
+        CertKindArg::ListSigner => (CertKind::ListSigner, true),
         CertKindArg::Server => (
             CertKind::Server {
                 dns_names: args.dns_names.clone(),
@@ -350,6 +351,7 @@ fn verify(dir: &Path, args: PkiVerifyArgs, out: &mut dyn Write) -> Result<Exit> 
         PurposeArg::SealMaker => Purpose::SealMaking,
         PurposeArg::Seal => Purpose::SealStamping,
         PurposeArg::StatusSigner => Purpose::StatusSigning,
+        PurposeArg::ListSigner => Purpose::ListSigning,
         PurposeArg::Server => Purpose::ServerAuth,
     };
     let input = ValidationInput {
