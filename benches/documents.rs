@@ -289,6 +289,7 @@ fn main() {
                 as_of: now,
                 source: "bench".into(),
                 record: Some(RecordDigests::of(&c.licence.to_bytes())),
+                good_until: None,
             },
         );
         let esl = c.seal.to_der().unwrap();

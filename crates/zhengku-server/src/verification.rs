@@ -147,6 +147,7 @@ pub async fn gather_live(
                     as_of: now,
                     source: SOURCE.to_owned(),
                     record: Some(RecordDigests::of(&stored.licence.to_bytes())),
+                    good_until: None,
                 })
             }
             Err(zhengku_store::StoreError::NotFound { .. }) => Lookup::NotHeld(SOURCE.into()),

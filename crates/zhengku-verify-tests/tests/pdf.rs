@@ -86,6 +86,7 @@ fn library(pdf: &[u8]) -> LiveLists {
             as_of: now,
             source: "test library".into(),
             record: Some(RecordDigests::of(&record)),
+            good_until: None,
         },
     );
     let esl = seal_in(pdf);

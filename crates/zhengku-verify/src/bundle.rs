@@ -181,6 +181,7 @@ impl StatusList {
                     as_of: generated,
                     source: source.clone(),
                     record,
+                    good_until: None,
                 },
             );
         }
@@ -236,6 +237,7 @@ pub fn licence_status_answer(
         as_of,
         source: source.to_owned(),
         record: None,
+        good_until: None,
     })
 }
 

@@ -63,6 +63,9 @@ pub struct LicenceClaim {
     pub record_sha256: Option<[u8; 32]>,
     /// A QR payload's truncated record digest and whether it is SM3 (else SHA-256).
     pub qr_digest: Option<(bool, [u8; zhengku_qr::LICENCE_DIGEST_LEN])>,
+    /// The status-list entry the signed record names (records of format 2 and later):
+    /// where an offline verifier holding signed status lists finds the status.
+    pub status: Option<zhengku_status::Reference>,
 }
 
 /// A seal signature (or a bare seal) found in the input, for phase two.
@@ -280,6 +283,10 @@ fn library_record(claim: &LicenceClaim, lookup: &Lookup<LicenceLive>) -> (crate:
     let label_zh = "与证照库存档一致";
     let (outcome, matched) = match lookup {
         Lookup::Unknown => (Outcome::Skipped("no library was consulted".into()), false),
+        Lookup::Unavailable(_) => (
+            Outcome::Skipped("no library record was consulted".into()),
+            false,
+        ),
         Lookup::NotHeld(source) => (
             Outcome::Unverifiable(format!(
                 "{source} holds no licence {}: not issued here, so it cannot be verified here",
@@ -389,8 +396,22 @@ fn status_check(
             )),
             Verdict::Unverifiable,
         ),
+        Lookup::Unavailable(why) => (
+            Outcome::Unverifiable(format!("status unknown: {why}")),
+            Verdict::Unverifiable,
+        ),
         Lookup::Found(s) => {
-            if let Some(why) = stale(s.as_of, at, live.max_age) {
+            let stale = match s.good_until {
+                Some(until) => (at.unix_timestamp() >= until).then(|| {
+                    format!(
+                        "the status is as of {}, and its list expired at {}, so it is stale",
+                        time_text(s.as_of),
+                        time_text(until)
+                    )
+                }),
+                None => stale(s.as_of, at, live.max_age),
+            };
+            if let Some(why) = stale {
                 (
                     Outcome::Unverifiable(format!("{why} (from {})", s.source)),
                     Verdict::Unverifiable,
@@ -458,6 +479,12 @@ fn seal_status_check(
                 Outcome::Unverifiable(format!(
                     "{which}{source} did not make this seal, so its status cannot be known here"
                 )),
+                Verdict::Unverifiable,
+            );
+        }
+        Lookup::Unavailable(why) => {
+            return done(
+                Outcome::Unverifiable(format!("{which}status unknown: {why}")),
                 Verdict::Unverifiable,
             );
         }

@@ -68,6 +68,7 @@ pub mod pdf;
 pub mod qr;
 pub mod report;
 pub mod seal;
+pub mod status_lists;
 
 pub use context::{Context, Departments, Trust, Verdict};
 pub use engine::{Examined, LicenceClaim, StampClaim, conclude, verdict};
@@ -77,6 +78,7 @@ pub use live::{
     RecordDigests, SealLive,
 };
 pub use memo::Memo;
+pub use status_lists::{Layered, ListSource};
 pub use report::{Check, CheckId, Outcome, Report};
 pub use zhengku_pki::Revocation;
 

@@ -326,6 +326,7 @@ pub(crate) fn record_checks(
         identifier,
         record_sha256: Some(zhengku_crypto::sha256(signed_bytes)),
         qr_digest: None,
+        status: r.status.clone(),
     });
 }
 

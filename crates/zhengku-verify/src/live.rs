@@ -24,6 +24,9 @@ pub enum Lookup<T> {
     NotHeld(String),
     /// No source was consulted.
     Unknown,
+    /// A source was consulted and cannot answer now (its list is past `exp`, the trust list
+    /// is past `next_update`, the record names no list entry): the text says why.
+    Unavailable(String),
 }
 
 /// Digests of a signed licence record (`SignedLicence::to_bytes()`), to tell whether a
@@ -60,6 +63,10 @@ pub struct LicenceLive {
     pub source: String,
     /// Digests of the record the library stored, when the source gives them.
     pub record: Option<RecordDigests>,
+    /// When the source says itself how long its answer holds (a signed status list's
+    /// `exp`, Unix seconds): from then on the status is stale, whatever [`Live::max_age`]
+    /// says. `None`: [`Live::max_age`] decides.
+    pub good_until: Option<i64>,
 }
 
 /// A seal as a library knows it now.
@@ -122,7 +129,7 @@ impl Live {
             licence: examined
                 .licence
                 .as_ref()
-                .map_or(Lookup::Unknown, |l| source.licence(&l.identifier)),
+                .map_or(Lookup::Unknown, |l| source.licence(l)),
             seals: examined
                 .stamps
                 .iter()
@@ -135,8 +142,8 @@ impl Live {
 
 /// Where a verifier that holds its knowledge in memory (a bundle, a test) looks things up.
 pub trait LiveSource {
-    /// The licence with this identifier.
-    fn licence(&self, identifier: &str) -> Lookup<LicenceLive>;
+    /// The licence the input claims to be (by identifier, or by its status-list entry).
+    fn licence(&self, claim: &crate::LicenceClaim) -> Lookup<LicenceLive>;
     /// The seal with this esID; `signature` is the SHA-256 of the seal signature verified,
     /// to find an attested stamp time.
     fn seal(&self, esid: &str, signature: Option<&[u8; 32]>) -> Lookup<SealLive>;
@@ -151,7 +158,7 @@ pub trait LiveSource {
 pub struct NoLive;
 
 impl LiveSource for NoLive {
-    fn licence(&self, _: &str) -> Lookup<LicenceLive> {
+    fn licence(&self, _: &crate::LicenceClaim) -> Lookup<LicenceLive> {
         Lookup::Unknown
     }
     fn seal(&self, _: &str, _: Option<&[u8; 32]>) -> Lookup<SealLive> {
@@ -183,8 +190,8 @@ impl LiveLists {
 }
 
 impl LiveSource for LiveLists {
-    fn licence(&self, identifier: &str) -> Lookup<LicenceLive> {
-        match self.licences.get(identifier) {
+    fn licence(&self, claim: &crate::LicenceClaim) -> Lookup<LicenceLive> {
+        match self.licences.get(&claim.identifier) {
             Some(l) => Lookup::Found(l.clone()),
             None => self.absent(),
         }

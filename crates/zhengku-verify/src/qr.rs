@@ -118,6 +118,7 @@ pub fn examine_qr(text: &str, ctx: &Context<'_>) -> Examined {
         identifier: claims.identifier.clone(),
         record_sha256: None,
         qr_digest: Some((payload.alg == Algorithm::Sm2Sm3, claims.licence_digest)),
+        status: None,
     });
     ex
 }

@@ -127,6 +127,7 @@ fn live(signed: &SignedLicence, s: LicenceStatus, as_of: i64) -> LicenceLive {
         as_of,
         source: "test".into(),
         record: Some(RecordDigests::of(&signed.to_bytes())),
+        good_until: None,
     }
 }
 
@@ -928,4 +929,121 @@ fn prepared_keys_give_the_same_answers() {
         tampered[i] = old;
     }
     assert_eq!(memo.keys().usage().0, prepared, "no key prepared twice");
+}
+
+/// Status from signed status lists (an offline verifier after `zhengku sync`): the entry the
+/// signed record names decides; a record without one, a list not held, an expired list or
+/// a stale trust list give 无法核验; a record whose entry was changed after signing (to point
+/// at a valid entry) is 无效.
+#[test]
+fn status_lists_decide_by_the_entry_the_signed_record_names() {
+    use zhengku_status::{Reference, StatusList, StatusListClaims};
+    use zhengku_verify::ListSource;
+
+    const URI: &str = "https://zk.example.gov.cn/sl/3";
+    let pki = pki();
+    let dept = samr();
+    let t = issue_time(&dept.cert);
+    let d = depts(std::slice::from_ref(&dept.cert));
+    // A licence whose record names entry `idx` of list 3.
+    let listed = |idx: u64, seq: u32| {
+        let dir = zhengku_testkit::repo_root().join("templates/business-licence");
+        let ty =
+            LicenceType::from_toml_str(&std::fs::read_to_string(dir.join("type.toml")).unwrap())
+                .unwrap();
+        let req: IssueRequest = serde_json::from_str(
+            &std::fs::read_to_string(dir.join("example-request.json")).unwrap(),
+        )
+        .unwrap();
+        let id = LicenceId::generate(ty.code(), &dept.issuer.code, 2026, seq, 1).unwrap();
+        let mut record = ty
+            .build_record(
+                &req,
+                &dept.issuer,
+                id,
+                Timestamp::from_offset_date_time(t).unwrap(),
+            )
+            .unwrap();
+        record.status = Some(Reference {
+            idx,
+            uri: URI.into(),
+        });
+        SignedLicence::sign(record, &dept.key).unwrap()
+    };
+    let iat = (t + Duration::hours(2)).unix_timestamp() as u64;
+    let mut bits = StatusList::new(2, 1 << 10).unwrap();
+    bits.set(7, 1).unwrap();
+    bits.set(8, 2).unwrap();
+    let claims = StatusListClaims {
+        sub: URI.into(),
+        iat,
+        exp: Some(iat + 72 * 3600),
+        ttl: Some(3600),
+        list: bits,
+    };
+    let source = |at: OffsetDateTime| {
+        let mut s = ListSource::new(at.unix_timestamp());
+        s.add(claims.clone());
+        s
+    };
+    let at = t + Duration::hours(2) + Duration::minutes(5);
+    let c = ctx(at, &pki, &d);
+    for (idx, want) in [
+        (6, Verdict::Valid),
+        (7, Verdict::Revoked),
+        (8, Verdict::Suspended),
+    ] {
+        let signed = listed(idx, 40 + idx as u32);
+        let r = record(&signed.to_bytes(), &c, &source(at));
+        assert_eq!(r.verdict, want, "entry {idx}\n{}", r.report);
+    }
+    // Between ttl and exp: still the list's answer, said as of its iat.
+    let later = t + Duration::hours(30);
+    let r = record(
+        &listed(6, 50).to_bytes(),
+        &ctx(later, &pki, &d),
+        &source(later),
+    );
+    assert_eq!(r.verdict, Verdict::Valid, "{}", r.report);
+    assert!(outcome(&r, "status").detail().contains("status as of"), "{}", r.report);
+    // Past exp: stale, 无法核验, even though the entry says valid.
+    let past = t + Duration::hours(2 + 72);
+    let r = record(
+        &listed(6, 51).to_bytes(),
+        &ctx(past, &pki, &d),
+        &source(past),
+    );
+    assert_eq!(r.verdict, Verdict::Unverifiable, "{}", r.report);
+    assert!(outcome(&r, "status").detail().contains("expired"), "{}", r.report);
+    // A trust list past next_update blocks every answer.
+    let mut blocked = source(at);
+    blocked.block("trust list seq 4 is past its next_update".into());
+    let r = record(&listed(6, 52).to_bytes(), &c, &blocked);
+    assert_eq!(r.verdict, Verdict::Unverifiable, "{}", r.report);
+    // A record naming no entry, or a list not held, or an entry beyond the list.
+    let unlisted = licence("business-licence", &dept, t, 53);
+    let r = record(&unlisted.to_bytes(), &c, &source(at));
+    assert_eq!(r.verdict, Verdict::Unverifiable, "{}", r.report);
+    assert!(outcome(&r, "status").detail().contains("names no status-list entry"));
+    let r = record(&listed(6, 54).to_bytes(), &c, &ListSource::new(at.unix_timestamp()));
+    assert_eq!(r.verdict, Verdict::Unverifiable, "{}", r.report);
+    let r = record(&listed(5000, 55).to_bytes(), &c, &source(at));
+    assert_eq!(r.verdict, Verdict::Unverifiable, "{}", r.report);
+    // Forgery: the revoked licence's record with its entry moved to a valid one after
+    // signing. The signature no longer holds: 无效, never the valid entry's 有效.
+    let revoked = listed(7, 56);
+    let bytes = revoked.to_bytes();
+    let needle = [0x07u8];
+    let mut forged = bytes.clone();
+    let mut changed = false;
+    // The index is the CBOR unsigned 7 right after the text key "idx".
+    if let Some(at_key) = bytes.windows(4).position(|w| w == b"cidx") {
+        let pos = at_key + 4;
+        assert_eq!(&bytes[pos..pos + 1], &needle);
+        forged[pos] = 0x06;
+        changed = true;
+    }
+    assert!(changed, "the record carries its index");
+    let r = record(&forged, &c, &source(at));
+    assert_eq!(r.verdict, Verdict::Invalid, "{}", r.report);
 }

@@ -1,0 +1,159 @@
+//! Statuses from signed status lists (状态列表): the [`LiveSource`] of an offline verifier
+//! that holds a region's lists (`zhengku sync`, or a bundle of the same files). The lists
+//! were verified when they were read — their signature by the status signer the trust list
+//! names, their `sub` against the trust list's URI template — so here they are only looked
+//! up, by the status-list entry the licence's signed record names.
+//!
+//! Fail closed: a record that names no entry (issued before status lists), a list not
+//! held, an entry beyond the list, a value zhengku does not write, or a trust list past its
+//! `next_update` each answer [`Lookup::Unavailable`] with the reason, so the verdict is
+//! 无法核验. A list past its `exp` makes the status stale ([`LicenceLive::good_until`]);
+//! between `iat + ttl` and `exp` the answer holds, said as "status as of `iat`".
+
+use std::collections::HashMap;
+
+use zhengku_model::LicenceStatus;
+use zhengku_status::{Freshness, StatusListClaims};
+
+use crate::engine::LicenceClaim;
+use crate::live::{LicenceLive, LiveSource, Lookup, SealLive};
+
+/// A region's status lists, verified, by URI (module docs).
+#[derive(Debug, Clone, Default)]
+pub struct ListSource {
+    lists: HashMap<String, StatusListClaims>,
+    blocked: Option<String>,
+    at: u64,
+}
+
+impl ListSource {
+    /// No lists yet, judging freshness at `at` (Unix seconds, the verification time).
+    pub fn new(at: i64) -> ListSource {
+        ListSource {
+            at: u64::try_from(at).unwrap_or(0),
+            ..ListSource::default()
+        }
+    }
+
+    /// Adds a verified list, found by its `sub`.
+    pub fn add(&mut self, claims: StatusListClaims) {
+        self.lists.insert(claims.sub.clone(), claims);
+    }
+
+    /// Makes every answer [`Lookup::Unavailable`] for `why` (the trust list the lists came
+    /// under can no longer be relied on).
+    pub fn block(&mut self, why: String) {
+        self.blocked = Some(why);
+    }
+
+    /// How many lists are held.
+    pub fn len(&self) -> usize {
+        self.lists.len()
+    }
+
+    /// Whether none are.
+    pub fn is_empty(&self) -> bool {
+        self.lists.is_empty()
+    }
+
+    fn time(t: u64) -> String {
+        time::OffsetDateTime::from_unix_timestamp(i64::try_from(t).unwrap_or(i64::MAX))
+            .map_or_else(|_| t.to_string(), |t| t.to_string())
+    }
+}
+
+impl LiveSource for ListSource {
+    fn licence(&self, claim: &LicenceClaim) -> Lookup<LicenceLive> {
+        if let Some(why) = &self.blocked {
+            return Lookup::Unavailable(why.clone());
+        }
+        let Some(reference) = &claim.status else {
+            return Lookup::Unavailable(
+                "the input names no status-list entry (a record issued before status lists, \
+                 or a QR code, which does not carry one): the signed lists cannot say its \
+                 status; verify it online"
+                    .into(),
+            );
+        };
+        let Some(list) = self.lists.get(&reference.uri) else {
+            return Lookup::Unavailable(format!(
+                "no status list {} is held (not this region's, or not synced)",
+                reference.uri
+            ));
+        };
+        let status = match list.list.get(reference.idx) {
+            Ok(0) => LicenceStatus::Valid,
+            Ok(1) => LicenceStatus::Revoked,
+            Ok(2) => LicenceStatus::Suspended,
+            Ok(v) => {
+                return Lookup::Unavailable(format!(
+                    "status list {} holds {v} at index {}, a value zhengku does not write",
+                    reference.uri, reference.idx
+                ));
+            }
+            Err(_) => {
+                return Lookup::Unavailable(format!(
+                    "index {} is beyond status list {}",
+                    reference.idx, reference.uri
+                ));
+            }
+        };
+        let mut source = format!("status list {}", reference.uri);
+        if list.freshness(self.at) == Freshness::Stale {
+            source.push_str(&format!(
+                " (past its ttl: status as of {}; run zhengku sync)",
+                Self::time(list.iat)
+            ));
+        }
+        let expires = list
+            .exp
+            .or_else(|| list.ttl.map(|t| list.iat.saturating_add(t)))
+            .unwrap_or(list.iat);
+        Lookup::Found(LicenceLive {
+            status,
+            reason: None,
+            as_of: i64::try_from(list.iat).unwrap_or(i64::MAX),
+            source,
+            record: None,
+            good_until: Some(i64::try_from(expires).unwrap_or(i64::MAX)),
+        })
+    }
+
+    fn seal(&self, _: &str, _: Option<&[u8; 32]>) -> Lookup<SealLive> {
+        Lookup::Unknown
+    }
+
+    fn max_age(&self) -> i64 {
+        // Each status says how long it holds (`good_until`); seals, not in these lists,
+        // keep the default.
+        crate::live::DEFAULT_MAX_STATUS_AGE
+    }
+}
+
+/// Two sources, the first asked first: what it does not know ([`Lookup::Unknown`]) the
+/// second is asked (a synced folder, then `--online` or a bundle's JSON list).
+pub struct Layered<'a>(pub &'a dyn LiveSource, pub &'a dyn LiveSource);
+
+impl LiveSource for Layered<'_> {
+    fn licence(&self, claim: &LicenceClaim) -> Lookup<LicenceLive> {
+        match self.0.licence(claim) {
+            Lookup::Unknown => self.1.licence(claim),
+            Lookup::Unavailable(why) => match self.1.licence(claim) {
+                Lookup::Unknown => Lookup::Unavailable(why),
+                other => other,
+            },
+            found => found,
+        }
+    }
+
+    fn seal(&self, esid: &str, signature: Option<&[u8; 32]>) -> Lookup<SealLive> {
+        match self.0.seal(esid, signature) {
+            Lookup::Unknown => self.1.seal(esid, signature),
+            other => other,
+        }
+    }
+
+    fn max_age(&self) -> i64 {
+        self.1.max_age()
+    }
+}
