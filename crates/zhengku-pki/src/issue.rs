@@ -367,9 +367,7 @@ fn key_usage(kind: &CertKind) -> KeyUsage {
         | CertKind::SealMaker
         | CertKind::Seal
         | CertKind::StatusSigner
-        | CertKind::ListSigner => {
-            KeyUsage(KeyUsages::DigitalSignature | KeyUsages::NonRepudiation)
-        }
+        | CertKind::ListSigner => KeyUsage(KeyUsages::DigitalSignature | KeyUsages::NonRepudiation),
         CertKind::Server { .. } => KeyUsage(KeyUsages::DigitalSignature.into()),
     }
 }

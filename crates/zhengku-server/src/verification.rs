@@ -207,6 +207,7 @@ async fn seal_live(
     let (mut live, created_at) = match seal_record(state, &stamp.esid, now).await? {
         Lookup::Found(found) => found,
         Lookup::NotHeld(source) => return Ok(Lookup::NotHeld(source)),
+        Lookup::Unavailable(why) => return Ok(Lookup::Unavailable(why)),
         Lookup::Unknown => return Ok(Lookup::Unknown),
     };
     live.attested_at = match &stamp.signature_sha256 {

@@ -36,6 +36,7 @@
 
 #[cfg(feature = "online")]
 pub mod online;
+pub mod synced;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -116,6 +117,9 @@ pub struct TrustMaterial {
     pub signers: Vec<Named>,
     /// A bundle's status list.
     pub status: Option<StatusList>,
+    /// A trust folder's snapshot (`zhengku sync`): its anchors, department certificates
+    /// and CRLs are in the lists above too; its status lists are here.
+    pub synced: Option<synced::Synced>,
     /// Every file read, with its modification time when read.
     pub files: Vec<(PathBuf, Option<SystemTime>)>,
     /// The paths loaded, to load again.
@@ -172,7 +176,14 @@ impl TrustMaterial {
             ..TrustMaterial::default()
         };
         for p in paths {
-            if p.is_dir() {
+            if let Some(folder) = p
+                .is_dir()
+                .then(|| synced::snapshot_dir(p))
+                .transpose()?
+                .flatten()
+            {
+                t.load_synced(p, &folder)?;
+            } else if p.is_dir() {
                 t.load_dir(p, p, 0)?;
             } else {
                 t.load_file(p, &file_name(p), None, false)?;
@@ -244,6 +255,34 @@ impl TrustMaterial {
                 ..LiveLists::default()
             }),
         }
+    }
+
+    fn load_synced(&mut self, dir: &Path, folder: &Path) -> Result<(), TrustError> {
+        if self.synced.is_some() {
+            return Err(err(dir, "a second trust folder: give one region's folder"));
+        }
+        let s = synced::Synced::read(folder)?;
+        let (anchors, signers, crls) = s.named();
+        for (list, items) in [
+            (&mut self.anchors, anchors),
+            (&mut self.signers, signers),
+            (&mut self.crls, crls),
+        ] {
+            for n in items {
+                if !list.iter().any(|m| m.der == n.der) {
+                    list.push(n);
+                }
+            }
+        }
+        // A new sync replaces `current` (or, in a flat copy, the trust list).
+        let marker = if dir.join(synced::CURRENT).is_file() {
+            dir.join(synced::CURRENT)
+        } else {
+            folder.join(synced::TRUST_LIST)
+        };
+        self.files.push((marker.clone(), modified(&marker)));
+        self.synced = Some(s);
+        Ok(())
     }
 
     fn load_dir(&mut self, root: &Path, dir: &Path, depth: usize) -> Result<(), TrustError> {

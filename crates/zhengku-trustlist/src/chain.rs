@@ -39,6 +39,8 @@ pub struct Made {
     pub trust_list: Vec<u8>,
     /// The signed signer list it names.
     pub signer_list: Vec<u8>,
+    /// How many department certificates the signer list holds.
+    pub departments: usize,
 }
 
 /// Makes and signs the next trust list and its signer list: `seq` one past `previous`'s
@@ -72,6 +74,7 @@ pub fn make(
     let mut certs = certs;
     certs.sort_by_key(|(role, _)| *role);
     let signers = SignerList::new(seq, issued, &region.region, departments);
+    let departments = signers.certs.len();
     let signer_list = signers.sign(signer)?;
     let list = TrustList {
         seq,
@@ -95,6 +98,7 @@ pub fn make(
         list,
         trust_list,
         signer_list,
+        departments,
     })
 }
 
@@ -149,8 +153,9 @@ pub struct Accepted {
     pub signers: SignerList,
     /// How it follows the list held (`Later { gap: 0 }` when none was held).
     pub succession: Succession,
-    /// Which key verified it: the pinned one, or a successor the held list announced.
-    pub by_successor: bool,
+    /// The successor certificate (DER) the held list announced whose key verified it;
+    /// `None`: the pinned key did.
+    pub by_successor: Option<Vec<u8>>,
 }
 
 /// Accepts an offered trust list and signer list (module docs), or says why not.
@@ -163,24 +168,24 @@ pub fn accept(
     verifier: &dyn SignatureVerifier,
 ) -> Result<Accepted, TrustListError> {
     let (list, key, by_successor) = match TrustList::verify(trust_list, pinned, verifier) {
-        Ok(list) => (list, pinned.clone(), false),
+        Ok(list) => (list, pinned.clone(), None),
         Err(pinned_error) => {
             // A roll-over: a key the list held announced as the signer's successor.
             let successors = held
                 .map(|h| {
                     h.list
                         .certs_of(Role::SuccessorListSigner)
-                        .filter_map(|der| list_signer_key(der, now).ok())
+                        .filter_map(|der| list_signer_key(der, now).ok().map(|k| (der, k)))
                         .collect::<Vec<_>>()
                 })
                 .unwrap_or_default();
-            let found = successors.into_iter().find_map(|k| {
+            let found = successors.into_iter().find_map(|(der, k)| {
                 TrustList::verify(trust_list, &k, verifier)
                     .ok()
-                    .map(|l| (l, k))
+                    .map(|l| (l, k, der.to_vec()))
             });
             match found {
-                Some((list, key)) => (list, key, true),
+                Some((list, key, der)) => (list, key, Some(der)),
                 None => return Err(pinned_error),
             }
         }
@@ -197,16 +202,7 @@ pub fn accept(
             list.seq, list.next_update
         )));
     }
-    if zhengku_crypto::sha256(signer_list) != list.signers {
-        return Err(field(format!(
-            "the signer list is not the one trust list seq {} names",
-            list.seq
-        )));
-    }
-    let signers = SignerList::verify(signer_list, &key, verifier)?;
-    if signers.seq != list.seq || signers.region != list.region {
-        return Err(field("the signer list's seq or region is not its trust list's"));
-    }
+    let signers = crate::signers::named_by(&list, signer_list, &key, verifier)?;
     Ok(Accepted {
         list,
         signers,

@@ -32,6 +32,7 @@
 mod chain;
 mod list;
 mod signers;
+mod snapshot;
 
 pub use chain::{Accepted, Held, Made, RegionInfo, accept, list_signer_key, make, read_unverified};
 pub use list::{
@@ -39,3 +40,4 @@ pub use list::{
     TrustListError, succession,
 };
 pub use signers::{MAX_SIGNER_LIST_LEN, MAX_SIGNERS, SIGNER_LIST_TYP, SignerList};
+pub use snapshot::{Snapshot, check_statuses, open_snapshot};

@@ -109,9 +109,7 @@ impl SignerList {
     /// [`SignerList::check`]'s bounds.
     pub fn from_cbor(bytes: &[u8]) -> Result<SignerList, TrustListError> {
         let v = zhengku_cbor::decode(bytes, &limits())?;
-        let m = v
-            .as_map()
-            .ok_or_else(|| field("signer list: not a map"))?;
+        let m = v.as_map().ok_or_else(|| field("signer list: not a map"))?;
         const KEYS: [&str; 5] = ["v", "seq", "issued", "region", "certs"];
         if m.len() != KEYS.len() || KEYS.iter().any(|k| m.get_text_key(k).is_none()) {
             return Err(field(format!(
@@ -170,4 +168,27 @@ impl SignerList {
         let envelope = zhengku_cose::open_typed(bytes, &limits(), SIGNER_LIST_TYP, key, verifier)?;
         SignerList::from_cbor(envelope.payload())
     }
+}
+
+/// The signer list `bytes`, checked as the one `list` names: its SHA-256 is `list.signers`,
+/// it verifies with the list's key, and its seq and region are the list's.
+pub(crate) fn named_by(
+    list: &crate::TrustList,
+    bytes: &[u8],
+    key: &PublicKey,
+    verifier: &dyn SignatureVerifier,
+) -> Result<SignerList, TrustListError> {
+    if zhengku_crypto::sha256(bytes) != list.signers {
+        return Err(field(format!(
+            "the signer list is not the one trust list seq {} names",
+            list.seq
+        )));
+    }
+    let signers = SignerList::verify(bytes, key, verifier)?;
+    if signers.seq != list.seq || signers.region != list.region {
+        return Err(field(
+            "the signer list's seq or region is not its trust list's",
+        ));
+    }
+    Ok(signers)
 }

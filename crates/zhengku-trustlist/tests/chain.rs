@@ -87,40 +87,63 @@ fn lists_chain_and_a_verifier_follows_them() {
     let key = keys_dev::key("trust-list-signer-sm2");
     let one = next(None, NOW, &key, false);
     assert_eq!((one.list.seq, one.list.prev), (1, None));
-    assert_eq!(
-        one.list.status_list_uri,
-        "https://zk.example.gov.cn/sl/{n}"
-    );
+    assert_eq!(one.list.status_list_uri, "https://zk.example.gov.cn/sl/{n}");
     // Roles in order, departments sorted and without the repeat.
     let roles: Vec<Role> = one.list.certs.iter().map(|c| c.0).collect();
     assert_eq!(
         roles,
         [Role::LicenceCaSm2, Role::SealMaker, Role::StatusSigner]
     );
-    let a = accept(&pinned(), None, &one.trust_list, &one.signer_list, at(NOW), &Direct).unwrap();
+    let a = accept(
+        &pinned(),
+        None,
+        &one.trust_list,
+        &one.signer_list,
+        at(NOW),
+        &Direct,
+    )
+    .unwrap();
     assert_eq!(a.succession, Succession::Later { gap: 0 });
     assert_eq!(a.signers.certs.len(), 2);
-    assert!(!a.by_successor);
+    assert!(a.by_successor.is_none());
 
     let two = next(Some(&one.trust_list), NOW + 3600, &key, false);
     assert_eq!(two.list.seq, 2);
-    assert_eq!(
-        two.list.prev,
-        Some(zhengku_crypto::sha256(&one.trust_list))
-    );
+    assert_eq!(two.list.prev, Some(zhengku_crypto::sha256(&one.trust_list)));
     let h1 = held(&one);
-    let a = accept(&pinned(), Some(&h1), &two.trust_list, &two.signer_list, at(NOW + 3600), &Direct)
-        .unwrap();
+    let a = accept(
+        &pinned(),
+        Some(&h1),
+        &two.trust_list,
+        &two.signer_list,
+        at(NOW + 3600),
+        &Direct,
+    )
+    .unwrap();
     assert_eq!(a.succession, Succession::Later { gap: 0 });
     let h2 = held(&two);
     // The same pair again: nothing new.
-    let a = accept(&pinned(), Some(&h2), &two.trust_list, &two.signer_list, at(NOW + 3600), &Direct)
-        .unwrap();
+    let a = accept(
+        &pinned(),
+        Some(&h2),
+        &two.trust_list,
+        &two.signer_list,
+        at(NOW + 3600),
+        &Direct,
+    )
+    .unwrap();
     assert_eq!(a.succession, Succession::Same);
 
     // Replayed: list 1 offered to a verifier holding list 2.
-    let e = accept(&pinned(), Some(&h2), &one.trust_list, &one.signer_list, at(NOW + 3600), &Direct)
-        .unwrap_err();
+    let e = accept(
+        &pinned(),
+        Some(&h2),
+        &one.trust_list,
+        &one.signer_list,
+        at(NOW + 3600),
+        &Direct,
+    )
+    .unwrap_err();
     assert!(e.to_string().contains("rollback"), "{e}");
     // Equivocation: another list 2 made from list 1.
     let other_two = next(Some(&one.trust_list), NOW + 3600, &key, false);
@@ -144,17 +167,40 @@ fn forged_swapped_and_stale_lists_are_refused() {
     let forger = keys_dev::key("trust-list-signer-p256");
     let forged = next(None, NOW, &forger, false);
     assert!(
-        accept(&pinned(), None, &forged.trust_list, &forged.signer_list, at(NOW), &Direct).is_err()
+        accept(
+            &pinned(),
+            None,
+            &forged.trust_list,
+            &forged.signer_list,
+            at(NOW),
+            &Direct
+        )
+        .is_err()
     );
     let stranger = PrivateKey::generate(Algorithm::Sm2Sm3).unwrap();
     let forged = next(None, NOW, &stranger, false);
     assert!(
-        accept(&pinned(), None, &forged.trust_list, &forged.signer_list, at(NOW), &Direct).is_err()
+        accept(
+            &pinned(),
+            None,
+            &forged.trust_list,
+            &forged.signer_list,
+            at(NOW),
+            &Direct
+        )
+        .is_err()
     );
     // A signer list of another pair, though signed by the right key.
     let again = next(None, NOW, &key, false);
-    let e = accept(&pinned(), None, &one.trust_list, &again.signer_list, at(NOW), &Direct)
-        .unwrap_err();
+    let e = accept(
+        &pinned(),
+        None,
+        &one.trust_list,
+        &again.signer_list,
+        at(NOW),
+        &Direct,
+    )
+    .unwrap_err();
     assert!(e.to_string().contains("signer list is not the one"), "{e}");
     // A signer list re-signed with a department taken out: the hash no longer matches.
     let mut fewer = SignerList::verify(&one.signer_list, key.public_key(), &Direct).unwrap();
@@ -200,7 +246,10 @@ fn a_successor_signs_only_once_announced() {
         &Direct,
     )
     .unwrap();
-    assert!(a.by_successor);
+    assert_eq!(
+        a.by_successor,
+        Some(keys_dev::der("trust-list-signer-p256.crt"))
+    );
     // Not announced by the list held: refused.
     let unannounced = next(Some(&plain.trust_list), NOW + 60, &new, false);
     assert!(

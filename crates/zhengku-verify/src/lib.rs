@@ -78,8 +78,8 @@ pub use live::{
     RecordDigests, SealLive,
 };
 pub use memo::Memo;
-pub use status_lists::{Layered, ListSource};
 pub use report::{Check, CheckId, Outcome, Report};
+pub use status_lists::{Layered, ListSource};
 pub use zhengku_pki::Revocation;
 
 use zhengku_model::SignedLicence;

@@ -1005,7 +1005,11 @@ fn status_lists_decide_by_the_entry_the_signed_record_names() {
         &source(later),
     );
     assert_eq!(r.verdict, Verdict::Valid, "{}", r.report);
-    assert!(outcome(&r, "status").detail().contains("status as of"), "{}", r.report);
+    assert!(
+        outcome(&r, "status").detail().contains("status as of"),
+        "{}",
+        r.report
+    );
     // Past exp: stale, 无法核验, even though the entry says valid.
     let past = t + Duration::hours(2 + 72);
     let r = record(
@@ -1014,7 +1018,11 @@ fn status_lists_decide_by_the_entry_the_signed_record_names() {
         &source(past),
     );
     assert_eq!(r.verdict, Verdict::Unverifiable, "{}", r.report);
-    assert!(outcome(&r, "status").detail().contains("expired"), "{}", r.report);
+    assert!(
+        outcome(&r, "status").detail().contains("expired"),
+        "{}",
+        r.report
+    );
     // A trust list past next_update blocks every answer.
     let mut blocked = source(at);
     blocked.block("trust list seq 4 is past its next_update".into());
@@ -1024,8 +1032,16 @@ fn status_lists_decide_by_the_entry_the_signed_record_names() {
     let unlisted = licence("business-licence", &dept, t, 53);
     let r = record(&unlisted.to_bytes(), &c, &source(at));
     assert_eq!(r.verdict, Verdict::Unverifiable, "{}", r.report);
-    assert!(outcome(&r, "status").detail().contains("names no status-list entry"));
-    let r = record(&listed(6, 54).to_bytes(), &c, &ListSource::new(at.unix_timestamp()));
+    assert!(
+        outcome(&r, "status")
+            .detail()
+            .contains("names no status-list entry")
+    );
+    let r = record(
+        &listed(6, 54).to_bytes(),
+        &c,
+        &ListSource::new(at.unix_timestamp()),
+    );
     assert_eq!(r.verdict, Verdict::Unverifiable, "{}", r.report);
     let r = record(&listed(5000, 55).to_bytes(), &c, &source(at));
     assert_eq!(r.verdict, Verdict::Unverifiable, "{}", r.report);

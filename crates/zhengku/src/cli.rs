@@ -53,6 +53,63 @@ pub enum Command {
     /// the current licence status list, for `zhengku verify --trust BUNDLE`.
     #[command(subcommand)]
     Bundle(BundleCommand),
+    /// The region's signed trust list and signer list (信任列表): make and sign the next
+    /// pair with the region's list key, show one, verify one against a pinned certificate.
+    #[command(subcommand, name = "trust-list")]
+    TrustList(TrustListCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TrustListCommand {
+    /// Make and sign the next trust list and signer list into DIR (trust-list.cwt,
+    /// signers.cwt): seq one past the list already there, next_update --validity-hours on.
+    Make(TrustListMakeArgs),
+    /// Print a trust list's fields and certificates (signature not checked: use verify).
+    Show(TrustListShowArgs),
+    /// Verify the pair in DIR against the pinned list-signer certificate: signatures, the
+    /// signer list named by hash, and currency. Exit 0 good, 1 refused.
+    Verify(TrustListVerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TrustListMakeArgs {
+    /// The region's settings (TOML: region, division, base_url, signing_label, [operator],
+    /// [certs] by role; paths relative to the file). Development: keys-dev/trust-list.toml.
+    #[arg(long, default_value = "keys-dev/trust-list.toml")]
+    pub config: PathBuf,
+    /// The folder of the lists in force; the new pair replaces them.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Department certificates for the signer list (PEM or DER, several blocks allowed).
+    /// Repeatable.
+    #[arg(long = "signer-cert", value_name = "FILE")]
+    pub signer_certs: Vec<PathBuf>,
+    /// Also every department certificate registered in this library's database.
+    #[arg(long, env = "ZHENGKU_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// How long verifiers may rely on the new list (at most 72).
+    #[arg(long, default_value_t = 72)]
+    pub validity_hours: u64,
+    #[command(flatten)]
+    pub keystore: KeystoreArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TrustListShowArgs {
+    /// A trust list (trust-list.cwt), or the folder holding one.
+    pub list: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct TrustListVerifyArgs {
+    /// The folder holding trust-list.cwt and signers.cwt.
+    pub dir: PathBuf,
+    /// The region's list-signer certificate, obtained out of band.
+    #[arg(long, value_name = "CERT")]
+    pub pin: PathBuf,
+    /// Judge at this time (RFC 3339) instead of now.
+    #[arg(long)]
+    pub at: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -23,7 +23,7 @@ use anyhow::{Context as _, Result, anyhow, bail};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use zhengku_trust::{TrustMaterial, read_bounded};
-use zhengku_verify::{Context, LicenceReport, Live, Outcome};
+use zhengku_verify::{Context, Layered, LicenceReport, Live, LiveSource, Outcome};
 
 use crate::Exit;
 use crate::cli::VerifyInputArgs;
@@ -86,6 +86,17 @@ pub fn run(args: VerifyInputArgs, out: &mut dyn Write) -> Result<Exit> {
         if let Some(l) = &material.status {
             writeln!(out, "status list as of {}", l.generated_at)?;
         }
+        if let Some(s) = &material.synced {
+            let l = &s.snapshot.list;
+            writeln!(
+                out,
+                "trust list {} seq {} (next update {}), {} signed status list(s)",
+                l.region,
+                l.seq,
+                l.next_update,
+                s.snapshot.tokens.len()
+            )?;
+        }
     }
     let engine = material.engine_trust();
     let memo = zhengku_verify::Memo::new(engine.trust());
@@ -119,11 +130,21 @@ pub fn run(args: VerifyInputArgs, out: &mut dyn Write) -> Result<Exit> {
             eprintln!("zhengku: note: {note}");
         }
     }
+    // A trust folder's signed status lists first; what they cannot answer, the bundle's
+    // list or --online.
+    let synced = material
+        .synced
+        .as_ref()
+        .map(|s| s.statuses(at.unix_timestamp()));
+    let source: Box<dyn LiveSource + '_> = match &synced {
+        Some(s) => Box::new(Layered(s, &lists)),
+        None => Box::new(lists.clone()),
+    };
     let results: Vec<Verified> = examined
         .into_iter()
         .map(|e| {
             e.map(|(ex, via)| {
-                let live = Live::gather(&ex, &lists);
+                let live = Live::gather(&ex, source.as_ref());
                 (Box::new(zhengku_verify::conclude(ex, &live, at)), via)
             })
         })
