@@ -16,6 +16,7 @@ mod seal;
 mod seal_status;
 mod serve;
 mod trust_reload;
+mod trust_sync;
 mod verify_cli;
 mod verify_limits;
 mod verify_web;

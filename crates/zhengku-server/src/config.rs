@@ -94,6 +94,8 @@ pub struct Overrides {
     pub verify_timeout_ms: Option<u64>,
     /// `--verify-key-budget-mib` / `ZHENGKU_VERIFY_KEY_BUDGET_MIB`.
     pub verify_key_budget_mib: Option<usize>,
+    /// `--status-refresh-secs` / `ZHENGKU_STATUS_REFRESH_SECS`.
+    pub status_refresh_secs: Option<u64>,
     /// `--font` / `ZHENGKU_FONT`.
     pub font: Option<PathBuf>,
 }
@@ -114,10 +116,12 @@ struct FileConfig {
     seal_maker_label: Option<String>,
     seal_maker_cert: Option<PathBuf>,
     status_signer_label: Option<String>,
+    trust_lists_dir: Option<PathBuf>,
     trust_dir: Option<PathBuf>,
     verify_concurrency: Option<usize>,
     verify_timeout_ms: Option<u64>,
     verify_key_budget_mib: Option<usize>,
+    status_refresh_secs: Option<u64>,
     allow_p256_seals: Option<bool>,
     public_base_url: Option<String>,
     font: Option<PathBuf>,
@@ -159,6 +163,10 @@ pub struct Config {
     /// `status_signer_label`; development default `status-signer-sm2`). Without it,
     /// `GET /sl/{n}` answers 503.
     pub status_signer_label: Option<String>,
+    /// The folder `zhengku trust-list make --out` writes the region's signed trust list and
+    /// signer list to, published at `/trust/list` and `/trust/signers` (`trust_lists_dir`;
+    /// default `<data_dir>/trust-lists`). The service reads it; it never signs a list.
+    pub trust_lists_dir: Option<PathBuf>,
     /// Trust for verification (`trust_dir`; development default `<keys_dev_dir>/pki`):
     /// each subfolder's `root.crt` is an anchor, `issuing.crt` an intermediate, and every
     /// `*.crl` a CRL.
@@ -175,6 +183,10 @@ pub struct Config {
     /// each) and verify several times faster; past the budget the least recently used
     /// table is dropped. 0 turns it off.
     pub verify_key_budget: usize,
+    /// How long a status-list token is served before a fresh one is made
+    /// (`status_refresh_secs`, 1 to 3600, default 300): the longest a status change takes
+    /// to reach verifiers that fetch lists. Within the tokens' one-hour `ttl`.
+    pub status_refresh: u64,
     /// Whether seals may be made for ECDSA P-256 holder keys (`allow_p256_seals`, default
     /// false). GB/T 38540 seals are SM2; P-256 seals are outside the national standard.
     pub allow_p256_seals: bool,
@@ -221,10 +233,12 @@ impl Default for Config {
             seal_maker_label: None,
             seal_maker_cert: None,
             status_signer_label: None,
+            trust_lists_dir: None,
             trust_dir: None,
             verify_concurrency: DEFAULT_VERIFY_CONCURRENCY,
             verify_timeout: std::time::Duration::from_millis(DEFAULT_VERIFY_TIMEOUT_MS),
             verify_key_budget: DEFAULT_VERIFY_KEY_BUDGET_MIB << 20,
+            status_refresh: crate::status_publishing::REFRESH,
             allow_p256_seals: false,
             public_base_url: None,
             font: None,
@@ -296,6 +310,7 @@ impl Config {
             seal_maker_label: file.seal_maker_label,
             seal_maker_cert: file.seal_maker_cert,
             status_signer_label: file.status_signer_label,
+            trust_lists_dir: file.trust_lists_dir,
             trust_dir: overrides.trust_dir.or(file.trust_dir),
             verify_concurrency: overrides
                 .verify_concurrency
@@ -309,6 +324,10 @@ impl Config {
                 .verify_key_budget_mib
                 .or(file.verify_key_budget_mib)
                 .map_or(d.verify_key_budget, |m| m.saturating_mul(1 << 20)),
+            status_refresh: overrides
+                .status_refresh_secs
+                .or(file.status_refresh_secs)
+                .unwrap_or(d.status_refresh),
             allow_p256_seals: file.allow_p256_seals.unwrap_or(false),
             public_base_url: overrides
                 .public_base_url
@@ -351,6 +370,12 @@ impl Config {
                 ),
             });
         }
+        if !(1..=crate::status_publishing::TTL).contains(&config.status_refresh) {
+            return Err(ConfigError::Invalid {
+                key: "status_refresh_secs",
+                detail: format!("{} s (expected 1 to 3600)", config.status_refresh),
+            });
+        }
         if config.seal_maker_label.is_some() != config.seal_maker_cert.is_some() {
             return Err(ConfigError::Invalid {
                 key: "seal_maker_label",
@@ -387,6 +412,13 @@ impl Config {
             (None, Mode::Development) => Some("status-signer-sm2".to_owned()),
             _ => None,
         }
+    }
+
+    /// The folder of the published trust lists, with its default.
+    pub fn effective_trust_lists_dir(&self) -> PathBuf {
+        self.trust_lists_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("trust-lists"))
     }
 
     /// The trust folder, with the development default.

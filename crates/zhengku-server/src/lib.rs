@@ -49,6 +49,7 @@ pub mod state;
 pub mod status_entries;
 pub mod status_publishing;
 pub mod trust;
+pub mod trust_publishing;
 pub mod verification;
 
 use std::sync::Arc;
@@ -236,6 +237,8 @@ fn seal_setup(config: &Config) -> Result<state::SealSetup, ServerError> {
         verify_limits: (config.verify_concurrency, config.verify_timeout),
         verify_key_budget: config.verify_key_budget,
         status_signer: config.effective_status_signer(),
+        trust_lists_dir: Some(config.effective_trust_lists_dir()),
+        status_refresh: config.status_refresh,
     })
 }
 

@@ -6,7 +6,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::problem::{BatchItemProblem, FieldProblem, Problem};
-use crate::routes::{admin, documents, licences, ops, seals, status_lists, verify};
+use crate::routes::{admin, documents, licences, ops, seals, status_lists, trust_lists, verify};
 
 /// Adds the bearer scheme.
 struct BearerAuth;
@@ -77,6 +77,9 @@ impl Modify for BearerAuth {
         seals::stamp::stamp_hash,
         status_lists::status_list,
         status_lists::manifest,
+        trust_lists::trust_list,
+        trust_lists::signers,
+        trust_lists::crls,
         ops::audit_log,
         ops::healthz,
         ops::readyz,

@@ -19,7 +19,9 @@ use crate::state::AppState;
 
 /// Every route, with the state and middleware applied.
 pub fn router(state: AppState) -> Router {
-    use crate::routes::{admin, documents, licences, ops, pages, seals, status_lists, verify};
+    use crate::routes::{
+        admin, documents, licences, ops, pages, seals, status_lists, trust_lists, verify,
+    };
     let body_limit = state.body_limit();
     // Verification is public and CPU-bound: a bounded number at once (the rest answered
     // 503 at once, not queued), each within a time limit (504), so hostile uploads stay
@@ -116,6 +118,9 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/seals/{esid}/stamp", post(seals::stamp::stamp_hash))
         .route("/sl/manifest", get(status_lists::manifest))
         .route("/sl/{n}", get(status_lists::status_list))
+        .route("/trust/list", get(trust_lists::trust_list))
+        .route("/trust/signers", get(trust_lists::signers))
+        .route("/trust/crls", get(trust_lists::crls))
         .route("/v1/audit", get(ops::audit_log))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))

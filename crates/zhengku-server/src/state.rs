@@ -22,6 +22,7 @@ use crate::sequences::Sequences;
 use crate::status_entries::StatusEntries;
 use crate::status_publishing::StatusPublisher;
 use crate::trust::{LiveTrust, TrustSnapshot};
+use crate::trust_publishing::TrustPublisher;
 
 /// The largest input verified on the async thread that received it
 /// ([`AppState::verify_sized`]): QR payloads (at most 8 KiB of text) and signed records.
@@ -47,6 +48,7 @@ struct Inner {
     status_entries: StatusEntries,
     status_signer: Option<String>,
     status_publisher: StatusPublisher,
+    trust_publisher: TrustPublisher,
     group_commit: GroupCommit,
     seal_maker: Option<SealMaker>,
     trust: LiveTrust,
@@ -126,6 +128,11 @@ pub struct SealSetup {
     pub verify_key_budget: usize,
     /// The status-list signer's key label, if this service publishes status lists.
     pub status_signer: Option<String>,
+    /// The folder of the trust list and signer list it publishes, if any.
+    pub trust_lists_dir: Option<std::path::PathBuf>,
+    /// How long a status-list token is served before a fresh one is made, seconds
+    /// (0: the default, [`crate::status_publishing::REFRESH`]).
+    pub status_refresh: u64,
 }
 
 impl AppState {
@@ -147,7 +154,8 @@ impl AppState {
                 status_entries: StatusEntries::default(),
                 seal_maker: seals.maker,
                 status_signer: seals.status_signer,
-                status_publisher: StatusPublisher::default(),
+                status_publisher: StatusPublisher::new(seals.status_refresh),
+                trust_publisher: TrustPublisher::new(seals.trust_lists_dir),
                 trust: LiveTrust::new(seals.trust, seals.trust_dir),
                 verifier_reload: tokio::sync::Mutex::new(()),
                 verify_workers: Arc::new(tokio::sync::Semaphore::new(
@@ -206,6 +214,11 @@ impl AppState {
     /// Signed status-list tokens, made and kept.
     pub fn status_publisher(&self) -> &StatusPublisher {
         &self.inner.status_publisher
+    }
+
+    /// The trust list, signer list and CRLs published for verifiers.
+    pub fn trust_publisher(&self) -> &TrustPublisher {
+        &self.inner.trust_publisher
     }
 
     /// Group commit for issued licences.

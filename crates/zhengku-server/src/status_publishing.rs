@@ -48,6 +48,7 @@ pub struct Published {
 /// Tokens made, per list, and the manifest made over them.
 #[derive(Default)]
 pub struct StatusPublisher {
+    refresh: u64,
     // A tokio mutex per list would let lists be made in parallel; one lock is enough for a
     // library's handful of lists and keeps two requests from making the same one twice.
     made: tokio::sync::Mutex<HashMap<i64, Published>>,
@@ -66,13 +67,21 @@ pub fn list_value(status: LicenceStatus) -> u8 {
 }
 
 impl StatusPublisher {
+    /// Serving each token `refresh` seconds before making a fresh one (0: [`REFRESH`]).
+    pub fn new(refresh: u64) -> StatusPublisher {
+        StatusPublisher {
+            refresh: if refresh == 0 { REFRESH } else { refresh },
+            ..StatusPublisher::default()
+        }
+    }
+
     /// List `list`'s current token: the one made less than [`REFRESH`] seconds ago, or a
     /// new one.
     pub async fn token(&self, state: &AppState, list: i64) -> Result<Published, ApiError> {
         let now = now();
         let mut made = self.made.lock().await;
         if let Some(p) = made.get(&list)
-            && now < p.iat.saturating_add(REFRESH)
+            && now < p.iat.saturating_add(self.refresh)
         {
             return Ok(p.clone());
         }
@@ -91,7 +100,7 @@ impl StatusPublisher {
         let now = now();
         let mut manifest = self.manifest.lock().await;
         if let Some(p) = manifest.as_ref()
-            && now < p.iat.saturating_add(REFRESH)
+            && now < p.iat.saturating_add(self.refresh)
         {
             return Ok(p.clone());
         }
@@ -130,7 +139,8 @@ async fn status_signer(state: &AppState) -> Result<Arc<dyn zhengku_crypto::Signe
     state.signer(label).await
 }
 
-fn published(token: Vec<u8>, iat: u64) -> Published {
+/// Bytes as served, with their ETag.
+pub(crate) fn published(token: Vec<u8>, iat: u64) -> Published {
     let h = zhengku_crypto::sha256(&token);
     Published {
         etag: format!("\"{}\"", hex::encode(&h[..16])),

@@ -36,6 +36,8 @@
 
 #[cfg(feature = "online")]
 pub mod online;
+#[cfg(feature = "online")]
+pub mod sync;
 pub mod synced;
 
 use std::io::Read;

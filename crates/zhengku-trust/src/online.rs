@@ -22,7 +22,7 @@ pub enum OnlineError {
     #[error("cannot start the HTTP client: {0}")]
     Client(String),
     /// The library could not be reached.
-    #[error("--online: cannot reach {url}: {source}")]
+    #[error("cannot reach {url}: {source}")]
     Unreachable {
         /// The URL.
         url: String,
@@ -30,12 +30,20 @@ pub enum OnlineError {
         source: reqwest::Error,
     },
     /// It answered with an error status.
-    #[error("--online: {url} answered {status}")]
+    #[error("{url} answered {status}")]
     Status {
         /// The URL.
         url: String,
         /// The HTTP status.
         status: reqwest::StatusCode,
+    },
+    /// It answered more than a sane answer holds.
+    #[error("{url} answered more than {max} bytes")]
+    TooLarge {
+        /// The URL.
+        url: String,
+        /// The limit.
+        max: usize,
     },
     /// It answered something that is not a status.
     #[error("--online: {url} did not answer a status: {source}")]
@@ -71,7 +79,7 @@ pub fn fetch_statuses(
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         for id in ids {
             let url = format!("{base}/v1/licences/{id}/status");
-            let Some(body) = get(&client, &url).await? else {
+            let Some(body) = get(&client, &url, MAX_ANSWER).await? else {
                 notes.push(not_known(format!("licence {id}")));
                 continue;
             };
@@ -81,7 +89,7 @@ pub fn fetch_statuses(
         }
         for esid in esids {
             let url = format!("{base}/v1/seals/{esid}/status");
-            let Some(body) = get(&client, &url).await? else {
+            let Some(body) = get(&client, &url, MAX_ANSWER).await? else {
                 notes.push(not_known(format!("seal {esid}")));
                 continue;
             };
@@ -94,8 +102,15 @@ pub fn fetch_statuses(
     Ok(notes)
 }
 
-/// The body of a 2xx answer; `None` for 404.
-async fn get(client: &reqwest::Client, url: &str) -> Result<Option<Vec<u8>>, OnlineError> {
+/// Largest status answer read.
+const MAX_ANSWER: usize = 64 << 10;
+
+/// The body of a 2xx answer, at most `max` bytes; `None` for 404.
+pub(crate) async fn get(
+    client: &reqwest::Client,
+    url: &str,
+    max: usize,
+) -> Result<Option<Vec<u8>>, OnlineError> {
     let unreachable = |source| OnlineError::Unreachable {
         url: url.to_owned(),
         source,
@@ -110,6 +125,16 @@ async fn get(client: &reqwest::Client, url: &str) -> Result<Option<Vec<u8>>, Onl
             status: resp.status(),
         });
     }
-    let body = resp.bytes().await.map_err(unreachable)?;
-    Ok(Some(body.to_vec()))
+    let mut resp = resp;
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(unreachable)? {
+        if body.len() + chunk.len() > max {
+            return Err(OnlineError::TooLarge {
+                url: url.to_owned(),
+                max,
+            });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Some(body))
 }

@@ -218,8 +218,14 @@ fn list_number(path: &Path) -> Option<u64> {
 }
 
 /// Writes a snapshot (`files`: name relative to the snapshot folder, bytes) as the one in
-/// force under `dir` (module docs), and removes the ones it replaces. Returns its folder.
-pub fn commit(dir: &Path, seq: u64, files: &[(String, Vec<u8>)]) -> Result<PathBuf, TrustError> {
+/// force under `dir` (module docs), once `check` passes on the folder written, and removes
+/// the ones it replaces. Returns its folder.
+pub fn commit(
+    dir: &Path,
+    seq: u64,
+    files: &[(String, Vec<u8>)],
+    check: impl Fn(&Path) -> Result<(), TrustError>,
+) -> Result<PathBuf, TrustError> {
     fs::create_dir_all(dir).map_err(|e| err(dir, format!("cannot create: {e}")))?;
     let unique = format!(
         "{}-{}",
@@ -241,6 +247,7 @@ pub fn commit(dir: &Path, seq: u64, files: &[(String, Vec<u8>)]) -> Result<PathB
         }
         sync_dir(&tmp.join(LISTS_DIR));
         sync_dir(&tmp);
+        check(&tmp)?;
         let done = dir.join(&name);
         fs::rename(&tmp, &done).map_err(|e| err(&done, e))?;
         let current_tmp = dir.join(format!(".current-{unique}"));

@@ -57,6 +57,25 @@ pub enum Command {
     /// pair with the region's list key, show one, verify one against a pinned certificate.
     #[command(subcommand, name = "trust-list")]
     TrustList(TrustListCommand),
+    /// Bring an offline verifier's trust folder up to date from a library: the trust list
+    /// and signer list (checked against the pinned certificate; rollback and equivocation
+    /// refused), the status-list manifest, the changed status lists and the CRLs. The
+    /// folder keeps the last good snapshot whatever happens; `zhengku verify --trust DIR`
+    /// reads it.
+    Sync(SyncArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// The library's base URL (its trust list's base_url).
+    #[arg(long, value_name = "URL")]
+    pub from: String,
+    /// The region's list-signer certificate, obtained out of band (PEM or DER).
+    #[arg(long, value_name = "CERT")]
+    pub pin: PathBuf,
+    /// The trust folder (created on the first sync).
+    #[arg(long, value_name = "DIR")]
+    pub into: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]
@@ -583,6 +602,11 @@ pub struct ServeArgs {
     /// times faster; least recently used dropped past it; 0 turns it off [default: 64].
     #[arg(long, env = "ZHENGKU_VERIFY_KEY_BUDGET_MIB")]
     pub verify_key_budget_mib: Option<usize>,
+    /// How long a signed status-list token is served before a fresh one is made, seconds:
+    /// the longest a status change takes to reach verifiers that fetch lists (1 to 3600)
+    /// [default: 300].
+    #[arg(long, env = "ZHENGKU_STATUS_REFRESH_SECS")]
+    pub status_refresh_secs: Option<u64>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -32,6 +32,7 @@ pub fn run(args: ServeArgs) -> Result<Exit> {
         verify_concurrency: args.verify_concurrency,
         verify_timeout_ms: args.verify_timeout_ms,
         verify_key_budget_mib: args.verify_key_budget_mib,
+        status_refresh_secs: args.status_refresh_secs,
     })?;
     zhengku_server::init_tracing(config.log_format);
     // The token is a secret: read from the environment only (a flag would show in `ps`).

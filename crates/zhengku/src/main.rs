@@ -15,6 +15,7 @@ mod cmd_pki;
 mod cmd_seal;
 mod cmd_serve;
 mod cmd_sig;
+mod cmd_sync;
 mod cmd_trust_list;
 mod cmd_verify;
 mod files;
@@ -66,6 +67,7 @@ fn main() -> ExitCode {
         cli::Command::Seal(cli::SealCommand::Verify(a)) => cmd_seal::verify(a, out),
         cli::Command::Verify(a) => cmd_verify::run(a, out),
         cli::Command::Bundle(cli::BundleCommand::Export(a)) => cmd_bundle::export(a, out),
+        cli::Command::Sync(a) => cmd_sync::run(a, out),
         cli::Command::TrustList(cli::TrustListCommand::Make(a)) => cmd_trust_list::make(a, out),
         cli::Command::TrustList(cli::TrustListCommand::Show(a)) => cmd_trust_list::show(a, out),
         cli::Command::TrustList(cli::TrustListCommand::Verify(a)) => cmd_trust_list::verify(a, out),

@@ -12,4 +12,5 @@ pub mod pages;
 pub mod responses;
 pub mod seals;
 pub mod status_lists;
+pub mod trust_lists;
 pub mod verify;

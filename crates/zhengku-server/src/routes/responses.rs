@@ -106,6 +106,13 @@ problem_response!(
     NoStatusSigner = (503, "No status-list signer configured")
 );
 
+// Trust lists.
+
+problem_response!(
+    /// 404: no trust list or signer list has been made for this service to publish.
+    NoTrustList = (404, "No trust list published")
+);
+
 // Licences.
 
 problem_response!(

@@ -85,7 +85,11 @@ pub async fn manifest(
 }
 
 /// The signed bytes with their ETag, or 304 when the caller holds them already.
-fn answer(published: &Published, content_type: &'static str, headers: &HeaderMap) -> Response {
+pub(crate) fn answer(
+    published: &Published,
+    content_type: &'static str,
+    headers: &HeaderMap,
+) -> Response {
     let common = [
         (header::ETAG, published.etag.clone()),
         // Revalidate every time: the ETag makes that a 304, and the signed `ttl` and `exp`,

@@ -1,0 +1,286 @@
+//! Signed status lists and trust lists end to end: a real `zhengku serve` issues, revokes
+//! and suspends; `zhengku trust-list make` signs the region's lists with the development
+//! list key; `zhengku sync` brings an offline verifier's folder up to date; `zhengku verify
+//! --trust DIR` judges signed records by the synced lists alone. Then what must fail does:
+//! a clock past the lists' lifetime, a replayed older trust list, a second list with the
+//! same seq, a doctored list, a doctored local copy, and syncs killed at random points.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use base64::Engine;
+use serde_json::json;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::util::{Dir, Run, Serve, curl, issue_with, repo_root, samr_key};
+
+/// `zhengku` run from the repository root (the development key store is keys-dev/keys).
+fn zk(args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_zhengku"))
+        .args(args)
+        .current_dir(repo_root())
+        .output()
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// The development trust-list settings with the service's base URL and absolute paths.
+fn config(d: &Dir, base: &str) -> PathBuf {
+    let keys_dev = repo_root().join("keys-dev");
+    let text = std::fs::read_to_string(keys_dev.join("trust-list.toml")).unwrap();
+    let text = text
+        .lines()
+        .map(|l| {
+            if l.starts_with("base_url") {
+                format!("base_url = \"{base}\"")
+            } else {
+                // Certificate paths are relative to the settings file: make them absolute.
+                l.replace("[\"", &format!("[\"{}/", keys_dev.display()))
+                    .replace(", \"", &format!(", \"{}/", keys_dev.display()))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    d.write("trust-list.toml", text)
+}
+
+/// Makes the next pair of lists into `out`.
+fn make(config: &Path, out: &Path) {
+    let samr = repo_root().join("keys-dev/dept-xihu-samr-sm2.crt");
+    zk(&[
+        "trust-list",
+        "make",
+        "--config",
+        s(config),
+        "--out",
+        s(out),
+        "--signer-cert",
+        s(&samr),
+    ])
+    .expect(0);
+}
+
+fn sync(base: &str, into: &Path) -> Run {
+    let pin = repo_root().join("keys-dev/trust-list-signer-sm2.crt");
+    zk(&["sync", "--from", base, "--pin", s(&pin), "--into", s(into)])
+}
+
+fn verify(folder: &Path, input: &Path, at: Option<OffsetDateTime>) -> Run {
+    let mut args = vec!["verify", "--trust", s(folder), s(input)];
+    let at = at.map(|t| t.format(&Rfc3339).unwrap());
+    if let Some(t) = &at {
+        args.extend(["--at", t]);
+    }
+    zk(&args)
+}
+
+/// Issues the sample business licence; returns its identifier and signed record (a file).
+fn issue(srv: &Serve, token: &str, d: &Dir, name: &str) -> (String, PathBuf) {
+    let id = issue_with(srv, token);
+    let r = curl(&[
+        "-H",
+        &format!("Authorization: Bearer {token}"),
+        &format!("{}/v1/licences/{id}", srv.base),
+    ]);
+    assert_eq!(r.status, 200, "{r:?}");
+    let signed = base64::engine::general_purpose::STANDARD
+        .decode(r.json()["signed"].as_str().unwrap())
+        .unwrap();
+    (id, d.write(name, signed))
+}
+
+fn change(srv: &Serve, token: &str, id: &str, what: &str) {
+    let r = curl(&[
+        "-H",
+        &format!("Authorization: Bearer {token}"),
+        "-H",
+        "Content-Type: application/json",
+        "--data-binary",
+        &json!({"reason": "西市监处〔2026〕7号"}).to_string(),
+        &format!("{}/v1/licences/{id}/{what}", srv.base),
+    ]);
+    assert_eq!(r.status, 200, "{r:?}");
+}
+
+fn current(folder: &Path) -> String {
+    std::fs::read_to_string(folder.join("current")).unwrap()
+}
+
+#[test]
+fn a_synced_verifier_follows_revocations_and_refuses_replays() {
+    let d = Dir::new();
+    let data = d.path("data");
+    let srv = Serve::start_args(
+        &data,
+        &repo_root().join("keys-dev"),
+        &["--status-refresh-secs", "1"],
+    );
+    let token = samr_key(&srv, &["issue:*", "manage"]);
+    let (_, valid) = issue(&srv, &token, &d, "valid.zkl");
+    let (revoked_id, revoked) = issue(&srv, &token, &d, "revoked.zkl");
+    let (suspended_id, suspended) = issue(&srv, &token, &d, "suspended.zkl");
+    let (later_id, later) = issue(&srv, &token, &d, "later.zkl");
+    change(&srv, &token, &revoked_id, "revoke");
+    change(&srv, &token, &suspended_id, "suspend");
+
+    // The region's lists, published by the service from its trust_lists_dir.
+    let published = data.join("trust-lists");
+    let config = config(&d, &srv.base);
+    assert_eq!(
+        curl(&[&format!("{}/trust/list", srv.base)]).status,
+        404,
+        "nothing published before trust-list make"
+    );
+    make(&config, &published);
+    let seq1 = (
+        std::fs::read(published.join("trust-list.cwt")).unwrap(),
+        std::fs::read(published.join("signers.cwt")).unwrap(),
+    );
+    let r = curl(&["-i", &format!("{}/trust/list", srv.base)]);
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.header("content-type"),
+        Some("application/zhengku-trustlist+cwt")
+    );
+
+    // The first sync: every list checked against the pinned certificate.
+    let folder = d.path("verifier");
+    let r = sync(&srv.base, &folder).expect(0);
+    assert!(r.stdout.contains("seq 1 (new)"), "{}", r.stdout);
+    let r = verify(&folder, &valid, None).expect(0);
+    assert!(r.stdout.contains("有效"), "{}", r.stdout);
+    assert!(r.stdout.contains("/sl/1"), "{}", r.stdout);
+    let r = verify(&folder, &revoked, None).expect(1);
+    assert!(r.stdout.contains("已撤销"), "{}", r.stdout);
+    let r = verify(&folder, &suspended, None).expect(1);
+    assert!(r.stdout.contains("已暂停"), "{}", r.stdout);
+
+    // The clock: two hours on (past ttl, before exp) the answer holds, as of its iat;
+    // past exp (and the trust list's next_update) nothing is 有效.
+    let now = OffsetDateTime::now_utc();
+    let r = verify(&folder, &valid, Some(now + Duration::from_secs(2 * 3600))).expect(0);
+    assert!(r.stdout.contains("status as of"), "{}", r.stdout);
+    let r = verify(&folder, &valid, Some(now + Duration::from_secs(73 * 3600))).expect(2);
+    assert!(r.stdout.contains("无法核验"), "{}", r.stdout);
+    assert!(r.stdout.contains("next_update"), "{}", r.stdout);
+
+    // A revocation reaches the verifier on its next sync (the service makes a fresh token
+    // after its refresh time, one second here).
+    change(&srv, &token, &later_id, "revoke");
+    verify(&folder, &later, None).expect(0);
+    std::thread::sleep(Duration::from_millis(1500));
+    let r = sync(&srv.base, &folder).expect(0);
+    assert!(r.stdout.contains("seq 1 (unchanged)"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("1 status list(s) fetched"),
+        "{}",
+        r.stdout
+    );
+    let r = verify(&folder, &later, None).expect(1);
+    assert!(r.stdout.contains("已撤销"), "{}", r.stdout);
+
+    // The next list; then list 1 replayed, and another list 2 made from list 1.
+    let scratch = d.path("scratch");
+    std::fs::create_dir_all(&scratch).unwrap();
+    std::fs::write(scratch.join("trust-list.cwt"), &seq1.0).unwrap();
+    std::fs::write(scratch.join("signers.cwt"), &seq1.1).unwrap();
+    make(&config, &published);
+    let r = sync(&srv.base, &folder).expect(0);
+    assert!(r.stdout.contains("seq 2 (new)"), "{}", r.stdout);
+    let held = current(&folder);
+    let seq2 = (
+        std::fs::read(published.join("trust-list.cwt")).unwrap(),
+        std::fs::read(published.join("signers.cwt")).unwrap(),
+    );
+    let publish = |pair: &(Vec<u8>, Vec<u8>)| {
+        std::fs::write(published.join("signers.cwt"), &pair.1).unwrap();
+        std::fs::write(published.join("trust-list.cwt"), &pair.0).unwrap();
+    };
+    publish(&seq1);
+    let r = sync(&srv.base, &folder);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("rollback"), "{}", r.stderr);
+    assert_eq!(current(&folder), held, "a refused sync changes nothing");
+    make(&config, &scratch);
+    let other_seq2 = (
+        std::fs::read(scratch.join("trust-list.cwt")).unwrap(),
+        std::fs::read(scratch.join("signers.cwt")).unwrap(),
+    );
+    publish(&other_seq2);
+    let r = sync(&srv.base, &folder);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("equivocation"), "{}", r.stderr);
+    assert_eq!(current(&folder), held);
+    // A doctored list (one byte of the certificates changed) and a signer list of another
+    // pair are refused too.
+    let mut doctored = seq2.clone();
+    let at = doctored.0.len() / 2;
+    doctored.0[at] ^= 1;
+    publish(&doctored);
+    assert_ne!(sync(&srv.base, &folder).code, 0);
+    publish(&(seq2.0.clone(), other_seq2.1.clone()));
+    let r = sync(&srv.base, &folder);
+    assert!(r.stderr.contains("signer list"), "{}", r.stderr);
+    assert_eq!(current(&folder), held);
+    publish(&seq2);
+    // The verifier still works from the last good snapshot.
+    verify(&folder, &valid, None).expect(0);
+
+    // A sync killed at any point leaves a snapshot that verifies, and a rerun completes.
+    for i in 0..16u64 {
+        let pin = repo_root().join("keys-dev/trust-list-signer-sm2.crt");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_zhengku"))
+            .args([
+                "sync",
+                "--from",
+                &srv.base,
+                "--pin",
+                s(&pin),
+                "--into",
+                s(&folder),
+            ])
+            .current_dir(repo_root())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(i * 4));
+        let _ = child.kill();
+        let _ = child.wait();
+        let r = verify(&folder, &revoked, None);
+        assert_eq!(
+            r.code,
+            1,
+            "after a kill at {} ms: {}{}",
+            i * 4,
+            r.stdout,
+            r.stderr
+        );
+    }
+    sync(&srv.base, &folder).expect(0);
+    let left: Vec<String> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left.len(), 2, "current and one snapshot: {left:?}");
+
+    // A local copy changed after the sync is refused, not believed.
+    let snapshot = folder.join(current(&folder).trim());
+    let list = snapshot.join("sl/1.cwt");
+    let mut bytes = std::fs::read(&list).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    std::fs::write(&list, bytes).unwrap();
+    let r = verify(&folder, &valid, None).expect(2);
+    assert!(r.stderr.contains("status list 1"), "{}", r.stderr);
+}
