@@ -159,6 +159,7 @@ fn cases() -> Vec<Case> {
                 created: seal_time(now - Duration::from_secs(3600)),
                 valid_start: seal_time(now - Duration::from_secs(3600)),
                 valid_end: seal_time(now + Duration::from_secs(86_400 * 365)),
+                extensions: Vec::new(),
             },
             &maker_cert,
             &maker,
@@ -306,6 +307,7 @@ fn main() {
                 source: "bench".into(),
                 fingerprint: Some(zhengku_verify::seal::seal_fingerprint(&esl).unwrap()),
                 attested_at: None,
+                good_until: None,
             },
         );
     }

@@ -126,7 +126,16 @@ fn a_synced_verifier_follows_revocations_and_refuses_replays() {
         &["--status-refresh-secs", "1"],
     );
     let token = samr_key(&srv, &["issue:*", "manage"]);
-    let (_, valid) = issue(&srv, &token, &d, "valid.zkl");
+    let (valid_id, valid) = issue(&srv, &token, &d, "valid.zkl");
+    let pdf = d.path("valid.pdf");
+    let r = curl(&[
+        "-H",
+        &format!("Authorization: Bearer {token}"),
+        "-o",
+        s(&pdf),
+        &format!("{}/v1/licences/{valid_id}/pdf", srv.base),
+    ]);
+    assert_eq!(r.status, 200, "{r:?}");
     let (revoked_id, revoked) = issue(&srv, &token, &d, "revoked.zkl");
     let (suspended_id, suspended) = issue(&srv, &token, &d, "suspended.zkl");
     let (later_id, later) = issue(&srv, &token, &d, "later.zkl");
@@ -159,11 +168,20 @@ fn a_synced_verifier_follows_revocations_and_refuses_replays() {
     assert!(r.stdout.contains("seq 1 (new)"), "{}", r.stdout);
     let r = verify(&folder, &valid, None).expect(0);
     assert!(r.stdout.contains("有效"), "{}", r.stdout);
-    assert!(r.stdout.contains("/sl/1"), "{}", r.stdout);
+    assert!(r.stdout.contains("from status list http"), "{}", r.stdout);
     let r = verify(&folder, &revoked, None).expect(1);
     assert!(r.stdout.contains("已撤销"), "{}", r.stdout);
     let r = verify(&folder, &suspended, None).expect(1);
     assert!(r.stdout.contains("已暂停"), "{}", r.stdout);
+    // The PDF: the licence's status and its seal's, both from the signed lists (the seal
+    // names its entry in a seal list, inside what the seal maker signed).
+    let r = verify(&folder, &pdf, None).expect(0);
+    assert!(r.stdout.contains("有效"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("seal_status") && r.stdout.contains("active (启用)"),
+        "{}",
+        r.stdout
+    );
 
     // The clock: two hours on (past ttl, before exp) the answer holds, as of its iat;
     // past exp (and the trust list's next_update) nothing is 有效.
@@ -182,7 +200,7 @@ fn a_synced_verifier_follows_revocations_and_refuses_replays() {
     let r = sync(&srv.base, &folder).expect(0);
     assert!(r.stdout.contains("seq 1 (unchanged)"), "{}", r.stdout);
     assert!(
-        r.stdout.contains("1 status list(s) fetched"),
+        r.stdout.contains("2 status list(s) fetched"),
         "{}",
         r.stdout
     );
@@ -273,6 +291,24 @@ fn a_synced_verifier_follows_revocations_and_refuses_replays() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(left.len(), 2, "current and one snapshot: {left:?}");
+
+    // The seal is suspended: on the next sync the PDF it sealed is no longer 有效 offline
+    // (nothing offline attests when it was stamped, so the seal's status now decides).
+    let r = curl(&[
+        "-H",
+        &format!("Authorization: Bearer {token}"),
+        "-H",
+        "Content-Type: application/json",
+        "--data-binary",
+        &json!({"reason": "印章保管人变更"}).to_string(),
+        &format!("{}/v1/seals/3301060100000001/suspend", srv.base),
+    ]);
+    assert_eq!(r.status, 200, "{r:?}");
+    verify(&folder, &pdf, None).expect(0);
+    std::thread::sleep(Duration::from_millis(1500));
+    sync(&srv.base, &folder).expect(0);
+    let r = verify(&folder, &pdf, None).expect(1);
+    assert!(r.stdout.contains("suspended (暂停)"), "{}", r.stdout);
 
     // A local copy changed after the sync is refused, not believed.
     let snapshot = folder.join(current(&folder).trim());

@@ -56,6 +56,9 @@ pub struct SealSpec {
     pub valid_start: SealTime,
     /// 有效终止日期.
     pub valid_end: SealTime,
+    /// extDatas (自定义数据) of the seal information, e.g. where its status is published;
+    /// none written when empty.
+    pub extensions: Vec<crate::Extension>,
 }
 
 /// Why a seal could not be made or a stamp not be applied.
@@ -141,7 +144,7 @@ pub fn make_seal(spec: SealSpec, maker_cert: &[u8], maker: &dyn Signer) -> Resul
             width_mm: spec.width_mm,
             height_mm: spec.height_mm,
         },
-        ext_datas: None,
+        ext_datas: (!spec.extensions.is_empty()).then_some(spec.extensions),
     };
     let tbs = seal_info.to_der()?;
     let signature = maker.sign(&tbs)?;

@@ -199,15 +199,22 @@ pub async fn dev_seals(
     keystore: &Arc<dyn KeyStore>,
     keys_dev: &Path,
     maker: Option<&SealMaker>,
+    base_url: &str,
 ) -> Result<usize, BootstrapError> {
     let Some(maker) = maker else {
         return Ok(0);
     };
+    let entries = crate::status_entries::StatusEntries::new(
+        zhengku_store::StatusListKind::Seal,
+        crate::status_entries::SEAL_RUN,
+    );
     let making = SealMaking {
         store,
         keys: &KeyStoreKeys(keystore),
         maker,
         allow_p256: true,
+        entries: &entries,
+        base_url,
     };
     let mut made = 0;
     for d in store.list_departments().await? {

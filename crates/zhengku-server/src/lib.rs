@@ -178,6 +178,7 @@ pub async fn prepare(
             &keystore,
             &config.keys_dev_dir,
             seals.maker.as_ref(),
+            documents.base_url(),
         )
         .await?;
         if n > 0 {

@@ -21,13 +21,14 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 use zhengku_crypto::{Algorithm, Signer};
 use zhengku_model::{EsId, EsIdError};
-use zhengku_seal::SealTime;
 use zhengku_seal::artwork::{PictureFormat, round_seal_svg};
 use zhengku_seal::make::{MakeError, SealSpec};
+use zhengku_seal::{Extension, SealTime};
 use zhengku_store::{Department, NewSeal, Store, StoreError, StoredSeal};
 
 use crate::problem::{ApiError, FieldProblem, InternalError};
 use crate::state::{AppState, SealMaker};
+use crate::status_entries::StatusEntries;
 
 /// The text under the name on a drawn seal.
 const DRAWN_BOTTOM: &str = "证照专用章";
@@ -155,6 +156,9 @@ pub enum SealMakingError<E: std::error::Error + 'static> {
     /// The signing task failed.
     #[error("seal task: {0}")]
     Task(tokio::task::JoinError),
+    /// The status extension's OID did not parse (a constant: cannot happen).
+    #[error("the seal status extension's OID: {0}")]
+    StatusExtension(zhengku_seal::OidError),
     /// The store failed or refused.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -220,6 +224,9 @@ impl From<SealMakingError<ApiError>> for ApiError {
                 .into(),
             SealMakingError::Encode(e) => InternalError::caused("seal encoding", e).into(),
             SealMakingError::Task(e) => InternalError::caused("seal task", e).into(),
+            SealMakingError::StatusExtension(e) => {
+                InternalError::caused("seal status extension", e).into()
+            }
             SealMakingError::Store(e) => e.into(),
         }
     }
@@ -236,6 +243,10 @@ pub struct SealMaking<'a, K> {
     pub maker: &'a SealMaker,
     /// Whether a P-256 holder key is allowed.
     pub allow_p256: bool,
+    /// Where seal status-list entries come from.
+    pub entries: &'a StatusEntries,
+    /// The base URL status lists are published under (the seal names `<base>/sl/<n>`).
+    pub base_url: &'a str,
 }
 
 /// An order whose values passed step 1.
@@ -282,6 +293,27 @@ impl<K: Keys> SealMaking<'_, K> {
             .next_sequence(area.as_str(), &EsId::sequence_name(order.seal_type), 0)
             .await?;
         let esid = EsId::new(area, order.seal_type, sequence).map_err(SealMakingError::EsId)?;
+        // Where its status is published: an entry of a seal list, named inside the seal the
+        // maker signs (docs/status-lists.md, "Seals").
+        let (list, idx) = self
+            .entries
+            .take(self.store, 1)
+            .await?
+            .pop()
+            .ok_or_else(|| {
+                SealMakingError::Store(zhengku_store::StoreError::Corrupt {
+                    what: "status_lists",
+                    detail: "no seal entry reserved".into(),
+                })
+            })?;
+        let reference = zhengku_status::Reference::to_list(self.base_url, list, idx);
+        let status_extension = Extension {
+            oid: zhengku_status::SEAL_STATUS_EXTENSION
+                .parse()
+                .map_err(SealMakingError::StatusExtension)?,
+            critical: false,
+            value: reference.to_seal_extension(),
+        };
         // 4. Signed by the maker, stored.
         let now = OffsetDateTime::now_utc().unix_timestamp();
         let end = now + i64::from(order.valid_days) * 86_400;
@@ -297,6 +329,7 @@ impl<K: Keys> SealMaking<'_, K> {
             created: seal_time(now)?,
             valid_start: seal_time(now)?,
             valid_end: seal_time(end)?,
+            extensions: vec![status_extension],
         };
         let maker_signer = match self.keys.signer(&self.maker.label).await {
             Ok(s) => s,
@@ -327,6 +360,10 @@ impl<K: Keys> SealMaking<'_, K> {
                     valid_start: now,
                     valid_end: end,
                     esl,
+                    status_entry: Some((
+                        i64::try_from(list).unwrap_or(i64::MAX),
+                        i64::try_from(idx).unwrap_or(i64::MAX),
+                    )),
                 },
                 actor,
                 request_id,

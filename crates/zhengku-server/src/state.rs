@@ -46,6 +46,7 @@ struct Inner {
     signers: RwLock<HashMap<String, Arc<dyn Signer>>>,
     sequences: Sequences,
     status_entries: StatusEntries,
+    seal_status_entries: StatusEntries,
     status_signer: Option<String>,
     status_publisher: StatusPublisher,
     trust_publisher: TrustPublisher,
@@ -152,6 +153,10 @@ impl AppState {
                 group_commit: GroupCommit::spawn(store.clone()),
                 sequences: Sequences::default(),
                 status_entries: StatusEntries::default(),
+                seal_status_entries: StatusEntries::new(
+                    zhengku_store::StatusListKind::Seal,
+                    crate::status_entries::SEAL_RUN,
+                ),
                 seal_maker: seals.maker,
                 status_signer: seals.status_signer,
                 status_publisher: StatusPublisher::new(seals.status_refresh),
@@ -204,6 +209,11 @@ impl AppState {
     /// Status-list entries for new licences.
     pub fn status_entries(&self) -> &StatusEntries {
         &self.inner.status_entries
+    }
+
+    /// Status-list entries for new seals.
+    pub fn seal_status_entries(&self) -> &StatusEntries {
+        &self.inner.seal_status_entries
     }
 
     /// The status-list signer's key label, if this service publishes status lists.

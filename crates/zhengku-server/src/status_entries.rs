@@ -1,5 +1,5 @@
-//! Status-list entries for new licences (docs/status-lists.md), reserved from the database
-//! in runs, like serial numbers ([`crate::sequences`]).
+//! Status-list entries for new licences and seals (docs/status-lists.md), reserved from the
+//! database in runs, like serial numbers ([`crate::sequences`]).
 //!
 //! Each licence's signed record names its entry (list, index), so the entry must exist
 //! before the record is signed, and so before the transaction that stores the licence.
@@ -28,15 +28,35 @@ struct Open {
     next: u64,
 }
 
-/// Reserved, not yet used entries of licence lists.
-#[derive(Default)]
+/// Entry counters reserved per round trip for seals: few are made, so few are wasted.
+pub const SEAL_RUN: u64 = 1;
+
+/// Reserved, not yet used entries of one kind of list.
 pub struct StatusEntries {
+    kind: StatusListKind,
+    run: u64,
     // A tokio mutex: held across the reservation's await, so two callers never reserve at
     // once (one run serves both).
     free: Mutex<VecDeque<Open>>,
 }
 
+impl Default for StatusEntries {
+    /// Licence entries, [`RUN`] at a time.
+    fn default() -> Self {
+        StatusEntries::new(StatusListKind::Licence, RUN)
+    }
+}
+
 impl StatusEntries {
+    /// Entries of lists of `kind`, reserved `run` at a time.
+    pub fn new(kind: StatusListKind, run: u64) -> StatusEntries {
+        StatusEntries {
+            kind,
+            run: run.max(1),
+            free: Mutex::default(),
+        }
+    }
+
     /// `count` entries, as (list number, index), in the order to give them.
     pub async fn take(&self, store: &Store, count: usize) -> Result<Vec<(u64, u64)>, StoreError> {
         let mut free = self.free.lock().await;
@@ -46,8 +66,8 @@ impl StatusEntries {
                 let want = (count - out.len()) as u64;
                 let runs = store
                     .reserve_status_entries(
-                        StatusListKind::Licence,
-                        want.clamp(RUN, zhengku_store::MAX_RESERVATION),
+                        self.kind,
+                        want.clamp(self.run, zhengku_store::MAX_RESERVATION),
                     )
                     .await?;
                 for run in runs {

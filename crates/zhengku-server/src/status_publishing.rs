@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use time::OffsetDateTime;
-use zhengku_model::LicenceStatus;
+use zhengku_model::{LicenceStatus, SealStatus};
 use zhengku_status::{Manifest, ManifestEntry, StatusList, StatusListClaims, list_uri};
 use zhengku_store::{KeptToken, StatusListKind};
 
@@ -66,6 +66,18 @@ pub fn list_value(status: LicenceStatus) -> u8 {
     }
 }
 
+/// The value of a seal's stored status in a seal list (docs/status-lists.md, "Seals"):
+/// active 0, revoked 1, suspended 2, revoked for key compromise 3 (every stamp void,
+/// whenever made).
+pub fn seal_list_value(status: SealStatus, key_compromised: bool) -> u8 {
+    match status {
+        SealStatus::Active => 0,
+        SealStatus::Suspended => 2,
+        _ if key_compromised => 3,
+        _ => 1,
+    }
+}
+
 impl StatusPublisher {
     /// Serving each token `refresh` seconds before making a fresh one (0: [`REFRESH`]).
     pub fn new(refresh: u64) -> StatusPublisher {
@@ -105,12 +117,19 @@ impl StatusPublisher {
             return Ok(p.clone());
         }
         let mut lists = Vec::new();
-        for list in state.store().status_lists(StatusListKind::Licence).await? {
+        let mut numbers = Vec::new();
+        for kind in [StatusListKind::Licence, StatusListKind::Seal] {
+            for list in state.store().status_lists(kind).await? {
+                numbers.push((list, kind));
+            }
+        }
+        numbers.sort_unstable_by_key(|(n, _)| *n);
+        for (list, kind) in numbers {
             let token = self.token(state, list).await?;
             let n = u64::try_from(list).map_err(|_| InternalError::new("negative list number"))?;
             lists.push(ManifestEntry {
                 n,
-                kind: "licence".into(),
+                kind: kind.as_str().into(),
                 uri: list_uri(state.documents().base_url(), n),
                 iat: token.iat,
                 sha256: zhengku_crypto::sha256(&token.token),
@@ -151,23 +170,31 @@ pub(crate) fn published(token: Vec<u8>, iat: u64) -> Published {
 
 async fn make(state: &AppState, list: i64, now: u64) -> Result<Published, ApiError> {
     let (kind, bits) = state.store().status_list(list).await?;
-    if kind != StatusListKind::Licence {
-        // Seal lists come with seal status references (not yet written).
-        return Err(ApiError::NotFound {
-            what: "status list",
-            key: list.to_string(),
-        });
-    }
     let signer = status_signer(state).await?;
-    let entries = state.store().licence_list_entries(list).await?;
+    let entries: Vec<(u64, u8)> = match kind {
+        StatusListKind::Licence => state
+            .store()
+            .licence_list_entries(list)
+            .await?
+            .into_iter()
+            .map(|(idx, s)| (idx, list_value(s)))
+            .collect(),
+        StatusListKind::Seal => state
+            .store()
+            .seal_list_entries(list)
+            .await?
+            .into_iter()
+            .map(|(idx, s, compromised)| (idx, seal_list_value(s, compromised)))
+            .collect(),
+    };
     let n = u64::try_from(list).map_err(|_| InternalError::new("negative list number"))?;
     let sub = list_uri(state.documents().base_url(), n);
     let (token, bits_sha256) =
         tokio::task::spawn_blocking(move || -> Result<(Vec<u8>, [u8; 32]), InternalError> {
             let mut l = StatusList::new(BITS, 1u64 << bits)
                 .map_err(|e| InternalError::caused("status list", e))?;
-            for (idx, status) in entries {
-                l.set(idx, list_value(status))
+            for (idx, value) in entries {
+                l.set(idx, value)
                     .map_err(|e| InternalError::caused("status list entry", e))?;
             }
             let bits_sha256 = zhengku_crypto::sha256(l.as_bytes());

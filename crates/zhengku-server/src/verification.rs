@@ -194,6 +194,7 @@ pub async fn seal_record(
             source: SOURCE.to_owned(),
             fingerprint,
             attested_at: None,
+            good_until: None,
         },
         stored.created_at,
     )))

@@ -35,8 +35,8 @@ pub use index::IndexPermutation;
 pub use list::{MAX_LIST_BYTES, Status, StatusList};
 pub use manifest::{MANIFEST_TYP, Manifest, ManifestEntry};
 pub use token::{
-    CLAIM_STATUS, CLOCK_SKEW, Freshness, LIST_PATH, MAX_TOKEN_LEN, Reference, SignedStatusList,
-    StatusListClaims, TYP, list_uri,
+    CLAIM_STATUS, CLOCK_SKEW, Freshness, LIST_PATH, MAX_TOKEN_LEN, Reference,
+    SEAL_STATUS_EXTENSION, SignedStatusList, StatusListClaims, TYP, list_uri,
 };
 
 /// Why a status list, a token or a reference could not be made or read.

@@ -211,6 +211,14 @@ pub struct Reference {
     pub uri: String,
 }
 
+/// The extension (extnID) of a seal's `SES_SealInfo.extDatas` under which a seal zhengku
+/// makes names its status-list entry (zhengku's own arc): the value is the deterministic
+/// CBOR of the reference's `Status` map ([`Reference::to_seal_extension`]).
+pub const SEAL_STATUS_EXTENSION: &str = "2.25.197395512406178214226498125627408413366";
+
+/// Largest seal status extension value read.
+const MAX_EXTENSION_LEN: usize = 512;
+
 /// The path segment before a list's number in zhengku's list URIs: `<base>/sl/<n>`.
 pub const LIST_PATH: &str = "/sl/";
 
@@ -251,6 +259,21 @@ impl Reference {
         let mut outer = Map::new();
         let _ = outer.insert_text("status_list", Value::Map(inner));
         Value::Map(outer)
+    }
+
+    /// The value of a seal's [`SEAL_STATUS_EXTENSION`]: the `Status` map as deterministic CBOR.
+    pub fn to_seal_extension(&self) -> Vec<u8> {
+        zhengku_cbor::encode(&self.to_cbor())
+    }
+
+    /// Reads a seal's [`SEAL_STATUS_EXTENSION`] value (deterministic CBOR, at most 512 bytes).
+    pub fn from_seal_extension(bytes: &[u8]) -> Result<Reference, StatusError> {
+        if bytes.len() > MAX_EXTENSION_LEN {
+            return Err(StatusError::Field("seal status extension too long"));
+        }
+        let v = zhengku_cbor::decode(bytes, &Limits::new(MAX_EXTENSION_LEN, 3, 8))
+            .map_err(|_| StatusError::Field("seal status extension is not deterministic CBOR"))?;
+        Reference::from_cbor(&v)
     }
 
     /// Reads a `Status` map; other status mechanisms in it are ignored.

@@ -24,6 +24,7 @@ fn seal(esid: &str) -> NewSeal {
         key_label: "seal-xihu-samr-sm2".to_owned(),
         valid_start: NOW - 1000,
         valid_end: NOW + 1000,
+        status_entry: None,
         esl: vec![0x30, 0x00],
     }
 }

@@ -107,6 +107,7 @@ fn library(pdf: &[u8]) -> LiveLists {
             source: "test library".into(),
             fingerprint: Some(zhengku_verify::seal::seal_fingerprint(&esl).unwrap()),
             attested_at: None,
+            good_until: None,
         },
     );
     l

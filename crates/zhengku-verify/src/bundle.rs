@@ -205,6 +205,7 @@ impl StatusList {
                     // A bundle does not carry the library's stamp records: a stamp's time is
                     // not attested offline, so a seal not active now decides.
                     attested_at: None,
+                    good_until: None,
                 },
             );
         }
@@ -276,6 +277,7 @@ pub fn seal_status_answer(body: &[u8], esid: &str, source: &str) -> Result<SealL
         // The library's stamp records stay there: online, a stamp's time is not attested,
         // so a seal not active now decides.
         attested_at: None,
+        good_until: None,
     })
 }
 

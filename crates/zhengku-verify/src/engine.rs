@@ -79,6 +79,10 @@ pub struct StampClaim {
     pub signature_sha256: Option<[u8; 32]>,
     /// The fingerprint of the seal the input carries ([`crate::seal::seal_fingerprint`]).
     pub seal_sha256: [u8; 32],
+    /// The status-list entry the seal names (seals zhengku made after seal lists).
+    pub status: Option<zhengku_status::Reference>,
+    /// The seal's validity window as the maker signed it, Unix seconds.
+    pub window: (i64, i64),
 }
 
 /// What an attested time would settle.
@@ -165,6 +169,26 @@ impl Examined {
 
 fn time_text(unix: i64) -> String {
     OffsetDateTime::from_unix_timestamp(unix).map_or_else(|_| unix.to_string(), |t| t.to_string())
+}
+
+/// Whether a status is stale at `at`: past the `good_until` its source gave (a signed
+/// list's `exp`), else older than `max_age`.
+fn stale_status(
+    as_of: i64,
+    good_until: Option<i64>,
+    at: OffsetDateTime,
+    max_age: i64,
+) -> Option<String> {
+    match good_until {
+        Some(until) => (at.unix_timestamp() >= until).then(|| {
+            format!(
+                "the status is as of {}, and its list expired at {}, so it is stale",
+                time_text(as_of),
+                time_text(until)
+            )
+        }),
+        None => stale(as_of, at, max_age),
+    }
 }
 
 /// Whether a status known `as_of` is too old at `at`.
@@ -401,17 +425,7 @@ fn status_check(
             Verdict::Unverifiable,
         ),
         Lookup::Found(s) => {
-            let stale = match s.good_until {
-                Some(until) => (at.unix_timestamp() >= until).then(|| {
-                    format!(
-                        "the status is as of {}, and its list expired at {}, so it is stale",
-                        time_text(s.as_of),
-                        time_text(until)
-                    )
-                }),
-                None => stale(s.as_of, at, live.max_age),
-            };
-            if let Some(why) = stale {
+            if let Some(why) = stale_status(s.as_of, s.good_until, at, live.max_age) {
                 (
                     Outcome::Unverifiable(format!("{why} (from {})", s.source)),
                     Verdict::Unverifiable,
@@ -490,7 +504,7 @@ fn seal_status_check(
         }
         Lookup::Found(s) => s,
     };
-    if let Some(why) = stale(s.as_of, at, max_age) {
+    if let Some(why) = stale_status(s.as_of, s.good_until, at, max_age) {
         return done(
             Outcome::Unverifiable(format!("{which}{why} (from {})", s.source)),
             Verdict::Unverifiable,

@@ -96,6 +96,8 @@ pub struct SealLive {
     /// record), Unix seconds: an attested stamp time. For a bare seal, when the library
     /// stored the seal.
     pub attested_at: Option<i64>,
+    /// As [`LicenceLive::good_until`]: from then on the status is stale.
+    pub good_until: Option<i64>,
 }
 
 /// Everything the second phase judges by.
@@ -130,11 +132,7 @@ impl Live {
                 .licence
                 .as_ref()
                 .map_or(Lookup::Unknown, |l| source.licence(l)),
-            seals: examined
-                .stamps
-                .iter()
-                .map(|s| source.seal(&s.esid, s.signature_sha256.as_ref()))
-                .collect(),
+            seals: examined.stamps.iter().map(|s| source.seal(s)).collect(),
             max_age: source.max_age(),
         }
     }
@@ -144,9 +142,9 @@ impl Live {
 pub trait LiveSource {
     /// The licence the input claims to be (by identifier, or by its status-list entry).
     fn licence(&self, claim: &crate::LicenceClaim) -> Lookup<LicenceLive>;
-    /// The seal with this esID; `signature` is the SHA-256 of the seal signature verified,
-    /// to find an attested stamp time.
-    fn seal(&self, esid: &str, signature: Option<&[u8; 32]>) -> Lookup<SealLive>;
+    /// The seal a signature (or a bare seal) carries: by esID, or by its status-list
+    /// entry; the signature's SHA-256 finds an attested stamp time.
+    fn seal(&self, stamp: &crate::StampClaim) -> Lookup<SealLive>;
     /// [`Live::max_age`].
     fn max_age(&self) -> i64 {
         DEFAULT_MAX_STATUS_AGE
@@ -161,7 +159,7 @@ impl LiveSource for NoLive {
     fn licence(&self, _: &crate::LicenceClaim) -> Lookup<LicenceLive> {
         Lookup::Unknown
     }
-    fn seal(&self, _: &str, _: Option<&[u8; 32]>) -> Lookup<SealLive> {
+    fn seal(&self, _: &crate::StampClaim) -> Lookup<SealLive> {
         Lookup::Unknown
     }
 }
@@ -196,8 +194,8 @@ impl LiveSource for LiveLists {
             None => self.absent(),
         }
     }
-    fn seal(&self, esid: &str, _: Option<&[u8; 32]>) -> Lookup<SealLive> {
-        match self.seals.get(esid) {
+    fn seal(&self, stamp: &crate::StampClaim) -> Lookup<SealLive> {
+        match self.seals.get(&stamp.esid) {
             Some(s) => Lookup::Found(s.clone()),
             None => self.absent(),
         }

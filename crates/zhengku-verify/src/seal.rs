@@ -95,6 +95,8 @@ struct SealView {
     /// SHA-256 of SEQUENCE { sealInfo, cert, signAlg } as received (or re-encoded): what
     /// the maker vouched for, the identity a library compares with the seal it made.
     fingerprint: [u8; 32],
+    /// The status-list entry the seal names (zhengku's extension, signed by the maker).
+    status: Option<zhengku_status::Reference>,
 }
 
 const V4_INFO_FORM: &str = "DER(SES_SealInfo)";
@@ -157,8 +159,33 @@ impl SealView {
             maker_forms,
             maker_source,
             fingerprint,
+            status: status_reference(info),
         }
     }
+
+    fn claim(&self, claimed_at: Option<i64>, signature_sha256: Option<[u8; 32]>) -> StampClaim {
+        StampClaim {
+            esid: self.es_id.clone(),
+            claimed_at,
+            signature_sha256,
+            seal_sha256: self.fingerprint,
+            status: self.status.clone(),
+            window: (
+                self.valid_start.unix_seconds(),
+                self.valid_end.unix_seconds(),
+            ),
+        }
+    }
+}
+
+/// The status-list entry a seal's extDatas name under [`zhengku_status::SEAL_STATUS_EXTENSION`],
+/// if one reads (a malformed one is as none: the status is then unknown, never assumed).
+fn status_reference(info: &zhengku_seal::SealInfo) -> Option<zhengku_status::Reference> {
+    info.ext_datas
+        .as_ref()?
+        .iter()
+        .find(|e| e.oid.to_string() == zhengku_status::SEAL_STATUS_EXTENSION)
+        .and_then(|e| zhengku_status::Reference::from_seal_extension(&e.value).ok())
 }
 
 /// A v1 seal; `received` as for [`seal_view_v4`].
@@ -662,12 +689,7 @@ fn signature_inner(
             facts,
             checks,
         },
-        stamp: StampClaim {
-            esid: seal.es_id.clone(),
-            claimed_at: Some(t),
-            signature_sha256: Some(signature_sha256),
-            seal_sha256: seal.fingerprint,
-        },
+        stamp: seal.claim(Some(t), Some(signature_sha256)),
         signer_cert: signer_cert.clone(),
         pending,
         dates_standing: crate::Verdict::Valid,
@@ -777,12 +799,7 @@ fn seal_inner(
             facts,
             checks,
         },
-        stamp: StampClaim {
-            esid: seal.es_id.clone(),
-            claimed_at: None,
-            signature_sha256: None,
-            seal_sha256: seal.fingerprint,
-        },
+        stamp: seal.claim(None, None),
         signer_cert: Vec::new(),
         pending,
         dates_standing,

@@ -12,10 +12,10 @@
 
 use std::collections::HashMap;
 
-use zhengku_model::LicenceStatus;
+use zhengku_model::{LicenceStatus, SealStatus};
 use zhengku_status::{Freshness, StatusListClaims};
 
-use crate::engine::LicenceClaim;
+use crate::engine::{LicenceClaim, StampClaim};
 use crate::live::{LicenceLive, LiveSource, Lookup, SealLive};
 
 /// A region's status lists, verified, by URI (module docs).
@@ -62,42 +62,36 @@ impl ListSource {
     }
 }
 
-impl LiveSource for ListSource {
-    fn licence(&self, claim: &LicenceClaim) -> Lookup<LicenceLive> {
+impl ListSource {
+    /// The value at `reference` in a list held, with the list's source text and how long
+    /// its answer holds; or why there is none.
+    fn entry(
+        &self,
+        reference: Option<&zhengku_status::Reference>,
+        what: &str,
+    ) -> Result<(u8, String, i64, i64), String> {
         if let Some(why) = &self.blocked {
-            return Lookup::Unavailable(why.clone());
+            return Err(why.clone());
         }
-        let Some(reference) = &claim.status else {
-            return Lookup::Unavailable(
-                "the input names no status-list entry (a record issued before status lists, \
-                 or a QR code, which does not carry one): the signed lists cannot say its \
-                 status; verify it online"
-                    .into(),
-            );
+        let Some(reference) = reference else {
+            return Err(format!(
+                "the {what} names no status-list entry (made before status lists, or a QR \
+                 code, which does not carry one): the signed lists cannot say its status; \
+                 verify it online"
+            ));
         };
         let Some(list) = self.lists.get(&reference.uri) else {
-            return Lookup::Unavailable(format!(
+            return Err(format!(
                 "no status list {} is held (not this region's, or not synced)",
                 reference.uri
             ));
         };
-        let status = match list.list.get(reference.idx) {
-            Ok(0) => LicenceStatus::Valid,
-            Ok(1) => LicenceStatus::Revoked,
-            Ok(2) => LicenceStatus::Suspended,
-            Ok(v) => {
-                return Lookup::Unavailable(format!(
-                    "status list {} holds {v} at index {}, a value zhengku does not write",
-                    reference.uri, reference.idx
-                ));
-            }
-            Err(_) => {
-                return Lookup::Unavailable(format!(
-                    "index {} is beyond status list {}",
-                    reference.idx, reference.uri
-                ));
-            }
-        };
+        let value = list.list.get(reference.idx).map_err(|_| {
+            format!(
+                "index {} is beyond status list {}",
+                reference.idx, reference.uri
+            )
+        })?;
         let mut source = format!("status list {}", reference.uri);
         if list.freshness(self.at) == Freshness::Stale {
             source.push_str(&format!(
@@ -109,23 +103,74 @@ impl LiveSource for ListSource {
             .exp
             .or_else(|| list.ttl.map(|t| list.iat.saturating_add(t)))
             .unwrap_or(list.iat);
+        Ok((
+            value,
+            source,
+            i64::try_from(list.iat).unwrap_or(i64::MAX),
+            i64::try_from(expires).unwrap_or(i64::MAX),
+        ))
+    }
+}
+
+fn unwritten(value: u8) -> String {
+    format!("the list holds {value} for it, a value zhengku does not write")
+}
+
+impl LiveSource for ListSource {
+    fn licence(&self, claim: &LicenceClaim) -> Lookup<LicenceLive> {
+        let (value, source, as_of, good_until) = match self.entry(claim.status.as_ref(), "licence")
+        {
+            Ok(e) => e,
+            Err(why) => return Lookup::Unavailable(why),
+        };
+        let status = match value {
+            0 => LicenceStatus::Valid,
+            1 => LicenceStatus::Revoked,
+            2 => LicenceStatus::Suspended,
+            v => return Lookup::Unavailable(unwritten(v)),
+        };
         Lookup::Found(LicenceLive {
             status,
             reason: None,
-            as_of: i64::try_from(list.iat).unwrap_or(i64::MAX),
+            as_of,
             source,
             record: None,
-            good_until: Some(i64::try_from(expires).unwrap_or(i64::MAX)),
+            good_until: Some(good_until),
         })
     }
 
-    fn seal(&self, _: &str, _: Option<&[u8; 32]>) -> Lookup<SealLive> {
-        Lookup::Unknown
+    fn seal(&self, stamp: &StampClaim) -> Lookup<SealLive> {
+        let (value, source, as_of, good_until) = match self.entry(stamp.status.as_ref(), "seal") {
+            Ok(e) => e,
+            Err(why) => return Lookup::Unavailable(why),
+        };
+        let (status, key_compromise) = match value {
+            0 => (SealStatus::Active, false),
+            1 => (SealStatus::Revoked, false),
+            2 => (SealStatus::Suspended, false),
+            _ => (SealStatus::Revoked, true),
+        };
+        Lookup::Found(SealLive {
+            status,
+            // The window the maker signed into the seal: the seal's signature vouches for it.
+            valid_start: stamp.window.0,
+            valid_end: stamp.window.1,
+            // When it changed is not in a list: a seal not active now decides, and claimed
+            // stamp times rescue nothing.
+            changed_at: None,
+            key_compromise,
+            reason: None,
+            as_of,
+            source,
+            // The list is found through the seal itself, as signed by its maker.
+            fingerprint: None,
+            attested_at: None,
+            good_until: Some(good_until),
+        })
     }
 
     fn max_age(&self) -> i64 {
-        // Each status says how long it holds (`good_until`); seals, not in these lists,
-        // keep the default.
+        // Each status says how long it holds (`good_until`).
         crate::live::DEFAULT_MAX_STATUS_AGE
     }
 }
@@ -146,10 +191,14 @@ impl LiveSource for Layered<'_> {
         }
     }
 
-    fn seal(&self, esid: &str, signature: Option<&[u8; 32]>) -> Lookup<SealLive> {
-        match self.0.seal(esid, signature) {
-            Lookup::Unknown => self.1.seal(esid, signature),
-            other => other,
+    fn seal(&self, stamp: &StampClaim) -> Lookup<SealLive> {
+        match self.0.seal(stamp) {
+            Lookup::Unknown => self.1.seal(stamp),
+            Lookup::Unavailable(why) => match self.1.seal(stamp) {
+                Lookup::Unknown => Lookup::Unavailable(why),
+                other => other,
+            },
+            found => found,
         }
     }
 

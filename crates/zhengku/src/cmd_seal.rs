@@ -80,6 +80,7 @@ pub fn make(args: SealMakeArgs, out: &mut dyn Write) -> Result<Exit> {
         created: seal_time(now)?,
         valid_start: seal_time(now)?,
         valid_end: seal_time(end)?,
+        extensions: Vec::new(),
     };
     let seal = make_seal(spec, &maker_cert, &maker).context("cannot make the seal")?;
     let der = seal.to_der().context("cannot encode the seal")?;

@@ -95,6 +95,7 @@ pub fn xihu_seal_spec(
         created: seal_time(start),
         valid_start: seal_time(start),
         valid_end: seal_time(end),
+        extensions: Vec::new(),
     }
 }
 

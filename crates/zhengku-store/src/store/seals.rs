@@ -38,6 +38,8 @@ pub struct NewSeal {
     pub valid_end: i64,
     /// The seal's DER (`SESeal`), as the maker signed it.
     pub esl: Vec<u8>,
+    /// The status-list entry (list, index) the seal names, if it names one.
+    pub status_entry: Option<(i64, i64)>,
 }
 
 /// A stored seal.
@@ -80,7 +82,8 @@ pub enum StampRefusal {
 }
 
 const SEAL_COLUMNS: &str = "esid, department_uscc, name, seal_type, key_label, status, \
-                            valid_start, valid_end, esl, created_at, updated_at";
+                            valid_start, valid_end, esl, created_at, updated_at, status_list, \
+                            status_idx";
 
 type SealTuple = (
     String,
@@ -94,6 +97,8 @@ type SealTuple = (
     Vec<u8>,
     i64,
     i64,
+    Option<i64>,
+    Option<i64>,
 );
 
 fn seal_from(t: SealTuple) -> Result<StoredSeal, StoreError> {
@@ -109,6 +114,8 @@ fn seal_from(t: SealTuple) -> Result<StoredSeal, StoreError> {
         esl,
         created_at,
         updated_at,
+        status_list,
+        status_idx,
     ) = t;
     let status = SealStatus::from_str(&status).map_err(|_| corrupt("seals.status")(status))?;
     Ok(StoredSeal {
@@ -121,6 +128,7 @@ fn seal_from(t: SealTuple) -> Result<StoredSeal, StoreError> {
             valid_start,
             valid_end,
             esl,
+            status_entry: status_list.zip(status_idx),
         },
         status,
         created_at,
@@ -152,8 +160,8 @@ impl Store {
             let at = cursor.at;
             sqlx::query(
                 "INSERT INTO seals (esid, department_uscc, name, seal_type, key_label, status, \
-                 valid_start, valid_end, esl, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $8, $9, $9)",
+                 valid_start, valid_end, esl, created_at, updated_at, status_list, status_idx) \
+                 VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $8, $9, $9, $10, $11)",
             )
             .bind(&new.esid)
             .bind(&new.department_uscc)
@@ -164,6 +172,8 @@ impl Store {
             .bind(new.valid_end)
             .bind(new.esl.as_slice())
             .bind(at)
+            .bind(new.status_entry.map(|e| e.0))
+            .bind(new.status_entry.map(|e| e.1))
             .execute(&mut *tx)
             .await
             .map_err(|e| match &e {

@@ -4,7 +4,7 @@
 
 use std::str::FromStr;
 
-use zhengku_model::LicenceStatus;
+use zhengku_model::{LicenceStatus, SealStatus};
 
 use super::{Pool, Store};
 use crate::error::StoreError;
@@ -81,7 +81,8 @@ pub enum StatusListKind {
 }
 
 impl StatusListKind {
-    fn as_str(self) -> &'static str {
+    /// `licence` or `seal`, as the table and the manifest write it.
+    pub fn as_str(self) -> &'static str {
         match self {
             StatusListKind::Licence => "licence",
             StatusListKind::Seal => "seal",
@@ -252,6 +253,37 @@ impl Store {
 }
 
 impl Store {
+    /// The seals of seal list `list` that are not active, with their entry index, stored
+    /// status and whether the revocation was for key compromise (every stamp void).
+    pub async fn seal_list_entries(
+        &self,
+        list: i64,
+    ) -> Result<Vec<(u64, SealStatus, bool)>, StoreError> {
+        let rows: Vec<(String, i64, String, Option<i64>)> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT esid, status_idx, status, key_compromised_at FROM seals \
+                 WHERE status_list = $1 AND status <> 'active' ORDER BY status_idx",
+            )
+            .bind(list)
+            .fetch_all(pool)
+            .await
+            .map_err(StoreError::db("select seal status list entries"))?
+        });
+        rows.into_iter()
+            .map(|(esid, idx, status, compromised)| {
+                let corrupt = |what| StoreError::Corrupt {
+                    what,
+                    detail: format!("{esid}: {idx} {status}"),
+                };
+                Ok((
+                    u64::try_from(idx).map_err(|_| corrupt("seals.status_idx"))?,
+                    SealStatus::from_str(&status).map_err(|_| corrupt("seals.status"))?,
+                    compromised.is_some(),
+                ))
+            })
+            .collect()
+    }
+
     /// List `list`'s kind and bits, or [`StoreError::NotFound`].
     pub async fn status_list(&self, list: i64) -> Result<(StatusListKind, u32), StoreError> {
         let row: Option<(String, i64)> = on_pool!(self, |pool| {

@@ -66,6 +66,8 @@ pub async fn create_seal(
         keys: &state,
         maker,
         allow_p256: state.allow_p256_seals(),
+        entries: state.seal_status_entries(),
+        base_url: state.documents().base_url(),
     };
     let stored = making
         .make(&department, req.order(), &principal.actor(), &request_id)
