@@ -301,6 +301,7 @@ pub async fn serve(
         "zhengku listening"
     );
     let watcher = tokio::spawn(watch_trust(ready.state.clone()));
+    let ahead = tokio::spawn(status_publishing::publish_ahead(ready.state.clone()));
     axum::serve(listener, ready.router)
         .with_graceful_shutdown(shutdown_signal())
         .await
@@ -309,6 +310,7 @@ pub async fn serve(
             source,
         })?;
     watcher.abort();
+    ahead.abort();
     ready.state.store().close().await;
     tracing::info!("zhengku stopped");
     Ok(())

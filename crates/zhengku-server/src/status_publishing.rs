@@ -151,6 +151,29 @@ impl StatusPublisher {
     }
 }
 
+/// How often tokens are made ahead of requests: half the tokens' `ttl`, so a list nobody
+/// asked for still has a current token (and history keeps one at least daily).
+pub const AHEAD: std::time::Duration = std::time::Duration::from_secs(TTL / 2);
+
+/// Brings every list's token and the manifest up to date, as a request would (what the
+/// service does every [`AHEAD`], [`publish_ahead`]). Nothing to do without a status signer.
+pub async fn publish_once(state: &AppState) -> Result<(), ApiError> {
+    if state.status_signer().is_none() {
+        return Ok(());
+    }
+    state.status_publisher().manifest(state).await.map(|_| ())
+}
+
+/// Makes tokens ahead of requests, every [`AHEAD`], for as long as the service runs.
+pub async fn publish_ahead(state: AppState) {
+    loop {
+        if let Err(e) = publish_once(&state).await {
+            tracing::warn!(error = %e, "status lists could not be made ahead; requests will try again");
+        }
+        tokio::time::sleep(AHEAD).await;
+    }
+}
+
 async fn status_signer(state: &AppState) -> Result<Arc<dyn zhengku_crypto::Signer>, ApiError> {
     let label = state.status_signer().ok_or_else(|| {
         ApiError::Unavailable("this service has no status-list signer (status_signer_label)".into())

@@ -169,3 +169,41 @@ async fn the_list_says_what_the_library_says() {
     })
     .await;
 }
+
+/// Tokens are made ahead of requests: with no request for any list, one round of
+/// `publish_once` (what the service runs every half ttl) leaves a signed token kept for
+/// every list, licence and seal alike, and the manifest names them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_are_made_ahead_of_requests() {
+    on_both(|s| async move {
+        let k = s.key(Some(SAMR), &["issue:*", "manage"]).await;
+        let r = s.post("/v1/licences", Some(&k), &example_request()).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        let list = i64::try_from(reference(&r.body).list_number().unwrap()).unwrap();
+        let store = zhengku_store::Store::connect(&s.db_url).await.unwrap();
+        let seal_lists = store
+            .status_lists(zhengku_store::StatusListKind::Seal)
+            .await
+            .unwrap();
+        assert!(!seal_lists.is_empty(), "the development seals have entries");
+        for l in seal_lists.iter().chain([&list]) {
+            assert!(store.last_kept_status_token(*l).await.unwrap().is_none());
+        }
+        zhengku_server::status_publishing::publish_once(&s.state)
+            .await
+            .unwrap();
+        for l in seal_lists.iter().chain([&list]) {
+            let kept = store.last_kept_status_token(*l).await.unwrap();
+            let kept = kept.unwrap_or_else(|| panic!("no token made ahead for list {l}"));
+            let token = SignedStatusList::decode(&kept.token).unwrap();
+            assert_eq!(
+                i64::try_from(token.unverified_claims().iat).unwrap(),
+                kept.iat
+            );
+        }
+        let manifest = fetch(&s, "/sl/manifest", None).await;
+        assert_eq!(manifest.status(), 200);
+        store.close().await;
+    })
+    .await;
+}

@@ -34,6 +34,8 @@ pub struct Server {
     pub base: String,
     pub client: reqwest::Client,
     pub db_url: String,
+    /// The service's state (to call its services directly).
+    pub state: zhengku_server::state::AppState,
     _dir: tempfile::TempDir,
     handle: tokio::task::JoinHandle<()>,
 }
@@ -188,6 +190,7 @@ pub async fn start(db_url: Option<String>, body_limit: Option<usize>) -> Server 
     .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
+    let state = prepared.state.clone();
     let handle = tokio::spawn(async move {
         axum::serve(listener, prepared.router).await.unwrap();
     });
@@ -195,6 +198,7 @@ pub async fn start(db_url: Option<String>, body_limit: Option<usize>) -> Server 
         base: format!("http://{addr}"),
         client: reqwest::Client::new(),
         db_url,
+        state,
         _dir: dir,
         handle,
     }
