@@ -139,6 +139,16 @@ fn a_synced_verifier_follows_revocations_and_refuses_replays() {
     let (revoked_id, revoked) = issue(&srv, &token, &d, "revoked.zkl");
     let (suspended_id, suspended) = issue(&srv, &token, &d, "suspended.zkl");
     let (later_id, later) = issue(&srv, &token, &d, "later.zkl");
+    let qr = |id: &str| {
+        let r = curl(&[
+            "-H",
+            &format!("Authorization: Bearer {token}"),
+            &format!("{}/v1/licences/{id}/qr", srv.base),
+        ]);
+        assert_eq!(r.status, 200, "{r:?}");
+        r.json()["text"].as_str().unwrap().to_owned()
+    };
+    let (valid_qr, later_qr) = (qr(&valid_id), qr(&later_id));
     change(&srv, &token, &revoked_id, "revoke");
     change(&srv, &token, &suspended_id, "suspend");
 
@@ -173,6 +183,10 @@ fn a_synced_verifier_follows_revocations_and_refuses_replays() {
     assert!(r.stdout.contains("已撤销"), "{}", r.stdout);
     let r = verify(&folder, &suspended, None).expect(1);
     assert!(r.stdout.contains("已暂停"), "{}", r.stdout);
+    // The QR code carries its entry compactly ([list, idx], claim 10): the same answer from
+    // the text a phone camera reads.
+    let r = zk(&["verify", "--trust", s(&folder), &valid_qr]).expect(0);
+    assert!(r.stdout.contains("有效"), "{}", r.stdout);
     // The PDF: the licence's status and its seal's, both from the signed lists (the seal
     // names its entry in a seal list, inside what the seal maker signed).
     let r = verify(&folder, &pdf, None).expect(0);
@@ -205,6 +219,8 @@ fn a_synced_verifier_follows_revocations_and_refuses_replays() {
         r.stdout
     );
     let r = verify(&folder, &later, None).expect(1);
+    assert!(r.stdout.contains("已撤销"), "{}", r.stdout);
+    let r = zk(&["verify", "--trust", s(&folder), &later_qr]).expect(1);
     assert!(r.stdout.contains("已撤销"), "{}", r.stdout);
 
     // The next list; then list 1 replayed, and another list 2 made from list 1.

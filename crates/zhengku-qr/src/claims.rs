@@ -13,6 +13,7 @@
 //! | 7 | issued at, Unix seconds (UTC) | unsigned |
 //! | 8 | digest of the full signed licence (`SignedLicence::to_bytes`), with the QR signature's hash (SM3 under SM2, SHA-256 under ES256), its first [`LICENCE_DIGEST_LEN`] bytes | bytes (16) |
 //! | 9 | 发证日期, days after 有效期起始日期 (0 when the same day, negative when earlier); written by every payload made since, optional when reading (older payloads lack it) | integer |
+//! | 10 | the status-list entry the signed record names, compact: `[list, idx]`, the list's number under the issuing library's `<base>/sl/<n>` (docs/status-lists.md); written when the record names one of zhengku's lists, optional when reading | array of 2 unsigned |
 //!
 //! Exactly one of keys 3 and 4 is present; which one gives the 持证主体代码类型.
 //! The 证照类型代码 and the issuer's USCC are not repeated: the identifier holds both (and a
@@ -82,6 +83,9 @@ pub struct Claims {
     /// Digest of `SignedLicence::to_bytes()` (SM3 under SM2, SHA-256 under ES256), its first
     /// [`LICENCE_DIGEST_LEN`] bytes.
     pub licence_digest: [u8; LICENCE_DIGEST_LEN],
+    /// The status-list entry (list number, index) the record names (claim 10). `None` for
+    /// records without one, and in payloads made before the claim existed.
+    pub status_entry: Option<(u64, u64)>,
 }
 
 /// Masks a person's name: first and last character kept, the rest `*` (module docs).
@@ -138,6 +142,11 @@ const LICENCE_DIGEST: u64 = 8;
 /// 发证日期 as days after the start of validity (usually 0 or a small negative number):
 /// one or two bytes where an absolute day number would take five.
 const ISSUE_DATE: u64 = 9;
+/// The status-list entry, `[list, idx]`: 8 bytes where the record's reference with its URI
+/// would take some 40.
+const STATUS_ENTRY: u64 = 10;
+/// Largest list number and index read (what zhengku's lists can hold).
+const MAX_LIST: u64 = 1 << 32;
 const ID_ARC: &str = "1.2.156.3005.2.";
 
 /// Bytes of the licence digest carried (claim 8).
@@ -167,6 +176,10 @@ impl Claims {
             issued_at: r.issued_at.unix_seconds(),
             issue_date: Some(r.issue_date),
             licence_digest: licence_digest(signed, digest),
+            status_entry: r
+                .status
+                .as_ref()
+                .and_then(|s| s.list_number().map(|n| (n, s.idx))),
         }
     }
 
@@ -212,13 +225,19 @@ impl Claims {
                 )),
             );
         }
+        if let Some((list, idx)) = self.status_entry {
+            put(
+                STATUS_ENTRY,
+                Value::array(vec![Value::unsigned(list), Value::unsigned(idx)]),
+            );
+        }
         Value::Map(m)
     }
 
     pub(crate) fn from_cbor(v: &Value) -> Result<Claims, QrError> {
         let m = v.as_map().ok_or(QrError::Claims("not a map"))?;
         for k in m.keys() {
-            if !matches!(k.as_u64(), Some(IDENTIFIER..=ISSUE_DATE)) {
+            if !matches!(k.as_u64(), Some(IDENTIFIER..=STATUS_ENTRY)) {
                 return Err(QrError::Claims("unknown claim key"));
             }
         }
@@ -271,7 +290,20 @@ impl Claims {
                     .ok_or(QrError::Claims("issue date"))?,
             ),
         };
+        let status_entry = match get(STATUS_ENTRY) {
+            None => None,
+            Some(v) => match v.as_array() {
+                Some([list, idx]) => Some(
+                    list.as_u64()
+                        .zip(idx.as_u64())
+                        .filter(|(l, i)| *l >= 1 && *l < MAX_LIST && *i < MAX_LIST)
+                        .ok_or(QrError::Claims("status entry"))?,
+                ),
+                _ => return Err(QrError::Claims("status entry is not [list, idx]")),
+            },
+        };
         Ok(Claims {
+            status_entry,
             identifier: id.as_str().to_owned(),
             type_code: id.type_code().as_str().to_owned(),
             issuer_code: id.issuer().as_str().to_owned(),

@@ -6,10 +6,16 @@
 //!
 //! # Payload
 //!
-//! The design is the EU Digital COVID Certificate's: `ZK1:` + base45(zlib(COSE_Sign1)).
+//! After the EU Digital COVID Certificate's design: `ZK1:` + base45(COSE_Sign1).
 //!
-//! - [`base45`] is RFC 9285; zlib is level 9, and decompression refuses more than
-//!   [`MAX_INFLATED_LEN`] bytes.
+//! - [`base45`] is RFC 9285. Payloads made before status lists were base45(zlib(COSE_Sign1))
+//!   (zlib level 9), and still read: the first byte tells them apart (a COSE_Sign1 starts
+//!   with its tag, 0xd2; a zlib stream with 0x78 or another CMF byte whose low nibble is 8),
+//!   and decompression refuses more than [`MAX_INFLATED_LEN`] bytes. zlib was dropped
+//!   because it made these payloads larger, not smaller: the signature, digest, key id and
+//!   packed identifier are incompressible and the names are short UTF-8 (the sample food
+//!   permit: 224 bytes of COSE, 235 compressed), so writing them plain saves 17 characters,
+//!   room for the status entry (claim 10).
 //! - COSE_Sign1 (RFC 9052 §4.2) is CBOR tag 18 on
 //!   `[protected: bstr, unprotected: {}, payload: bstr, signature: bstr]`. The protected header
 //!   is the map `{1: alg, 4: kid}`; `kid` is the signing key's 8-byte zhengku [`KeyId`]. The
@@ -182,11 +188,11 @@ pub fn make_cose(signed: &SignedLicence, signer: &dyn Signer) -> Result<Vec<u8>,
 }
 
 /// The `ZK1:` payload for `signed`, signed by `signer` (normally the issuing department's
-/// key; it need not be the key that signed the licence).
+/// key; it need not be the key that signed the licence): the COSE_Sign1 in base45, not
+/// compressed (crate docs, "Payload").
 pub fn make_payload(signed: &SignedLicence, signer: &dyn Signer) -> Result<String, QrError> {
     let cose = make_cose(signed, signer)?;
-    let compressed = miniz_oxide::deflate::compress_to_vec_zlib(&cose, 9);
-    Ok(format!("{PREFIX}{}", base45::encode(&compressed)))
+    Ok(format!("{PREFIX}{}", base45::encode(&cose)))
 }
 
 /// The URL form of `payload` under `base_url` (crate docs): uppercase base, `/V/`, and the
@@ -276,10 +282,14 @@ fn prefixed(s: String) -> Result<String, QrError> {
 pub fn decode_payload(text: &str) -> Result<QrPayload, QrError> {
     let payload = extract_payload(text)?;
     let body = payload.strip_prefix(PREFIX).ok_or(QrError::NoPayload)?;
-    let compressed = base45::decode(body)?;
-    let cose =
-        miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(&compressed, MAX_INFLATED_LEN)
-            .map_err(|e| QrError::Zlib(e.to_string()))?;
+    let bytes = base45::decode(body)?;
+    // The first byte tells the two encodings apart: a COSE_Sign1 starts with its tag 18
+    // (0xd2), a zlib stream with its CMF byte (low nibble 8, deflate: never 0xd2).
+    if bytes.first() == Some(&COSE_SIGN1_TAG) {
+        return decode_cose(&bytes);
+    }
+    let cose = miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(&bytes, MAX_INFLATED_LEN)
+        .map_err(|e| QrError::Zlib(e.to_string()))?;
     decode_cose(&cose)
 }
 

@@ -35,6 +35,9 @@ fn p256_key() -> PrivateKey {
 }
 
 /// The three templates' example requests, built and signed with `signer`.
+const WORST_LIST: u64 = (1 << 16) - 1;
+const WORST_IDX: u64 = (1 << 20) - 1;
+
 fn examples(signer: &PrivateKey) -> Vec<(&'static str, SignedLicence)> {
     [
         "business-licence",
@@ -59,9 +62,16 @@ fn examples(signer: &PrivateKey) -> Vec<(&'static str, SignedLicence)> {
         };
         let seq = u32::try_from(i + 1).unwrap();
         let id = LicenceId::generate(ty.code(), &issuer.code, 2024, seq, 1).unwrap();
-        let record = ty
+        let mut record = ty
             .build_record(&req, &issuer, id, testing::sample_issued_at())
             .unwrap();
+        // The largest entry zhengku writes (list 65,535 of the manifest's 2^16, the last
+        // index of a 2^20 list): the QR code's status claim at its longest.
+        record.status = Some(zhengku_status::Reference::to_list(
+            &format!("https://{}", "z".repeat(MAX_BASE_URL_LEN - 8)),
+            WORST_LIST,
+            WORST_IDX,
+        ));
         (name, SignedLicence::sign(record, signer).unwrap())
     })
     .collect()
@@ -129,6 +139,10 @@ fn versions_fit_level_q() {
     for signer in [sm2_key(), p256_key()] {
         for (name, signed) in examples(&signer) {
             let payload = make_payload(&signed, &signer).unwrap();
+            assert_eq!(
+                decode_payload(&payload).unwrap().claims.status_entry,
+                Some((WORST_LIST, WORST_IDX))
+            );
             let url = payload_url(BASE_URL, &payload).unwrap();
             // The longest base URL promised to fit (crate docs, "Size").
             let long_base = format!("https://{}", "z".repeat(MAX_BASE_URL_LEN - 8));
@@ -342,5 +356,40 @@ fn a_forger_using_the_departments_kid_or_another_payloads_signature_is_refused()
         // And the genuine one, repacked the same way, verifies.
         let p = decode_payload(&repacked(&genuine)).unwrap();
         verify_payload(&p, dept.public_key()).unwrap();
+    }
+}
+
+/// Payloads made before status lists, base45 of the zlib-compressed COSE_Sign1 and without
+/// claim 10, still read and verify; the new form is shorter by the zlib overhead.
+#[test]
+fn compressed_payloads_of_the_first_form_still_verify() {
+    let signer = sm2_key();
+    for (name, signed) in examples(&signer) {
+        let cose = zhengku_qr::make_cose(&signed, &signer).unwrap();
+        let old = format!(
+            "ZK1:{}",
+            zhengku_qr::base45::encode(&miniz_oxide::deflate::compress_to_vec_zlib(&cose, 9))
+        );
+        let new = make_payload(&signed, &signer).unwrap();
+        assert!(
+            new.len() < old.len(),
+            "{name}: {} >= {}",
+            new.len(),
+            old.len()
+        );
+        for text in [&old, &new] {
+            let p = decode_payload(text).unwrap();
+            let claims = verify_payload(&p, signer.public_key()).unwrap();
+            assert!(
+                claims.matches(&signed, signer.algorithm().digest()),
+                "{name}"
+            );
+        }
+        // A zlib stream that is not one, behind the same prefix, is refused.
+        let mut bad = miniz_oxide::deflate::compress_to_vec_zlib(&cose, 9);
+        let last = bad.len() - 1;
+        bad[last] ^= 1;
+        let bad = format!("ZK1:{}", zhengku_qr::base45::encode(&bad));
+        assert!(decode_payload(&bad).is_err(), "{name}");
     }
 }

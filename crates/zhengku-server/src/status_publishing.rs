@@ -52,7 +52,8 @@ pub struct StatusPublisher {
     // A tokio mutex per list would let lists be made in parallel; one lock is enough for a
     // library's handful of lists and keeps two requests from making the same one twice.
     made: tokio::sync::Mutex<HashMap<i64, Published>>,
-    manifest: tokio::sync::Mutex<Option<Published>>,
+    /// The manifest made last, with the lists it names.
+    manifest: tokio::sync::Mutex<Option<(Vec<(i64, StatusListKind)>, Published)>>,
 }
 
 /// The value of a licence's stored status in a list (docs/status-lists.md, "Mapping").
@@ -111,12 +112,6 @@ impl StatusPublisher {
     pub async fn manifest(&self, state: &AppState) -> Result<Published, ApiError> {
         let now = now();
         let mut manifest = self.manifest.lock().await;
-        if let Some(p) = manifest.as_ref()
-            && now < p.iat.saturating_add(self.refresh)
-        {
-            return Ok(p.clone());
-        }
-        let mut lists = Vec::new();
         let mut numbers = Vec::new();
         for kind in [StatusListKind::Licence, StatusListKind::Seal] {
             for list in state.store().status_lists(kind).await? {
@@ -124,7 +119,16 @@ impl StatusPublisher {
             }
         }
         numbers.sort_unstable_by_key(|(n, _)| *n);
-        for (list, kind) in numbers {
+        // A list opened since the last manifest is named at once: a verifier must not miss
+        // it for a refresh period.
+        if let Some((named, p)) = manifest.as_ref()
+            && now < p.iat.saturating_add(self.refresh)
+            && *named == numbers
+        {
+            return Ok(p.clone());
+        }
+        let mut lists = Vec::new();
+        for &(list, kind) in &numbers {
             let token = self.token(state, list).await?;
             let n = u64::try_from(list).map_err(|_| InternalError::new("negative list number"))?;
             lists.push(ManifestEntry {
@@ -146,7 +150,7 @@ impl StatusPublisher {
             .map_err(|e| InternalError::caused("manifest task", e))?
             .map_err(|e| InternalError::caused("signing the manifest", e))?;
         let published = published(bytes, now);
-        *manifest = Some(published.clone());
+        *manifest = Some((numbers, published.clone()));
         Ok(published)
     }
 }

@@ -63,8 +63,10 @@ pub struct LicenceClaim {
     pub record_sha256: Option<[u8; 32]>,
     /// A QR payload's truncated record digest and whether it is SM3 (else SHA-256).
     pub qr_digest: Option<(bool, [u8; zhengku_qr::LICENCE_DIGEST_LEN])>,
-    /// The status-list entry the signed record names (records of format 2 and later):
-    /// where an offline verifier holding signed status lists finds the status.
+    /// The status-list entry the signed record names (records of format 2 and later), or the
+    /// QR code's compact entry, whose `uri` is relative (`/sl/<n>`: list `n` of the library
+    /// that issued it): where an offline verifier holding signed status lists finds the
+    /// status.
     pub status: Option<zhengku_status::Reference>,
 }
 

@@ -118,7 +118,14 @@ pub fn examine_qr(text: &str, ctx: &Context<'_>) -> Examined {
         identifier: claims.identifier.clone(),
         record_sha256: None,
         qr_digest: Some((payload.alg == Algorithm::Sm2Sm3, claims.licence_digest)),
-        status: None,
+        // The compact entry names a list by number only: relative to the library that
+        // issued it (`/sl/<n>`), resolved by whoever holds that library's lists.
+        status: claims
+            .status_entry
+            .map(|(list, idx)| zhengku_status::Reference {
+                idx,
+                uri: format!("{}{list}", zhengku_status::LIST_PATH),
+            }),
     });
     ex
 }

@@ -22,6 +22,8 @@ use crate::live::{LicenceLive, LiveSource, Lookup, SealLive};
 #[derive(Debug, Clone, Default)]
 pub struct ListSource {
     lists: HashMap<String, StatusListClaims>,
+    /// zhengku list numbers (`<base>/sl/<n>`) of the lists held, for relative entries.
+    by_number: HashMap<u64, String>,
     blocked: Option<String>,
     at: u64,
 }
@@ -35,8 +37,16 @@ impl ListSource {
         }
     }
 
-    /// Adds a verified list, found by its `sub`.
+    /// Adds a verified list, found by its `sub` (and, for a QR code's relative entry, by
+    /// its number: the lists held are one library's).
     pub fn add(&mut self, claims: StatusListClaims) {
+        let numbered = zhengku_status::Reference {
+            idx: 0,
+            uri: claims.sub.clone(),
+        };
+        if let Some(n) = numbered.list_number() {
+            self.by_number.insert(n, claims.sub.clone());
+        }
         self.lists.insert(claims.sub.clone(), claims);
     }
 
@@ -75,24 +85,28 @@ impl ListSource {
         }
         let Some(reference) = reference else {
             return Err(format!(
-                "the {what} names no status-list entry (made before status lists, or a QR \
-                 code, which does not carry one): the signed lists cannot say its status; \
-                 verify it online"
+                "the {what} names no status-list entry (made before status lists): the \
+                 signed lists cannot say its status; verify it online"
             ));
         };
-        let Some(list) = self.lists.get(&reference.uri) else {
+        let uri = match reference.uri.starts_with('/') {
+            true => reference
+                .list_number()
+                .and_then(|n| self.by_number.get(&n))
+                .unwrap_or(&reference.uri),
+            false => &reference.uri,
+        };
+        let Some(list) = self.lists.get(uri) else {
             return Err(format!(
                 "no status list {} is held (not this region's, or not synced)",
                 reference.uri
             ));
         };
-        let value = list.list.get(reference.idx).map_err(|_| {
-            format!(
-                "index {} is beyond status list {}",
-                reference.idx, reference.uri
-            )
-        })?;
-        let mut source = format!("status list {}", reference.uri);
+        let value = list
+            .list
+            .get(reference.idx)
+            .map_err(|_| format!("index {} is beyond status list {uri}", reference.idx))?;
+        let mut source = format!("status list {uri}");
         if list.freshness(self.at) == Freshness::Stale {
             source.push_str(&format!(
                 " (past its ttl: status as of {}; run zhengku sync)",

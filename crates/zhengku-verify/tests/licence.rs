@@ -996,6 +996,12 @@ fn status_lists_decide_by_the_entry_the_signed_record_names() {
         let signed = listed(idx, 40 + idx as u32);
         let r = record(&signed.to_bytes(), &c, &source(at));
         assert_eq!(r.verdict, want, "entry {idx}\n{}", r.report);
+        // The QR code carries the entry compactly ([3, idx]): the same answer.
+        let payload = zhengku_qr::make_payload(&signed, &dept.key).unwrap();
+        let claims = zhengku_qr::decode_payload(&payload).unwrap().claims;
+        assert_eq!(claims.status_entry, Some((3, idx)));
+        let r = qr(&payload, &c, &source(at));
+        assert_eq!(r.verdict, want, "QR, entry {idx}\n{}", r.report);
     }
     // Between ttl and exp: still the list's answer, said as of its iat.
     let later = t + Duration::hours(30);

@@ -34,7 +34,8 @@ pub struct Server {
     pub base: String,
     pub client: reqwest::Client,
     pub db_url: String,
-    /// The service's state (to call its services directly).
+    /// The service's state (to call its services directly; not every test binary does).
+    #[allow(dead_code)]
     pub state: zhengku_server::state::AppState,
     _dir: tempfile::TempDir,
     handle: tokio::task::JoinHandle<()>,
