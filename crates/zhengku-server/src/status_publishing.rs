@@ -45,6 +45,9 @@ pub struct Published {
     pub iat: u64,
 }
 
+/// The manifest made last, with the lists it names.
+type MadeManifest = (Vec<(i64, StatusListKind)>, Published);
+
 /// Tokens made, per list, and the manifest made over them.
 #[derive(Default)]
 pub struct StatusPublisher {
@@ -52,8 +55,7 @@ pub struct StatusPublisher {
     // A tokio mutex per list would let lists be made in parallel; one lock is enough for a
     // library's handful of lists and keeps two requests from making the same one twice.
     made: tokio::sync::Mutex<HashMap<i64, Published>>,
-    /// The manifest made last, with the lists it names.
-    manifest: tokio::sync::Mutex<Option<(Vec<(i64, StatusListKind)>, Published)>>,
+    manifest: tokio::sync::Mutex<Option<MadeManifest>>,
 }
 
 /// The value of a licence's stored status in a list (docs/status-lists.md, "Mapping").
