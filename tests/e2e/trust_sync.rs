@@ -197,6 +197,23 @@ fn a_synced_verifier_follows_revocations_and_refuses_replays() {
         r.stdout
     );
 
+    // A bundle for a USB stick: the same signed artefacts, checked, flat in a folder that
+    // verifies as it is, wherever it is copied.
+    let bundle = d.path("usb/bundle");
+    let pin = repo_root().join("keys-dev/trust-list-signer-sm2.crt");
+    let r = zk(&[
+        "bundle", "export", "--from", &srv.base, "--pin", s(&pin), "--out", s(&bundle),
+    ])
+    .expect(0);
+    assert!(r.stdout.contains("seq 1"), "{}", r.stdout);
+    assert!(bundle.join("trust-list.cwt").is_file() && !bundle.join("current").exists());
+    assert!(!bundle.join("status.json").exists(), "no unsigned list");
+    verify(&bundle, &pdf, None).expect(0);
+    let r = verify(&bundle, &revoked, None).expect(1);
+    assert!(r.stdout.contains("已撤销"), "{}", r.stdout);
+    let leftovers: Vec<_> = std::fs::read_dir(d.path("usb")).unwrap().collect();
+    assert_eq!(leftovers.len(), 1, "only the bundle is left: {leftovers:?}");
+
     // The clock: two hours on (past ttl, before exp) the answer holds, as of its iat;
     // past exp (and the trust list's next_update) nothing is 有效.
     let now = OffsetDateTime::now_utc();

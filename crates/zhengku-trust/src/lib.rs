@@ -47,7 +47,10 @@ use std::time::SystemTime;
 use serde::Serialize;
 use zhengku_pki::CertView;
 use zhengku_verify::bundle;
-use zhengku_verify::{Departments, LiveLists, Revocation, Trust};
+use zhengku_verify::{
+    Departments, LicenceClaim, LicenceLive, ListSource, LiveLists, LiveSource, Lookup, Revocation,
+    SealLive, StampClaim, Trust,
+};
 
 /// Largest trust file read (certificates, CRLs, a status list).
 pub const MAX_FILE_LEN: u64 = 64 << 20;
@@ -244,6 +247,16 @@ impl TrustMaterial {
         }
     }
 
+    /// Where the engine looks statuses up ([`Statuses`]): a trust folder's signed lists,
+    /// judged at `at` (Unix seconds), then a bundle's JSON list (stale after `max_age`
+    /// seconds).
+    pub fn statuses(&self, max_age: i64, at: i64) -> Result<Statuses, TrustError> {
+        Ok(Statuses {
+            signed: self.synced.as_ref().map(|s| s.statuses(at)),
+            lists: self.live_lists(max_age)?,
+        })
+    }
+
     /// The bundle's lists as the engine takes them (stale after `max_age` seconds), or
     /// empty lists (every status unknown) when no status list was loaded.
     pub fn live_lists(&self, max_age: i64) -> Result<LiveLists, TrustError> {
@@ -380,6 +393,58 @@ impl TrustMaterial {
     }
 }
 
+/// The statuses a verification is judged by: a trust folder's signed status lists first
+/// (`signed`); what they cannot answer, the other lists (`lists`: a bundle's `status.json`,
+/// or what `--online` fetched into them).
+#[derive(Debug, Clone)]
+pub struct Statuses {
+    /// A trust folder's signed lists.
+    pub signed: Option<ListSource>,
+    /// A bundle's JSON list, or online answers.
+    pub lists: LiveLists,
+}
+
+impl Statuses {
+    /// Whether no source of status was given at all.
+    pub fn is_empty(&self) -> bool {
+        self.signed.is_none()
+            && self.lists.complete.is_none()
+            && self.lists.licences.is_empty()
+            && self.lists.seals.is_empty()
+    }
+
+    /// The first source's answer unless it has none: an unknown answer goes to the other
+    /// lists, and so does an unavailable one (which stands if they know nothing either).
+    fn first<T>(signed: Option<Lookup<T>>, other: impl FnOnce() -> Lookup<T>) -> Lookup<T> {
+        match signed {
+            None | Some(Lookup::Unknown) => other(),
+            Some(Lookup::Unavailable(why)) => match other() {
+                Lookup::Unknown => Lookup::Unavailable(why),
+                found => found,
+            },
+            Some(found) => found,
+        }
+    }
+}
+
+impl LiveSource for Statuses {
+    fn licence(&self, claim: &LicenceClaim) -> Lookup<LicenceLive> {
+        Self::first(self.signed.as_ref().map(|s| s.licence(claim)), || {
+            self.lists.licence(claim)
+        })
+    }
+
+    fn seal(&self, stamp: &StampClaim) -> Lookup<SealLive> {
+        Self::first(self.signed.as_ref().map(|s| s.seal(stamp)), || {
+            self.lists.seal(stamp)
+        })
+    }
+
+    fn max_age(&self) -> i64 {
+        self.lists.max_age
+    }
+}
+
 fn extension(path: &Path) -> String {
     path.extension()
         .map(|e| e.to_string_lossy().to_lowercase())
@@ -438,6 +503,30 @@ fn file_name(p: &Path) -> String {
 
 fn stem(name: &str) -> &str {
     name.rsplit_once('.').map_or(name, |(s, _)| s)
+}
+
+/// Largest certificate file read by [`certificates_in`].
+const MAX_CERT_FILE: u64 = 1 << 20;
+
+/// Every certificate in the file `path` (PEM blocks, or one DER certificate); an error when
+/// there is none.
+pub fn certificates_in(path: &Path) -> Result<Vec<Vec<u8>>, TrustError> {
+    let bytes = read_bounded(path, MAX_CERT_FILE)?;
+    let certs: Vec<Vec<u8>> = der_blocks(&bytes)
+        .map_err(|e| err(path, e))?
+        .into_iter()
+        .filter(|(label, _)| label.as_deref() != Some("X509 CRL"))
+        .map(|(_, der)| der)
+        .collect();
+    if certs.is_empty() {
+        return Err(err(path, "no certificate"));
+    }
+    Ok(certs)
+}
+
+/// The (first) certificate in the file `path`, e.g. a pinned one.
+pub fn cert_file(path: &Path) -> Result<Vec<u8>, TrustError> {
+    Ok(certificates_in(path)?.swap_remove(0))
 }
 
 /// A PEM block's label (`None` for a DER file) and its DER.

@@ -257,3 +257,26 @@ fn open_manifest(list: &zhengku_trustlist::TrustList, bytes: &[u8]) -> Result<Ma
             ))
         })
 }
+
+/// A verifier bundle of the signed artefacts (`zhengku bundle export --from`): a sync into
+/// a private folder beside `out`, then the snapshot's files written flat into `out`.
+pub fn export(
+    base: &str,
+    pin: &[u8],
+    out: &Path,
+    now: OffsetDateTime,
+) -> Result<SyncReport, SyncError> {
+    let work = out.with_file_name(format!(
+        ".{}.sync-{}",
+        out.file_name()
+            .map_or("bundle".into(), |n| n.to_string_lossy()),
+        std::process::id()
+    ));
+    let result = (|| {
+        let report = sync(base, pin, &work, now)?;
+        Synced::read(&report.folder)?.write_flat(out)?;
+        Ok(report)
+    })();
+    let _ = std::fs::remove_dir_all(&work);
+    result
+}

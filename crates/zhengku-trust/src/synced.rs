@@ -146,6 +146,20 @@ impl Synced {
         })
     }
 
+    /// Writes this snapshot's files straight into `out` (no `current`): a copy to hand over
+    /// on a USB stick, read by `zhengku verify --trust` as it is.
+    pub fn write_flat(&self, out: &Path) -> Result<(), TrustError> {
+        fs::create_dir_all(out.join(LISTS_DIR)).map_err(|e| err(out, e))?;
+        let mut names: Vec<&String> = self.files.keys().collect();
+        names.sort();
+        for name in names {
+            write_synced(&out.join(name), &self.files[name])?;
+        }
+        sync_dir(&out.join(LISTS_DIR));
+        sync_dir(out);
+        Ok(())
+    }
+
     /// The statuses, judged at `at` (Unix seconds): every list; and, when the trust list is
     /// past its `next_update`, no answer at all (无法核验) until the next sync.
     pub fn statuses(&self, at: i64) -> ListSource {

@@ -1,6 +1,8 @@
-//! The verifier bundle (离线核验包): what `zhengku bundle export` writes and `zhengku verify
-//! --trust BUNDLE` (and `zhengku seal verify`) read, so a verifier judges licences and seals
-//! without a network. This module is the format — folder layout, the status list and how
+//! The legacy verifier bundle (离线核验包): what `zhengku bundle export --database-url`
+//! writes and `zhengku verify --trust BUNDLE` (and `zhengku seal verify`) read, so a verifier
+//! judges licences and seals without a network. Its status list is unsigned; the signed
+//! artefacts of `zhengku sync` and `bundle export --from` replace it, and it stays for
+//! licences issued before status lists (whose records name no list entry). This module is the format — folder layout, the status list and how
 //! it becomes the engine's [`LiveLists`] — and the answers of a library's public status
 //! routes (`--online`). Reading and writing the files is the edges' job (`zhengku-trust`
 //! reads, the CLI writes); nothing here performs I/O.

@@ -79,7 +79,7 @@ pub use live::{
 };
 pub use memo::Memo;
 pub use report::{Check, CheckId, Outcome, Report};
-pub use status_lists::{Layered, ListSource};
+pub use status_lists::ListSource;
 pub use zhengku_pki::Revocation;
 
 use zhengku_model::SignedLicence;

@@ -188,35 +188,3 @@ impl LiveSource for ListSource {
         crate::live::DEFAULT_MAX_STATUS_AGE
     }
 }
-
-/// Two sources, the first asked first: what it does not know ([`Lookup::Unknown`]) the
-/// second is asked (a synced folder, then `--online` or a bundle's JSON list).
-pub struct Layered<'a>(pub &'a dyn LiveSource, pub &'a dyn LiveSource);
-
-impl LiveSource for Layered<'_> {
-    fn licence(&self, claim: &LicenceClaim) -> Lookup<LicenceLive> {
-        match self.0.licence(claim) {
-            Lookup::Unknown => self.1.licence(claim),
-            Lookup::Unavailable(why) => match self.1.licence(claim) {
-                Lookup::Unknown => Lookup::Unavailable(why),
-                other => other,
-            },
-            found => found,
-        }
-    }
-
-    fn seal(&self, stamp: &StampClaim) -> Lookup<SealLive> {
-        match self.0.seal(stamp) {
-            Lookup::Unknown => self.1.seal(stamp),
-            Lookup::Unavailable(why) => match self.1.seal(stamp) {
-                Lookup::Unknown => Lookup::Unavailable(why),
-                other => other,
-            },
-            found => found,
-        }
-    }
-
-    fn max_age(&self) -> i64 {
-        self.1.max_age()
-    }
-}

@@ -49,8 +49,9 @@ pub enum Command {
     /// URL given literally, a signed licence record, a seal or a signature. Offline by
     /// default. Exit 0 valid, 1 invalid / suspended / revoked / expired, 2 could not verify.
     Verify(VerifyInputArgs),
-    /// Offline verifier bundles: trust anchors, CRLs, the departments' certificates and
-    /// the current licence status list, for `zhengku verify --trust BUNDLE`.
+    /// Offline verifier bundles for `zhengku verify --trust BUNDLE`: the region's signed
+    /// trust list, signer list, status lists and CRLs (--from); or, for licences issued
+    /// before status lists, the unsigned legacy export from the database.
     #[command(subcommand)]
     Bundle(BundleCommand),
     /// The region's signed trust list and signer list (信任列表): make and sign the next
@@ -166,8 +167,11 @@ pub struct VerifyInputArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum BundleCommand {
-    /// Write an offline verifier bundle: anchors/, intermediates/, crls/ (from --trust),
-    /// signers/<uscc>-<keyid>.crt (from the database) and status.json.
+    /// Write an offline verifier bundle. With --from URL --pin CERT: the signed artefacts a
+    /// sync fetches, checked, flat in --out (trust-list.cwt, signers.cwt, manifest.cwt,
+    /// sl/<n>.cwt, crls.pem). With --database-url (legacy, for licences issued before status
+    /// lists): anchors/, intermediates/, crls/ (from --trust), signers/ and an unsigned
+    /// status.json.
     Export(BundleExportArgs),
 }
 
@@ -176,11 +180,19 @@ pub struct BundleExportArgs {
     /// The folder to write (created; must be empty or absent unless --force).
     #[arg(long)]
     pub out: PathBuf,
-    /// The library's database (`sqlite://FILE` or `postgres://…`).
+    /// The library to export from: its base URL (the signed artefacts, checked against
+    /// --pin).
+    #[arg(long, value_name = "URL", requires = "pin", conflicts_with_all = ["database_url", "trust"])]
+    pub from: Option<String>,
+    /// The region's list-signer certificate (with --from).
+    #[arg(long, value_name = "CERT")]
+    pub pin: Option<PathBuf>,
+    /// Legacy: the library's database (`sqlite://FILE` or `postgres://…`), for an unsigned
+    /// status.json.
     #[arg(long, env = "ZHENGKU_DATABASE_URL", hide_env_values = true)]
-    pub database_url: String,
-    /// Trust folder to copy anchors, intermediates and CRLs from (the service's trust
-    /// folder, e.g. keys-dev/pki). Without it the bundle has no anchors.
+    pub database_url: Option<String>,
+    /// Legacy: trust folder to copy anchors, intermediates and CRLs from (the service's
+    /// trust folder, e.g. keys-dev/pki). Without it the bundle has no anchors.
     #[arg(long)]
     pub trust: Option<PathBuf>,
     /// Write into a folder that is not empty (files of the same name are replaced).

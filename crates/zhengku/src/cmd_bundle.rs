@@ -8,6 +8,7 @@
 //! The status list is as current as the export: re-export it as often as verifiers need.
 
 use std::io::Write;
+use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
 use time::OffsetDateTime;
@@ -31,6 +32,40 @@ fn pem(label: &str, der: &[u8]) -> Result<String> {
 }
 
 pub fn export(args: BundleExportArgs, out: &mut dyn Write) -> Result<Exit> {
+    check_out(&args)?;
+    if let (Some(from), Some(pin)) = (&args.from, &args.pin) {
+        return export_signed(from, pin, &args, out);
+    }
+    let Some(database_url) = &args.database_url else {
+        bail!("give --from URL --pin CERT (signed lists), or --database-url (legacy status.json)");
+    };
+    export_legacy(database_url, &args, out)
+}
+
+/// The signed artefacts, as a sync fetches and checks them, flat in `--out`.
+fn export_signed(
+    from: &str,
+    pin: &Path,
+    args: &BundleExportArgs,
+    out: &mut dyn Write,
+) -> Result<Exit> {
+    let pin = zhengku_trust::cert_file(pin).with_context(|| format!("--pin {}", pin.display()))?;
+    let r = zhengku_trust::sync::export(from, &pin, &args.out, OffsetDateTime::now_utc())
+        .with_context(|| format!("export from {from}"))?;
+    writeln!(
+        out,
+        "wrote verifier bundle {}: {} trust list seq {} with its signer list, manifest, {} \
+         status list(s) and CRLs, all signed; current until the trust list's next_update",
+        args.out.display(),
+        r.region,
+        r.seq,
+        r.lists.0 + r.lists.1
+    )?;
+    Ok(Exit::Valid)
+}
+
+/// `--out` is absent, empty, or `--force` was given.
+fn check_out(args: &BundleExportArgs) -> Result<()> {
     if args.out.exists() {
         let not_empty = std::fs::read_dir(&args.out)
             .with_context(|| format!("cannot read {}", args.out.display()))?
@@ -43,6 +78,11 @@ pub fn export(args: BundleExportArgs, out: &mut dyn Write) -> Result<Exit> {
             );
         }
     }
+    Ok(())
+}
+
+/// The legacy export: certificates and an unsigned `status.json` from the database.
+fn export_legacy(database_url: &str, args: &BundleExportArgs, out: &mut dyn Write) -> Result<Exit> {
     let trust = match &args.trust {
         Some(dir) => {
             if !dir.is_dir() {
@@ -59,7 +99,7 @@ pub fn export(args: BundleExportArgs, out: &mut dyn Write) -> Result<Exit> {
         .context("cannot start the async runtime")?;
     let generated = OffsetDateTime::now_utc();
     let (departments, statuses, seals) = runtime.block_on(async {
-        let store = Store::connect(&args.database_url)
+        let store = Store::connect(database_url)
             .await
             .map_err(|e| anyhow!("cannot open the library database: {e}"))?;
         let result = async {

@@ -16,9 +16,7 @@ use zhengku_seal::artwork::{PictureFormat, round_seal_svg};
 use zhengku_seal::make::{SealSpec, StampInput, make_seal};
 use zhengku_seal::{DecodedSeal, MAX_SIGNATURE_LEN, SealTime, decode_seal};
 use zhengku_verify::inspect::{Decoded, Line};
-use zhengku_verify::{
-    Context as VerifyContext, DEFAULT_MAX_STATUS_AGE, Departments, Live, LiveLists,
-};
+use zhengku_verify::{Context as VerifyContext, DEFAULT_MAX_STATUS_AGE, Departments, Live};
 
 use zhengku_trust::TrustMaterial;
 
@@ -214,11 +212,8 @@ pub fn verify(args: SealVerifyArgs, out: &mut dyn Write) -> Result<Exit> {
             zhengku_verify::examine_seal(&input, &ctx)?
         }
     };
-    let lists = match &material.status {
-        Some(_) => material.live_lists(DEFAULT_MAX_STATUS_AGE)?,
-        None => LiveLists::default(),
-    };
-    let live = Live::gather(&examined, &lists);
+    let statuses = material.statuses(DEFAULT_MAX_STATUS_AGE, now.unix_timestamp())?;
+    let live = Live::gather(&examined, &statuses);
     let result = zhengku_verify::conclude(examined, &live, now);
     writeln!(out, "{}", result.report)?;
     writeln!(
@@ -234,7 +229,7 @@ pub fn verify(args: SealVerifyArgs, out: &mut dyn Write) -> Result<Exit> {
              no trust anchors were given (--trust or --pki-dir)"
         )?;
     }
-    if material_has_no_status(&lists) {
+    if statuses.is_empty() {
         writeln!(
             out,
             "note: the seal's status was not checked: give --trust with the verifier bundle \
@@ -246,10 +241,6 @@ pub fn verify(args: SealVerifyArgs, out: &mut dyn Write) -> Result<Exit> {
         1 => Exit::Invalid,
         _ => Exit::Unverifiable,
     })
-}
-
-fn material_has_no_status(lists: &LiveLists) -> bool {
-    lists.complete.is_none() && lists.seals.is_empty()
 }
 
 /// The fields both versions' TBS_Sign share.

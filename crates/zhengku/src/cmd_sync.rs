@@ -12,16 +12,7 @@ use crate::Exit;
 use crate::cli::SyncArgs;
 
 pub fn run(args: SyncArgs, out: &mut dyn Write) -> Result<Exit> {
-    let pin = zhengku_trust::read_bounded(&args.pin, 64 << 10)?;
-    let pin = zhengku_trust::der_blocks(&pin)
-        .map_err(|e| anyhow::anyhow!("{e}"))
-        .and_then(|b| {
-            b.into_iter()
-                .next()
-                .map(|(_, der)| der)
-                .context("no certificate")
-        })
-        .with_context(|| format!("--pin {}", args.pin.display()))?;
+    let pin = zhengku_trust::cert_file(&args.pin).context("--pin")?;
     let r = zhengku_trust::sync::sync(&args.from, &pin, &args.into, OffsetDateTime::now_utc())
         .with_context(|| format!("sync from {} into {}", args.from, args.into.display()))?;
     let how = match r.succession {

@@ -7,14 +7,14 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, anyhow};
 use serde::Deserialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use zhengku_crypto::Direct;
 use zhengku_model::codes::{AreaCode, Uscc};
 use zhengku_trust::synced::{SIGNERS, TRUST_LIST};
-use zhengku_trust::{der_blocks, read_bounded};
+use zhengku_trust::{cert_file, certificates_in, read_bounded};
 use zhengku_trustlist::{Operator, RegionInfo, Role, TrustList};
 
 use crate::cli::{TrustListMakeArgs, TrustListShowArgs, TrustListVerifyArgs};
@@ -42,16 +42,6 @@ struct Config {
 struct OperatorConfig {
     name: String,
     uscc: String,
-}
-
-/// Every certificate in `path` (PEM blocks or one DER).
-fn certificates(path: &Path) -> Result<Vec<Vec<u8>>> {
-    let bytes = read_bounded(path, 1 << 20)?;
-    let blocks = der_blocks(&bytes).map_err(|e| anyhow!("{}: {e}", path.display()))?;
-    if blocks.is_empty() {
-        bail!("{}: no certificate", path.display());
-    }
-    Ok(blocks.into_iter().map(|(_, der)| der).collect())
 }
 
 fn unix_now() -> u64 {
@@ -90,14 +80,14 @@ pub fn make(args: TrustListMakeArgs, out: &mut dyn Write) -> Result<Exit> {
             )
         })?;
         for p in paths {
-            for der in certificates(&base.join(p))? {
+            for der in certificates_in(&base.join(p))? {
                 certs.push((role, der));
             }
         }
     }
     let mut departments = Vec::new();
     for p in &args.signer_certs {
-        departments.extend(certificates(p)?);
+        departments.extend(certificates_in(p)?);
     }
     if let Some(url) = &args.database_url {
         departments.extend(database_certificates(url)?);
@@ -222,10 +212,7 @@ pub fn verify(args: TrustListVerifyArgs, out: &mut dyn Write) -> Result<Exit> {
             .with_context(|| format!("--at {t:?} is not RFC 3339"))?,
         None => OffsetDateTime::now_utc(),
     };
-    let pin = certificates(&args.pin)?
-        .into_iter()
-        .next()
-        .ok_or_else(|| anyhow!("--pin: no certificate"))?;
+    let pin = cert_file(&args.pin).context("--pin")?;
     let key = zhengku_trustlist::list_signer_key(&pin, at)
         .with_context(|| format!("--pin {}", args.pin.display()))?;
     let trust = read_bounded(&args.dir.join(TRUST_LIST), MAX_LIST_LEN)?;

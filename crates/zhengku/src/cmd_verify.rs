@@ -23,7 +23,7 @@ use anyhow::{Context as _, Result, anyhow, bail};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use zhengku_trust::{TrustMaterial, read_bounded};
-use zhengku_verify::{Context, Layered, LicenceReport, Live, LiveSource, Outcome};
+use zhengku_verify::{Context, LicenceReport, Live, Outcome};
 
 use crate::Exit;
 use crate::cli::VerifyInputArgs;
@@ -116,7 +116,8 @@ pub fn run(args: VerifyInputArgs, out: &mut dyn Write) -> Result<Exit> {
             Err(e) => Err(format!("{e:#}")),
         })
         .collect();
-    let mut lists = material.live_lists(i64::from(args.max_status_age) * 3600)?;
+    let mut statuses =
+        material.statuses(i64::from(args.max_status_age) * 3600, at.unix_timestamp())?;
     if let Some(base) = &args.online {
         let found = examined.iter().filter_map(|e| e.as_ref().ok());
         let ids: Vec<String> = found
@@ -126,25 +127,16 @@ pub fn run(args: VerifyInputArgs, out: &mut dyn Write) -> Result<Exit> {
         let esids: Vec<String> = found
             .flat_map(|(e, _)| e.stamps.iter().map(|s| s.esid.clone()))
             .collect();
-        for note in zhengku_trust::online::fetch_statuses(base, &ids, &esids, &mut lists)? {
+        for note in zhengku_trust::online::fetch_statuses(base, &ids, &esids, &mut statuses.lists)?
+        {
             eprintln!("zhengku: note: {note}");
         }
     }
-    // A trust folder's signed status lists first; what they cannot answer, the bundle's
-    // list or --online.
-    let synced = material
-        .synced
-        .as_ref()
-        .map(|s| s.statuses(at.unix_timestamp()));
-    let source: Box<dyn LiveSource + '_> = match &synced {
-        Some(s) => Box::new(Layered(s, &lists)),
-        None => Box::new(lists.clone()),
-    };
     let results: Vec<Verified> = examined
         .into_iter()
         .map(|e| {
             e.map(|(ex, via)| {
-                let live = Live::gather(&ex, source.as_ref());
+                let live = Live::gather(&ex, &statuses);
                 (Box::new(zhengku_verify::conclude(ex, &live, at)), via)
             })
         })
