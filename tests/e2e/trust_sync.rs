@@ -123,7 +123,16 @@ fn a_synced_verifier_follows_revocations_and_refuses_replays() {
     let srv = Serve::start_args(
         &data,
         &repo_root().join("keys-dev"),
-        &["--status-refresh-secs", "1"],
+        // Short-lived tokens, so that the clock can pass a list's exp before the trust
+        // list's next_update: ttl 10 minutes, exp 2 hours.
+        &[
+            "--status-refresh-secs",
+            "1",
+            "--status-ttl-secs",
+            "600",
+            "--status-exp-secs",
+            "7200",
+        ],
     );
     let token = samr_key(&srv, &["issue:*", "manage"]);
     let (valid_id, valid) = issue(&srv, &token, &d, "valid.zkl");
@@ -202,7 +211,14 @@ fn a_synced_verifier_follows_revocations_and_refuses_replays() {
     let bundle = d.path("usb/bundle");
     let pin = repo_root().join("keys-dev/trust-list-signer-sm2.crt");
     let r = zk(&[
-        "bundle", "export", "--from", &srv.base, "--pin", s(&pin), "--out", s(&bundle),
+        "bundle",
+        "export",
+        "--from",
+        &srv.base,
+        "--pin",
+        s(&pin),
+        "--out",
+        s(&bundle),
     ])
     .expect(0);
     assert!(r.stdout.contains("seq 1"), "{}", r.stdout);
@@ -214,11 +230,17 @@ fn a_synced_verifier_follows_revocations_and_refuses_replays() {
     let leftovers: Vec<_> = std::fs::read_dir(d.path("usb")).unwrap().collect();
     assert_eq!(leftovers.len(), 1, "only the bundle is left: {leftovers:?}");
 
-    // The clock: two hours on (past ttl, before exp) the answer holds, as of its iat;
-    // past exp (and the trust list's next_update) nothing is 有效.
+    // The clock: twenty minutes on (past ttl, before exp) the answer holds, as of its iat;
+    // three hours on the lists are past exp; 73 hours on the trust list is past its
+    // next_update. Either way nothing is 有效.
     let now = OffsetDateTime::now_utc();
-    let r = verify(&folder, &valid, Some(now + Duration::from_secs(2 * 3600))).expect(0);
+    let r = verify(&folder, &valid, Some(now + Duration::from_secs(20 * 60))).expect(0);
     assert!(r.stdout.contains("status as of"), "{}", r.stdout);
+    let r = verify(&folder, &valid, Some(now + Duration::from_secs(3 * 3600))).expect(2);
+    assert!(r.stdout.contains("无法核验"), "{}", r.stdout);
+    assert!(r.stdout.contains("its list expired"), "{}", r.stdout);
+    let r = verify(&folder, &pdf, Some(now + Duration::from_secs(3 * 3600))).expect(2);
+    assert!(r.stdout.contains("无法核验"), "{}", r.stdout);
     let r = verify(&folder, &valid, Some(now + Duration::from_secs(73 * 3600))).expect(2);
     assert!(r.stdout.contains("无法核验"), "{}", r.stdout);
     assert!(r.stdout.contains("next_update"), "{}", r.stdout);

@@ -96,6 +96,10 @@ pub struct Overrides {
     pub verify_key_budget_mib: Option<usize>,
     /// `--status-refresh-secs` / `ZHENGKU_STATUS_REFRESH_SECS`.
     pub status_refresh_secs: Option<u64>,
+    /// `--status-ttl-secs` / `ZHENGKU_STATUS_TTL_SECS`.
+    pub status_ttl_secs: Option<u64>,
+    /// `--status-exp-secs` / `ZHENGKU_STATUS_EXP_SECS`.
+    pub status_exp_secs: Option<u64>,
     /// `--font` / `ZHENGKU_FONT`.
     pub font: Option<PathBuf>,
 }
@@ -122,6 +126,8 @@ struct FileConfig {
     verify_timeout_ms: Option<u64>,
     verify_key_budget_mib: Option<usize>,
     status_refresh_secs: Option<u64>,
+    status_ttl_secs: Option<u64>,
+    status_exp_secs: Option<u64>,
     allow_p256_seals: Option<bool>,
     public_base_url: Option<String>,
     font: Option<PathBuf>,
@@ -183,10 +189,11 @@ pub struct Config {
     /// each) and verify several times faster; past the budget the least recently used
     /// table is dropped. 0 turns it off.
     pub verify_key_budget: usize,
-    /// How long a status-list token is served before a fresh one is made
-    /// (`status_refresh_secs`, 1 to 3600, default 300): the longest a status change takes
-    /// to reach verifiers that fetch lists. Within the tokens' one-hour `ttl`.
-    pub status_refresh: u64,
+    /// How status-list tokens are timed: served `status_refresh_secs` (default 300, 1 to
+    /// `ttl`) before a fresh one is made, the longest a status change takes to reach
+    /// verifiers that fetch lists; `ttl` `status_ttl_secs` (default 3600, 60 to 86400);
+    /// `exp - iat` `status_exp_secs` (default 259200, more than `ttl`, at most 30 days).
+    pub status_timing: crate::status_publishing::Timing,
     /// Whether seals may be made for ECDSA P-256 holder keys (`allow_p256_seals`, default
     /// false). GB/T 38540 seals are SM2; P-256 seals are outside the national standard.
     pub allow_p256_seals: bool,
@@ -238,7 +245,7 @@ impl Default for Config {
             verify_concurrency: DEFAULT_VERIFY_CONCURRENCY,
             verify_timeout: std::time::Duration::from_millis(DEFAULT_VERIFY_TIMEOUT_MS),
             verify_key_budget: DEFAULT_VERIFY_KEY_BUDGET_MIB << 20,
-            status_refresh: crate::status_publishing::REFRESH,
+            status_timing: crate::status_publishing::Timing::default(),
             allow_p256_seals: false,
             public_base_url: None,
             font: None,
@@ -324,10 +331,20 @@ impl Config {
                 .verify_key_budget_mib
                 .or(file.verify_key_budget_mib)
                 .map_or(d.verify_key_budget, |m| m.saturating_mul(1 << 20)),
-            status_refresh: overrides
-                .status_refresh_secs
-                .or(file.status_refresh_secs)
-                .unwrap_or(d.status_refresh),
+            status_timing: crate::status_publishing::Timing {
+                refresh: overrides
+                    .status_refresh_secs
+                    .or(file.status_refresh_secs)
+                    .unwrap_or(d.status_timing.refresh),
+                ttl: overrides
+                    .status_ttl_secs
+                    .or(file.status_ttl_secs)
+                    .unwrap_or(d.status_timing.ttl),
+                exp: overrides
+                    .status_exp_secs
+                    .or(file.status_exp_secs)
+                    .unwrap_or(d.status_timing.exp),
+            },
             allow_p256_seals: file.allow_p256_seals.unwrap_or(false),
             public_base_url: overrides
                 .public_base_url
@@ -370,10 +387,26 @@ impl Config {
                 ),
             });
         }
-        if !(1..=crate::status_publishing::TTL).contains(&config.status_refresh) {
+        let t = config.status_timing;
+        if !(60..=86_400).contains(&t.ttl) {
+            return Err(ConfigError::Invalid {
+                key: "status_ttl_secs",
+                detail: format!("{} s (expected 60 to 86400)", t.ttl),
+            });
+        }
+        if !(1..=t.ttl).contains(&t.refresh) {
             return Err(ConfigError::Invalid {
                 key: "status_refresh_secs",
-                detail: format!("{} s (expected 1 to 3600)", config.status_refresh),
+                detail: format!("{} s (expected 1 to the ttl, {} s)", t.refresh, t.ttl),
+            });
+        }
+        if t.exp <= t.ttl || t.exp > 30 * 86_400 {
+            return Err(ConfigError::Invalid {
+                key: "status_exp_secs",
+                detail: format!(
+                    "{} s (expected more than the ttl, {} s, and at most 2592000)",
+                    t.exp, t.ttl
+                ),
             });
         }
         if config.seal_maker_label.is_some() != config.seal_maker_cert.is_some() {
@@ -558,6 +591,37 @@ mod tests {
             })
             .unwrap_err();
             assert!(e.to_string().contains("public_base_url"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn status_list_timing_is_bounded() {
+        let dev = |refresh, ttl, exp| {
+            Config::resolve(Overrides {
+                mode: Some(Mode::Development),
+                status_refresh_secs: refresh,
+                status_ttl_secs: ttl,
+                status_exp_secs: exp,
+                ..Overrides::default()
+            })
+        };
+        let t = dev(None, None, None).unwrap().status_timing;
+        assert_eq!((t.refresh, t.ttl, t.exp), (300, 3600, 259_200));
+        let t = dev(Some(1), Some(600), Some(7200)).unwrap().status_timing;
+        assert_eq!((t.refresh, t.ttl, t.exp), (1, 600, 7200));
+        for (refresh, ttl, exp, key) in [
+            (Some(0), None, None, "status_refresh_secs"),
+            (Some(601), Some(600), None, "status_refresh_secs"),
+            (None, Some(59), None, "status_ttl_secs"),
+            (None, Some(86_401), None, "status_ttl_secs"),
+            (None, Some(3600), Some(3600), "status_exp_secs"),
+            (None, None, Some(30 * 86_400 + 1), "status_exp_secs"),
+        ] {
+            let e = dev(refresh, ttl, exp).unwrap_err();
+            assert!(
+                e.to_string().contains(key),
+                "{refresh:?} {ttl:?} {exp:?}: {e}"
+            );
         }
     }
 

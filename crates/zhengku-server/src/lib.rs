@@ -239,7 +239,7 @@ fn seal_setup(config: &Config) -> Result<state::SealSetup, ServerError> {
         verify_key_budget: config.verify_key_budget,
         status_signer: config.effective_status_signer(),
         trust_lists_dir: Some(config.effective_trust_lists_dir()),
-        status_refresh: config.status_refresh,
+        status_timing: config.status_timing,
     })
 }
 

@@ -131,9 +131,8 @@ pub struct SealSetup {
     pub status_signer: Option<String>,
     /// The folder of the trust list and signer list it publishes, if any.
     pub trust_lists_dir: Option<std::path::PathBuf>,
-    /// How long a status-list token is served before a fresh one is made, seconds
-    /// (0: the default, [`crate::status_publishing::REFRESH`]).
-    pub status_refresh: u64,
+    /// How status-list tokens are timed.
+    pub status_timing: crate::status_publishing::Timing,
 }
 
 impl AppState {
@@ -159,7 +158,7 @@ impl AppState {
                 ),
                 seal_maker: seals.maker,
                 status_signer: seals.status_signer,
-                status_publisher: StatusPublisher::new(seals.status_refresh),
+                status_publisher: StatusPublisher::new(seals.status_timing),
                 trust_publisher: TrustPublisher::new(seals.trust_lists_dir),
                 trust: LiveTrust::new(seals.trust, seals.trust_dir),
                 verifier_reload: tokio::sync::Mutex::new(()),

@@ -2,10 +2,11 @@
 //! Token Status List (docs/status-lists.md), made from the licences' own statuses, and
 //! `GET /sl/manifest` the signed manifest naming every list's current token.
 //!
-//! A token is made when asked for and kept for [`REFRESH`] seconds: an online verifier sees
-//! a status change within `REFRESH`, well within the token's `ttl` ([`TTL`], one hour), and
-//! a token says it may be relied on for [`EXP`] (72 hours), so an offline verifier that
-//! syncs daily always holds a current one. Several replicas each sign their own tokens;
+//! A token is made when asked for, and ahead of requests every half `ttl`
+//! ([`publish_ahead`]), and kept for `refresh` seconds ([`Timing`]; defaults [`REFRESH`],
+//! [`TTL`], [`EXP`]): an online verifier sees a status change within `refresh`, well within
+//! the token's `ttl` (one hour), and a token says it may be relied on until `exp` (72
+//! hours), so an offline verifier that syncs daily always holds a current one. Several replicas each sign their own tokens;
 //! each is the list as the database held it at its `iat`.
 //!
 //! Signing runs on the blocking pool (the key store may be a PKCS#11 token, and compressing
@@ -23,12 +24,42 @@ use zhengku_store::{KeptToken, StatusListKind};
 use crate::problem::{ApiError, InternalError};
 use crate::state::AppState;
 
-/// Seconds a made token is served before a new one is made.
+/// Default seconds a made token is served before a new one is made.
 pub const REFRESH: u64 = 300;
-/// The tokens' `ttl`: how long a verifier may keep one before fetching again.
+/// Default `ttl`: how long a verifier may keep a token before fetching again.
 pub const TTL: u64 = 3600;
-/// The tokens' lifetime (`exp - iat`).
+/// Default lifetime of a token (`exp - iat`).
 pub const EXP: u64 = 72 * 3600;
+
+/// How tokens are timed (settings `status_refresh_secs`, `status_ttl_secs`,
+/// `status_exp_secs`): `refresh <= ttl < exp`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timing {
+    /// Seconds a made token is served before a new one is made.
+    pub refresh: u64,
+    /// The tokens' `ttl`.
+    pub ttl: u64,
+    /// The tokens' `exp - iat`.
+    pub exp: u64,
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        Timing {
+            refresh: REFRESH,
+            ttl: TTL,
+            exp: EXP,
+        }
+    }
+}
+
+impl Timing {
+    /// How often a token is kept for history: daily, or twice per lifetime when that is
+    /// shorter, so some kept token is always current.
+    fn keep_every(self) -> i64 {
+        i64::try_from((self.exp / 2).min(KEEP_EVERY as u64)).unwrap_or(KEEP_EVERY)
+    }
+}
 /// Bits per entry in zhengku's lists.
 pub const BITS: u8 = 2;
 /// A token is kept for history at least this often (seconds), changed or not.
@@ -51,7 +82,7 @@ type MadeManifest = (Vec<(i64, StatusListKind)>, Published);
 /// Tokens made, per list, and the manifest made over them.
 #[derive(Default)]
 pub struct StatusPublisher {
-    refresh: u64,
+    timing: Timing,
     // A tokio mutex per list would let lists be made in parallel; one lock is enough for a
     // library's handful of lists and keeps two requests from making the same one twice.
     made: tokio::sync::Mutex<HashMap<i64, Published>>,
@@ -82,12 +113,17 @@ pub fn seal_list_value(status: SealStatus, key_compromised: bool) -> u8 {
 }
 
 impl StatusPublisher {
-    /// Serving each token `refresh` seconds before making a fresh one (0: [`REFRESH`]).
-    pub fn new(refresh: u64) -> StatusPublisher {
+    /// Tokens timed by `timing`.
+    pub fn new(timing: Timing) -> StatusPublisher {
         StatusPublisher {
-            refresh: if refresh == 0 { REFRESH } else { refresh },
+            timing,
             ..StatusPublisher::default()
         }
+    }
+
+    /// How tokens are timed.
+    pub fn timing(&self) -> Timing {
+        self.timing
     }
 
     /// List `list`'s current token: the one made less than [`REFRESH`] seconds ago, or a
@@ -96,7 +132,7 @@ impl StatusPublisher {
         let now = now();
         let mut made = self.made.lock().await;
         if let Some(p) = made.get(&list)
-            && now < p.iat.saturating_add(self.refresh)
+            && now < p.iat.saturating_add(self.timing.refresh)
         {
             return Ok(p.clone());
         }
@@ -124,7 +160,7 @@ impl StatusPublisher {
         // A list opened since the last manifest is named at once: a verifier must not miss
         // it for a refresh period.
         if let Some((named, p)) = manifest.as_ref()
-            && now < p.iat.saturating_add(self.refresh)
+            && now < p.iat.saturating_add(self.timing.refresh)
             && *named == numbers
         {
             return Ok(p.clone());
@@ -143,7 +179,7 @@ impl StatusPublisher {
         }
         let content = Manifest {
             iat: now,
-            exp: now + EXP,
+            exp: now + self.timing.exp,
             lists,
         };
         let signer = status_signer(state).await?;
@@ -157,12 +193,8 @@ impl StatusPublisher {
     }
 }
 
-/// How often tokens are made ahead of requests: half the tokens' `ttl`, so a list nobody
-/// asked for still has a current token (and history keeps one at least daily).
-pub const AHEAD: std::time::Duration = std::time::Duration::from_secs(TTL / 2);
-
 /// Brings every list's token and the manifest up to date, as a request would (what the
-/// service does every [`AHEAD`], [`publish_ahead`]). Nothing to do without a status signer.
+/// service does every half `ttl`, [`publish_ahead`]). Nothing to do without a status signer.
 pub async fn publish_once(state: &AppState) -> Result<(), ApiError> {
     if state.status_signer().is_none() {
         return Ok(());
@@ -170,13 +202,15 @@ pub async fn publish_once(state: &AppState) -> Result<(), ApiError> {
     state.status_publisher().manifest(state).await.map(|_| ())
 }
 
-/// Makes tokens ahead of requests, every [`AHEAD`], for as long as the service runs.
+/// Makes tokens ahead of requests, every half `ttl`, for as long as the service runs: a
+/// list nobody asked for still has a current token, and history keeps one at least daily.
 pub async fn publish_ahead(state: AppState) {
+    let every = std::time::Duration::from_secs((state.status_publisher().timing().ttl / 2).max(1));
     loop {
         if let Err(e) = publish_once(&state).await {
             tracing::warn!(error = %e, "status lists could not be made ahead; requests will try again");
         }
-        tokio::time::sleep(AHEAD).await;
+        tokio::time::sleep(every).await;
     }
 }
 
@@ -218,6 +252,7 @@ async fn make(state: &AppState, list: i64, now: u64) -> Result<Published, ApiErr
     };
     let n = u64::try_from(list).map_err(|_| InternalError::new("negative list number"))?;
     let sub = list_uri(state.documents().base_url(), n);
+    let timing = state.status_publisher().timing();
     let (token, bits_sha256) =
         tokio::task::spawn_blocking(move || -> Result<(Vec<u8>, [u8; 32]), InternalError> {
             let mut l = StatusList::new(BITS, 1u64 << bits)
@@ -230,8 +265,8 @@ async fn make(state: &AppState, list: i64, now: u64) -> Result<Published, ApiErr
             let claims = StatusListClaims {
                 sub,
                 iat: now,
-                exp: Some(now + EXP),
-                ttl: Some(TTL),
+                exp: Some(now + timing.exp),
+                ttl: Some(timing.ttl),
                 list: l,
             };
             let token = claims
@@ -241,7 +276,7 @@ async fn make(state: &AppState, list: i64, now: u64) -> Result<Published, ApiErr
         })
         .await
         .map_err(|e| InternalError::caused("status list task", e))??;
-    keep(state, list, now, bits_sha256, &token).await?;
+    keep(state, list, now, bits_sha256, &token, timing).await?;
     Ok(published(token, now))
 }
 
@@ -253,14 +288,15 @@ async fn keep(
     iat: u64,
     bits_sha256: [u8; 32],
     token: &[u8],
+    timing: Timing,
 ) -> Result<(), ApiError> {
     let last = state.store().last_kept_status_token(list).await?;
     let iat = i64::try_from(iat).map_err(|_| InternalError::new("time past 2262"))?;
     let stale = last
         .as_ref()
-        .is_none_or(|k| k.bits_sha256 != bits_sha256 || iat >= k.iat + KEEP_EVERY);
+        .is_none_or(|k| k.bits_sha256 != bits_sha256 || iat >= k.iat + timing.keep_every());
     if stale {
-        let exp = iat + i64::try_from(EXP).map_err(|_| InternalError::new("EXP"))?;
+        let exp = iat + i64::try_from(timing.exp).map_err(|_| InternalError::new("exp"))?;
         state
             .store()
             .keep_status_token(

@@ -619,6 +619,14 @@ pub struct ServeArgs {
     /// [default: 300].
     #[arg(long, env = "ZHENGKU_STATUS_REFRESH_SECS")]
     pub status_refresh_secs: Option<u64>,
+    /// The status-list tokens' ttl, seconds: how long a verifier may keep one before
+    /// fetching again (60 to 86400) [default: 3600].
+    #[arg(long, env = "ZHENGKU_STATUS_TTL_SECS")]
+    pub status_ttl_secs: Option<u64>,
+    /// The status-list tokens' lifetime (exp - iat), seconds: past it an offline verifier
+    /// answers 无法核验 (more than the ttl, at most 2592000) [default: 259200].
+    #[arg(long, env = "ZHENGKU_STATUS_EXP_SECS")]
+    pub status_exp_secs: Option<u64>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -33,6 +33,8 @@ pub fn run(args: ServeArgs) -> Result<Exit> {
         verify_timeout_ms: args.verify_timeout_ms,
         verify_key_budget_mib: args.verify_key_budget_mib,
         status_refresh_secs: args.status_refresh_secs,
+        status_ttl_secs: args.status_ttl_secs,
+        status_exp_secs: args.status_exp_secs,
     })?;
     zhengku_server::init_tracing(config.log_format);
     // The token is a secret: read from the environment only (a flag would show in `ps`).
