@@ -83,8 +83,13 @@ fn the_status_side_is_checked_against_the_trust_list() {
     let m = manifest(&[(1, &uri, NOW, &good)], &status_key);
 
     // The real thing, and the whole snapshot with the list key.
-    let (read, tokens) =
-        check_statuses(&made.list, &m, |n| (n == 1).then_some(good.as_slice()), &Direct).unwrap();
+    let (read, tokens) = check_statuses(
+        &made.list,
+        &m,
+        |n| (n == 1).then_some(good.as_slice()),
+        &Direct,
+    )
+    .unwrap();
     assert_eq!((read.lists.len(), tokens[0].list.get(3).unwrap()), (1, 1));
     let snap = open_snapshot(
         list_key.public_key(),
@@ -131,7 +136,10 @@ fn the_status_side_is_checked_against_the_trust_list() {
     // The manifest names list 1 somewhere other than the trust list's template.
     refuse(
         "manifest URI",
-        &manifest(&[(1, "https://other.example.gov.cn/sl/1", NOW, &good)], &status_key),
+        &manifest(
+            &[(1, "https://other.example.gov.cn/sl/1", NOW, &good)],
+            &status_key,
+        ),
         Some(&good),
         "as the trust list says",
     );

@@ -478,3 +478,108 @@ fn version_1_input_verifies_check_by_check() {
     let r = verify_signature(&changed.to_der().unwrap(), Some(DOC), p.trust(), now()).unwrap();
     assert_eq!(failed(&r), ["signature"]);
 }
+
+/// A seal that names its entry in a seal status list (zhengku's extension, signed by the
+/// maker) is judged by that entry offline: active gives 有效, suspended or revoked for key
+/// compromise does not; a seal naming no entry is 无法核验 from the lists alone; and a seal
+/// whose entry was moved after the maker signed it (to an active one) is 无效, never 有效.
+#[test]
+fn seals_in_status_lists_are_judged_by_their_entry() {
+    use zhengku_status::{Reference, StatusList, StatusListClaims};
+    use zhengku_verify::{Context, Departments, ListSource, Live, Verdict};
+
+    const BASE: &str = "https://zk.example.gov.cn";
+    let alg = "sm2";
+    let maker = key(&format!("seal-maker-{alg}"));
+    let holder = key(&format!("seal-xihu-samr-{alg}"));
+    let holder_cert = cert(&format!("seal-xihu-samr-{alg}.crt"));
+    let t = now();
+    // A stamp over DOC with a seal naming entry `idx` of seal list 1 (or none).
+    let stamped = |idx: Option<u64>| {
+        let mut spec = support::xihu_seal_spec(
+            "3301060100000001",
+            vec![holder_cert.clone()],
+            t - time::Duration::days(1),
+            t + time::Duration::days(365),
+        );
+        if let Some(idx) = idx {
+            spec.extensions = vec![zhengku_seal::Extension {
+                oid: zhengku_status::SEAL_STATUS_EXTENSION.parse().unwrap(),
+                critical: false,
+                value: Reference::to_list(BASE, 1, idx).to_seal_extension(),
+            }];
+        }
+        let seal = make_seal(spec, &cert(&format!("seal-maker-{alg}.crt")), &maker).unwrap();
+        stamp(
+            &seal,
+            &holder_cert,
+            StampInput {
+                time: seal_time(t - time::Duration::minutes(1)),
+                data_hash: zhengku_crypto::sm3(DOC),
+                property_info: "licence 20240000001".into(),
+            },
+            &holder,
+        )
+        .unwrap()
+        .to_der()
+        .unwrap()
+    };
+    let mut bits = StatusList::new(2, 1 << 10).unwrap();
+    bits.set(5, 2).unwrap();
+    bits.set(7, 3).unwrap();
+    let mut source = ListSource::new(t.unix_timestamp());
+    source.add(StatusListClaims {
+        sub: format!("{BASE}/sl/1"),
+        iat: u64::try_from(t.unix_timestamp()).unwrap() - 60,
+        exp: Some(u64::try_from(t.unix_timestamp()).unwrap() + 3600),
+        ttl: Some(3600),
+        list: bits,
+    });
+    let p = pki(alg);
+    let departments = Departments::default();
+    let ctx = Context {
+        at: t,
+        trust: p.trust(),
+        departments: &departments,
+        memo: None,
+    };
+    let judge = |der: &[u8]| {
+        let examined = zhengku_verify::examine_seal_signature(der, Some(DOC), &ctx).unwrap();
+        let live = Live::gather(&examined, &source);
+        zhengku_verify::conclude(examined, &live, t)
+    };
+    let r = judge(&stamped(Some(6)));
+    assert_eq!(r.verdict, Verdict::Valid, "{}", r.report);
+    assert!(
+        matches!(outcome(&r.report, "seal_status"), Outcome::Passed(d) if d.contains("/sl/1")),
+        "{}",
+        r.report
+    );
+    for (idx, what) in [(5, "suspended"), (7, "key compromise")] {
+        let r = judge(&stamped(Some(idx)));
+        assert_ne!(r.verdict, Verdict::Valid, "{what}\n{}", r.report);
+        assert!(
+            matches!(outcome(&r.report, "seal_status"), Outcome::Failed(_)),
+            "{what}\n{}",
+            r.report
+        );
+    }
+    let r = judge(&stamped(None));
+    assert_eq!(r.verdict, Verdict::Unverifiable, "{}", r.report);
+    // The suspended seal's entry moved to the active entry 6 after the maker signed.
+    let suspended = stamped(Some(5));
+    let at = suspended
+        .windows(4)
+        .position(|w| w == b"cidx")
+        .expect("the seal carries its entry");
+    assert_eq!(suspended[at + 4], 0x05);
+    let mut forged = suspended.clone();
+    forged[at + 4] = 0x06;
+    let r = judge(&forged);
+    assert_eq!(r.verdict, Verdict::Invalid, "{}", r.report);
+    assert!(
+        matches!(outcome(&r.report, "maker_signature"), Outcome::Failed(_)),
+        "{}",
+        r.report
+    );
+}
