@@ -375,3 +375,154 @@ fn a_synced_verifier_follows_revocations_and_refuses_replays() {
     let r = verify(&folder, &valid, None).expect(2);
     assert!(r.stderr.contains("status list 1"), "{}", r.stderr);
 }
+
+/// Answers GET `path` with the bytes kept for it, 404 for anything else: a library (or
+/// someone in between) replaying what it once served.
+fn replay_server(files: std::collections::HashMap<String, Vec<u8>>) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(&stream);
+            let mut line = String::new();
+            if reader.read_line(&mut line).is_err() {
+                continue;
+            }
+            // The rest of the request head.
+            let mut header = String::new();
+            while reader.read_line(&mut header).is_ok_and(|n| n > 2) {
+                header.clear();
+            }
+            let path = line.split_whitespace().nth(1).unwrap_or("").to_owned();
+            let mut out = &stream;
+            let _ = match files.get(&path) {
+                Some(body) => out
+                    .write_all(
+                        format!(
+                            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                            body.len()
+                        )
+                        .as_bytes(),
+                    )
+                    .and_then(|()| out.write_all(body)),
+                None => out.write_all(
+                    b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                ),
+            };
+        }
+    });
+    base
+}
+
+/// What the service serves now under `paths`.
+fn capture(srv: &Serve, paths: &[String]) -> std::collections::HashMap<String, Vec<u8>> {
+    paths
+        .iter()
+        .map(|p| {
+            let out = Command::new("curl")
+                .args(["-sf", &format!("{}{p}", srv.base)])
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{p}");
+            (p.clone(), out.stdout)
+        })
+        .collect()
+}
+
+/// Statuses never go back in time: once a verifier holds a manifest and lists, an older
+/// manifest is refused, and so is an older list even under a newer manifest that names it
+/// (as a server holding the status signer's key could sign). The folder is unchanged and
+/// keeps answering 已撤销.
+#[test]
+fn replayed_statuses_are_refused() {
+    use zhengku_status::{Manifest, SignedStatusList};
+
+    let d = Dir::new();
+    let data = d.path("data");
+    let srv = Serve::start_args(
+        &data,
+        &repo_root().join("keys-dev"),
+        &["--status-refresh-secs", "1"],
+    );
+    let token = samr_key(&srv, &["issue:*", "manage"]);
+    let (id, record) = issue(&srv, &token, &d, "licence.zkl");
+    make(&config(&d, &srv.base), &data.join("trust-lists"));
+    let manifest_path = "/sl/manifest".to_owned();
+    let first = capture(&srv, std::slice::from_ref(&manifest_path));
+    let old_manifest = Manifest::verify(
+        &first[&manifest_path],
+        zhengku_testkit::keys_dev::key("status-signer-sm2").public_key(),
+        &zhengku_crypto::Direct,
+    )
+    .unwrap();
+    let mut paths: Vec<String> = ["/trust/list", "/trust/signers", "/trust/crls"]
+        .iter()
+        .map(|p| (*p).to_owned())
+        .collect();
+    paths.extend(old_manifest.lists.iter().map(|e| format!("/sl/{}", e.n)));
+    let mut old = capture(&srv, &paths);
+    old.insert(manifest_path.clone(), first[&manifest_path].clone());
+
+    // The licence is revoked; the verifier syncs from the service and holds the news.
+    std::thread::sleep(Duration::from_millis(1500));
+    change(&srv, &token, &id, "revoke");
+    std::thread::sleep(Duration::from_millis(1100));
+    let folder = d.path("verifier");
+    sync(&srv.base, &folder).expect(0);
+    verify(&folder, &record, None).expect(1);
+    let held = current(&folder);
+
+    // The old manifest and lists, replayed.
+    let replay = replay_server(old.clone());
+    let r = sync(&replay, &folder);
+    assert_ne!(r.code, 0, "{}", r.stdout);
+    assert!(r.stderr.contains("rollback"), "{}", r.stderr);
+    assert_eq!(current(&folder), held);
+
+    // A newer manifest, properly signed, naming the old licence list: the list is older
+    // than the one held, and refused.
+    let status_key = zhengku_testkit::keys_dev::key("status-signer-sm2");
+    let licence_list = old_manifest
+        .lists
+        .iter()
+        .find(|e| e.kind == "licence")
+        .unwrap()
+        .n;
+    let old_token = &old[&format!("/sl/{licence_list}")];
+    let old_iat = SignedStatusList::decode(old_token)
+        .unwrap()
+        .unverified_claims()
+        .iat;
+    // Every other list as the service serves it now, so that only this one goes back.
+    let mut forged = old.clone();
+    let others: Vec<String> = old_manifest
+        .lists
+        .iter()
+        .filter(|e| e.n != licence_list)
+        .map(|e| format!("/sl/{}", e.n))
+        .collect();
+    forged.extend(capture(&srv, &others));
+    let now = u64::try_from(OffsetDateTime::now_utc().unix_timestamp()).unwrap() + 5;
+    let mut newer = old_manifest.clone();
+    newer.iat = now;
+    newer.exp = now + 3600;
+    for e in &mut newer.lists {
+        let t = &forged[&format!("/sl/{}", e.n)];
+        e.sha256 = zhengku_crypto::sha256(t);
+        e.iat = SignedStatusList::decode(t).unwrap().unverified_claims().iat;
+    }
+    assert!(newer.lists.iter().any(|e| e.iat == old_iat));
+    forged.insert(manifest_path, newer.sign(&status_key).unwrap());
+    let replay = replay_server(forged);
+    let r = sync(&replay, &folder);
+    assert_ne!(r.code, 0, "{}", r.stdout);
+    assert!(
+        r.stderr.contains(&format!("status list {licence_list}")) && r.stderr.contains("older"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(current(&folder), held);
+    let r = verify(&folder, &record, None).expect(1);
+    assert!(r.stdout.contains("已撤销"), "{}", r.stdout);
+}
