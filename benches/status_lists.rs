@@ -1,6 +1,8 @@
 //! Status lists (issue 14): making and signing a list of 2^20 entries, its compressed size
-//! per million licences at 1 % and 5 % non-valid, reading one (decode, verify, inflate) and
-//! looking one status up in a list already read.
+//! per million licences at 1 % and 5 % non-valid, reading one (decode, verify, inflate),
+//! looking one status up in a list already read, and what an offline verifier pays to check
+//! a whole synced snapshot (trust list, a signer list of 1,000 department certificates, the
+//! manifest and two full lists) each time it starts.
 //!
 //! Run: `cargo bench -p zhengku --bench status_lists`. The sizes are printed first.
 
@@ -109,7 +111,103 @@ fn bench(c: &mut Criterion) {
                 .sum::<u64>()
         })
     });
+    snapshot(&mut g);
     g.finish();
+}
+
+/// A region's snapshot as `zhengku verify --trust DIR` checks it on every start.
+fn snapshot(g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>) {
+    use zhengku_model::codes::{AreaCode, Uscc};
+    use zhengku_status::{Manifest, ManifestEntry};
+    use zhengku_testkit::keys_dev;
+    use zhengku_trustlist::{Operator, RegionInfo, Role};
+
+    const BASE: &str = "https://zk.example.gov.cn";
+    let list_key = keys_dev::key("trust-list-signer-sm2");
+    let status_key = keys_dev::key("status-signer-sm2");
+    // 1,000 distinct department certificates (the real one with its last bytes varied:
+    // the signer list is checked as a whole, not certificate by certificate).
+    let dept = keys_dev::der("dept-xihu-samr-sm2.crt");
+    let departments: Vec<Vec<u8>> = (0u32..1000)
+        .map(|i| {
+            let mut d = dept.clone();
+            let n = d.len();
+            d[n - 4..].copy_from_slice(&i.to_be_bytes());
+            d
+        })
+        .collect();
+    let Ok(made) = zhengku_trustlist::make(
+        &RegionInfo {
+            region: "CN-ZJ".into(),
+            division: AreaCode::parse("330000").unwrap_or_else(|e| panic!("{e}")),
+            operator: Operator {
+                name: "浙江省大数据发展管理局".into(),
+                uscc: Uscc::parse("11330000MB0D987650").unwrap_or_else(|e| panic!("{e}")),
+            },
+            base_url: BASE.into(),
+        },
+        vec![
+            (Role::LicenceCaSm2, keys_dev::der("pki/sm2/issuing.crt")),
+            (Role::StatusSigner, keys_dev::der("status-signer-sm2.crt")),
+        ],
+        departments.clone(),
+        None,
+        1_796_428_800,
+        72 * 3600,
+        &list_key,
+    ) else {
+        panic!("making the lists")
+    };
+    let tokens: Vec<Vec<u8>> = (1..=2u64)
+        .map(|n| {
+            let mut c = claims(list(1));
+            c.sub = format!("{BASE}/sl/{n}");
+            c.sign(&status_key).unwrap_or_else(|e| panic!("{e}"))
+        })
+        .collect();
+    let Ok(manifest) = (Manifest {
+        iat: 1_764_806_400,
+        exp: 1_764_806_400 + 72 * 3600,
+        lists: tokens
+            .iter()
+            .enumerate()
+            .map(|(i, t)| ManifestEntry {
+                n: i as u64 + 1,
+                kind: "licence".into(),
+                uri: format!("{BASE}/sl/{}", i + 1),
+                iat: 1_764_806_400,
+                sha256: zhengku_crypto::sha256(t),
+            })
+            .collect(),
+    })
+    .sign(&status_key) else {
+        panic!("signing the manifest")
+    };
+    println!(
+        "snapshot: trust list {} B, signer list {} B (1,000 certificates), manifest {} B, \
+         2 lists {} B",
+        made.trust_list.len(),
+        made.signer_list.len(),
+        manifest.len(),
+        tokens.iter().map(Vec::len).sum::<usize>()
+    );
+    g.bench_function("open and check a snapshot (1,000 signers, 2 lists of 2^20)", |b| {
+        b.iter(|| {
+            zhengku_trustlist::open_snapshot(
+                list_key.public_key(),
+                black_box(&made.trust_list),
+                &made.signer_list,
+                &manifest,
+                |n| tokens.get(n as usize - 1).map(Vec::as_slice),
+                &Direct,
+            )
+            .map(|s| s.tokens.len())
+        })
+    });
+    let real: Vec<Vec<u8>> = (0..1000).map(|_| dept.clone()).collect();
+    g.bench_function("read 1,000 department certificates", |b| {
+        b.iter(|| zhengku_verify::Departments::new(real.iter().map(Vec::as_slice)).len())
+    });
 }
 
 criterion_group!(benches, bench);
