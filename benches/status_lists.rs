@@ -9,7 +9,7 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use zhengku_crypto::{Algorithm, Direct, PrivateKey};
-use zhengku_status::{SignedStatusList, StatusList, StatusListClaims};
+use zhengku_status::{SignedStatusList, StatusList, StatusListClaims, TypedDocument};
 
 /// Entries in one zhengku list.
 const ENTRIES: u64 = 1 << 20;
@@ -191,19 +191,22 @@ fn snapshot(g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTi
         manifest.len(),
         tokens.iter().map(Vec::len).sum::<usize>()
     );
-    g.bench_function("open and check a snapshot (1,000 signers, 2 lists of 2^20)", |b| {
-        b.iter(|| {
-            zhengku_trustlist::open_snapshot(
-                list_key.public_key(),
-                black_box(&made.trust_list),
-                &made.signer_list,
-                &manifest,
-                |n| tokens.get(n as usize - 1).map(Vec::as_slice),
-                &Direct,
-            )
-            .map(|s| s.tokens.len())
-        })
-    });
+    g.bench_function(
+        "open and check a snapshot (1,000 signers, 2 lists of 2^20)",
+        |b| {
+            b.iter(|| {
+                zhengku_trustlist::open_snapshot(
+                    list_key.public_key(),
+                    black_box(&made.trust_list),
+                    &made.signer_list,
+                    &manifest,
+                    |n| tokens.get(n as usize - 1).map(Vec::as_slice),
+                    &Direct,
+                )
+                .map(|s| s.tokens.len())
+            })
+        },
+    );
     let real: Vec<Vec<u8>> = (0..1000).map(|_| dept.clone()).collect();
     g.bench_function("read 1,000 department certificates", |b| {
         b.iter(|| zhengku_verify::Departments::new(real.iter().map(Vec::as_slice)).len())

@@ -8,22 +8,10 @@ use std::process::Command;
 
 use serde_json::{Value, json};
 
-use crate::util::{Dir, Serve, curl, issue_with, repo_root, samr_key};
+use crate::util::{Dir, Serve, curl, issue_with, post, repo_root, samr_key};
 
 /// The market regulator's development seal, made at first start.
 const SAMR_SEAL: &str = "3301060100000001";
-
-fn post(s: &Serve, token: &str, path: &str, body: &Value) -> crate::util::Http {
-    curl(&[
-        "-H",
-        &format!("Authorization: Bearer {token}"),
-        "-H",
-        "Content-Type: application/json",
-        "--data-binary",
-        &body.to_string(),
-        &format!("{}{path}", s.base),
-    ])
-}
 
 fn export_bundle(d: &Dir, name: &str) -> String {
     let bundle = d.path(name);

@@ -126,15 +126,12 @@ fn a_revoked_department_certificate_stops_verifying_after_sighup() {
     );
     // The licence is then suspended, with a reason: the status is public, the reason is
     // not shown for what is no longer genuine.
-    let r = curl(&[
-        "-H",
-        &format!("Authorization: Bearer {token}"),
-        "-H",
-        "Content-Type: application/json",
-        "--data-binary",
-        &json!({"reason": "西市监处〔2026〕99号"}).to_string(),
-        &format!("{}/v1/licences/{id}/suspend", s.base),
-    ]);
+    let r = crate::util::post(
+        &s,
+        &token,
+        &format!("/v1/licences/{id}/suspend"),
+        &json!({"reason": "西市监处〔2026〕99号"}),
+    );
     assert_eq!(r.status, 200, "{r:?}");
     let v = verdict(&s, &payload);
     assert_eq!(v["verdict"], "invalid", "{v:#}");

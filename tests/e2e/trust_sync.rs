@@ -14,7 +14,7 @@ use serde_json::json;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::util::{Dir, Run, Serve, curl, issue_with, repo_root, samr_key};
+use crate::util::{Dir, Run, Serve, curl, get, issue_with, post, repo_root, samr_key};
 
 /// `zhengku` run from the repository root (the development key store is keys-dev/keys).
 fn zk(args: &[&str]) -> Run {
@@ -87,11 +87,7 @@ fn verify(folder: &Path, input: &Path, at: Option<OffsetDateTime>) -> Run {
 /// Issues the sample business licence; returns its identifier and signed record (a file).
 fn issue(srv: &Serve, token: &str, d: &Dir, name: &str) -> (String, PathBuf) {
     let id = issue_with(srv, token);
-    let r = curl(&[
-        "-H",
-        &format!("Authorization: Bearer {token}"),
-        &format!("{}/v1/licences/{id}", srv.base),
-    ]);
+    let r = get(srv, token, &format!("/v1/licences/{id}"));
     assert_eq!(r.status, 200, "{r:?}");
     let signed = base64::engine::general_purpose::STANDARD
         .decode(r.json()["signed"].as_str().unwrap())
@@ -100,15 +96,12 @@ fn issue(srv: &Serve, token: &str, d: &Dir, name: &str) -> (String, PathBuf) {
 }
 
 fn change(srv: &Serve, token: &str, id: &str, what: &str) {
-    let r = curl(&[
-        "-H",
-        &format!("Authorization: Bearer {token}"),
-        "-H",
-        "Content-Type: application/json",
-        "--data-binary",
-        &json!({"reason": "西市监处〔2026〕7号"}).to_string(),
-        &format!("{}/v1/licences/{id}/{what}", srv.base),
-    ]);
+    let r = post(
+        srv,
+        token,
+        &format!("/v1/licences/{id}/{what}"),
+        &json!({"reason": "西市监处〔2026〕7号"}),
+    );
     assert_eq!(r.status, 200, "{r:?}");
 }
 
@@ -149,11 +142,7 @@ fn a_synced_verifier_follows_revocations_and_refuses_replays() {
     let (suspended_id, suspended) = issue(&srv, &token, &d, "suspended.zkl");
     let (later_id, later) = issue(&srv, &token, &d, "later.zkl");
     let qr = |id: &str| {
-        let r = curl(&[
-            "-H",
-            &format!("Authorization: Bearer {token}"),
-            &format!("{}/v1/licences/{id}/qr", srv.base),
-        ]);
+        let r = get(&srv, &token, &format!("/v1/licences/{id}/qr"));
         assert_eq!(r.status, 200, "{r:?}");
         r.json()["text"].as_str().unwrap().to_owned()
     };
@@ -349,15 +338,12 @@ fn a_synced_verifier_follows_revocations_and_refuses_replays() {
 
     // The seal is suspended: on the next sync the PDF it sealed is no longer 有效 offline
     // (nothing offline attests when it was stamped, so the seal's status now decides).
-    let r = curl(&[
-        "-H",
-        &format!("Authorization: Bearer {token}"),
-        "-H",
-        "Content-Type: application/json",
-        "--data-binary",
-        &json!({"reason": "印章保管人变更"}).to_string(),
-        &format!("{}/v1/seals/3301060100000001/suspend", srv.base),
-    ]);
+    let r = post(
+        &srv,
+        &token,
+        "/v1/seals/3301060100000001/suspend",
+        &json!({"reason": "印章保管人变更"}),
+    );
     assert_eq!(r.status, 200, "{r:?}");
     verify(&folder, &pdf, None).expect(0);
     std::thread::sleep(Duration::from_millis(1500));
@@ -436,7 +422,7 @@ fn capture(srv: &Serve, paths: &[String]) -> std::collections::HashMap<String, V
 /// keeps answering 已撤销.
 #[test]
 fn replayed_statuses_are_refused() {
-    use zhengku_status::{Manifest, SignedStatusList};
+    use zhengku_status::{Manifest, SignedStatusList, TypedDocument};
 
     let d = Dir::new();
     let data = d.path("data");

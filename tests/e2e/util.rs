@@ -323,6 +323,28 @@ impl Drop for Serve {
     }
 }
 
+/// POSTs `body` as JSON to `path` at `s` with the bearer `token`.
+pub fn post(s: &Serve, token: &str, path: &str, body: &serde_json::Value) -> Http {
+    curl(&[
+        "-H",
+        &format!("Authorization: Bearer {token}"),
+        "-H",
+        "Content-Type: application/json",
+        "--data-binary",
+        &body.to_string(),
+        &format!("{}{path}", s.base),
+    ])
+}
+
+/// GETs `path` at `s` with the bearer `token`.
+pub fn get(s: &Serve, token: &str, path: &str) -> Http {
+    curl(&[
+        "-H",
+        &format!("Authorization: Bearer {token}"),
+        &format!("{}{path}", s.base),
+    ])
+}
+
 /// The market regulator's USCC (its development key signs with SM2).
 pub const SAMR: &str = "11330106MB0B12345L";
 

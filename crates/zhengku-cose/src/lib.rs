@@ -172,6 +172,38 @@ pub fn open_typed(
     Ok(envelope)
 }
 
+/// One of zhengku's own signed documents (a trust list, a signer list, a status-list
+/// manifest): deterministic CBOR in a COSE_Sign1 whose `typ` says which. Implementors say
+/// their `typ`, bounds and payload; signing and opening are the same for all.
+pub trait TypedDocument: Sized {
+    /// The protected header's `typ`, and the document's HTTP media type.
+    const TYP: &'static str;
+    /// What making or reading the document can fail with.
+    type Error: From<CoseError>;
+    /// Bounds for reading a signed document.
+    fn limits() -> Limits;
+    /// The payload, after the checks reading applies (nothing is signed that would not
+    /// read back).
+    fn payload(&self) -> Result<Vec<u8>, Self::Error>;
+    /// Reads a payload strictly.
+    fn from_payload(bytes: &[u8]) -> Result<Self, Self::Error>;
+
+    /// Signs the document ([`sign_typed`]).
+    fn sign(&self, signer: &dyn Signer) -> Result<Vec<u8>, Self::Error> {
+        Ok(sign_typed(Self::TYP, self.payload()?, signer)?)
+    }
+
+    /// Reads a signed document and verifies it with `key` ([`open_typed`]).
+    fn verify(
+        bytes: &[u8],
+        key: &PublicKey,
+        verifier: &dyn SignatureVerifier,
+    ) -> Result<Self, Self::Error> {
+        let envelope = open_typed(bytes, &Self::limits(), Self::TYP, key, verifier)?;
+        Self::from_payload(envelope.payload())
+    }
+}
+
 /// A decoded COSE_Sign1, not yet verified: nothing in it is trustworthy until
 /// [`Sign1::verify`] succeeds.
 #[derive(Debug, Clone, PartialEq)]

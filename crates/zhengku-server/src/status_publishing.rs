@@ -18,7 +18,9 @@ use std::sync::Arc;
 
 use time::OffsetDateTime;
 use zhengku_model::{LicenceStatus, SealStatus};
-use zhengku_status::{Manifest, ManifestEntry, StatusList, StatusListClaims, list_uri};
+use zhengku_status::{
+    Manifest, ManifestEntry, StatusList, StatusListClaims, TypedDocument, list_uri,
+};
 use zhengku_store::{KeptToken, StatusListKind};
 
 use crate::problem::{ApiError, InternalError};

@@ -14,7 +14,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 use util::{SAMR, Server, example_request, on_both};
 use zhengku_crypto::Direct;
-use zhengku_status::{Freshness, SignedStatusList, Status};
+use zhengku_status::{Freshness, SignedStatusList, Status, TypedDocument};
 
 /// The record's status reference of an issued licence (from the API's `signed`).
 fn reference(licence: &Value) -> zhengku_status::Reference {

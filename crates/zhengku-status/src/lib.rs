@@ -38,6 +38,8 @@ pub use token::{
     CLAIM_STATUS, CLOCK_SKEW, Freshness, LIST_PATH, MAX_TOKEN_LEN, Reference,
     SEAL_STATUS_EXTENSION, SignedStatusList, StatusListClaims, TYP, list_uri,
 };
+/// Signing and opening a [`Manifest`] (and the trust lists built on this crate).
+pub use zhengku_cose::TypedDocument;
 
 /// Why a status list, a token or a reference could not be made or read.
 #[derive(Debug, thiserror::Error)]

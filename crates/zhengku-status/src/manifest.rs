@@ -18,7 +18,7 @@
 //! lists. See `docs/cddl/status-list.cddl`.
 
 use zhengku_cbor::{Limits, Map, Value};
-use zhengku_crypto::{PublicKey, SignatureVerifier, Signer};
+use zhengku_cose::TypedDocument;
 
 use crate::StatusError;
 
@@ -164,31 +164,30 @@ impl Manifest {
         Ok(Manifest { iat, exp, lists })
     }
 
-    /// Signs the manifest: `{1: alg, 4: kid, 16: MANIFEST_TYP}` protected.
-    pub fn sign(&self, signer: &dyn Signer) -> Result<Vec<u8>, StatusError> {
-        Ok(zhengku_cose::sign_typed(
-            MANIFEST_TYP,
-            self.to_cbor(),
-            signer,
-        )?)
-    }
-
-    /// Reads and verifies a signed manifest with `key`.
-    pub fn verify(
-        bytes: &[u8],
-        key: &PublicKey,
-        verifier: &dyn SignatureVerifier,
-    ) -> Result<Manifest, StatusError> {
-        let envelope = zhengku_cose::open_typed(bytes, &limits(), MANIFEST_TYP, key, verifier)?;
-        Manifest::from_cbor(envelope.payload())
-    }
-
     /// The entry for list `n`.
     pub fn entry(&self, n: u64) -> Option<&ManifestEntry> {
         self.lists
             .binary_search_by_key(&n, |e| e.n)
             .ok()
             .map(|i| &self.lists[i])
+    }
+}
+
+/// Signed by the status signer (`{1: alg, 4: kid, 16: MANIFEST_TYP}` protected).
+impl TypedDocument for Manifest {
+    const TYP: &'static str = MANIFEST_TYP;
+    type Error = StatusError;
+
+    fn limits() -> Limits {
+        limits()
+    }
+
+    fn payload(&self) -> Result<Vec<u8>, StatusError> {
+        Ok(self.to_cbor())
+    }
+
+    fn from_payload(bytes: &[u8]) -> Result<Manifest, StatusError> {
+        Manifest::from_cbor(bytes)
     }
 }
 

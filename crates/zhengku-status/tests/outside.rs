@@ -13,7 +13,7 @@
 use std::path::Path;
 
 use zhengku_crypto::{Algorithm, PrivateKey};
-use zhengku_status::{StatusList, StatusListClaims};
+use zhengku_status::{StatusList, StatusListClaims, TypedDocument};
 use zhengku_testkit::tools::{have, have_python_module, python_says_ok};
 
 /// The Python side: argv = token file, public key PEM file, CDDL file, algorithm, then

@@ -65,14 +65,7 @@ pub fn fetch_statuses(
 ) -> Result<Vec<String>, OnlineError> {
     let base = base.trim_end_matches('/');
     let source = format!("online {base}");
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| OnlineError::Client(e.to_string()))?;
-    let client = reqwest::Client::builder()
-        .timeout(TIMEOUT)
-        .build()
-        .map_err(|e| OnlineError::Client(e.to_string()))?;
+    let (runtime, client) = blocking_client()?;
     let mut notes = Vec::new();
     let not_known = |what: String| format!("the library at {base} does not know {what}");
     runtime.block_on(async {
@@ -100,6 +93,20 @@ pub fn fetch_statuses(
         Ok::<(), OnlineError>(())
     })?;
     Ok(notes)
+}
+
+/// A private current-thread runtime and an HTTP client with [`TIMEOUT`]: the CLI is
+/// blocking, and so are these calls.
+pub(crate) fn blocking_client() -> Result<(tokio::runtime::Runtime, reqwest::Client), OnlineError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| OnlineError::Client(e.to_string()))?;
+    let client = reqwest::Client::builder()
+        .timeout(TIMEOUT)
+        .build()
+        .map_err(|e| OnlineError::Client(e.to_string()))?;
+    Ok((runtime, client))
 }
 
 /// Largest status answer read.

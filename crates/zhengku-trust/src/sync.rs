@@ -18,10 +18,10 @@ use std::path::{Path, PathBuf};
 
 use time::OffsetDateTime;
 use zhengku_crypto::Direct;
-use zhengku_status::{Manifest, SignedStatusList};
+use zhengku_status::{Manifest, SignedStatusList, TypedDocument};
 use zhengku_trustlist::{Held, Role, Succession, TrustListError};
 
-use crate::online::{OnlineError, TIMEOUT, get};
+use crate::online::{OnlineError, get};
 use crate::synced::{self, CRLS, LIST_SIGNER, MANIFEST, SIGNERS, Synced, TRUST_LIST, list_file};
 use crate::{TrustError, der_blocks};
 
@@ -88,14 +88,7 @@ pub fn sync(
         })?),
         None => None,
     };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| OnlineError::Client(e.to_string()))?;
-    let client = reqwest::Client::builder()
-        .timeout(TIMEOUT)
-        .build()
-        .map_err(|e| OnlineError::Client(e.to_string()))?;
+    let (runtime, client) = crate::online::blocking_client()?;
     let fetch = |path: String, max: usize| {
         let url = format!("{base}{path}");
         let client = &client;

@@ -10,6 +10,7 @@
 //! hash and verifies with the same key.
 
 use time::OffsetDateTime;
+use zhengku_cose::TypedDocument;
 use zhengku_crypto::{PublicKey, SignatureVerifier, Signer};
 use zhengku_pki::CertView;
 

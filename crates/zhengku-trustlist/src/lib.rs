@@ -41,3 +41,5 @@ pub use list::{
 };
 pub use signers::{MAX_SIGNER_LIST_LEN, MAX_SIGNERS, SIGNER_LIST_TYP, SignerList};
 pub use snapshot::{Snapshot, check_statuses, open_snapshot};
+/// Signing and opening a [`TrustList`] or a [`SignerList`].
+pub use zhengku_cose::TypedDocument;

@@ -1,7 +1,7 @@
 //! The trust list's content, its CBOR form, signing, and succession (crate docs).
 
 use zhengku_cbor::{Limits, Map, Value};
-use zhengku_crypto::{PublicKey, SignatureVerifier, Signer};
+use zhengku_cose::TypedDocument;
 use zhengku_model::codes::{AreaCode, Uscc};
 
 /// The protected header's `typ` of a trust list, and its HTTP media type.
@@ -309,26 +309,6 @@ impl TrustList {
         Ok(list)
     }
 
-    /// Signs the list (after [`TrustList::check`]).
-    pub fn sign(&self, signer: &dyn Signer) -> Result<Vec<u8>, TrustListError> {
-        self.check()?;
-        Ok(zhengku_cose::sign_typed(
-            TRUST_LIST_TYP,
-            self.to_cbor(),
-            signer,
-        )?)
-    }
-
-    /// Reads a signed list and verifies it with the region's list key.
-    pub fn verify(
-        bytes: &[u8],
-        key: &PublicKey,
-        verifier: &dyn SignatureVerifier,
-    ) -> Result<TrustList, TrustListError> {
-        let envelope = zhengku_cose::open_typed(bytes, &limits(), TRUST_LIST_TYP, key, verifier)?;
-        TrustList::from_cbor(envelope.payload())
-    }
-
     /// Whether the list may be relied on at `now`: issued, and before `next_update`.
     pub fn current_at(&self, now: u64) -> bool {
         self.issued <= now.saturating_add(300) && now < self.next_update
@@ -340,6 +320,25 @@ impl TrustList {
             .iter()
             .filter(move |(r, _)| *r == role)
             .map(|(_, der)| der.as_slice())
+    }
+}
+
+/// Signed with the region's list key (`sign` after [`TrustList::check`]; `verify`).
+impl TypedDocument for TrustList {
+    const TYP: &'static str = TRUST_LIST_TYP;
+    type Error = TrustListError;
+
+    fn limits() -> Limits {
+        limits()
+    }
+
+    fn payload(&self) -> Result<Vec<u8>, TrustListError> {
+        self.check()?;
+        Ok(self.to_cbor())
+    }
+
+    fn from_payload(bytes: &[u8]) -> Result<TrustList, TrustListError> {
+        TrustList::from_cbor(bytes)
     }
 }
 

@@ -13,7 +13,8 @@
 //! Withdrawing a department's key is leaving its certificate out of the next list.
 
 use zhengku_cbor::{Limits, Map, Value};
-use zhengku_crypto::{PublicKey, SignatureVerifier, Signer};
+use zhengku_cose::TypedDocument;
+use zhengku_crypto::{PublicKey, SignatureVerifier};
 
 use crate::list::{MAX_CERT_LEN, TrustListError, field, is_region};
 
@@ -148,25 +149,24 @@ impl SignerList {
         list.check()?;
         Ok(list)
     }
+}
 
-    /// Signs the list (after [`SignerList::check`]) with the region's list key.
-    pub fn sign(&self, signer: &dyn Signer) -> Result<Vec<u8>, TrustListError> {
-        self.check()?;
-        Ok(zhengku_cose::sign_typed(
-            SIGNER_LIST_TYP,
-            self.to_cbor(),
-            signer,
-        )?)
+/// Signed with the region's list key (`sign` after [`SignerList::check`]; `verify`).
+impl TypedDocument for SignerList {
+    const TYP: &'static str = SIGNER_LIST_TYP;
+    type Error = TrustListError;
+
+    fn limits() -> Limits {
+        limits()
     }
 
-    /// Reads a signed list and verifies it with the region's list key.
-    pub fn verify(
-        bytes: &[u8],
-        key: &PublicKey,
-        verifier: &dyn SignatureVerifier,
-    ) -> Result<SignerList, TrustListError> {
-        let envelope = zhengku_cose::open_typed(bytes, &limits(), SIGNER_LIST_TYP, key, verifier)?;
-        SignerList::from_cbor(envelope.payload())
+    fn payload(&self) -> Result<Vec<u8>, TrustListError> {
+        self.check()?;
+        Ok(self.to_cbor())
+    }
+
+    fn from_payload(bytes: &[u8]) -> Result<SignerList, TrustListError> {
+        SignerList::from_cbor(bytes)
     }
 }
 

@@ -10,6 +10,7 @@
 //! tokens on its own schedule). So nothing the library publishes can be withheld or swapped
 //! for another region's list without the snapshot being refused.
 
+use zhengku_cose::TypedDocument;
 use zhengku_crypto::{PublicKey, SignatureVerifier};
 use zhengku_status::{Manifest, SignedStatusList, StatusListClaims};
 

@@ -11,6 +11,7 @@ use zhengku_crypto::{Algorithm, Direct, PrivateKey};
 use zhengku_model::codes::{AreaCode, Uscc};
 use zhengku_testkit::keys_dev;
 use zhengku_testkit::tools::{have_python_module, python_says_ok};
+use zhengku_trustlist::TypedDocument;
 use zhengku_trustlist::{
     Held, Made, Operator, RegionInfo, Role, SignerList, Succession, TrustList, accept,
     list_signer_key, make,

@@ -7,7 +7,7 @@
 
 use zhengku_crypto::{Direct, PrivateKey};
 use zhengku_model::codes::{AreaCode, Uscc};
-use zhengku_status::{Manifest, ManifestEntry, StatusList, StatusListClaims};
+use zhengku_status::{Manifest, ManifestEntry, StatusList, StatusListClaims, TypedDocument};
 use zhengku_testkit::keys_dev;
 use zhengku_trustlist::{
     Made, Operator, RegionInfo, Role, SignerList, check_statuses, make, open_snapshot,

@@ -9,6 +9,7 @@ use zhengku_crypto::{Algorithm, Direct, PrivateKey};
 use zhengku_model::codes::{AreaCode, Uscc};
 use zhengku_testkit::keys_dev;
 use zhengku_testkit::tools::{have_python_module, python_says_ok};
+use zhengku_trustlist::TypedDocument;
 use zhengku_trustlist::{Operator, Role, Succession, TrustList, succession};
 
 const ISSUED: u64 = 1_764_806_400;

@@ -50,16 +50,22 @@ const DOC: &[u8] =
 /// A seal of 杭州市西湖区市场监督管理局, made by the development seal maker, and a stamp
 /// with it over DOC, for `alg` ("sm2" or "p256").
 fn made(alg: &str) -> (Seal, SesSignature) {
+    made_with(alg, Vec::new())
+}
+
+/// [`made`], the seal carrying `extensions` (extDatas).
+fn made_with(alg: &str, extensions: Vec<zhengku_seal::Extension>) -> (Seal, SesSignature) {
     let maker = key(&format!("seal-maker-{alg}"));
     let holder = key(&format!("seal-xihu-samr-{alg}"));
     let holder_cert = cert(&format!("seal-xihu-samr-{alg}.crt"));
     let t = now();
-    let spec = support::xihu_seal_spec(
+    let mut spec = support::xihu_seal_spec(
         "3301060100000001",
         vec![holder_cert.clone()],
         t - time::Duration::days(1),
         t + time::Duration::days(365),
     );
+    spec.extensions = extensions;
     let seal = make_seal(spec, &cert(&format!("seal-maker-{alg}.crt")), &maker).unwrap();
     let sig = stamp(
         &seal,
@@ -490,39 +496,18 @@ fn seals_in_status_lists_are_judged_by_their_entry() {
 
     const BASE: &str = "https://zk.example.gov.cn";
     let alg = "sm2";
-    let maker = key(&format!("seal-maker-{alg}"));
-    let holder = key(&format!("seal-xihu-samr-{alg}"));
-    let holder_cert = cert(&format!("seal-xihu-samr-{alg}.crt"));
     let t = now();
     // A stamp over DOC with a seal naming entry `idx` of seal list 1 (or none).
     let stamped = |idx: Option<u64>| {
-        let mut spec = support::xihu_seal_spec(
-            "3301060100000001",
-            vec![holder_cert.clone()],
-            t - time::Duration::days(1),
-            t + time::Duration::days(365),
-        );
-        if let Some(idx) = idx {
-            spec.extensions = vec![zhengku_seal::Extension {
+        let extensions = idx
+            .map(|idx| zhengku_seal::Extension {
                 oid: zhengku_status::SEAL_STATUS_EXTENSION.parse().unwrap(),
                 critical: false,
                 value: Reference::to_list(BASE, 1, idx).to_seal_extension(),
-            }];
-        }
-        let seal = make_seal(spec, &cert(&format!("seal-maker-{alg}.crt")), &maker).unwrap();
-        stamp(
-            &seal,
-            &holder_cert,
-            StampInput {
-                time: seal_time(t - time::Duration::minutes(1)),
-                data_hash: zhengku_crypto::sm3(DOC),
-                property_info: "licence 20240000001".into(),
-            },
-            &holder,
-        )
-        .unwrap()
-        .to_der()
-        .unwrap()
+            })
+            .into_iter()
+            .collect();
+        made_with(alg, extensions).1.to_der().unwrap()
     };
     let mut bits = StatusList::new(2, 1 << 10).unwrap();
     bits.set(5, 2).unwrap();

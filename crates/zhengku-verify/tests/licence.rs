@@ -88,6 +88,16 @@ fn issue_time(cert: &[u8]) -> OffsetDateTime {
 
 /// The template `name`'s example request, issued by `dept` at `at`.
 fn licence(name: &str, dept: &Dept, at: OffsetDateTime, seq: u32) -> SignedLicence {
+    SignedLicence::sign(record_of(name, dept, at, seq), &dept.key).unwrap()
+}
+
+/// The record [`licence`] signs.
+fn record_of(
+    name: &str,
+    dept: &Dept,
+    at: OffsetDateTime,
+    seq: u32,
+) -> zhengku_model::record::LicenceRecord {
     let dir = zhengku_testkit::repo_root().join("templates").join(name);
     let ty = LicenceType::from_toml_str(&std::fs::read_to_string(dir.join("type.toml")).unwrap())
         .unwrap();
@@ -95,15 +105,13 @@ fn licence(name: &str, dept: &Dept, at: OffsetDateTime, seq: u32) -> SignedLicen
         serde_json::from_str(&std::fs::read_to_string(dir.join("example-request.json")).unwrap())
             .unwrap();
     let id = LicenceId::generate(ty.code(), &dept.issuer.code, 2026, seq, 1).unwrap();
-    let record = ty
-        .build_record(
-            &req,
-            &dept.issuer,
-            id,
-            Timestamp::from_offset_date_time(at).unwrap(),
-        )
-        .unwrap();
-    SignedLicence::sign(record, &dept.key).unwrap()
+    ty.build_record(
+        &req,
+        &dept.issuer,
+        id,
+        Timestamp::from_offset_date_time(at).unwrap(),
+    )
+    .unwrap()
 }
 
 /// A library's knowledge of `signed`: status `s` as of `at`, with its record digests.
@@ -947,23 +955,7 @@ fn status_lists_decide_by_the_entry_the_signed_record_names() {
     let d = depts(std::slice::from_ref(&dept.cert));
     // A licence whose record names entry `idx` of list 3.
     let listed = |idx: u64, seq: u32| {
-        let dir = zhengku_testkit::repo_root().join("templates/business-licence");
-        let ty =
-            LicenceType::from_toml_str(&std::fs::read_to_string(dir.join("type.toml")).unwrap())
-                .unwrap();
-        let req: IssueRequest = serde_json::from_str(
-            &std::fs::read_to_string(dir.join("example-request.json")).unwrap(),
-        )
-        .unwrap();
-        let id = LicenceId::generate(ty.code(), &dept.issuer.code, 2026, seq, 1).unwrap();
-        let mut record = ty
-            .build_record(
-                &req,
-                &dept.issuer,
-                id,
-                Timestamp::from_offset_date_time(t).unwrap(),
-            )
-            .unwrap();
+        let mut record = record_of("business-licence", &dept, t, seq);
         record.status = Some(Reference {
             idx,
             uri: URI.into(),
