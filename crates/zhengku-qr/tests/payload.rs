@@ -393,3 +393,28 @@ fn compressed_payloads_of_the_first_form_still_verify() {
         assert!(decode_payload(&bad).is_err(), "{name}");
     }
 }
+
+/// Claim 10 as written, judged by pycddl against `qr-status-entry`
+/// (docs/cddl/status-list.cddl), read out of the COSE_Sign1 by cbor2.
+#[test]
+fn the_status_claim_matches_its_cddl() {
+    use zhengku_testkit::tools::{have_python_module, python_says_ok};
+    if !(have_python_module("pycddl", "pycddl") && have_python_module("cbor2", "cbor2")) {
+        return;
+    }
+    let signer = sm2_key();
+    let (_, signed) = examples(&signer).remove(0);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("qr.cose");
+    std::fs::write(&path, zhengku_qr::make_cose(&signed, &signer).unwrap()).unwrap();
+    let script = r#"
+import sys, cbor2, pycddl
+cddl = open(sys.argv[2]).read()
+claims = cbor2.loads(cbor2.loads(open(sys.argv[1], "rb").read()).value[2])
+pycddl.Schema("root = qr-status-entry\n" + cddl).validate_cbor(cbor2.dumps(claims[10]))
+assert claims[10] == [65535, 1048575], claims[10]
+print("ok")
+"#;
+    let cddl = zhengku_testkit::repo_root().join("docs/cddl/status-list.cddl");
+    python_says_ok(script, &[path.as_os_str(), cddl.as_os_str()]).unwrap();
+}

@@ -224,3 +224,29 @@ print("ok")
     let path = dir.path().join("manifest.cwt");
     python_says_ok(script, &[path.as_os_str(), cddl.as_os_str()]).unwrap();
 }
+
+/// The reference a seal carries in its status extension, judged by pycddl against
+/// `seal-status-extension` (the Status map), and read back by cbor2 as the draft's
+/// `{"status_list": {"idx", "uri"}}`.
+#[test]
+fn the_seal_status_extension_matches_its_cddl() {
+    if !(have_python_module("pycddl", "pycddl") && have_python_module("cbor2", "cbor2")) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let value = zhengku_status::Reference::to_list("https://zk.example.gov.cn", 1, 837_263)
+        .to_seal_extension();
+    let path = dir.path().join("ext.cbor");
+    std::fs::write(&path, &value).unwrap();
+    let script = r#"
+import sys, cbor2, pycddl
+cddl = open(sys.argv[2]).read()
+data = open(sys.argv[1], "rb").read()
+pycddl.Schema("root = seal-status-extension\n" + cddl).validate_cbor(data)
+s = cbor2.loads(data)
+assert s == {"status_list": {"idx": 837263, "uri": "https://zk.example.gov.cn/sl/1"}}, s
+print("ok")
+"#;
+    let cddl = zhengku_testkit::repo_root().join("docs/cddl/status-list.cddl");
+    python_says_ok(script, &[path.as_os_str(), cddl.as_os_str()]).unwrap();
+}
