@@ -1,0 +1,364 @@
+//! The parts of an OFD the signatures hang on (GB/T 33190-2016 §7 and §18): `OFD.xml` names
+//! the document root and the signature list; `Signatures.xml` lists each signature's
+//! `Signature.xml`; a `Signature.xml` names the signed value (`SignedValue.dat`, a DER
+//! `SES_Signature`), the seal (`Seal.esl`, optional), the stamp's place on a page, and the
+//! files it protects with their digests (`References`, `CheckMethod`, `CheckValue`).
+//!
+//! Read leniently, as others write them: elements in any order, with or without the `ofd:`
+//! namespace prefix (matched by local name); locations absolute (`/Doc_0/…`) or relative to
+//! the file that names them (then, failing that, to the package root); `CheckMethod` as the
+//! name `SM3` or the SM3 OID `1.2.156.10197.1.401`. What is read is bounded by the package's
+//! limits and a node limit per XML file.
+
+use base64::Engine;
+
+use crate::OfdError;
+use crate::zip::{Limits, Package};
+
+/// Most XML nodes read from one file.
+const MAX_NODES: u32 = 200_000;
+/// Most signatures read from one document.
+const MAX_SIGNATURES: usize = 64;
+/// Most references in one signature.
+const MAX_REFERENCES: usize = 4096;
+
+/// The SM3 OID, as `CheckMethod` may give it.
+pub const SM3_OID: &str = "1.2.156.10197.1.401";
+
+/// A location resolved against `base` (the folder of the file that names it): absolute when
+/// it starts with `/`, else relative; `.` and `..` resolved, never above the root.
+pub fn resolve(base: &str, loc: &str) -> Option<String> {
+    let loc = loc.trim();
+    let mut parts: Vec<&str> = if loc.starts_with('/') {
+        Vec::new()
+    } else {
+        base.split('/').filter(|s| !s.is_empty()).collect()
+    };
+    for seg in loc.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            s => parts.push(s),
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join("/"))
+}
+
+/// The folder of a file's name (`Doc_0/Signs` for `Doc_0/Signs/Signatures.xml`).
+fn folder(name: &str) -> &str {
+    name.rsplit_once('/').map_or("", |(f, _)| f)
+}
+
+fn parse(package: &Package, name: &str) -> Result<String, OfdError> {
+    let bytes = package
+        .file(name)
+        .ok_or_else(|| OfdError::Structure(format!("{name} is missing")))?;
+    String::from_utf8(bytes.to_vec())
+        .map_err(|_| OfdError::Structure(format!("{name} is not UTF-8")))
+}
+
+fn document<'a>(name: &str, text: &'a str) -> Result<roxmltree::Document<'a>, OfdError> {
+    let options = roxmltree::ParsingOptions {
+        allow_dtd: false,
+        nodes_limit: MAX_NODES,
+        ..roxmltree::ParsingOptions::default()
+    };
+    roxmltree::Document::parse_with_options(text, options)
+        .map_err(|e| OfdError::Structure(format!("{name}: {e}")))
+}
+
+/// The first descendant of `node` with local name `local`.
+fn child<'a, 'i>(node: roxmltree::Node<'a, 'i>, local: &str) -> Option<roxmltree::Node<'a, 'i>> {
+    node.descendants()
+        .find(|n| n.is_element() && n.tag_name().name() == local)
+}
+
+fn text_of(node: Option<roxmltree::Node<'_, '_>>) -> Option<String> {
+    node.and_then(|n| n.text())
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+}
+
+/// Finds a file named by `loc` in a file of folder `base` (relative to it, or else to the
+/// root, as some writers mean).
+fn locate(package: &Package, base: &str, loc: &str) -> Option<String> {
+    let here = resolve(base, loc)?;
+    if package.file(&here).is_some() || loc.trim().starts_with('/') {
+        return Some(here);
+    }
+    resolve("", loc).filter(|root| package.file(root).is_some())
+}
+
+/// The digest a `CheckMethod` names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckMethod {
+    /// SM3 (by name or OID).
+    Sm3,
+}
+
+impl CheckMethod {
+    fn parse(s: &str) -> Option<CheckMethod> {
+        let s = s.trim();
+        (s.eq_ignore_ascii_case("sm3") || s == SM3_OID).then_some(CheckMethod::Sm3)
+    }
+
+    /// The digest of `data`.
+    pub fn digest(self, data: &[u8]) -> [u8; 32] {
+        match self {
+            CheckMethod::Sm3 => zhengku_crypto::sm3(data),
+        }
+    }
+}
+
+/// One protected file and the digest the signer computed over it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reference {
+    /// The file, resolved (no leading `/`).
+    pub file: String,
+    /// `CheckValue`, decoded from base64.
+    pub check_value: Vec<u8>,
+}
+
+/// Where a stamp is shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StampAnnot {
+    /// `PageRef`: the page's ID.
+    pub page_ref: String,
+    /// `Boundary`: x y width height, millimetres.
+    pub boundary: String,
+}
+
+/// One signature of the document (a `Signature.xml`, read).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signature {
+    /// `ID` in `Signatures.xml`.
+    pub id: String,
+    /// `Type`: `Seal` (电子签章) or `Sign` (电子签名; `Seal` when absent).
+    pub kind: String,
+    /// The `Signature.xml`, resolved.
+    pub file: String,
+    /// `SignedValue`: the `SES_Signature` file, resolved.
+    pub signed_value: String,
+    /// `Seal/BaseLoc`: the seal file, resolved, when given.
+    pub seal: Option<String>,
+    /// `SignatureMethod` as written (an OID).
+    pub method: String,
+    /// `SignatureDateTime` as written.
+    pub date_time: Option<String>,
+    /// `Provider/@ProviderName`.
+    pub provider: Option<String>,
+    /// `References/@CheckMethod`; `None` when it names a digest zhengku does not know
+    /// (then `check_method_text` says which).
+    pub check_method: Option<CheckMethod>,
+    /// `CheckMethod` as written.
+    pub check_method_text: String,
+    /// The protected files.
+    pub references: Vec<Reference>,
+    /// Where the stamp shows.
+    pub stamp_annots: Vec<StampAnnot>,
+}
+
+/// An OFD read: its package, document root and signatures.
+#[derive(Debug, Clone)]
+pub struct Ofd {
+    package: Package,
+    /// `DocRoot` of the first `DocBody`, resolved.
+    pub doc_root: String,
+    /// `Signatures` of the first `DocBody`, resolved, when there is one.
+    pub signatures_file: Option<String>,
+    /// Each signature `Signatures.xml` lists, read, or why it could not be.
+    pub signatures: Vec<Result<Signature, OfdError>>,
+}
+
+impl Ofd {
+    /// Reads an OFD within `limits`.
+    pub fn read(bytes: &[u8], limits: &Limits) -> Result<Ofd, OfdError> {
+        let package = Package::read(bytes, limits)?;
+        let text = parse(&package, "OFD.xml")?;
+        let xml = document("OFD.xml", &text)?;
+        let body = child(xml.root(), "DocBody")
+            .ok_or_else(|| OfdError::Structure("OFD.xml has no DocBody".into()))?;
+        let doc_root = text_of(child(body, "DocRoot"))
+            .and_then(|l| locate(&package, "", &l))
+            .ok_or_else(|| OfdError::Structure("OFD.xml names no DocRoot".into()))?;
+        if package.file(&doc_root).is_none() {
+            return Err(OfdError::Structure(format!("{doc_root} is missing")));
+        }
+        let signatures_file = text_of(child(body, "Signatures"))
+            .map(|l| {
+                locate(&package, "", &l).ok_or_else(|| {
+                    OfdError::Structure(format!("OFD.xml names signatures at {l:?}"))
+                })
+            })
+            .transpose()?;
+        let signatures = match &signatures_file {
+            None => Vec::new(),
+            Some(f) => read_signatures(&package, f)?,
+        };
+        Ok(Ofd {
+            package,
+            doc_root,
+            signatures_file,
+            signatures,
+        })
+    }
+
+    /// The package's files.
+    pub fn package(&self) -> &Package {
+        &self.package
+    }
+
+    /// The files no signature protects, apart from each signature's own files and the
+    /// signature list (which a later signature must be able to extend).
+    pub fn uncovered(&self) -> Vec<String> {
+        let mut own: Vec<&str> = Vec::new();
+        let mut covered: Vec<&str> = Vec::new();
+        for s in self.signatures.iter().flatten() {
+            own.push(&s.file);
+            own.push(&s.signed_value);
+            covered.extend(s.references.iter().map(|r| r.file.as_str()));
+        }
+        self.package
+            .names()
+            .filter(|n| Some(*n) != self.signatures_file.as_deref())
+            .filter(|n| !own.contains(n) && !covered.contains(n))
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+fn read_signatures(
+    package: &Package,
+    list: &str,
+) -> Result<Vec<Result<Signature, OfdError>>, OfdError> {
+    let text = parse(package, list)?;
+    let xml = document(list, &text)?;
+    let entries: Vec<_> = xml
+        .descendants()
+        .filter(|n| n.is_element() && n.tag_name().name() == "Signature")
+        .collect();
+    if entries.len() > MAX_SIGNATURES {
+        return Err(OfdError::Structure(format!(
+            "{list}: more than {MAX_SIGNATURES} signatures"
+        )));
+    }
+    Ok(entries
+        .into_iter()
+        .map(|e| {
+            let id = e.attribute("ID").unwrap_or("").to_owned();
+            let kind = e.attribute("Type").unwrap_or("Seal").to_owned();
+            let loc = e.attribute("BaseLoc").ok_or_else(|| {
+                OfdError::Structure(format!("{list}: signature {id} has no BaseLoc"))
+            })?;
+            let file = locate(package, folder(list), loc)
+                .ok_or_else(|| OfdError::Structure(format!("{list}: signature {id} at {loc:?}")))?;
+            read_signature(package, id, kind, file)
+        })
+        .collect())
+}
+
+fn read_signature(
+    package: &Package,
+    id: String,
+    kind: String,
+    file: String,
+) -> Result<Signature, OfdError> {
+    let text = parse(package, &file)?;
+    let xml = document(&file, &text)?;
+    let root = xml.root();
+    let base = folder(&file);
+    let missing = |what: &str| OfdError::Structure(format!("{file}: no {what}"));
+    let loc = |l: String| {
+        locate(package, base, &l)
+            .ok_or_else(|| OfdError::Structure(format!("{file}: a location {l:?}")))
+    };
+    let signed_value =
+        loc(text_of(child(root, "SignedValue")).ok_or_else(|| missing("SignedValue"))?)?;
+    let info = child(root, "SignedInfo").ok_or_else(|| missing("SignedInfo"))?;
+    let seal = text_of(child(info, "Seal").and_then(|s| child(s, "BaseLoc")))
+        .map(loc)
+        .transpose()?;
+    let references = child(info, "References").ok_or_else(|| missing("References"))?;
+    let check_method_text = references
+        .attribute("CheckMethod")
+        .unwrap_or("")
+        .trim()
+        .to_owned();
+    let refs: Vec<_> = references
+        .children()
+        .filter(|n| n.is_element() && n.tag_name().name() == "Reference")
+        .collect();
+    if refs.len() > MAX_REFERENCES {
+        return Err(OfdError::Structure(format!(
+            "{file}: more than {MAX_REFERENCES} references"
+        )));
+    }
+    let references = refs
+        .into_iter()
+        .map(|r| {
+            let f = r
+                .attribute("FileRef")
+                .ok_or_else(|| missing("FileRef in a Reference"))?;
+            let value = text_of(child(r, "CheckValue")).ok_or_else(|| missing("CheckValue"))?;
+            let check_value = base64::engine::general_purpose::STANDARD
+                .decode(value.as_bytes())
+                .map_err(|_| OfdError::Structure(format!("{file}: a CheckValue is not base64")))?;
+            Ok(Reference {
+                file: loc(f.to_owned())?,
+                check_value,
+            })
+        })
+        .collect::<Result<Vec<_>, OfdError>>()?;
+    let stamp_annots = info
+        .descendants()
+        .filter(|n| n.is_element() && n.tag_name().name() == "StampAnnot")
+        .map(|n| StampAnnot {
+            page_ref: n.attribute("PageRef").unwrap_or("").to_owned(),
+            boundary: n.attribute("Boundary").unwrap_or("").to_owned(),
+        })
+        .collect();
+    Ok(Signature {
+        id,
+        kind,
+        file,
+        signed_value,
+        seal,
+        method: text_of(child(info, "SignatureMethod")).unwrap_or_default(),
+        date_time: text_of(child(info, "SignatureDateTime")),
+        provider: child(info, "Provider")
+            .and_then(|p| p.attribute("ProviderName"))
+            .map(str::to_owned),
+        check_method: CheckMethod::parse(&check_method_text),
+        check_method_text,
+        references,
+        stamp_annots,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locations() {
+        assert_eq!(
+            resolve("Doc_0/Signs", "/Doc_0/a.xml").as_deref(),
+            Some("Doc_0/a.xml")
+        );
+        assert_eq!(
+            resolve("Doc_0/Signs", "Sign_0/Signature.xml").as_deref(),
+            Some("Doc_0/Signs/Sign_0/Signature.xml")
+        );
+        assert_eq!(
+            resolve("Doc_0/Signs", "../Document.xml").as_deref(),
+            Some("Doc_0/Document.xml")
+        );
+        assert_eq!(resolve("", "../x"), None);
+        assert_eq!(resolve("a", "../../x"), None);
+        assert_eq!(CheckMethod::parse(" sm3 "), Some(CheckMethod::Sm3));
+        assert_eq!(CheckMethod::parse(SM3_OID), Some(CheckMethod::Sm3));
+        assert_eq!(CheckMethod::parse("SHA1"), None);
+    }
+}

@@ -1,0 +1,35 @@
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+//! zhengku-ofd: OFD files (开放版式文档, GB/T 33190-2016), the format of China's electronic
+//! licence files (GB/T 36905-2018), read with bounds so that an uploaded one cannot cost
+//! more than a licence is worth.
+//!
+//! Start with [`Ofd::read`]: the ZIP package ([`zip::Package`], every size, count and ratio
+//! capped by [`Limits`], unsafe names refused), the document root, and every signature the
+//! signature list names ([`Signature`]: the protected files with their digests, the signed
+//! value, the seal, where the stamp shows). Checking a signature's `SES_Signature` and
+//! seal is the verification engine's (`zhengku-verify`); this crate finds the bytes and the
+//! digests. Pure: no I/O.
+
+pub mod doc;
+pub mod zip;
+
+pub use doc::{CheckMethod, Ofd, Reference, Signature, StampAnnot, resolve};
+pub use zip::{Limits, Package};
+
+/// Why an OFD could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OfdError {
+    /// The ZIP package is malformed, or past a limit.
+    #[error("OFD package: {0}")]
+    Zip(String),
+    /// A required part is missing or malformed.
+    #[error("OFD: {0}")]
+    Structure(String),
+}
+
+/// Whether `bytes` look like an OFD: a ZIP archive (local file header first) with an
+/// `OFD.xml` among its first names. A quick sniff; [`Ofd::read`] decides.
+pub fn sniff(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"PK\x03\x04") && bytes.windows(7).take(64 << 10).any(|w| w == b"OFD.xml")
+}
