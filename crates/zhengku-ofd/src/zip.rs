@@ -178,6 +178,62 @@ impl Package {
         self.files.keys().map(String::as_str)
     }
 
+    /// Puts `data` under `name` (normalised, no leading `/`), replacing what was there;
+    /// `false` (and nothing changed) when the name is not a safe one.
+    pub fn insert(&mut self, name: &str, data: Vec<u8>) -> bool {
+        if !safe_name(name) || name.ends_with('/') {
+            return false;
+        }
+        self.files.insert(name.to_owned(), data);
+        true
+    }
+
+    /// The package as a ZIP archive of stored entries, in name order, UTF-8 names: the one
+    /// strict form zhengku writes (and a test's way to change one file of a package).
+    pub fn to_zip(&self) -> Vec<u8> {
+        fn u16le(v: usize) -> [u8; 2] {
+            u16::try_from(v).unwrap_or(u16::MAX).to_le_bytes()
+        }
+        fn u32le(v: usize) -> [u8; 4] {
+            u32::try_from(v).unwrap_or(u32::MAX).to_le_bytes()
+        }
+        let mut out = Vec::new();
+        let mut central = Vec::new();
+        for (name, data) in &self.files {
+            let offset = out.len();
+            let crc = crc32fast::hash(data).to_le_bytes();
+            // Version 2.0, flag bit 11 (UTF-8 names), stored, no time.
+            let common = |b: &mut Vec<u8>| {
+                b.extend([20, 0, 0, 0x08, 0, 0, 0, 0, 0, 0]);
+                b.extend(crc);
+                b.extend(u32le(data.len()));
+                b.extend(u32le(data.len()));
+                b.extend(u16le(name.len()));
+                b.extend([0, 0]);
+            };
+            out.extend(LOCAL.to_le_bytes());
+            common(&mut out);
+            out.extend(name.as_bytes());
+            out.extend(data);
+            central.extend(CENTRAL.to_le_bytes());
+            central.extend([20, 0]);
+            common(&mut central);
+            central.extend([0; 10]);
+            central.extend(u32le(offset));
+            central.extend(name.as_bytes());
+        }
+        let cd_offset = out.len();
+        out.extend(&central);
+        out.extend(EOCD.to_le_bytes());
+        out.extend([0, 0, 0, 0]);
+        out.extend(u16le(self.files.len()));
+        out.extend(u16le(self.files.len()));
+        out.extend(u32le(central.len()));
+        out.extend(u32le(cd_offset));
+        out.extend([0, 0]);
+        out
+    }
+
     /// How many files.
     pub fn len(&self) -> usize {
         self.files.len()

@@ -231,3 +231,15 @@ fn hostile_packages_are_refused() {
         assert!(Ofd::read(&real[..cut], &limits).is_err(), "cut at {cut}");
     }
 }
+
+/// The strict form zhengku writes reads back to the same files.
+#[test]
+fn packages_written_read_back() {
+    let read = Ofd::read(&fixture("SESV4SignDoc.ofd"), &Limits::default()).unwrap();
+    let again = Package::read(&read.package().to_zip(), &Limits::default()).unwrap();
+    assert_eq!(&again, read.package());
+    let mut p = again.clone();
+    assert!(p.insert("Doc_0/extra.xml", b"<x/>".to_vec()));
+    assert!(!p.insert("../evil", Vec::new()));
+    assert_eq!(p.len(), again.len() + 1);
+}

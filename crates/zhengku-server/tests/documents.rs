@@ -339,6 +339,50 @@ async fn documents_checked(s: Server) {
     }
 }
 
+/// An OFD sealed by others (ofdrw's fixture) sent as application/ofd: read as an OFD, its
+/// protected files' digests checked; sealed under a CA this service does not trust, so not
+/// 有效. A changed byte in a protected file is 无效.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ofd_uploads_are_verified() {
+    let s = util::start(None, None).await;
+    let ofd = std::fs::read(
+        zhengku_testkit::repo_root().join("crates/zhengku-ofd/tests/fixtures/allprotected.ofd"),
+    )
+    .unwrap();
+    let v = verify_raw(&s, "application/ofd", ofd.clone()).await;
+    assert_eq!(v["kind"], "ofd", "{v:#}");
+    assert_ne!(v["verdict"], "valid", "{v:#}");
+    let check = |v: &Value, id: &str| {
+        v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .map(|c| c["outcome"].as_str().unwrap().to_owned())
+    };
+    assert_eq!(
+        check(&v, "ofd_references").as_deref(),
+        Some("passed"),
+        "{v:#}"
+    );
+    // Stored, so a byte of Content.xml can be changed where it lies.
+    let mut p = zhengku_ofd::Ofd::read(&ofd, &zhengku_ofd::Limits::default())
+        .unwrap()
+        .package()
+        .clone();
+    let page = "Doc_0/Pages/Page_0/Content.xml";
+    let mut content = p.file(page).unwrap().to_vec();
+    content[10] ^= 1;
+    assert!(p.insert(page, content));
+    let v = verify_raw(&s, "application/ofd", p.to_zip()).await;
+    assert_eq!(v["verdict"], "invalid", "{v:#}");
+    assert_eq!(
+        check(&v, "ofd_references").as_deref(),
+        Some("failed"),
+        "{v:#}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verify_endpoint_refuses_what_it_cannot_read() {
     let s = util::start(None, None).await;

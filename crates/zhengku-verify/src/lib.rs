@@ -64,6 +64,7 @@ pub mod json;
 pub mod licence;
 pub mod live;
 pub mod memo;
+pub mod ofd;
 pub mod pdf;
 pub mod qr;
 pub mod report;
@@ -93,6 +94,9 @@ const MAX_QR_TEXT: usize = zhengku_qr::MAX_TEXT_LEN;
 pub fn sniff(input: &[u8]) -> Option<InputKind> {
     if input.starts_with(b"%PDF-") {
         return Some(InputKind::Pdf);
+    }
+    if zhengku_ofd::sniff(input) {
+        return Some(InputKind::Ofd);
     }
     if qr_text(input).is_some() {
         return Some(InputKind::Qr);
@@ -126,6 +130,7 @@ fn qr_text(input: &[u8]) -> Option<&str> {
 pub fn examine(input: &[u8], ctx: &Context<'_>) -> Examined {
     match sniff(input) {
         Some(InputKind::Pdf) => pdf::examine_pdf(input, ctx),
+        Some(InputKind::Ofd) => ofd::examine_ofd(input, ctx),
         Some(InputKind::Qr) => match qr_text(input) {
             Some(text) => qr::examine_qr(text, ctx),
             None => unrecognised(),

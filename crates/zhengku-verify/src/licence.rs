@@ -52,6 +52,8 @@ pub enum InputKind {
     Seal,
     /// An electronic signature (SES_Signature).
     Signature,
+    /// An OFD document (GB/T 33190) with its seal signatures.
+    Ofd,
 }
 
 impl InputKind {
@@ -63,6 +65,7 @@ impl InputKind {
             InputKind::Pdf => "pdf",
             InputKind::Seal => "seal",
             InputKind::Signature => "signature",
+            InputKind::Ofd => "ofd",
         }
     }
 

@@ -516,12 +516,49 @@ fn ses_signature(
     };
     // The CMS's certificates may complete the seal's paths too (the holder's issuing CA is
     // there), so that a verifier holding only a root can check the seal.
+    seal_signature_check(
+        SesCheck {
+            ses: &ses,
+            document,
+            extra_certificates: &sd.certificates,
+            signer: pdf_signer,
+            label: (label, label_zh),
+        },
+        ctx,
+        ex,
+    );
+}
+
+/// A seal signature checked over a document, as one check of a larger input (a PDF, an
+/// OFD): the seal signature's own checks folded into one outcome, its stamp recorded for
+/// phase two.
+pub(crate) struct SesCheck<'a> {
+    /// The `SES_Signature`, DER.
+    pub ses: &'a [u8],
+    /// What its dataHash must be over.
+    pub document: crate::seal::Document<'a>,
+    /// Certificates that may complete the seal's paths.
+    pub extra_certificates: &'a [Vec<u8>],
+    /// The certificate that must be the seal signature's signer, if any (a PDF's signer).
+    pub signer: Option<&'a [u8]>,
+    /// The check's label, English and Chinese.
+    pub label: (&'static str, &'static str),
+}
+
+pub(crate) fn seal_signature_check(c: SesCheck<'_>, ctx: &Context<'_>, ex: &mut Examined) {
+    let (label, label_zh) = c.label;
+    let decided = |ex: &mut Examined, o: Outcome| {
+        ex.report
+            .checks
+            .push(check(CheckId::SesSignature, label, label_zh, o));
+    };
+    let pdf_signer = c.signer;
     let seal = match crate::seal::examine_signature_with(
-        &ses,
-        Some(document),
+        c.ses,
+        Some(c.document),
         &ctx.trust,
         ctx.memo,
-        &sd.certificates,
+        c.extra_certificates,
         ctx.at,
     ) {
         Ok(r) => r,

@@ -102,6 +102,14 @@ check_ids! {
     Status = "status",
     /// A seal's status in the library (phase two).
     SealStatus = "seal_status",
+    /// An OFD package reads: the ZIP, `OFD.xml`, the signature list.
+    OfdStructure = "ofd_structure",
+    /// Every file an OFD signature protects has the digest the signer computed.
+    OfdReferences = "ofd_references",
+    /// An OFD signature's `Seal.esl` is the seal inside its SES_Signature.
+    OfdSeal = "ofd_seal",
+    /// Every file of the OFD is protected by a signature.
+    OfdCoverage = "ofd_coverage",
 }
 
 impl CheckId {

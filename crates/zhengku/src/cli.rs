@@ -45,7 +45,7 @@ pub enum Command {
     /// document, inspect and verify seals and signatures. Offline: files in, text out.
     #[command(subcommand)]
     Seal(SealCommand),
-    /// Verify licences: a PDF, a photo or scan of the QR code (PNG, JPEG), a QR payload or
+    /// Verify licences: a PDF or OFD, a photo or scan of the QR code (PNG, JPEG), a QR payload or
     /// URL given literally, a signed licence record, a seal or a signature. Offline by
     /// default. Exit 0 valid, 1 invalid / suspended / revoked / expired, 2 could not verify.
     Verify(VerifyInputArgs),
@@ -134,7 +134,7 @@ pub struct TrustListVerifyArgs {
 
 #[derive(Debug, Args)]
 pub struct VerifyInputArgs {
-    /// What to verify: a file (PDF, PNG or JPEG with the QR code, signed licence record,
+    /// What to verify: a file (PDF, OFD, PNG or JPEG with the QR code, signed licence record,
     /// .esl seal, SES_Signature; `-` for standard input), or a payload or URL given as it is
     /// (an argument starting with ZK1:, http:// or https://).
     #[arg(required = true, value_name = "INPUT")]

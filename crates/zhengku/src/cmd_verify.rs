@@ -2,7 +2,7 @@
 //! from a library) with the one engine the service and the web page use
 //! (`zhengku_verify::examine` and `conclude`).
 //!
-//! An INPUT is a file — a licence PDF, a PNG or JPEG photo or scan of the QR code (found
+//! An INPUT is a file — a licence PDF or OFD, a PNG or JPEG photo or scan of the QR code (found
 //! and decoded here, in Rust), a signed licence record, a seal (`.esl`) or an
 //! `SES_Signature` — or, when it starts with `ZK1:`, `http://` or `https://`, the QR text
 //! itself. Trust comes from `--trust`, read by the one loader (`zhengku_trust`): anchors, intermediates and
@@ -63,7 +63,7 @@ fn read_input(input: &str) -> Result<Input> {
     }
     if zhengku_verify::sniff(&bytes).is_none() {
         bail!(
-            "{input}: not something zhengku verifies (a PDF, a PNG or JPEG with the QR code, a \
+            "{input}: not something zhengku verifies (a PDF or OFD, a PNG or JPEG with the QR code, a \
              QR payload or URL, a signed licence record, a seal or a signature)"
         );
     }

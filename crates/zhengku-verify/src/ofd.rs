@@ -1,0 +1,215 @@
+//! OFD documents (GB/T 33190-2016 版式文档, the file format of GB/T 36905 licences): phase
+//! one for an OFD of anyone's making.
+//!
+//! The package is read with bounds ([`zhengku_ofd`]); then, for every signature its list
+//! names:
+//!
+//! - `ofd_references`: every protected file exists and has the digest the signer wrote
+//!   (SM3; another `CheckMethod` is 无法核验);
+//! - `ofd_seal`: a `Seal.esl`, when given, is exactly the seal inside the signature;
+//! - `ses_signature`: the `SES_Signature` in `SignedValue.dat`, checked as for a PDF, over
+//!   the raw bytes of its `Signature.xml` (so the references are what the seal signed), its
+//!   seal's maker and chain, the signer's certificate; its stamp goes to phase two for the
+//!   seal's status;
+//!
+//! and once for the document, `ofd_coverage`: every file is protected by some signature
+//! (the signature list and each signature's own files aside). A file nobody protects could
+//! show anything, so the document is 无法核验 then, never 有效. An OFD without any
+//! signature is 无法核验 too: nothing vouches for it.
+
+use zhengku_ofd::{Limits, Ofd, Signature};
+
+use crate::context::Context;
+use crate::engine::Examined;
+use crate::licence::{InputKind, unreadable};
+use crate::pdf::{SesCheck, seal_signature_check};
+use crate::report::{CheckId, Outcome, Report, check};
+
+const SUBJECT: &str = "OFD document with seal signatures (OFD版式文件)";
+
+/// Phase one for an OFD (module docs).
+pub fn examine_ofd(bytes: &[u8], ctx: &Context<'_>) -> Examined {
+    let ofd = match Ofd::read(bytes, &Limits::default()) {
+        Ok(o) => o,
+        Err(e) => {
+            return unreadable(
+                InputKind::Ofd,
+                SUBJECT,
+                CheckId::OfdStructure,
+                "OFD package readable",
+                "OFD文件可读",
+                e.to_string(),
+            );
+        }
+    };
+    let mut ex = Examined::new(
+        InputKind::Ofd,
+        Report {
+            subject: SUBJECT.to_owned(),
+            facts: Vec::new(),
+            checks: Vec::new(),
+        },
+    );
+    let push = |ex: &mut Examined, id, label, label_zh, o| {
+        ex.report.checks.push(check(id, label, label_zh, o));
+    };
+    let count = ofd.signatures.len();
+    push(
+        &mut ex,
+        CheckId::OfdStructure,
+        "OFD package readable",
+        "OFD文件可读",
+        if count == 0 {
+            Outcome::Unverifiable(format!(
+                "{} file(s), document {}, and no signature: nothing vouches for it",
+                ofd.package().len(),
+                ofd.doc_root
+            ))
+        } else {
+            Outcome::Passed(format!(
+                "{} file(s), document {}, {count} signature(s)",
+                ofd.package().len(),
+                ofd.doc_root
+            ))
+        },
+    );
+    for (i, s) in ofd.signatures.iter().enumerate() {
+        let which = if count > 1 {
+            format!("signature {}: ", i + 1)
+        } else {
+            String::new()
+        };
+        match s {
+            Ok(s) => signature(&ofd, s, &which, ctx, &mut ex),
+            Err(e) => push(
+                &mut ex,
+                CheckId::OfdStructure,
+                "OFD signature readable",
+                "OFD签章可读",
+                Outcome::Failed(format!("{which}{e}")),
+            ),
+        }
+    }
+    if count > 0 {
+        let uncovered = ofd.uncovered();
+        push(
+            &mut ex,
+            CheckId::OfdCoverage,
+            "every file protected by a signature",
+            "文件全部受签章保护",
+            if uncovered.is_empty() {
+                Outcome::Passed(format!(
+                    "all {} file(s) are protected (the signature list and the signatures' own \
+                     files aside)",
+                    ofd.package().len()
+                ))
+            } else {
+                Outcome::Unverifiable(format!(
+                    "not protected by any signature, so what they show is vouched for by \
+                     nobody: {}",
+                    uncovered.join(", ")
+                ))
+            },
+        );
+    }
+    ex
+}
+
+fn signature(ofd: &Ofd, s: &Signature, which: &str, ctx: &Context<'_>, ex: &mut Examined) {
+    let file = |name: &str| ofd.package().file(name);
+    ex.report
+        .facts
+        .push(("OFD signature", format!("{which}{} ({})", s.file, s.kind)));
+    if let Some(p) = &s.provider {
+        ex.report.facts.push(("signed with", p.clone()));
+    }
+    ex.report.checks.push(check(
+        CheckId::OfdReferences,
+        "protected files unchanged",
+        "受保护文件未被修改",
+        references(ofd, s, which),
+    ));
+    let Some(ses) = file(&s.signed_value) else {
+        ex.report.checks.push(check(
+            CheckId::OfdStructure,
+            "OFD signature readable",
+            "OFD签章可读",
+            Outcome::Failed(format!("{which}{} is missing", s.signed_value)),
+        ));
+        return;
+    };
+    if let Some(seal) = &s.seal {
+        ex.report.checks.push(check(
+            CheckId::OfdSeal,
+            "Seal.esl is the seal signed with",
+            "印章文件与签章一致",
+            match file(seal) {
+                None => Outcome::Failed(format!("{which}{seal} is missing")),
+                Some(esl) if contains(ses, esl) => Outcome::Passed(format!(
+                    "{which}{seal} ({} bytes) is the seal inside the signature",
+                    esl.len()
+                )),
+                Some(_) => Outcome::Failed(format!(
+                    "{which}{seal} is not the seal inside the signature"
+                )),
+            },
+        ));
+    }
+    // The seal signature is over the raw bytes of Signature.xml: the digests above are
+    // what the seal vouches for.
+    let Some(signed) = file(&s.file) else {
+        return;
+    };
+    seal_signature_check(
+        SesCheck {
+            ses,
+            document: crate::seal::Document::Bytes(signed),
+            extra_certificates: &[],
+            signer: None,
+            label: (
+                "seal signature (SES_Signature) over Signature.xml",
+                "电子签章有效",
+            ),
+        },
+        ctx,
+        ex,
+    );
+}
+
+/// Whether `needle` occurs in `haystack` (the seal's DER inside the signature's).
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+fn references(ofd: &Ofd, s: &Signature, which: &str) -> Outcome {
+    let Some(method) = s.check_method else {
+        return Outcome::Unverifiable(format!(
+            "{which}CheckMethod {:?} is not a digest zhengku computes (SM3 is)",
+            s.check_method_text
+        ));
+    };
+    if s.references.is_empty() {
+        return Outcome::Failed(format!("{which}the signature protects no file"));
+    }
+    let mut bad = Vec::new();
+    for r in &s.references {
+        match ofd.package().file(&r.file) {
+            None => bad.push(format!("{} is missing", r.file)),
+            Some(data) if method.digest(data).as_slice() != r.check_value.as_slice() => {
+                bad.push(format!(
+                    "{} has changed (its SM3 is not the one signed)",
+                    r.file
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    if bad.is_empty() {
+        Outcome::Passed(format!(
+            "{which}{} file(s), each with the SM3 the signer wrote",
+            s.references.len()
+        ))
+    } else {
+        Outcome::Failed(format!("{which}{}", bad.join("; ")))
+    }
+}
