@@ -298,6 +298,18 @@ fn qr_url_opens_the_verification_page_in_chromium() {
     ]);
     assert_eq!(r.status, 200, "{r:?}");
     assert!(r.body.contains("data-verdict=\"valid\""), "{}", r.body);
+    // An OFD sealed elsewhere (ofdrw's fixture), through the same form: read as an OFD, its
+    // protected files checked, and not 有效 under a CA this library does not trust.
+    assert!(form.contains(".ofd"), "{form}");
+    let ofd = repo_root().join("crates/zhengku-ofd/tests/fixtures/allprotected.ofd");
+    let r = curl(&[
+        "-F",
+        &format!("pdf=@{};type=application/ofd", ofd.display()),
+        &format!("{base}/verify"),
+    ]);
+    assert_eq!(r.status, 200, "{r:?}");
+    assert!(r.body.contains("data-check=\"ofd_references\""), "{}", r.body);
+    assert!(!r.body.contains("data-verdict=\"valid\""), "{}", r.body);
 
     // Revoked: the same QR URL now shows 已撤销.
     let r = curl(&[
