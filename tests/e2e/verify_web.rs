@@ -308,7 +308,11 @@ fn qr_url_opens_the_verification_page_in_chromium() {
         &format!("{base}/verify"),
     ]);
     assert_eq!(r.status, 200, "{r:?}");
-    assert!(r.body.contains("data-check=\"ofd_references\""), "{}", r.body);
+    assert!(
+        r.body.contains("data-check=\"ofd_references\""),
+        "{}",
+        r.body
+    );
     assert!(!r.body.contains("data-verdict=\"valid\""), "{}", r.body);
 
     // Revoked: the same QR URL now shows 已撤销.
