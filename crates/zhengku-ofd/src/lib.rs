@@ -9,9 +9,12 @@
 //! signature list names ([`Signature`]: the protected files with their digests, the signed
 //! value, the seal, where the stamp shows). Checking a signature's `SES_Signature` and
 //! seal is the verification engine's (`zhengku-verify`); this crate finds the bytes and the
-//! digests. Pure: no I/O.
+//! digests. With the `write` feature (default; the engine leaves it out), [`sign::seal`]
+//! appends a seal signature in zhengku's strict form. Pure: no I/O.
 
 pub mod doc;
+#[cfg(feature = "write")]
+pub mod sign;
 pub mod zip;
 
 pub use doc::{CheckMethod, Ofd, Reference, Signature, StampAnnot, resolve};

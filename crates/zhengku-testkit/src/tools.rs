@@ -87,3 +87,50 @@ pub fn python_says_ok(script: &str, args: &[&std::ffi::OsStr]) -> Result<(), Str
 fn which_python() -> Option<PathBuf> {
     tool("python3")
 }
+
+/// The OpenSSL CLI's SM3 of `data` (`openssl dgst -sm3`), or `None` when openssl is
+/// missing ([`missing`]'s rule).
+pub fn openssl_sm3(data: &[u8]) -> Option<Vec<u8>> {
+    tool("openssl")?;
+    let dir = tempfile::tempdir().ok()?;
+    let f = dir.path().join("data.bin");
+    std::fs::write(&f, data).ok()?;
+    let out = Command::new("openssl")
+        .args(["dgst", "-sm3", "-binary"])
+        .arg(&f)
+        .output()
+        .ok()?;
+    out.status.success().then_some(out.stdout)
+}
+
+/// Whether the OpenSSL CLI verifies the DER SM2 signature `signature` over `message` with
+/// the key of the certificate `cert` (DER), distinguishing ID `1234567812345678` (`openssl
+/// pkeyutl -verify -rawin -digest sm3`); `None` when openssl is missing.
+pub fn openssl_sm2_verifies(cert: &[u8], message: &[u8], signature: &[u8]) -> Option<bool> {
+    tool("openssl")?;
+    let dir = tempfile::tempdir().ok()?;
+    let p = |n: &str| dir.path().join(n);
+    std::fs::write(p("c.der"), cert).ok()?;
+    std::fs::write(p("m.bin"), message).ok()?;
+    std::fs::write(p("s.der"), signature).ok()?;
+    let key = Command::new("openssl")
+        .args(["x509", "-inform", "DER", "-pubkey", "-noout", "-in"])
+        .arg(p("c.der"))
+        .output()
+        .ok()?;
+    if !key.status.success() {
+        return Some(false);
+    }
+    std::fs::write(p("c.pub"), &key.stdout).ok()?;
+    let out = Command::new("openssl")
+        .args(["pkeyutl", "-verify", "-rawin", "-digest", "sm3"])
+        .args(["-pkeyopt", "distid:1234567812345678", "-pubin", "-inkey"])
+        .arg(p("c.pub"))
+        .arg("-in")
+        .arg(p("m.bin"))
+        .arg("-sigfile")
+        .arg(p("s.der"))
+        .output()
+        .ok()?;
+    Some(out.status.success())
+}
