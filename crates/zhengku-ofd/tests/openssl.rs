@@ -29,12 +29,7 @@ fn openssl_agrees_on_others_ofds() {
         "v4signed.ofd",
         "signedFile.ofd",
     ] {
-        let bytes = std::fs::read(
-            zhengku_testkit::repo_root()
-                .join("crates/zhengku-ofd/tests/fixtures")
-                .join(name),
-        )
-        .unwrap();
+        let bytes = zhengku_testkit::ofd_fixture(name);
         let ofd = Ofd::read(&bytes, &Limits::default()).unwrap();
         let s = ofd.signatures[0].as_ref().unwrap();
         for r in &s.references {

@@ -8,14 +8,7 @@
 
 use zhengku_ofd::{CheckMethod, Limits, Ofd, OfdError, Package};
 
-fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(
-        zhengku_testkit::repo_root()
-            .join("crates/zhengku-ofd/tests/fixtures")
-            .join(name),
-    )
-    .unwrap()
-}
+use zhengku_testkit::ofd_fixture as fixture;
 
 #[test]
 fn signed_fixtures_read_and_their_digests_match() {

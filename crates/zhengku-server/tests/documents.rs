@@ -345,10 +345,7 @@ async fn documents_checked(s: Server) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ofd_uploads_are_verified() {
     let s = util::start(None, None).await;
-    let ofd = std::fs::read(
-        zhengku_testkit::repo_root().join("crates/zhengku-ofd/tests/fixtures/allprotected.ofd"),
-    )
-    .unwrap();
+    let ofd = zhengku_testkit::ofd_fixture("allprotected.ofd");
     let v = verify_raw(&s, "application/ofd", ofd.clone()).await;
     assert_eq!(v["kind"], "ofd", "{v:#}");
     assert_ne!(v["verdict"], "valid", "{v:#}");

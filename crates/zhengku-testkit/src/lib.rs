@@ -35,6 +35,17 @@ pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// An OFD signed by others, from `crates/zhengku-ofd/tests/fixtures` (see its README).
+///
+/// # Panics
+/// When the fixture cannot be read (a test's own mistake).
+pub fn ofd_fixture(name: &str) -> Vec<u8> {
+    let path = repo_root()
+        .join("crates/zhengku-ofd/tests/fixtures")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
 /// The admin URL.
 pub fn pg_admin_url() -> String {
     std::env::var("ZHENGKU_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_PG_URL.to_owned())

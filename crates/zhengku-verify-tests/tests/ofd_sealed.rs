@@ -22,10 +22,7 @@ mod support;
 const ESID: &str = "3301060100000001";
 
 fn helloworld() -> Package {
-    let bytes = std::fs::read(
-        zhengku_testkit::repo_root().join("crates/zhengku-ofd/tests/fixtures/helloworld.ofd"),
-    )
-    .unwrap();
+    let bytes = zhengku_testkit::ofd_fixture("helloworld.ofd");
     Ofd::read(&bytes, &Limits::default())
         .unwrap()
         .package()

@@ -16,14 +16,7 @@ use zhengku_verify::{
     verify_input,
 };
 
-fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(
-        zhengku_testkit::repo_root()
-            .join("crates/zhengku-ofd/tests/fixtures")
-            .join(name),
-    )
-    .unwrap()
-}
+use zhengku_testkit::ofd_fixture as fixture;
 
 /// The ones stamped within their seal's validity.
 const INTACT: [&str; 3] = ["allprotected.ofd", "v4signed.ofd", "signedFile.ofd"];
