@@ -160,10 +160,67 @@ pub struct Signature {
     pub stamp_annots: Vec<StampAnnot>,
 }
 
+/// Most custom data entries read; longer names or values are passed over.
+const MAX_CUSTOM: usize = 256;
+const MAX_CUSTOM_NAME: usize = 100;
+const MAX_CUSTOM_VALUE: usize = 1000;
+
+/// `OFD.xml`'s `DocInfo`: what the document says about itself. Where GB/T 36905 licence
+/// files keep their metadata (证照标识, 证照编号, 持证主体, …) as `CustomData` entries.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DocInfo {
+    /// `DocID`.
+    pub doc_id: Option<String>,
+    /// `CreationDate`.
+    pub creation_date: Option<String>,
+    /// `Creator` (or, failing it, `Author`).
+    pub creator: Option<String>,
+    /// `CustomDatas/CustomData`: `(Name, text)`, in order (at most 256; overlong entries
+    /// passed over).
+    pub custom: Vec<(String, String)>,
+}
+
+impl DocInfo {
+    fn read(body: roxmltree::Node<'_, '_>) -> DocInfo {
+        let Some(info) = child(body, "DocInfo") else {
+            return DocInfo::default();
+        };
+        let custom = info
+            .descendants()
+            .filter(|n| n.is_element() && n.tag_name().name() == "CustomData")
+            .filter_map(|n| {
+                let name = n.attribute("Name")?.trim();
+                let value = n.text().unwrap_or("").trim();
+                (!name.is_empty()
+                    && name.chars().count() <= MAX_CUSTOM_NAME
+                    && value.chars().count() <= MAX_CUSTOM_VALUE)
+                    .then(|| (name.to_owned(), value.to_owned()))
+            })
+            .take(MAX_CUSTOM)
+            .collect();
+        DocInfo {
+            doc_id: text_of(child(info, "DocID")),
+            creation_date: text_of(child(info, "CreationDate")),
+            creator: text_of(child(info, "Creator")).or_else(|| text_of(child(info, "Author"))),
+            custom,
+        }
+    }
+
+    /// The custom data entry `name`, if any.
+    pub fn custom(&self, name: &str) -> Option<&str> {
+        self.custom
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
 /// An OFD read: its package, document root and signatures.
 #[derive(Debug, Clone)]
 pub struct Ofd {
     package: Package,
+    /// `DocInfo` of the first `DocBody`.
+    pub doc_info: DocInfo,
     /// `DocRoot` of the first `DocBody`, resolved.
     pub doc_root: String,
     /// `Signatures` of the first `DocBody`, resolved, when there is one.
@@ -198,6 +255,7 @@ impl Ofd {
             Some(f) => read_signatures(&package, f)?,
         };
         Ok(Ofd {
+            doc_info: DocInfo::read(body),
             package,
             doc_root,
             signatures_file,

@@ -17,7 +17,7 @@ pub mod doc;
 pub mod sign;
 pub mod zip;
 
-pub use doc::{CheckMethod, Ofd, Reference, Signature, StampAnnot, resolve};
+pub use doc::{CheckMethod, DocInfo, Ofd, Reference, Signature, StampAnnot, resolve};
 pub use zip::{Limits, Package};
 
 /// Why an OFD could not be read.

@@ -49,9 +49,24 @@ fn signed_fixtures_read_and_their_digests_match() {
             .iter()
             .any(|r| r.file == "Doc_0/Signs/Signatures.xml")
     );
-    // The vendor's invoice leaves nothing of the document uncovered but its own parts.
+    // The vendor's invoice leaves nothing of the document uncovered but its own parts, and
+    // keeps its metadata as custom data.
     let vendor = Ofd::read(&fixture("v4signed.ofd"), &Limits::default()).unwrap();
     assert_eq!(vendor.uncovered(), Vec::<String>::new());
+    let info = &vendor.doc_info;
+    assert_eq!(
+        info.doc_id.as_deref(),
+        Some("0eb8011566b14d9f942a38d7df30f2de")
+    );
+    assert_eq!(info.creation_date.as_deref(), Some("2020-10-10"));
+    assert_eq!(info.custom.len(), 10);
+    assert_eq!(info.custom("发票号码"), Some("99999951"));
+    assert_eq!(
+        info.custom("销售方名称"),
+        Some("杭州融易算企业管理咨询有限公司")
+    );
+    let other = Ofd::read(&fixture("signedFile.ofd"), &Limits::default()).unwrap();
+    assert_eq!(other.doc_info.creator.as_deref(), Some("China Tax"));
 }
 
 #[test]

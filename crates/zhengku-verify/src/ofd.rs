@@ -50,6 +50,25 @@ pub fn examine_ofd(bytes: &[u8], ctx: &Context<'_>) -> Examined {
             checks: Vec::new(),
         },
     );
+    // What the document says about itself (GB/T 36905 keeps a licence's metadata here);
+    // vouched for only as far as the signatures cover OFD.xml (`ofd_coverage`).
+    let info = &ofd.doc_info;
+    if let Some(id) = &info.doc_id {
+        ex.report.facts.push(("OFD document id", id.clone()));
+    }
+    if !info.custom.is_empty() {
+        const SHOWN: usize = 20;
+        let mut shown: Vec<String> = info
+            .custom
+            .iter()
+            .take(SHOWN)
+            .map(|(n, v)| format!("{n}: {v}"))
+            .collect();
+        if info.custom.len() > SHOWN {
+            shown.push(format!("and {} more", info.custom.len() - SHOWN));
+        }
+        ex.report.facts.push(("OFD custom data", shown.join("; ")));
+    }
     let push = |ex: &mut Examined, id, label, label_zh, o| {
         ex.report.checks.push(check(id, label, label_zh, o));
     };

@@ -61,6 +61,16 @@ fn others_ofds_are_intact_and_untrusted() {
             "{name}: {ses:?}"
         );
     }
+    // The document's own metadata is shown.
+    let r = judge(&fixture("v4signed.ofd"));
+    assert!(
+        r.report
+            .facts
+            .iter()
+            .any(|(k, v)| *k == "OFD custom data" && v.contains("发票号码: 99999951")),
+        "{}",
+        r.report
+    );
     // Where the signer included the seal file, it is the seal signed with.
     let r = judge(&fixture("allprotected.ofd"));
     assert!(
