@@ -36,7 +36,7 @@ pub use list::{MAX_LIST_BYTES, Status, StatusList};
 pub use manifest::{MANIFEST_TYP, Manifest, ManifestEntry};
 pub use token::{
     CLAIM_STATUS, CLOCK_SKEW, Freshness, LIST_PATH, MAX_TOKEN_LEN, Reference,
-    SEAL_STATUS_EXTENSION, SignedStatusList, StatusListClaims, TYP, list_uri,
+    SEAL_STATUS_EXTENSION, SignedStatusList, StatusListClaims, TYP, list_number, list_uri,
 };
 /// Signing and opening a [`Manifest`] (and the trust lists built on this crate).
 pub use zhengku_cose::TypedDocument;

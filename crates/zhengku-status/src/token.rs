@@ -228,6 +228,17 @@ pub fn list_uri(base_url: &str, list: u64) -> String {
     format!("{}{LIST_PATH}{list}", base_url.trim_end_matches('/'))
 }
 
+/// The list number of a zhengku list URI (`<base>/sl/<n>`, `n` in decimal without leading
+/// zeros); `None` for any other URI.
+pub fn list_number(uri: &str) -> Option<u64> {
+    let (_, n) = uri.rsplit_once(LIST_PATH)?;
+    if n.is_empty() || (n.len() > 1 && n.starts_with('0')) || !n.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    n.parse().ok()
+}
+
 impl Reference {
     /// The reference to entry `idx` of zhengku's list `list` published under `base_url`:
     /// `uri` is `<base_url>/sl/<list>`.
@@ -238,17 +249,9 @@ impl Reference {
         }
     }
 
-    /// The list number of a zhengku list URI (`<base>/sl/<n>`, `n` in decimal without
-    /// leading zeros); `None` for any other URI.
+    /// The list number of its URI ([`list_number`]).
     pub fn list_number(&self) -> Option<u64> {
-        let (_, n) = self.uri.rsplit_once(LIST_PATH)?;
-        if n.is_empty()
-            || (n.len() > 1 && n.starts_with('0'))
-            || !n.bytes().all(|b| b.is_ascii_digit())
-        {
-            return None;
-        }
-        n.parse().ok()
+        list_number(&self.uri)
     }
 
     /// The `Status` map `{"status_list": {"idx": idx, "uri": uri}}`.

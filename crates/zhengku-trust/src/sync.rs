@@ -18,8 +18,7 @@ use std::path::{Path, PathBuf};
 
 use time::OffsetDateTime;
 use zhengku_crypto::Direct;
-use zhengku_status::{Manifest, SignedStatusList, TypedDocument};
-use zhengku_trustlist::{Held, Role, Succession, TrustListError};
+use zhengku_trustlist::{Held, Succession};
 
 use crate::online::{OnlineError, get};
 use crate::synced::{self, CRLS, LIST_SIGNER, MANIFEST, SIGNERS, Synced, TRUST_LIST, list_file};
@@ -139,7 +138,8 @@ pub fn sync(
         let list_signer = accepted.by_successor.clone().unwrap_or(verified_by);
 
         let manifest_bytes = fetch("/sl/manifest".into(), MAX_LIST).await?;
-        let manifest = open_manifest(&accepted.list, &manifest_bytes)?;
+        let manifest = zhengku_trustlist::open_manifest(&accepted.list, &manifest_bytes, &Direct)
+            .map_err(refused)?;
         if let Some(h) = &held
             && manifest.iat < h.snapshot.manifest.iat
         {
@@ -166,35 +166,29 @@ pub fn sync(
                 MAX_TOKEN,
             )
             .await?;
-            if let Some(old) = held.as_ref().and_then(|h| {
-                h.snapshot
-                    .tokens
-                    .iter()
-                    .find(|c| c.sub == entry.uri)
-                    .map(|c| c.iat)
-            }) {
-                let new = SignedStatusList::decode(&t)
-                    .map_err(|e| refused(format!("status list {}: {e}", entry.n)))?
-                    .unverified_claims()
-                    .iat;
-                if new < old {
-                    return Err(refused(format!(
-                        "rollback: status list {} offered (iat {new}) is older than the one \
-                         held (iat {old})",
-                        entry.n
-                    )));
-                }
-            }
             tokens.insert(entry.n, t);
             fetched += 1;
         }
-        zhengku_trustlist::check_statuses(
+        let checked = zhengku_trustlist::check_tokens(
             &accepted.list,
-            &manifest_bytes,
+            &manifest,
             |n| tokens.get(&n).map(Vec::as_slice),
             &Direct,
         )
         .map_err(refused)?;
+        // No list goes back in time, judged on the verified claims.
+        if let Some(h) = &held {
+            for (entry, new) in manifest.lists.iter().zip(&checked) {
+                let old = h.snapshot.tokens.iter().find(|c| c.sub == entry.uri);
+                if let Some(old) = old.filter(|old| new.iat < old.iat) {
+                    return Err(refused(format!(
+                        "rollback: status list {} offered (iat {}) is older than the one \
+                         held (iat {})",
+                        entry.n, new.iat, old.iat
+                    )));
+                }
+            }
+        }
         let crls = fetch("/trust/crls".into(), MAX_CRLS).await?;
         let blocks = der_blocks(&crls).map_err(|e| refused(format!("/trust/crls: {e}")))?;
         if blocks
@@ -235,20 +229,6 @@ pub fn sync(
             next_update: accepted.list.next_update,
         })
     })
-}
-
-/// The manifest, verified with a status signer the trust list names.
-fn open_manifest(list: &zhengku_trustlist::TrustList, bytes: &[u8]) -> Result<Manifest, SyncError> {
-    list.certs_of(Role::StatusSigner)
-        .filter_map(|der| zhengku_pki::certified_key(der).ok())
-        .find_map(|k| Manifest::verify(bytes, &k, &Direct).ok())
-        .ok_or_else(|| {
-            refused(TrustListError::Field(
-                "the status-list manifest does not verify with the status signer the trust \
-                 list names"
-                    .into(),
-            ))
-        })
 }
 
 /// A verifier bundle of the signed artefacts (`zhengku bundle export --from`): a sync into

@@ -116,11 +116,7 @@ pub fn read_unverified(bytes: &[u8]) -> Result<TrustList, TrustListError> {
 /// The key of a list-signer certificate, if it is one and valid at `now`.
 pub fn list_signer_key(der: &[u8], now: OffsetDateTime) -> Result<PublicKey, TrustListError> {
     let view = CertView::parse(der).map_err(|e| field(format!("list signer certificate: {e}")))?;
-    if !view
-        .policies
-        .iter()
-        .any(|p| p == zhengku_pki::oids::POLICY_LIST_SIGNING)
-    {
+    if !view.has_role(zhengku_pki::Purpose::ListSigning) {
         return Err(field(format!(
             "{} is not a trust-list signer certificate (no list-signing policy)",
             view.subject

@@ -40,6 +40,6 @@ pub use list::{
     TrustListError, succession,
 };
 pub use signers::{MAX_SIGNER_LIST_LEN, MAX_SIGNERS, SIGNER_LIST_TYP, SignerList};
-pub use snapshot::{Snapshot, check_statuses, open_snapshot};
+pub use snapshot::{Snapshot, check_statuses, check_tokens, open_manifest, open_snapshot};
 /// Signing and opening a [`TrustList`] or a [`SignerList`].
 pub use zhengku_cose::TypedDocument;

@@ -45,14 +45,40 @@ pub fn check_statuses<'a>(
     token: impl Fn(u64) -> Option<&'a [u8]>,
     verifier: &dyn SignatureVerifier,
 ) -> Result<(Manifest, Vec<StatusListClaims>), TrustListError> {
+    let manifest = open_manifest(list, manifest, verifier)?;
+    let tokens = check_tokens(list, &manifest, token, verifier)?;
+    Ok((manifest, tokens))
+}
+
+/// The signed manifest, verified with a status signer the trust list names.
+pub fn open_manifest(
+    list: &TrustList,
+    manifest: &[u8],
+    verifier: &dyn SignatureVerifier,
+) -> Result<Manifest, TrustListError> {
     let keys = status_keys(list);
     if keys.is_empty() {
         return Err(field("the trust list names no status signer"));
     }
-    let manifest = keys
-        .iter()
+    keys.iter()
         .find_map(|k| Manifest::verify(manifest, k, verifier).ok())
-        .ok_or_else(|| field("the status-list manifest does not verify with the status signer the trust list names"))?;
+        .ok_or_else(|| {
+            field(
+                "the status-list manifest does not verify with the status signer the trust \
+                 list names",
+            )
+        })
+}
+
+/// Every list a verified `manifest` names, checked (module docs); their claims, in the
+/// manifest's order.
+pub fn check_tokens<'a>(
+    list: &TrustList,
+    manifest: &Manifest,
+    token: impl Fn(u64) -> Option<&'a [u8]>,
+    verifier: &dyn SignatureVerifier,
+) -> Result<Vec<StatusListClaims>, TrustListError> {
+    let keys = status_keys(list);
     let mut tokens = Vec::with_capacity(manifest.lists.len());
     for entry in &manifest.lists {
         let expected = list.status_list_uri.replace("{n}", &entry.n.to_string());
@@ -89,7 +115,7 @@ pub fn check_statuses<'a>(
         }
         tokens.push(claims.clone());
     }
-    Ok((manifest, tokens))
+    Ok(tokens)
 }
 
 /// Checks a whole snapshot held: the trust list with the key that verified it when it was

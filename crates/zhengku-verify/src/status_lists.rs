@@ -40,11 +40,7 @@ impl ListSource {
     /// Adds a verified list, found by its `sub` (and, for a QR code's relative entry, by
     /// its number: the lists held are one library's).
     pub fn add(&mut self, claims: StatusListClaims) {
-        let numbered = zhengku_status::Reference {
-            idx: 0,
-            uri: claims.sub.clone(),
-        };
-        if let Some(n) = numbered.list_number() {
+        if let Some(n) = zhengku_status::list_number(&claims.sub) {
             self.by_number.insert(n, claims.sub.clone());
         }
         self.lists.insert(claims.sub.clone(), claims);
