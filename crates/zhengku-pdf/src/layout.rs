@@ -173,15 +173,15 @@ pub struct Layout {
     pub qr: QrBox,
     /// The seal impression.
     pub seal: SealBox,
-    /// The page art as a compressed content stream, drawn on first use: it is the same for
-    /// every licence of the type, and compressing it is most of a render's work.
+    /// The page art, recorded on first use with each writer's encoding of it: it is the same
+    /// for every licence of the type, and encoding it is most of a render's work.
     #[serde(skip)]
     pub(crate) art_cache: ArtCache,
 }
 
 /// A lazily computed value that takes no part in comparisons and prints as its size.
 #[derive(Clone, Default)]
-pub(crate) struct ArtCache(pub(crate) std::sync::OnceLock<Vec<u8>>);
+pub(crate) struct ArtCache(pub(crate) std::sync::OnceLock<crate::face::ArtLayer>);
 
 impl PartialEq for ArtCache {
     fn eq(&self, _: &ArtCache) -> bool {
@@ -192,7 +192,7 @@ impl PartialEq for ArtCache {
 impl std::fmt::Debug for ArtCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.0.get() {
-            Some(bytes) => write!(f, "ArtCache({} bytes)", bytes.len()),
+            Some(art) => write!(f, "ArtCache({} ops)", art.ops().len()),
             None => f.write_str("ArtCache(empty)"),
         }
     }

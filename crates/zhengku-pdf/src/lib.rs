@@ -33,6 +33,8 @@ pub mod cms;
 #[cfg(feature = "render")]
 pub mod document;
 #[cfg(feature = "render")]
+pub mod face;
+#[cfg(feature = "render")]
 pub mod font;
 #[cfg(feature = "render")]
 pub mod layout;

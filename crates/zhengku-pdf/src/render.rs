@@ -22,29 +22,30 @@
 //! - a classic cross-reference table (no object or xref streams), and a fixed `/ID` (the
 //!   first 16 bytes of SM3 over the signed record), so the same inputs give the same bytes.
 
-mod art;
+pub(crate) mod art;
 mod seal;
-mod text;
+pub(crate) mod text;
 
 use std::collections::BTreeMap;
 
 use pdf_writer::types::{
-    AnnotationFlags, AssociationKind, BlendMode, CidFontType, FieldType, FontFlags, SigFlags,
-    SystemInfo, UnicodeCmap,
+    AnnotationFlags, AssociationKind, BlendMode, CidFontType, FieldType, FontFlags, LineJoinStyle,
+    SigFlags, SystemInfo, TextRenderingMode, UnicodeCmap,
 };
 use pdf_writer::{Content, Date, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
-use zhengku_model::licence_type::FieldKind;
+use subsetter::GlyphRemapper;
 use zhengku_model::{LicenceRecord, LicenceType, SignedLicence};
 use zhengku_qr::QrSymbol;
 use zhengku_seal::artwork::PictureFormat;
 
 use crate::PreparedPdf;
+use crate::face::{self, DisplayList, Face, FaceInput, Op, Paint};
 use crate::font::{CjkFont, Outlines};
-use crate::layout::{Align, Colour, FieldBox, Layout};
-use text::{Line, TextSet, round};
+use crate::layout::Layout;
+use text::round;
 
-/// Points per millimetre.
-const PT_PER_MM: f32 = 72.0 / 25.4;
+/// The resource name of the one font.
+const FONT: Name<'static> = Name(b"F1");
 
 /// The embedded record's file name.
 pub const RECORD_FILE_NAME: &str = "licence.zkl";
@@ -136,26 +137,6 @@ pub enum RenderError {
     ContentsLen(usize),
 }
 
-/// Page geometry: millimetres from the top-left corner to PDF points from the bottom-left.
-pub(crate) struct Geometry {
-    width: f32,
-    height: f32,
-}
-
-impl Geometry {
-    fn pt(&self, mm: f32) -> f32 {
-        mm * PT_PER_MM
-    }
-
-    fn x(&self, mm: f32) -> f32 {
-        mm * PT_PER_MM
-    }
-
-    fn y(&self, mm_from_top: f32) -> f32 {
-        self.height - mm_from_top * PT_PER_MM
-    }
-}
-
 /// The object numbers, fixed so the output is the same for the same input.
 struct Refs {
     catalog: Ref,
@@ -209,114 +190,51 @@ impl Refs {
 
 /// Renders the licence; see the module documentation for what the PDF holds.
 pub fn render(input: &RenderInput<'_>) -> Result<PreparedPdf, RenderError> {
-    let record = input.licence.record();
-    if record.type_code != *input.licence_type.code() {
-        return Err(RenderError::TypeMismatch {
-            licence: record.type_code.to_string(),
-            given: input.licence_type.code().to_string(),
-        });
-    }
     let contents_len = input.signature.contents_len;
     if contents_len == 0 || contents_len > 1_000_000 {
         return Err(RenderError::ContentsLen(contents_len));
     }
-    let layout = input.layout;
-    let face = input
+    let record = input.licence.record();
+    let face = face::lay_out(&FaceInput {
+        licence: input.licence,
+        licence_type: input.licence_type,
+        layout: input.layout,
+        font: input.font,
+        qr_text: input.qr_text,
+        issuer_name: input.issuer_name,
+    })?;
+    let font_face = input
         .font
         .face()
         .ok_or_else(|| RenderError::Font("the font no longer parses".into()))?;
-    let mut text = TextSet::new(&face);
-    let g = Geometry {
-        width: layout.page.width_mm * PT_PER_MM,
-        height: layout.page.height_mm * PT_PER_MM,
-    };
-    let qr = QrSymbol::new(input.qr_text)?;
-
-    let art = layout.art_cache.0.get_or_init(|| {
+    let art = face.art.pdf(|ops| {
         let mut art = Content::new();
-        if let Some(Colour([r, gr, b])) = layout.page.background {
-            art.set_fill_rgb(r, gr, b);
-            art.rect(0.0, 0.0, g.width, g.height);
-            art.fill_nonzero();
-        }
-        for piece in &layout.art {
-            art::draw_art(&mut art, &g, piece);
-        }
+        replay(&mut art, ops, &mut Glyphs::default());
         miniz_oxide::deflate::compress_to_vec_zlib(&art.finish().into_vec(), 6)
     });
+    let mut glyphs = Glyphs::default();
     let mut content = Content::new();
     content.x_object(Name(b"Art"));
-    draw_title(&mut content, &mut text, &g, input)?;
-    for fixed in &layout.texts {
-        let size = fixed.size_pt;
-        let w = text.width(&fixed.text, size, "text")?;
-        let x = match fixed.align {
-            Align::Left => g.x(fixed.x_mm),
-            Align::Centre => g.x(fixed.x_mm) - w / 2.0,
-            Align::Right => g.x(fixed.x_mm) - w,
-        };
-        let y = g.y(fixed.y_mm);
-        text.show(
-            &mut content,
-            &fixed.text,
-            "text",
-            (x, y),
-            size,
-            fixed.colour,
-            0.0,
-            false,
-        )?;
-    }
-    for field in &layout.fields {
-        draw_field(&mut content, &mut text, &g, input, field)?;
-    }
-
-    // The QR code and its caption.
-    let q = &layout.qr;
-    art::draw_qr(
+    replay(&mut content, &face.ops, &mut glyphs);
+    draw_qr(
         &mut content,
-        &qr,
-        (g.x(q.x_mm), g.y(q.y_mm)),
-        g.pt(q.size_mm),
+        &face.qr.symbol,
+        (face.qr.x, face.qr.top),
+        face.qr.size,
     );
-    if let Some(caption) = &q.caption {
-        let size = q.caption_size_pt;
-        let lines = text.wrap(caption, g.pt(q.size_mm) + 4.0 * size, size, "qr.caption")?;
-        let centre = g.x(q.x_mm + q.size_mm / 2.0);
-        let mut y = g.y(q.y_mm + q.size_mm) - size * 1.2;
-        for Line {
-            text: line,
-            width_pt,
-        } in lines
-        {
-            text.show(
-                &mut content,
-                &line,
-                "qr.caption",
-                (centre - width_pt / 2.0, y),
-                size,
-                layout.style.label_colour,
-                0.0,
-                false,
-            )?;
-            y -= size * 1.3;
-        }
-    }
 
     // The seal impression, last: over the issuer and date, as a stamp is.
-    let s = &layout.seal;
-    let seal_size = g.pt(s.size_mm);
-    let seal_corner = (
-        g.x(s.centre_x_mm) - seal_size / 2.0,
-        g.y(s.centre_y_mm) + seal_size / 2.0,
-    );
+    let seal_size = face.seal.size;
+    let seal_corner = (face.seal.x, face.seal.top);
     let mut seal_image = None;
     if let Some(picture) = input.seal {
         content.save_state();
         content.set_parameters(Name(b"Ink"));
         match picture.format {
             PictureFormat::Svg => {
-                seal::draw_svg(&mut content, picture.bytes, &face, seal_corner, seal_size)?
+                let mut list = DisplayList::default();
+                seal::draw_svg(&mut list, picture.bytes, &font_face, seal_corner, seal_size)?;
+                replay(&mut content, &list.ops, &mut glyphs);
             }
             PictureFormat::Png => {
                 let image = seal::decode_png(picture.bytes)?;
@@ -351,185 +269,155 @@ pub fn render(input: &RenderInput<'_>) -> Result<PreparedPdf, RenderError> {
         seal_image,
         seal_rect,
     };
-    assemble(input, record, &g, &text, streams)
+    assemble(input, record, &face, &glyphs, streams)
 }
 
-fn draw_title(
-    content: &mut Content,
-    text: &mut TextSet<'_>,
-    g: &Geometry,
-    input: &RenderInput<'_>,
-) -> Result<(), RenderError> {
-    let t = &input.layout.title;
-    let title = t.text.as_deref().unwrap_or(input.licence_type.name());
-    let spacing = t.spacing_em * t.size_pt;
-    let n = title.chars().count() as f32;
-    // Character spacing follows every character; the last one's is not part of the width.
-    let w = text.width(title, t.size_pt, "title")? + spacing * (n - 1.0).max(0.0);
-    text.show(
-        content,
-        title,
-        "title",
-        (g.x(t.x_mm) - w / 2.0, g.y(t.y_mm)),
-        t.size_pt,
-        t.colour,
-        spacing,
-        t.bold,
-    )
+/// The subset's glyphs as the PDF numbers them: each glyph of the full font gets the next
+/// CID as it is first shown, and the ToUnicode map remembers its character.
+struct Glyphs {
+    remapper: GlyphRemapper,
+    unicode: BTreeMap<u16, char>,
 }
 
-/// What a layout item prints: label and value.
-fn item_text(
-    input: &RenderInput<'_>,
-    record: &LicenceRecord,
-    item: &str,
-) -> Result<Option<(String, String)>, RenderError> {
-    let date =
-        |d: time::Date| format!("{}年{:02}月{:02}日", d.year(), u8::from(d.month()), d.day());
-    let until = record.valid_until.map_or_else(|| "长期".to_owned(), date);
-    let core = match item {
-        "identifier" => Some(("证照标识", record.identifier.to_string())),
-        "licence_number" => Some(("证照编号", record.licence_number.clone())),
-        "holder_name" => Some(("持证主体", record.holder_name.clone())),
-        "holder_code" => Some((
-            record.holder_code_type().label_zh(),
-            record.holder_code.as_str().to_owned(),
-        )),
-        "issuer_name" => Some(("发证机关", input.issuer_name.to_owned())),
-        "issue_date" => Some(("发证日期", date(record.issue_date))),
-        "valid_from" => Some(("有效期自", date(record.valid_from))),
-        "valid_until" => Some(("有效期至", until.clone())),
-        "validity" => Some((
-            "有效期限",
-            format!("{}至{}", date(record.valid_from), until),
-        )),
-        "type_name" => Some(("证照类型", record.type_name.clone())),
-        _ => None,
-    };
-    if let Some((label, value)) = core {
-        return Ok(Some((label.to_owned(), value)));
-    }
-    let name = item.strip_prefix("face.").unwrap_or(item);
-    let def = input
-        .licence_type
-        .field(name)
-        .ok_or_else(|| RenderError::UnknownItem(item.to_owned()))?;
-    let Some(raw) = record.face.get(name) else {
-        // An optional field the licence does not have: nothing is printed.
-        return Ok(None);
-    };
-    let value = match def.kind() {
-        FieldKind::Date => zhengku_model::date::parse_date(raw)
-            .map(date)
-            .unwrap_or_else(|_| raw.clone()),
-        FieldKind::Money { unit, .. } => format!("{raw}{}", unit.as_deref().unwrap_or("")),
-        _ => raw.clone(),
-    };
-    Ok(Some((def.label().to_owned(), value)))
-}
-
-fn draw_field(
-    content: &mut Content,
-    text: &mut TextSet<'_>,
-    g: &Geometry,
-    input: &RenderInput<'_>,
-    f: &FieldBox,
-) -> Result<(), RenderError> {
-    let style = &input.layout.style;
-    let record = input.licence.record();
-    let Some((default_label, value)) = item_text(input, record, &f.item)? else {
-        return Ok(());
-    };
-    let label = f.label.clone().unwrap_or(default_label);
-    let item = f.item.as_str();
-    let (x, y) = (g.x(f.x_mm), g.y(f.y_mm));
-
-    // The label: spread over its room (名　　称) or followed by a colon (名称：), shrunk if
-    // it does not fit.
-    if !label.is_empty() {
-        let mut size = f.label_size_pt.unwrap_or(f.size_pt);
-        let label = if style.label_colon {
-            format!("{label}：")
-        } else {
-            label
-        };
-        let room = g.pt(f.label_width_mm) - if style.label_colon { 0.0 } else { size };
-        let natural = text.width(&label, size, item)?;
-        if natural > room && natural > 0.0 {
-            size *= room / natural;
+impl Default for Glyphs {
+    fn default() -> Glyphs {
+        Glyphs {
+            remapper: GlyphRemapper::new(),
+            unicode: BTreeMap::new(),
         }
-        let n = label.chars().count() as f32;
-        let spacing = if style.label_colon || n < 2.0 {
-            0.0
-        } else {
-            ((room - text.width(&label, size, item)?) / (n - 1.0)).clamp(0.0, size * 2.0)
-        };
-        text.show(
-            content,
-            &label,
-            item,
-            (x, y),
-            size,
-            style.label_colour,
-            spacing,
-            false,
-        )?;
     }
+}
 
-    // The value: wrapped, shrunk to fit the box, cut with … if still too long.
-    let value_x = x + g.pt(f.label_width_mm);
-    let width = g.pt(f.width_mm - f.label_width_mm);
-    let min = f.min_size_pt.unwrap_or(f.size_pt);
-    let mut size = f.size_pt;
-    let lines = loop {
-        let lines = text.wrap(&value, width, size, item)?;
-        let fits = |n: usize| match f.height_mm {
-            None => n <= 1,
-            Some(h) => {
-                // The first baseline is at y; each further line adds a line height.
-                (n as f32 - 1.0) * size * style.line_height + size * 0.3 <= g.pt(h)
+impl Glyphs {
+    /// The run's two-byte CIDs.
+    fn encode(&mut self, run: &face::TextRun) -> Vec<u8> {
+        let mut out = Vec::with_capacity(run.glyphs.len() * 2);
+        for (&gid, c) in run.glyphs.iter().zip(run.text.chars()) {
+            let new = self.remapper.remap(gid);
+            self.unicode.entry(new).or_insert(c);
+            out.extend_from_slice(&new.to_be_bytes());
+        }
+        out
+    }
+}
+
+/// Plays display-list ops into a content stream.
+fn replay(content: &mut Content, ops: &[Op], glyphs: &mut Glyphs) {
+    for op in ops {
+        match op {
+            Op::Save => {
+                content.save_state();
             }
-        };
-        if fits(lines.len()) {
-            break lines;
-        }
-        if size - 0.25 >= min {
-            size -= 0.25;
-            continue;
-        }
-        // Still too long at the smallest size: keep what fits and end with an ellipsis.
-        let max_lines = match f.height_mm {
-            None => 1,
-            Some(h) => ((g.pt(h) - size * 0.3) / (size * style.line_height) + 1.0).floor() as usize,
-        }
-        .max(1);
-        let mut kept: Vec<Line> = lines.into_iter().take(max_lines).collect();
-        if let Some(last) = kept.last_mut() {
-            let ellipsis = "…";
-            let ew = text.width(ellipsis, size, item)?;
-            while last.width_pt + ew > width && last.text.pop().is_some() {
-                last.width_pt = text.width(&last.text, size, item)?;
+            Op::Restore => {
+                content.restore_state();
             }
-            last.text.push_str(ellipsis);
-            last.width_pt += ew;
+            Op::Transform(m) => {
+                content.transform(*m);
+            }
+            Op::FillRgb([r, g, b]) => {
+                content.set_fill_rgb(*r, *g, *b);
+            }
+            Op::StrokeRgb([r, g, b]) => {
+                content.set_stroke_rgb(*r, *g, *b);
+            }
+            Op::LineWidth(w) => {
+                content.set_line_width(*w);
+            }
+            Op::RoundJoin => {
+                content.set_line_join(LineJoinStyle::RoundJoin);
+            }
+            Op::MoveTo(x, y) => {
+                content.move_to(*x, *y);
+            }
+            Op::LineTo(x, y) => {
+                content.line_to(*x, *y);
+            }
+            Op::CubicTo([a, b, c, d, e, f]) => {
+                content.cubic_to(*a, *b, *c, *d, *e, *f);
+            }
+            Op::Close => {
+                content.close_path();
+            }
+            Op::Rect([x, y, w, h]) => {
+                content.rect(*x, *y, *w, *h);
+            }
+            Op::Paint(p) => {
+                match p {
+                    Paint::Fill => content.fill_nonzero(),
+                    Paint::FillEvenOdd => content.fill_even_odd(),
+                    Paint::FillStroke => content.fill_nonzero_and_stroke(),
+                    Paint::FillEvenOddStroke => content.fill_even_odd_and_stroke(),
+                    Paint::Stroke => content.stroke(),
+                    Paint::None => content.end_path(),
+                };
+            }
+            Op::Text(run) => show(content, run, glyphs),
         }
-        break kept;
-    };
-    let mut line_y = y;
-    for line in lines {
-        text.show(
-            content,
-            &line.text,
-            item,
-            (value_x, line_y),
-            size,
-            style.text_colour,
-            0.0,
-            false,
-        )?;
-        line_y -= size * style.line_height;
     }
-    Ok(())
+}
+
+/// Shows a text run in the one font.
+fn show(content: &mut Content, run: &face::TextRun, glyphs: &mut Glyphs) {
+    let bytes = glyphs.encode(run);
+    let [r, g, b] = run.colour;
+    // Character spacing and rendering mode are graphics state that outlives the text
+    // object: q … Q keeps them to this run.
+    content.save_state();
+    content.begin_text();
+    content.set_font(FONT, run.size);
+    content.set_fill_rgb(r, g, b);
+    if run.bold {
+        content.set_stroke_rgb(r, g, b);
+        content.set_line_width(run.size * 0.035);
+        content.set_text_rendering_mode(TextRenderingMode::FillStroke);
+    }
+    if run.spacing != 0.0 {
+        content.set_char_spacing(run.spacing);
+    }
+    content.next_line(run.x, run.y);
+    content.show(Str(&bytes));
+    content.end_text();
+    content.restore_state();
+}
+
+/// Draws `qr` with its quiet zone as a white square of side `size` points whose top-left
+/// corner is (`x`, `top`) in PDF coordinates; dark modules are black rectangles, one per
+/// horizontal run.
+fn draw_qr(content: &mut Content, qr: &QrSymbol, (x, top): (f32, f32), size: f32) {
+    // ISO/IEC 18004 asks for 4 modules of quiet zone (as zhengku-qr's images have).
+    let quiet = 4;
+    let n = qr.width();
+    let m = size / (n + 2 * quiet) as f32;
+    content.save_state();
+    content.set_fill_rgb(1.0, 1.0, 1.0);
+    content.rect(round(x), round(top - size), round(size), round(size));
+    content.fill_nonzero();
+    content.set_fill_rgb(0.0, 0.0, 0.0);
+    // Exact module coordinates in a module-sized user space, so rounding cannot open gaps.
+    content.transform([
+        m,
+        0.0,
+        0.0,
+        -m,
+        x + quiet as f32 * m,
+        top - quiet as f32 * m,
+    ]);
+    for row in 0..n {
+        let mut col = 0;
+        while col < n {
+            if !qr.is_dark(col, row) {
+                col += 1;
+                continue;
+            }
+            let start = col;
+            while col < n && qr.is_dark(col, row) {
+                col += 1;
+            }
+            content.rect(start as f32, row as f32, (col - start) as f32, 1.0);
+        }
+    }
+    content.fill_nonzero();
+    content.restore_state();
 }
 
 /// A deterministic six-letter subset tag (PDF 32000 9.6.4) from the glyphs used.
@@ -557,8 +445,8 @@ struct Streams<'a> {
 fn assemble(
     input: &RenderInput<'_>,
     record: &LicenceRecord,
-    g: &Geometry,
-    text: &TextSet<'_>,
+    face: &Face<'_>,
+    glyphs: &Glyphs,
     streams: Streams<'_>,
 ) -> Result<PreparedPdf, RenderError> {
     let Streams {
@@ -594,11 +482,11 @@ fn assemble(
     {
         let mut page = pdf.page(refs.page);
         page.parent(refs.pages)
-            .media_box(Rect::new(0.0, 0.0, round(g.width), round(g.height)))
+            .media_box(Rect::new(0.0, 0.0, round(face.width), round(face.height)))
             .contents(refs.content)
             .annotations([refs.field]);
         let mut resources = page.resources();
-        resources.fonts().pair(text::FONT, refs.font);
+        resources.fonts().pair(FONT, refs.font);
         resources.ext_g_states().pair(Name(b"Ink"), refs.ink);
         let mut x_objects = resources.x_objects();
         x_objects.pair(Name(b"Art"), refs.art);
@@ -611,7 +499,7 @@ fn assemble(
     {
         let mut form = pdf.form_xobject(refs.art, art);
         form.filter(Filter::FlateDecode);
-        form.bbox(Rect::new(0.0, 0.0, round(g.width), round(g.height)));
+        form.bbox(Rect::new(0.0, 0.0, round(face.width), round(face.height)));
     }
     // The seal's ink: red multiplied with what is under it, like a stamp on paper.
     pdf.ext_graphics(refs.ink).blend_mode(BlendMode::Multiply);
@@ -640,7 +528,7 @@ fn assemble(
         }
     }
 
-    write_font(&mut pdf, &refs, font, text)?;
+    write_font(&mut pdf, &refs, font, glyphs)?;
 
     // The signature field: its widget over the seal impression, an empty appearance (the
     // impression itself is page content, so it prints with or without form support).
@@ -765,15 +653,18 @@ fn write_font(
     pdf: &mut Pdf,
     refs: &Refs,
     font: &CjkFont,
-    text: &TextSet<'_>,
+    glyphs: &Glyphs,
 ) -> Result<(), RenderError> {
-    let remapper = text.remapper();
+    let remapper = &glyphs.remapper;
     let subset = subsetter::subset(font.data(), font.index(), remapper)
         .map_err(|e| RenderError::Font(format!("subsetting: {e}")))?;
     let tag = subset_tag(remapper.remapped_gids());
     let base_font = format!("{tag}+{}", font.postscript_name());
     let base_font = Name(base_font.as_bytes());
-    let upem = text.units_per_em();
+    let face = font
+        .face()
+        .ok_or_else(|| RenderError::Font("the font no longer parses".into()))?;
+    let upem = f32::from(face.units_per_em().max(1));
     let to_pdf = |v: f32| (v * 1000.0 / upem).round();
 
     pdf.type0_font(refs.font)
@@ -787,7 +678,6 @@ fn write_font(
         ordering: Str(b"Identity"),
         supplement: 0,
     };
-    let face = text.face();
     let widths: Vec<f32> = remapper
         .remapped_gids()
         .map(|old| {
@@ -854,7 +744,7 @@ fn write_font(
     }
 
     let mut cmap = UnicodeCmap::new(Name(b"Zhengku-UCS"), system_info);
-    let unicode: &BTreeMap<u16, char> = text.unicode();
+    let unicode: &BTreeMap<u16, char> = &glyphs.unicode;
     for (&gid, &c) in unicode {
         cmap.pair(gid, c);
     }

@@ -1,19 +1,15 @@
-//! Vector drawing of the page art (border bands, frames, rosettes) and the QR symbol.
+//! Vector drawing of the page art (border bands, frames, rosettes) into the display list.
 //!
-//! Everything is drawn as paths, not images: it stays sharp at any zoom, prints exactly, and
-//! the QR modules land on whole module squares for any scanner.
+//! Everything is drawn as paths, not images: it stays sharp at any zoom and prints exactly.
 
 use std::f32::consts::PI;
 
-use pdf_writer::Content;
-use zhengku_qr::QrSymbol;
-
-use super::Geometry;
 use super::text::round;
+use crate::face::{DisplayList as Content, Geometry};
 use crate::layout::{Art, Colour};
 
 /// Draws one piece of art.
-pub(super) fn draw_art(content: &mut Content, g: &Geometry, art: &Art) {
+pub(crate) fn draw_art(content: &mut Content, g: &Geometry, art: &Art) {
     match art {
         Art::Guilloche {
             inset_mm,
@@ -199,44 +195,4 @@ fn rosette(content: &mut Content, (cx, cy): (f32, f32), radius: f32, colour: Col
         });
         content.stroke();
     }
-}
-
-/// Draws `qr` with its quiet zone as a white square of side `size` points whose top-left
-/// corner is (`x`, `top`) in PDF coordinates; dark modules are black rectangles, one per
-/// horizontal run.
-pub(super) fn draw_qr(content: &mut Content, qr: &QrSymbol, (x, top): (f32, f32), size: f32) {
-    // ISO/IEC 18004 asks for 4 modules of quiet zone (as zhengku-qr's images have).
-    let quiet = 4;
-    let n = qr.width();
-    let m = size / (n + 2 * quiet) as f32;
-    content.save_state();
-    content.set_fill_rgb(1.0, 1.0, 1.0);
-    content.rect(round(x), round(top - size), round(size), round(size));
-    content.fill_nonzero();
-    content.set_fill_rgb(0.0, 0.0, 0.0);
-    // Exact module coordinates in a module-sized user space, so rounding cannot open gaps.
-    content.transform([
-        m,
-        0.0,
-        0.0,
-        -m,
-        x + quiet as f32 * m,
-        top - quiet as f32 * m,
-    ]);
-    for row in 0..n {
-        let mut col = 0;
-        while col < n {
-            if !qr.is_dark(col, row) {
-                col += 1;
-                continue;
-            }
-            let start = col;
-            while col < n && qr.is_dark(col, row) {
-                col += 1;
-            }
-            content.rect(start as f32, row as f32, (col - start) as f32, 1.0);
-        }
-    }
-    content.fill_nonzero();
-    content.restore_state();
 }

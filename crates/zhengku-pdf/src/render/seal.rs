@@ -19,7 +19,7 @@
 
 use std::f32::consts::PI;
 
-use pdf_writer::Content;
+use crate::face::DisplayList as Content;
 use zhengku_seal::artwork::MAX_PIXELS;
 
 use super::RenderError;
@@ -366,12 +366,12 @@ fn paint_path(content: &mut Content, p: Paint) {
         content.set_line_width(p.stroke_width);
     }
     match (p.fill.is_some(), p.stroke.is_some(), p.even_odd) {
-        (true, true, false) => content.fill_nonzero_and_stroke(),
-        (true, true, true) => content.fill_even_odd_and_stroke(),
-        (true, false, false) => content.fill_nonzero(),
-        (true, false, true) => content.fill_even_odd(),
-        (false, true, _) => content.stroke(),
-        (false, false, _) => content.end_path(),
+        (true, true, false) => content.paint(crate::face::Paint::FillStroke),
+        (true, true, true) => content.paint(crate::face::Paint::FillEvenOddStroke),
+        (true, false, false) => content.paint(crate::face::Paint::Fill),
+        (true, false, true) => content.paint(crate::face::Paint::FillEvenOdd),
+        (false, true, _) => content.paint(crate::face::Paint::Stroke),
+        (false, false, _) => content.paint(crate::face::Paint::None),
     };
 }
 
@@ -486,8 +486,8 @@ fn draw_text(
                 // CJK fonts come in one weight here; a stroke of 4% of the em thickens it.
                 content.set_stroke_rgb(r, g, b);
                 content.set_line_width(upem * 0.04);
-                content.set_line_join(pdf_writer::types::LineJoinStyle::RoundJoin);
-                content.fill_nonzero_and_stroke();
+                content.set_round_join();
+                content.paint(crate::face::Paint::FillStroke);
             } else {
                 content.fill_nonzero();
             }
@@ -863,21 +863,28 @@ mod tests {
 
     #[test]
     fn path_data_all_commands() {
-        let mut c = Content::new();
+        let mut c = Content::default();
         path_data(
             &mut c,
             "M10 10h5v5H10V10zm1 1l2 2L4 4c1 1 2 2 3 3s1 1 2 2q1 1 2 2t1 1a5 5 0 01 10 0A3 3 30 1 0 0 0z",
         );
-        let out = String::from_utf8(c.finish().into_vec()).unwrap();
-        let ops = |op: &str| out.lines().filter(|l| l.ends_with(op)).count();
-        assert_eq!(ops(" m"), 2, "{out}");
-        assert_eq!(ops(" l"), 6, "{out}");
+        use crate::face::Op;
+        let count = |f: fn(&Op) -> bool| c.ops.iter().filter(|op| f(op)).count();
+        assert_eq!(count(|op| matches!(op, Op::MoveTo(..))), 2, "{:?}", c.ops);
+        assert_eq!(count(|op| matches!(op, Op::LineTo(..))), 6, "{:?}", c.ops);
         // C, S, Q, T, the half-circle arc (2 quarters) and the last arc (3 segments).
-        assert_eq!(ops(" c"), 9, "{out}");
-        assert_eq!(ops("h"), 2, "{out}");
-        assert!(out.contains("17 7 c\n19.76 7 22 9.24 22 12 c"), "{out}");
+        assert_eq!(count(|op| matches!(op, Op::CubicTo(..))), 9, "{:?}", c.ops);
+        assert_eq!(count(|op| matches!(op, Op::Close)), 2, "{:?}", c.ops);
+        let rounded = |m: &[f32; 6]| m.map(|v| (v * 100.0).round() / 100.0);
+        let arc = c.ops.windows(2).any(|w| match w {
+            [Op::CubicTo(a), Op::CubicTo(b)] => {
+                rounded(a)[4..] == [17.0, 7.0] && rounded(b) == [19.76, 7.0, 22.0, 9.24, 22.0, 12.0]
+            }
+            _ => false,
+        });
+        assert!(arc, "{:?}", c.ops);
         // Garbage stops the path without panicking.
-        let mut c = Content::new();
+        let mut c = Content::default();
         path_data(&mut c, "M1 1 L 2 x 3 4");
         path_data(&mut c, "");
         path_data(&mut c, "L1 1");

@@ -1,69 +1,50 @@
-//! Text on the page: characters to glyphs of the subset font, widths, line breaking.
+//! Text on the page: characters to glyphs of the full font, widths, line breaking.
 //!
-//! Every glyph used is given a new id by the subsetter's remapper as it is first met; the
-//! content stream shows those ids as two-byte CIDs (Identity-H), and the subset font, the
-//! `/W` widths and the ToUnicode map are written from the same remapper at the end.
+//! [`TextSet::show`] records a run with its glyphs into the display list and notes every
+//! glyph used; the writers subset the font from those (the PDF renumbers them as two-byte
+//! CIDs, Identity-H, with `/W` widths and a ToUnicode map; the OFD keeps a Unicode cmap).
 
 use std::collections::BTreeMap;
 
-use pdf_writer::types::TextRenderingMode;
-use pdf_writer::{Content, Name, Str};
-use subsetter::GlyphRemapper;
-
 use super::RenderError;
+use crate::face::{DisplayList, TextRun};
 use crate::layout::Colour;
-
-/// The resource name of the one font.
-pub(super) const FONT: Name<'static> = Name(b"F1");
 
 /// Characters that may hang at the end of a line rather than start the next one.
 const NO_LINE_START: &str = "，。、；：？！）》」』”’〕】,.;:!?)%";
 /// Characters that may not end a line.
 const NO_LINE_END: &str = "（《「『“‘〔【(";
 
-/// The glyphs used so far and how to draw text with them.
-pub(super) struct TextSet<'f> {
+/// The glyphs used so far and how to measure text with them.
+pub(crate) struct TextSet<'f> {
     face: &'f ttf_parser::Face<'f>,
     units_per_em: f32,
-    remapper: GlyphRemapper,
-    /// New glyph id → the character it was first used for (for ToUnicode).
-    unicode: BTreeMap<u16, char>,
+    /// Glyph id in the full font → the character it was first used for.
+    used: BTreeMap<u16, char>,
 }
 
 /// One line of text, ready to show.
-pub(super) struct Line {
+pub(crate) struct Line {
     pub text: String,
     pub width_pt: f32,
 }
 
 impl<'f> TextSet<'f> {
-    pub(super) fn new(face: &'f ttf_parser::Face<'f>) -> TextSet<'f> {
+    pub(crate) fn new(face: &'f ttf_parser::Face<'f>) -> TextSet<'f> {
         TextSet {
             face,
             units_per_em: f32::from(face.units_per_em().max(1)),
-            remapper: GlyphRemapper::new(),
-            unicode: BTreeMap::new(),
+            used: BTreeMap::new(),
         }
     }
 
-    pub(super) fn face(&self) -> &'f ttf_parser::Face<'f> {
-        self.face
-    }
-
-    pub(super) fn units_per_em(&self) -> f32 {
-        self.units_per_em
-    }
-
-    pub(super) fn remapper(&self) -> &GlyphRemapper {
-        &self.remapper
-    }
-
-    pub(super) fn unicode(&self) -> &BTreeMap<u16, char> {
-        &self.unicode
+    /// Every glyph shown, with its character.
+    pub(crate) fn into_used(self) -> BTreeMap<u16, char> {
+        self.used
     }
 
     /// The glyph of `c` in the full font; `item` names what is being printed, for the error.
-    pub(super) fn glyph(&self, c: char, item: &str) -> Result<ttf_parser::GlyphId, RenderError> {
+    pub(crate) fn glyph(&self, c: char, item: &str) -> Result<ttf_parser::GlyphId, RenderError> {
         self.face
             .glyph_index(c)
             .ok_or_else(|| RenderError::MissingGlyph {
@@ -73,69 +54,56 @@ impl<'f> TextSet<'f> {
     }
 
     /// Advance of `c` in em.
-    pub(super) fn advance(&self, c: char, item: &str) -> Result<f32, RenderError> {
+    pub(crate) fn advance(&self, c: char, item: &str) -> Result<f32, RenderError> {
         let gid = self.glyph(c, item)?;
         Ok(f32::from(self.face.glyph_hor_advance(gid).unwrap_or(0)) / self.units_per_em)
     }
 
     /// Width of `s` at `size` points, without extra spacing.
-    pub(super) fn width(&self, s: &str, size: f32, item: &str) -> Result<f32, RenderError> {
+    pub(crate) fn width(&self, s: &str, size: f32, item: &str) -> Result<f32, RenderError> {
         s.chars()
             .try_fold(0.0, |w, c| Ok(w + self.advance(c, item)? * size))
     }
 
-    /// The two-byte CIDs of `s`, remapping glyphs into the subset.
-    fn encode(&mut self, s: &str, item: &str) -> Result<Vec<u8>, RenderError> {
-        let mut out = Vec::with_capacity(s.len() * 2);
-        for c in s.chars() {
-            let gid = self.glyph(c, item)?;
-            let new = self.remapper.remap(gid.0);
-            self.unicode.entry(new).or_insert(c);
-            out.extend_from_slice(&new.to_be_bytes());
-        }
-        Ok(out)
-    }
-
-    /// Shows `s` with its baseline starting at (`x`, `y`) points.
+    /// Records `s` with its baseline starting at (`x`, `y`) points.
     #[allow(clippy::too_many_arguments)]
-    pub(super) fn show(
+    pub(crate) fn show(
         &mut self,
-        content: &mut Content,
+        list: &mut DisplayList,
         s: &str,
         item: &str,
         (x, y): (f32, f32),
         size: f32,
         colour: Colour,
-        char_spacing: f32,
+        spacing: f32,
         bold: bool,
     ) -> Result<(), RenderError> {
-        let bytes = self.encode(s, item)?;
-        let [r, g, b] = colour.0;
-        // Character spacing and rendering mode are graphics state that outlives the text
-        // object: q … Q keeps them to this run.
-        content.save_state();
-        content.begin_text();
-        content.set_font(FONT, size);
-        content.set_fill_rgb(r, g, b);
-        if bold {
-            content.set_stroke_rgb(r, g, b);
-            content.set_line_width(size * 0.035);
-            content.set_text_rendering_mode(TextRenderingMode::FillStroke);
+        let mut glyphs = Vec::with_capacity(s.len());
+        let mut advances = Vec::with_capacity(s.len());
+        for c in s.chars() {
+            let gid = self.glyph(c, item)?;
+            self.used.entry(gid.0).or_insert(c);
+            glyphs.push(gid.0);
+            advances.push(self.advance(c, item)? * size);
         }
-        if char_spacing != 0.0 {
-            content.set_char_spacing(round(char_spacing));
-        }
-        content.next_line(round(x), round(y));
-        content.show(Str(&bytes));
-        content.end_text();
-        content.restore_state();
+        list.text(TextRun {
+            text: s.to_owned(),
+            glyphs,
+            advances,
+            x: round(x),
+            y: round(y),
+            size,
+            colour: colour.0,
+            spacing: round(spacing),
+            bold,
+        });
         Ok(())
     }
 
     /// Breaks `s` into lines at most `width` points wide at `size`. Runs of ASCII letters
     /// and digits stay together unless a run alone is too wide; closing punctuation hangs
     /// at the end of a line, opening punctuation moves to the next.
-    pub(super) fn wrap(
+    pub(crate) fn wrap(
         &self,
         s: &str,
         width: f32,
@@ -210,6 +178,6 @@ impl<'f> TextSet<'f> {
 }
 
 /// Rounds to 1/100 point, so numbers in the content stream stay short.
-pub(super) fn round(v: f32) -> f32 {
+pub(crate) fn round(v: f32) -> f32 {
     (v * 100.0).round() / 100.0
 }
