@@ -20,6 +20,9 @@ command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
 command -v zbarimg >/dev/null 2>&1 || missing+=(zbar-tools)
 #   a CJK font: licence PDFs embed a subset of Noto Sans/Serif CJK SC
 compgen -G "/usr/share/fonts/opentype/noto/Noto*CJK*" >/dev/null || missing+=(fonts-noto-cjk)
+#   a CJK TrueType font: easyofd draws OFD text with reportlab, which reads TrueType only; the
+#   OFD tests register WenQuanYi Zen Hei under the name easyofd asks for (宋体)
+[ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || missing+=(fonts-wqy-zenhei)
 #   qpdf --check, and poppler's pdftotext / pdftoppm / pdfdetach: judges of our PDFs
 command -v qpdf >/dev/null 2>&1 || missing+=(qpdf)
 command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
@@ -55,6 +58,11 @@ python3 -c "import cwt" >/dev/null 2>&1 || python_missing+=(cwt)
 python3 -c "import pycose" >/dev/null 2>&1 || python_missing+=(pycose)
 python3 -c "import pycddl" >/dev/null 2>&1 || python_missing+=(pycddl)
 python3 -c "import cbor2" >/dev/null 2>&1 || python_missing+=(cbor2)
+#   easyofd, ofdkit, fontTools: judges of zhengku's OFD licence files (easyofd renders the page,
+#   ofdkit reads the metadata and text positions, fontTools the embedded font's cmap)
+python3 -c "import easyofd" >/dev/null 2>&1 || python_missing+=(easyofd)
+python3 -c "import ofdkit" >/dev/null 2>&1 || python_missing+=(ofdkit)
+python3 -c "import fontTools" >/dev/null 2>&1 || python_missing+=(fonttools)
 if ((${#python_missing[@]})); then
     echo "scripts/test.sh: installing ${python_missing[*]} (pip)" >&2
     python3 -m pip install -q --disable-pip-version-check "${python_missing[@]}"

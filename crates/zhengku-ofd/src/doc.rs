@@ -287,6 +287,36 @@ impl Ofd {
     }
 }
 
+impl Ofd {
+    /// Whether `name` is an annotation list (`<Annotations>`) with no entries: the slot a
+    /// sealed original keeps open for an annotated copy's watermark. Unprotected, it draws
+    /// nothing, so it hides nothing.
+    pub fn is_empty_annotation_list(&self, name: &str) -> bool {
+        let Ok(text) = parse(&self.package, name) else {
+            return false;
+        };
+        let Ok(xml) = document(name, &text) else {
+            return false;
+        };
+        let root = xml.root_element();
+        root.tag_name().name() == "Annotations" && !root.children().any(|n| n.is_element())
+    }
+
+    /// The file named `file_name` (its last path segment) in an attachment folder
+    /// (`…/Attachs/…`), when exactly one is.
+    pub fn attachment(&self, file_name: &str) -> Option<(&str, &[u8])> {
+        let mut found = self
+            .package
+            .names()
+            .filter(|n| n.contains("/Attachs/") && n.rsplit('/').next() == Some(file_name));
+        let name = found.next()?;
+        if found.next().is_some() {
+            return None;
+        }
+        Some((name, self.package.file(name)?))
+    }
+}
+
 fn read_signatures(
     package: &Package,
     list: &str,

@@ -13,12 +13,22 @@
 //! appends a seal signature in zhengku's strict form. Pure: no I/O.
 
 pub mod doc;
+#[cfg(feature = "render")]
+pub mod document;
+#[cfg(feature = "render")]
+pub mod face;
 #[cfg(feature = "write")]
 pub mod sign;
 pub mod zip;
 
 pub use doc::{CheckMethod, DocInfo, Ofd, Reference, Signature, StampAnnot, resolve};
 pub use zip::{Limits, Package};
+
+/// The signed licence record's file name, in the attachment folder of a licence OFD.
+pub const RECORD_FILE_NAME: &str = "licence.zkl";
+/// The issuing department's licence-signing certificate (DER), attached beside the record
+/// when the library has it, so a verifier with only anchors can check the record.
+pub const SIGNER_FILE_NAME: &str = "licence-signer.cer";
 
 /// Why an OFD could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -32,7 +42,13 @@ pub enum OfdError {
 }
 
 /// Whether `bytes` look like an OFD: a ZIP archive (local file header first) with an
-/// `OFD.xml` among its first names. A quick sniff; [`Ofd::read`] decides.
+/// `OFD.xml` among the names in its first or last 64 KiB (a writer in name order puts it
+/// late, and the central directory, which names every file, is at the end). A quick sniff;
+/// [`Ofd::read`] decides.
 pub fn sniff(bytes: &[u8]) -> bool {
-    bytes.starts_with(b"PK\x03\x04") && bytes.windows(7).take(64 << 10).any(|w| w == b"OFD.xml")
+    const WINDOW: usize = 64 << 10;
+    let has = |b: &[u8]| b.windows(7).any(|w| w == b"OFD.xml");
+    bytes.starts_with(b"PK\x03\x04")
+        && (has(&bytes[..bytes.len().min(WINDOW)])
+            || has(&bytes[bytes.len().saturating_sub(WINDOW)..]))
 }

@@ -3,8 +3,9 @@
 //! link it).
 //!
 //! The new `Sign_N/Signature.xml` protects every file of the package as it stands (absolute
-//! paths, SM3 by OID, in name order) but the signature list, plus the seal written beside it
-//! (`Sign_N/Seal.esl`); the list must stay open for later signatures. The caller makes the
+//! paths, SM3 by OID, in name order) but the signature list and the slots the caller reserves
+//! for later annotation, plus the seal written beside it (`Sign_N/Seal.esl`); the list must
+//! stay open for later signatures. The caller makes the
 //! `SES_Signature` over the raw bytes of that `Signature.xml` (its dataHash) with the seal
 //! holder's key — zhengku-seal's `stamp` — and it becomes `Sign_N/SignedValue.dat`. Then
 //! `Signatures.xml` names the new signature. A first signature also adds the signature list
@@ -34,6 +35,9 @@ pub struct Stamp<'a> {
     pub date_time: &'a str,
     /// `Provider/@ProviderName`.
     pub provider: &'a str,
+    /// Files left out of the references: slots kept open for later annotation (an
+    /// original's empty annotation list, which an annotated copy fills and seals again).
+    pub reserved: &'a [&'a str],
 }
 
 /// Why a package could not be sealed.
@@ -110,7 +114,10 @@ pub fn seal<E>(
     out.insert(&seal_path, stamp.seal.to_vec());
     // Every file as it now stands, but the list and this signature's own two files.
     let mut references = String::new();
-    for name in out.names().filter(|f| *f != LIST) {
+    for name in out
+        .names()
+        .filter(|f| *f != LIST && !stamp.reserved.contains(f))
+    {
         let digest = zhengku_crypto::sm3(out.file(name).unwrap_or_default());
         references.push_str(&format!(
             "<ofd:Reference FileRef=\"/{}\"><ofd:CheckValue>{}</ofd:CheckValue></ofd:Reference>",

@@ -39,6 +39,8 @@ pub mod font;
 #[cfg(feature = "render")]
 pub mod layout;
 #[cfg(feature = "render")]
+pub mod otf;
+#[cfg(feature = "render")]
 pub mod pades;
 pub mod parse;
 #[cfg(feature = "render")]

@@ -78,6 +78,14 @@ pub enum DecodedSignature {
 }
 
 impl DecodedSignature {
+    /// The signer's certificate (DER), wherever the layout keeps it.
+    pub fn signer_certificate(&self) -> &[u8] {
+        match self {
+            DecodedSignature::V4(s) => &s.cert,
+            DecodedSignature::V1(s) => &s.to_sign.cert,
+        }
+    }
+
     /// Strict DER in the signature's own layout.
     pub fn to_der(&self) -> Result<Vec<u8>, EncodeError> {
         match self {

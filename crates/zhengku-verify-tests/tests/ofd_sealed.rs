@@ -42,6 +42,7 @@ fn sealed(package: &Package, seal_der: &[u8], s: &zhengku_seal::Seal) -> Package
             boundary: "150 230 42 42",
             date_time: "2026-12-04 10:08:09",
             provider: "zhengku",
+            reserved: &[],
         },
         |xml, path| {
             stamp(

@@ -13,15 +13,26 @@
 //!   seal's status;
 //!
 //! and once for the document, `ofd_coverage`: every file is protected by some signature
-//! (the signature list and each signature's own files aside). A file nobody protects could
-//! show anything, so the document is 无法核验 then, never 有效. An OFD without any
-//! signature is 无法核验 too: nothing vouches for it.
+//! (the signature list, each signature's own files and an empty annotation list aside: that
+//! is the slot an original keeps for an annotated copy, and it draws nothing). A file nobody
+//! protects could show anything, so the document is 无法核验 then, never 有效. An OFD
+//! without any signature is 无法核验 too: nothing vouches for it.
+//!
+//! A licence OFD zhengku writes attaches the signed licence record (`Attachs/licence.zkl`)
+//! and, when the library has it, the issuing department's licence-signing certificate
+//! (`Attachs/licence-signer.cer`). When the record is there the licence's own checks run as
+//! for a PDF's embedded record (issuer key, signature, chain, dates; then its status in phase
+//! two), and `record_matches` ties the file to it: `DocID` is the identifier and a seal
+//! signature of the issuer (its signer certificate names the issuer's USCC) protects the
+//! record. The certificate counts only if it chains to the anchors, like any carried one.
 
+use zhengku_model::SignedLicence;
 use zhengku_ofd::{Limits, Ofd, Signature};
+use zhengku_pki::CertView;
 
 use crate::context::Context;
 use crate::engine::Examined;
-use crate::licence::{InputKind, unreadable};
+use crate::licence::{InputKind, record_checks, unreadable};
 use crate::pdf::{SesCheck, seal_signature_check};
 use crate::report::{CheckId, Outcome, Report, check};
 
@@ -109,8 +120,12 @@ pub fn examine_ofd(bytes: &[u8], ctx: &Context<'_>) -> Examined {
             ),
         }
     }
+    licence_record(&ofd, ctx, &mut ex);
     if count > 0 {
-        let uncovered = ofd.uncovered();
+        let (slots, uncovered): (Vec<String>, Vec<String>) = ofd
+            .uncovered()
+            .into_iter()
+            .partition(|n| ofd.is_empty_annotation_list(n));
         push(
             &mut ex,
             CheckId::OfdCoverage,
@@ -119,8 +134,16 @@ pub fn examine_ofd(bytes: &[u8], ctx: &Context<'_>) -> Examined {
             if uncovered.is_empty() {
                 Outcome::Passed(format!(
                     "all {} file(s) are protected (the signature list and the signatures' own \
-                     files aside)",
-                    ofd.package().len()
+                     files aside){}",
+                    ofd.package().len(),
+                    if slots.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            "; {} is an empty annotation list kept for an annotated copy",
+                            slots.join(", ")
+                        )
+                    }
                 ))
             } else {
                 Outcome::Unverifiable(format!(
@@ -193,6 +216,81 @@ fn signature(ofd: &Ofd, s: &Signature, which: &str, ctx: &Context<'_>, ex: &mut 
         ctx,
         ex,
     );
+}
+
+/// The attached licence record's checks (module docs), when the file carries one.
+fn licence_record(ofd: &Ofd, ctx: &Context<'_>, ex: &mut Examined) {
+    let Some((name, bytes)) = ofd.attachment(zhengku_ofd::RECORD_FILE_NAME) else {
+        return;
+    };
+    let record = SignedLicence::from_bytes(bytes);
+    ex.report.checks.push(check(
+        CheckId::EmbeddedRecord,
+        "embedded licence record readable",
+        "内嵌证照数据可读",
+        match &record {
+            Ok(r) => Outcome::Passed(format!(
+                "{name} ({} bytes), {}, key {}",
+                bytes.len(),
+                r.algorithm(),
+                r.key_id()
+            )),
+            Err(e) => Outcome::Failed(e.to_string()),
+        },
+    ));
+    let Ok(record) = record else { return };
+    let carried: Vec<Vec<u8>> = ofd
+        .attachment(zhengku_ofd::SIGNER_FILE_NAME)
+        .map(|(_, der)| vec![der.to_vec()])
+        .unwrap_or_default();
+    record_checks(&record, bytes, ctx, &carried, ex);
+    ex.report.checks.push(check(
+        CheckId::RecordMatches,
+        "the OFD shows the embedded licence, sealed by its issuer",
+        "版式文件与证照数据一致",
+        record_matches(ofd, name, &record),
+    ));
+}
+
+/// `DocID` names the record, and a seal signature by the record's issuer protects it.
+fn record_matches(ofd: &Ofd, name: &str, signed: &SignedLicence) -> Outcome {
+    let r = signed.record();
+    let identifier = r.identifier.to_string();
+    let issuer = r.issuer_code.as_str();
+    let mut problems = Vec::new();
+    match ofd.doc_info.doc_id.as_deref() {
+        Some(id) if id == identifier => {}
+        Some(id) => problems.push(format!(
+            "the OFD's DocID is {id:?}, the embedded record is {identifier}"
+        )),
+        None => problems.push("the OFD has no DocID naming the licence".into()),
+    }
+    let mut sealers = Vec::new();
+    for s in ofd.signatures.iter().flatten() {
+        if !s.references.iter().any(|r| r.file == name) {
+            continue;
+        }
+        let uscc = ofd
+            .package()
+            .file(&s.signed_value)
+            .and_then(|ses| zhengku_seal::decode_signature(ses).ok())
+            .and_then(|d| CertView::parse(d.signer_certificate()).ok())
+            .and_then(|c| c.uscc.map(|u| u.as_str().to_owned()));
+        sealers.push(uscc.unwrap_or_else(|| "(no USCC)".into()));
+    }
+    if sealers.is_empty() {
+        problems.push(format!("no seal signature protects {name}"));
+    } else if !sealers.iter().any(|u| u == issuer) {
+        problems.push(format!(
+            "{name} is sealed by USCC {}, the licence's issuer is {issuer}",
+            sealers.join(", ")
+        ));
+    }
+    if problems.is_empty() {
+        Outcome::Passed(format!("DocID is {identifier}, sealed by USCC {issuer}"))
+    } else {
+        Outcome::Failed(problems.join("; "))
+    }
 }
 
 /// Whether `needle` occurs in `haystack` (the seal's DER inside the signature's).

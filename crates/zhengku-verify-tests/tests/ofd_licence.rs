@@ -1,0 +1,471 @@
+//! zhengku's own licence OFDs (zhengku_ofd::document): the business licence laid out from
+//! the same display list as its PDF, sealed with the department's development seal, judged
+//! by the engine and by tools we did not write: OpenSSL (every reference digest and the SM2
+//! signature), fontTools (the embedded font's cmap has every character of the face),
+//! ofdkit (the GB/T 36903 metadata, and every text run at the display list's and the
+//! layout's positions within 0.1 mm), easyofd (renders the page; zbarimg reads the QR code
+//! back from the picture). The files are left in `target/ofd-licence/` to look at.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::path::PathBuf;
+
+use time::OffsetDateTime;
+use zhengku_model::{LicenceStatus, SealStatus, SignedLicence};
+use zhengku_ofd::document::{OfdDocumentError, sealed_licence_ofd};
+use zhengku_ofd::{Limits, Ofd, Package};
+use zhengku_pdf::document::LicenceDocument;
+use zhengku_pdf::face::{FaceInput, lay_out};
+use zhengku_pdf::layout::Layout;
+use zhengku_seal::make::make_seal;
+use zhengku_seal::{DecodedSignature, Seal, decode_signature_with_signed_bytes};
+use zhengku_testkit::keys_dev::{der as cert, key, pki};
+use zhengku_testkit::tools::{
+    have, have_python_module, openssl_sm2_verifies, openssl_sm3, python_says_ok,
+};
+use zhengku_verify::{
+    Context, Departments, LicenceLive, LicenceReport, LiveLists, Outcome, RecordDigests, SealLive,
+    Trust, Verdict, verify_input,
+};
+
+#[path = "../../zhengku-pdf/tests/support/mod.rs"]
+mod support;
+
+const ESID: &str = "3301060100000001";
+
+/// Where this run leaves its files for a person to look at.
+fn out_dir() -> PathBuf {
+    let dir = support::repo().join("target/ofd-licence");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn layout() -> Layout {
+    let dir = support::repo().join("templates/business-licence");
+    Layout::from_toml_str(&std::fs::read_to_string(dir.join("layout.toml")).unwrap()).unwrap()
+}
+
+/// A seal for the development holder `holder` (a `seal-…-sm2` name), valid from a day ago.
+fn seal_for(holder: &str) -> Seal {
+    let now = OffsetDateTime::now_utc();
+    let spec = support::xihu_seal_spec(
+        ESID,
+        vec![cert(&format!("{holder}.crt"))],
+        now - time::Duration::days(1),
+        now + time::Duration::days(365),
+    );
+    make_seal(spec, &cert("seal-maker-sm2.crt"), &key("seal-maker-sm2")).unwrap()
+}
+
+struct Made {
+    ofd: Vec<u8>,
+    licence: SignedLicence,
+    qr_text: String,
+    seal_der: Vec<u8>,
+}
+
+/// The sample business licence as an OFD sealed by `holder`'s seal with `licence`; `None`
+/// without a CJK font.
+fn made_with(holder: &str, licence: SignedLicence) -> Option<Result<Made, OfdDocumentError>> {
+    let font = support::font()?;
+    let seal = seal_for(holder);
+    let layout = layout();
+    let ty = zhengku_model::testing::business_licence_type();
+    let payload = zhengku_qr::make_payload(&licence, &key("dept-xihu-samr-sm2")).unwrap();
+    let qr_text = zhengku_qr::payload_url("https://zhengku.example.gov.cn", &payload).unwrap();
+    let signer = key(holder);
+    let chain = vec![cert(&format!("{holder}.crt"))];
+    let issuer = cert("dept-xihu-samr-sm2.crt");
+    let ofd = sealed_licence_ofd(&LicenceDocument {
+        licence: &licence,
+        licence_type: &ty,
+        layout: &layout,
+        font,
+        qr_text: &qr_text,
+        seal: &seal,
+        signer: &signer,
+        chain: &chain,
+        signing_time: OffsetDateTime::now_utc() - time::Duration::seconds(30),
+        issuer_certificate: Some(&issuer),
+    });
+    Some(ofd.map(|ofd| Made {
+        ofd,
+        licence,
+        qr_text,
+        seal_der: seal.to_der().unwrap(),
+    }))
+}
+
+fn made() -> Option<Made> {
+    made_with("seal-xihu-samr-sm2", support::signed_record("sm2")).map(Result::unwrap)
+}
+
+/// What the issuing library knows: the licence `status`, the seal active.
+fn library(m: &Made, status: LicenceStatus) -> LiveLists {
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    let mut l = LiveLists {
+        complete: Some("test library".into()),
+        max_age: 3600,
+        ..LiveLists::default()
+    };
+    l.licences.insert(
+        m.licence.record().identifier.to_string(),
+        LicenceLive {
+            status,
+            reason: None,
+            as_of: now,
+            source: "test library".into(),
+            record: Some(RecordDigests::of(&m.licence.to_bytes())),
+            good_until: None,
+        },
+    );
+    l.seals.insert(
+        ESID.into(),
+        SealLive {
+            status: SealStatus::Active,
+            valid_start: now - 86_400,
+            valid_end: now + 365 * 86_400,
+            changed_at: None,
+            key_compromise: false,
+            reason: None,
+            as_of: now,
+            source: "test library".into(),
+            fingerprint: Some(zhengku_verify::seal::seal_fingerprint(&m.seal_der).unwrap()),
+            attested_at: None,
+            good_until: None,
+        },
+    );
+    l
+}
+
+/// The engine's verdict on `ofd` with the development SM2 anchors only (no department
+/// list: the record's key must come from the certificate the OFD carries).
+fn verify(ofd: &[u8], library: &LiveLists) -> LicenceReport {
+    let p = pki("sm2");
+    let departments = Departments::default();
+    let ctx = Context {
+        at: OffsetDateTime::now_utc(),
+        trust: Trust {
+            anchors: &p.anchors,
+            intermediates: &p.intermediates,
+            crls: &p.crls,
+            revocation: zhengku_verify::Revocation::Required,
+        },
+        departments: &departments,
+        memo: None,
+    };
+    verify_input(ofd, &ctx, library)
+}
+
+fn package(ofd: &[u8]) -> Package {
+    Ofd::read(ofd, &Limits::default())
+        .unwrap()
+        .package()
+        .clone()
+}
+
+#[test]
+fn the_licence_ofd_is_valid_and_every_check_passes() {
+    let Some(m) = made() else { return };
+    std::fs::write(out_dir().join("business-licence.ofd"), &m.ofd).unwrap();
+    let r = verify(&m.ofd, &library(&m, LicenceStatus::Valid));
+    assert_eq!(r.verdict, Verdict::Valid, "{}", r.report);
+    for c in &r.report.checks {
+        assert!(
+            matches!(c.outcome, Outcome::Passed(_)),
+            "{}\n{}",
+            c.id,
+            r.report
+        );
+    }
+    for id in [
+        "embedded_record",
+        "record_signature",
+        "record_matches",
+        "ofd_coverage",
+        "ses_signature",
+    ] {
+        assert!(r.report.outcome(id).is_some(), "no {id}\n{}", r.report);
+    }
+    // The library's word decides the licence's standing, as for a PDF.
+    let r = verify(&m.ofd, &library(&m, LicenceStatus::Revoked));
+    assert_eq!(r.verdict, Verdict::Revoked, "{}", r.report);
+}
+
+#[test]
+fn tampered_licence_ofds_fail() {
+    let Some(m) = made() else { return };
+    let lib = library(&m, LicenceStatus::Valid);
+    let base = package(&m.ofd);
+    let changed = |name: &str, f: &dyn Fn(&mut Vec<u8>)| {
+        let mut p = base.clone();
+        let mut data = p.file(name).unwrap().to_vec();
+        f(&mut data);
+        assert!(p.insert(name, data));
+        p.to_zip()
+    };
+    // A changed character on the page, a changed metadata value, a changed record.
+    let page = changed("Doc_0/Pages/Page_0/Content.xml", &|d| {
+        let s = String::from_utf8(d.clone()).unwrap();
+        *d = s
+            .replacen("杭州证库示例科技有限公司", "杭州证库伪造科技有限公司", 1)
+            .into_bytes();
+    });
+    let meta = changed("OFD.xml", &|d| {
+        let s = String::from_utf8(d.clone()).unwrap();
+        *d = s
+            .replacen(
+                "<ofd:CustomData Name=\"持证主体\">杭州",
+                "<ofd:CustomData Name=\"持证主体\">宁波",
+                1,
+            )
+            .into_bytes();
+    });
+    let record = changed("Doc_0/Attachs/licence.zkl", &|d| {
+        let n = d.len();
+        d[n - 1] ^= 1;
+    });
+    for (what, ofd) in [("page", page), ("metadata", meta), ("record", record)] {
+        assert_ne!(ofd, m.ofd, "{what}: the change took");
+        let r = verify(&ofd, &lib);
+        assert_eq!(r.verdict, Verdict::Invalid, "{what}\n{}", r.report);
+        assert!(
+            matches!(r.report.outcome("ofd_references"), Some(Outcome::Failed(_))),
+            "{what}\n{}",
+            r.report
+        );
+    }
+    // The reserved annotation slot filled by someone who cannot seal: nothing vouches for
+    // what it draws.
+    let mut p = base.clone();
+    assert!(p.insert(
+        zhengku_ofd::face::ANNOTATIONS,
+        b"<ofd:Annotations xmlns:ofd=\"http://www.ofdspec.org/2016\"><ofd:Page PageID=\"1\"><ofd:FileLoc>Page_0/Annotation.xml</ofd:FileLoc></ofd:Page></ofd:Annotations>".to_vec()
+    ));
+    let r = verify(&p.to_zip(), &lib);
+    assert_eq!(r.verdict, Verdict::Unverifiable, "{}", r.report);
+    assert!(
+        matches!(
+            r.report.outcome("ofd_coverage"),
+            Some(Outcome::Unverifiable(_))
+        ),
+        "{}",
+        r.report
+    );
+    // The issuer's record, sealed by another department: not the issuer's file.
+    let Some(Ok(other)) = made_with("seal-xihu-health-sm2", support::signed_record("sm2")) else {
+        panic!("the health bureau's seal makes an OFD")
+    };
+    let r = verify(&other.ofd, &library(&other, LicenceStatus::Valid));
+    assert_eq!(r.verdict, Verdict::Invalid, "{}", r.report);
+    assert!(
+        matches!(r.report.outcome("record_matches"), Some(Outcome::Failed(_))),
+        "{}",
+        r.report
+    );
+    // A record signed by another key than its issuer's.
+    let mut forged = support::signed_record("sm2").record().clone();
+    forged.licence_number = "伪造".into();
+    let forged = SignedLicence::sign(forged, &key("dept-xihu-health-sm2")).unwrap();
+    let Some(Ok(f)) = made_with("seal-xihu-samr-sm2", forged) else {
+        panic!("made")
+    };
+    let r = verify(&f.ofd, &library(&f, LicenceStatus::Valid));
+    assert_ne!(r.verdict, Verdict::Valid, "{}", r.report);
+}
+
+#[test]
+fn p256_departments_get_no_ofd() {
+    let Some(font) = support::font() else { return };
+    let licence = support::signed_record("p256");
+    let seal = support::seal("p256");
+    let layout = layout();
+    let ty = zhengku_model::testing::business_licence_type();
+    let signer = key("seal-xihu-samr-p256");
+    let chain = vec![cert("seal-xihu-samr-p256.crt")];
+    let e = sealed_licence_ofd(&LicenceDocument {
+        licence: &licence,
+        licence_type: &ty,
+        layout: &layout,
+        font,
+        qr_text: "https://zhengku.example.gov.cn/V/x",
+        seal: &seal,
+        signer: &signer,
+        chain: &chain,
+        signing_time: OffsetDateTime::now_utc(),
+        issuer_certificate: None,
+    })
+    .unwrap_err();
+    assert!(matches!(e, OfdDocumentError::NotSm2(_)), "{e}");
+    assert!(e.to_string().contains("SM2"), "{e}");
+}
+
+#[test]
+fn openssl_agrees_with_every_digest_and_the_signature() {
+    let Some(m) = made() else { return };
+    if !have("openssl") {
+        return;
+    }
+    let ofd = Ofd::read(&m.ofd, &Limits::default()).unwrap();
+    let s = ofd.signatures[0].as_ref().unwrap();
+    // Every file but the signature list, the signature's own two and the reserved slot.
+    assert_eq!(
+        s.references.len(),
+        ofd.package().len() - 4,
+        "{:?}",
+        s.references
+    );
+    for r in &s.references {
+        let data = ofd.package().file(&r.file).unwrap();
+        assert_eq!(openssl_sm3(data).unwrap(), r.check_value, "{}", r.file);
+    }
+    let ses = ofd.package().file(&s.signed_value).unwrap();
+    let (decoded, signed) = decode_signature_with_signed_bytes(ses).unwrap();
+    let DecodedSignature::V4(sig) = decoded else {
+        panic!("v4")
+    };
+    assert_eq!(
+        openssl_sm3(ofd.package().file(&s.file).unwrap()).unwrap(),
+        sig.to_sign.data_hash
+    );
+    assert_eq!(
+        openssl_sm2_verifies(&sig.cert, signed.tbs_sign(), &sig.signature),
+        Some(true)
+    );
+    let mut wrong = signed.tbs_sign().to_vec();
+    let n = wrong.len();
+    wrong[n - 1] ^= 1;
+    assert_eq!(
+        openssl_sm2_verifies(&sig.cert, &wrong, &sig.signature),
+        Some(false)
+    );
+}
+
+/// Reads the OFD with ofdkit, fontTools and easyofd; argv: the OFD, the expected runs
+/// (JSON), the layout.toml, the expected metadata (JSON), the picture to write.
+const JUDGE: &str = r#"
+import io, json, math, sys, tomllib, zipfile, warnings
+warnings.filterwarnings("ignore")
+ofd_path, runs_path, layout_path, meta_path, png_path = sys.argv[1:6]
+import ofdkit
+from fontTools.ttLib import TTFont
+
+doc = ofdkit.OFDDocument(ofd_path)
+problems = []
+meta = json.load(open(meta_path, encoding="utf-8"))
+got = doc.info.custom_data
+for k, v in meta.items():
+    if got.get(k) != v:
+        problems.append(f"CustomData {k}: {got.get(k)!r}, expected {v!r}")
+
+runs = doc.pages[0].runs
+def near(x, y, text=None):
+    return [r for r in runs if abs(r.x - x) <= 0.1 and abs(r.y - y) <= 0.1
+            and (text is None or r.text == text)]
+expected = json.load(open(runs_path, encoding="utf-8"))
+for e in expected:
+    if not near(e["x"], e["y"], e["text"]):
+        problems.append(f"no run {e['text']!r} at ({e['x']:.2f}, {e['y']:.2f})")
+if len(runs) != len(expected):
+    problems.append(f"{len(runs)} runs, the display list has {len(expected)}")
+
+layout = tomllib.load(open(layout_path, "rb"))
+for f in layout["field"]:
+    x = f["x_mm"] + (f.get("label_width_mm", 0) if f.get("label") == "" else 0)
+    if not near(x, f["y_mm"]):
+        problems.append(f"nothing at field {f['item']}'s place ({x}, {f['y_mm']})")
+for t in layout.get("text", []):
+    if t.get("align", "left") == "left" and not near(t["x_mm"], t["y_mm"], t["text"]):
+        problems.append(f"fixed text {t['text']!r} not at ({t['x_mm']}, {t['y_mm']})")
+
+z = zipfile.ZipFile(ofd_path)
+font = TTFont(io.BytesIO(z.read("Doc_0/Res/font_0.otf")))
+cmap = font.getBestCmap()
+for ch in sorted({c for e in expected for c in e["text"]}):
+    if ord(ch) not in cmap:
+        problems.append(f"the font's cmap has no {ch!r}")
+
+from loguru import logger
+logger.remove()
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont as RLFont
+pdfmetrics.registerFont(RLFont("宋体", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", subfontIndex=0))
+import contextlib
+from easyofd import OFD
+with contextlib.redirect_stdout(io.StringIO()):
+    o = OFD()
+    o.read(ofd_path, fmt="path")
+    pdf = o.to_pdf()
+    pages = o.pdf2img(pdf)
+if len(pages) != 1:
+    problems.append(f"easyofd drew {len(pages)} pages")
+else:
+    pages[0].save(png_path)
+print("ok" if not problems else "\n".join(problems))
+"#;
+
+#[test]
+fn ofdkit_fonttools_easyofd_and_zbarimg_read_it() {
+    let Some(m) = made() else { return };
+    let tools_here = have_python_module("ofdkit", "ofdkit")
+        & have_python_module("easyofd", "easyofd")
+        & have_python_module("fontTools", "fonttools")
+        & have("zbarimg");
+    if !tools_here {
+        return;
+    }
+    let dir = out_dir();
+    let ofd_path = dir.join("judged.ofd");
+    std::fs::write(&ofd_path, &m.ofd).unwrap();
+    // The runs as the display list has them, in millimetres from the top-left.
+    let layout = layout();
+    let ty = zhengku_model::testing::business_licence_type();
+    let face = lay_out(&FaceInput {
+        licence: &m.licence,
+        licence_type: &ty,
+        layout: &layout,
+        font: support::font().unwrap(),
+        qr_text: &m.qr_text,
+        issuer_name: &m.licence.record().issuer_name,
+    })
+    .unwrap();
+    let runs: Vec<serde_json::Value> = face
+        .runs()
+        .map(|r| {
+            let (x, y) = face.mm((r.x, r.y));
+            serde_json::json!({"text": r.text, "x": x, "y": y})
+        })
+        .collect();
+    assert!(runs.len() > 20, "{} runs", runs.len());
+    let runs_path = dir.join("runs.json");
+    std::fs::write(&runs_path, serde_json::to_vec(&runs).unwrap()).unwrap();
+    let meta: serde_json::Map<String, serde_json::Value> =
+        zhengku_ofd::document::metadata(&m.licence, &m.licence.record().issuer_name)
+            .into_iter()
+            .map(|(k, v)| (k, serde_json::Value::String(v)))
+            .collect();
+    assert_eq!(meta["持证主体代码类型"], "001");
+    let meta_path = dir.join("metadata.json");
+    std::fs::write(&meta_path, serde_json::to_vec(&meta).unwrap()).unwrap();
+    let png = dir.join("business-licence-easyofd.png");
+    let _ = std::fs::remove_file(&png);
+    let layout_path = support::repo().join("templates/business-licence/layout.toml");
+    python_says_ok(
+        JUDGE,
+        &[
+            ofd_path.as_os_str(),
+            runs_path.as_os_str(),
+            layout_path.as_os_str(),
+            meta_path.as_os_str(),
+            png.as_os_str(),
+        ],
+    )
+    .unwrap();
+    // zbarimg reads the QR code off easyofd's picture of the page.
+    let out = std::process::Command::new("zbarimg")
+        .args(["-q", "--raw"])
+        .arg(&png)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(text.trim(), m.qr_text, "zbarimg read {text:?}");
+}
