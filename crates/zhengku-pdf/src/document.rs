@@ -72,6 +72,14 @@ pub enum DocumentError {
     Sign(#[from] PadesError),
 }
 
+/// The signing time of a licence's documents: its issue time, or the seal's validity start
+/// when the seal was made after the licence (both Unix seconds). Fixed per licence and seal,
+/// so the page and the QR code never change between requests, and within the seal's
+/// validity as a stamp must be.
+pub fn signing_time(issued_at: i64, seal_valid_start: i64) -> Option<OffsetDateTime> {
+    OffsetDateTime::from_unix_timestamp(issued_at.max(seal_valid_start)).ok()
+}
+
 /// The `SES_Signature`'s 原文属性 (property info) for a licence: its identifier.
 fn property_info(licence: &SignedLicence) -> String {
     licence.record().identifier.as_str().to_owned()

@@ -116,6 +116,54 @@ pub enum LayoutError {
     Invalid(String),
 }
 
+/// A layout file that could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {detail}")]
+pub struct LoadError {
+    /// The file or folder.
+    pub path: String,
+    /// What is wrong.
+    pub detail: String,
+}
+
+/// Every `<templates_dir>/<dir>/layout.toml` whose `type.toml` is a type of `catalogue`, by
+/// type code. With [`crate::font::load`], the crate's only file reading: the edges (server,
+/// CLI) call it once.
+pub fn load_dir(
+    templates_dir: &std::path::Path,
+    catalogue: &zhengku_model::Catalogue,
+) -> Result<std::collections::HashMap<String, Layout>, LoadError> {
+    let err = |p: &std::path::Path, detail: String| LoadError {
+        path: p.display().to_string(),
+        detail,
+    };
+    let mut out = std::collections::HashMap::new();
+    let entries =
+        std::fs::read_dir(templates_dir).map_err(|e| err(templates_dir, e.to_string()))?;
+    let mut dirs: Vec<std::path::PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.join("type.toml").is_file() && p.join("layout.toml").is_file())
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        let type_path = dir.join("type.toml");
+        let text =
+            std::fs::read_to_string(&type_path).map_err(|e| err(&type_path, e.to_string()))?;
+        let t = zhengku_model::LicenceType::from_toml_str(&text)
+            .map_err(|e| err(&type_path, e.to_string()))?;
+        if catalogue.get(t.code()).is_none() {
+            continue;
+        }
+        let layout_path = dir.join("layout.toml");
+        let text =
+            std::fs::read_to_string(&layout_path).map_err(|e| err(&layout_path, e.to_string()))?;
+        let layout = Layout::from_toml_str(&text).map_err(|e| err(&layout_path, e.to_string()))?;
+        out.insert(t.code().as_str().to_owned(), layout);
+    }
+    Ok(out)
+}
+
 /// An RGB colour, written `#rrggbb` (or `#rgb`) in the layout.
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
 #[serde(try_from = "String")]

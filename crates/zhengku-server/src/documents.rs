@@ -1,5 +1,6 @@
-//! Licence documents: the signed PDF (电子证照版式文件) and the QR code, made on request from
-//! the stored licence.
+//! Licence documents: the signed PDF and the sealed OFD (电子证照版式文件, the OFD for SM2
+//! departments only) and the QR code, made on request from the stored licence. Both files
+//! are laid out from one display list (`zhengku_pdf::face`), so their faces match.
 //!
 //! What a document is made of, and the choices behind it:
 //!
@@ -28,10 +29,11 @@
 //!   its 原文属性 is the licence identifier.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use time::OffsetDateTime;
+use zhengku_crypto::Algorithm;
 use zhengku_crypto::{PublicKey, Signer};
 use zhengku_model::{Catalogue, LicenceType, SignedLicence};
 use zhengku_pdf::document::LicenceDocument;
@@ -129,40 +131,14 @@ impl Documents {
     }
 }
 
-/// Every `<templates_dir>/<dir>/layout.toml` whose `type.toml` is a type of `catalogue`,
-/// by type code.
 fn load_layouts(
     templates_dir: &Path,
     catalogue: &Catalogue,
 ) -> Result<HashMap<String, Layout>, DocumentsError> {
-    let err = |p: &Path, detail: String| DocumentsError::Layout {
-        path: p.display().to_string(),
-        detail,
-    };
-    let mut out = HashMap::new();
-    let entries =
-        std::fs::read_dir(templates_dir).map_err(|e| err(templates_dir, e.to_string()))?;
-    let mut dirs: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.join("type.toml").is_file() && p.join("layout.toml").is_file())
-        .collect();
-    dirs.sort();
-    for dir in dirs {
-        let type_path = dir.join("type.toml");
-        let text =
-            std::fs::read_to_string(&type_path).map_err(|e| err(&type_path, e.to_string()))?;
-        let t = LicenceType::from_toml_str(&text).map_err(|e| err(&type_path, e.to_string()))?;
-        if catalogue.get(t.code()).is_none() {
-            continue;
-        }
-        let layout_path = dir.join("layout.toml");
-        let text =
-            std::fs::read_to_string(&layout_path).map_err(|e| err(&layout_path, e.to_string()))?;
-        let layout = Layout::from_toml_str(&text).map_err(|e| err(&layout_path, e.to_string()))?;
-        out.insert(t.code().as_str().to_owned(), layout);
-    }
-    Ok(out)
+    zhengku_pdf::layout::load_dir(templates_dir, catalogue).map_err(|e| DocumentsError::Layout {
+        path: e.path,
+        detail: e.detail,
+    })
 }
 
 /// The licence's QR payload (`ZK1:`): the stored one, or made now with the issuing
@@ -190,13 +166,46 @@ pub async fn qr_text(state: &AppState, licence: &StoredLicence) -> Result<String
     state.documents().qr_url(&payload)
 }
 
+/// Which file a licence document is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// The signed PDF (PAdES, with the seal signature inside).
+    Pdf,
+    /// The sealed OFD (GB/T 36905; SM2 departments only).
+    Ofd,
+}
+
+impl Format {
+    fn name(self) -> &'static str {
+        match self {
+            Format::Pdf => "PDF",
+            Format::Ofd => "OFD",
+        }
+    }
+}
+
 /// The licence's signed PDF.
 pub async fn licence_pdf(state: &AppState, licence: &StoredLicence) -> Result<Vec<u8>, ApiError> {
+    licence_document(state, licence, Format::Pdf).await
+}
+
+/// The licence's sealed OFD. A licence of a P-256 department has none (409): the OFD seal
+/// signature is SM2 only.
+pub async fn licence_ofd(state: &AppState, licence: &StoredLicence) -> Result<Vec<u8>, ApiError> {
+    licence_document(state, licence, Format::Ofd).await
+}
+
+async fn licence_document(
+    state: &AppState,
+    licence: &StoredLicence,
+    format: Format,
+) -> Result<Vec<u8>, ApiError> {
     let record = licence.licence.record();
     let type_code = record.type_code.as_str().to_owned();
     if !state.documents().has_layout(&type_code) {
         return Err(ApiError::Unavailable(format!(
-            "licence type {type_code} has no layout (templates/<type>/layout.toml): no PDF"
+            "licence type {type_code} has no layout (templates/<type>/layout.toml): no {}",
+            format.name()
         )));
     }
     let licence_type = state
@@ -213,18 +222,25 @@ pub async fn licence_pdf(state: &AppState, licence: &StoredLicence) -> Result<Ve
         .ok_or_else(|| {
             ApiError::Unavailable(format!(
                 "department {issuer} has no active seal: make one (POST /v1/seals) before \
-                 licence PDFs can be sealed"
+                 licence documents can be sealed"
             ))
         })?;
-    let qr_text = qr_text(state, licence).await?;
     let seal = stamping::decode_v4(&stored_seal)?;
     let signer = state.signer(&stored_seal.seal.key_label).await?;
+    if format == Format::Ofd && signer.algorithm() != Algorithm::Sm2Sm3 {
+        return Err(ApiError::NotOffered(format!(
+            "licence {} is sealed by department {issuer} with a {} key: OFD licences are \
+             sealed with SM2 only (GB/T 38540 has no P-256 profile); fetch the PDF instead",
+            record.identifier,
+            signer.algorithm()
+        )));
+    }
+    let qr_text = qr_text(state, licence).await?;
     let holder_cert = stamping::holder_certificate(&seal, signer.as_ref())?;
     let chain = chain_for(state, holder_cert);
     let issued_at = i64::try_from(record.issued_at.unix_seconds()).unwrap_or(i64::MAX);
-    let signing_unix = issued_at.max(stored_seal.seal.valid_start);
-    let signing_time = OffsetDateTime::from_unix_timestamp(signing_unix)
-        .map_err(|e| InternalError::caused("signing time", e))?;
+    let signing_time = zhengku_pdf::document::signing_time(issued_at, stored_seal.seal.valid_start)
+        .ok_or_else(|| InternalError::new("signing time out of range"))?;
     // The department's licence-signing certificate rides along in the CMS (anchors alone
     // then verify the PDF offline), when it certifies the key that signed this record.
     let issuer_certificate = state
@@ -243,22 +259,25 @@ pub async fn licence_pdf(state: &AppState, licence: &StoredLicence) -> Result<Ve
         qr_text,
         signing_time,
     };
-    let pdf = tokio::task::spawn_blocking(move || job.run())
+    let bytes = tokio::task::spawn_blocking(move || job.run(format))
         .await
-        .map_err(|e| InternalError::caused("PDF task", e))??;
+        .map_err(|e| InternalError::caused("document task", e))??;
     // The library's record of the seal signature it just made, with its own clock: the
     // signature's 签章时间 is the licence's issue time (a claim), this is when it happened.
-    let digest = ses_digest(&pdf)?;
+    let digest = match format {
+        Format::Pdf => ses_digest(&bytes)?,
+        Format::Ofd => ofd_ses_digest(&bytes)?,
+    };
     state
         .store()
         .keep_stamp(
             &stored_seal.seal.esid,
             &digest,
             now,
-            &format!("licence PDF {}", record.identifier),
+            &format!("licence {} {}", format.name(), record.identifier),
         )
         .await?;
-    Ok(pdf)
+    Ok(bytes)
 }
 
 /// SHA-256 of the seal signature inside a PDF this library just signed.
@@ -277,6 +296,19 @@ fn ses_digest(pdf: &[u8]) -> Result<[u8; 32], ApiError> {
     }
 }
 
+/// SHA-256 of the seal signature of the OFD this library just sealed (its last signature).
+fn ofd_ses_digest(ofd: &[u8]) -> Result<[u8; 32], ApiError> {
+    let read = zhengku_ofd::Ofd::read(ofd, &zhengku_ofd::Limits::default())
+        .map_err(|e| InternalError::caused("reading back the sealed OFD", e))?;
+    let ses = read
+        .signatures
+        .last()
+        .and_then(|s| s.as_ref().ok())
+        .and_then(|s| read.package().file(&s.signed_value))
+        .ok_or_else(|| InternalError::new("the sealed OFD has no seal signature"))?;
+    Ok(zhengku_crypto::sha256(ses))
+}
+
 /// Everything rendering and signing needs, owned, for the blocking pool.
 struct SignJob {
     documents: Arc<Documents>,
@@ -291,14 +323,14 @@ struct SignJob {
 }
 
 impl SignJob {
-    fn run(self) -> Result<Vec<u8>, ApiError> {
+    fn run(self, format: Format) -> Result<Vec<u8>, ApiError> {
         let record = self.licence.record();
         let layout = self
             .documents
             .layouts
             .get(record.type_code.as_str())
             .ok_or_else(|| InternalError::new("layout vanished"))?;
-        zhengku_pdf::document::sealed_licence_pdf(&LicenceDocument {
+        let doc = LicenceDocument {
             licence: &self.licence,
             licence_type: &self.licence_type,
             layout,
@@ -309,8 +341,13 @@ impl SignJob {
             chain: &self.chain,
             signing_time: self.signing_time,
             issuer_certificate: self.issuer_certificate.as_deref(),
-        })
-        .map_err(|e| ApiError::Unavailable(format!("PDF signing failed: {e}")))
+        };
+        match format {
+            Format::Pdf => zhengku_pdf::document::sealed_licence_pdf(&doc)
+                .map_err(|e| ApiError::Unavailable(format!("PDF signing failed: {e}"))),
+            Format::Ofd => zhengku_ofd::document::sealed_licence_ofd(&doc)
+                .map_err(|e| ApiError::Unavailable(format!("OFD sealing failed: {e}"))),
+        }
     }
 }
 

@@ -53,6 +53,7 @@ impl Modify for BearerAuth {
         licences::public_status,
         licences::licence_types,
         documents::licence_pdf,
+        documents::licence_ofd,
         documents::licence_qr_png,
         documents::licence_qr_svg,
         documents::licence_qr,

@@ -135,6 +135,10 @@ pub enum ApiError {
     /// The licence's status does not allow this change (409).
     #[error("{0}")]
     InvalidTransition(String),
+    /// What was asked for is not made for this resource, by design (409): an OFD for a
+    /// licence sealed with a P-256 key, say.
+    #[error("{0}")]
+    NotOffered(String),
     /// A dependency (database, key store) is not available (503).
     #[error("{0}")]
     Unavailable(String),
@@ -285,6 +289,11 @@ impl ApiError {
                 StatusCode::CONFLICT,
                 "invalid-status-transition",
                 "The licence's status does not allow this change",
+            ),
+            ApiError::NotOffered(_) => (
+                StatusCode::CONFLICT,
+                "not-offered",
+                "Not made for this resource",
             ),
             ApiError::Unavailable(_) => (
                 StatusCode::SERVICE_UNAVAILABLE,

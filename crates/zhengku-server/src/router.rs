@@ -70,6 +70,7 @@ pub fn router(state: AppState) -> Router {
             get(licences::public_status),
         )
         .route("/v1/licences/{identifier}/pdf", get(documents::licence_pdf))
+        .route("/v1/licences/{identifier}/ofd", get(documents::licence_ofd))
         .route(
             "/v1/licences/{identifier}/qr.png",
             get(documents::licence_qr_png),

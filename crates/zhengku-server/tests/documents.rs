@@ -227,6 +227,33 @@ async fn documents_checked(s: Server) {
         )
         .expect("the report has the documented shape");
 
+        // The OFD: the same face, sealed by the department (SM2 only); the engine says 有效.
+        let (status, ct, ofd) = bytes(&s, &format!("{base}/ofd"), Some(token)).await;
+        let ofd = if department == SAMR {
+            assert_eq!(
+                (status, ct.as_str()),
+                (200, "application/ofd"),
+                "{}",
+                String::from_utf8_lossy(&ofd)
+            );
+            eprintln!("{kind}: OFD {} bytes", ofd.len());
+            let v = verify_raw(&s, "application/ofd", ofd.clone()).await;
+            assert_eq!(v["verdict"], "valid", "{kind}: {:?}\n{v:#}", failed(&v));
+            assert_eq!(v["kind"], "ofd");
+            assert_eq!(v["facts"]["identifier"], id.as_str());
+            assert_eq!(v["facts"]["status"]["status"], "valid", "{v:#}");
+            Some(ofd)
+        } else {
+            let r = s.get(&format!("{base}/ofd"), Some(token)).await;
+            r.assert_problem(409, "not-offered");
+            assert!(
+                r.body["detail"].as_str().unwrap().contains("SM2"),
+                "{}",
+                r.body
+            );
+            None
+        };
+
         // One byte changed inside the ByteRange (in the page content, well inside the first
         // range): invalid.
         let [a, b, _, _] = byte_range(&pdf);
@@ -326,8 +353,12 @@ async fn documents_checked(s: Server) {
             .post("/v1/verify", None, &json!({"payload": qr_text}))
             .await;
         assert_eq!(v.body["verdict"], "revoked", "{}", v.body);
+        if let Some(ofd) = &ofd {
+            let v = verify_raw(&s, "application/ofd", ofd.clone()).await;
+            assert_eq!(v["verdict"], "revoked", "{kind}: OFD {v:#}");
+        }
         // No fresh document lends a revoked licence authority: 409, saying why.
-        for doc in ["pdf", "qr", "qr.png", "qr.svg"] {
+        for doc in ["pdf", "ofd", "qr", "qr.png", "qr.svg"] {
             let r = s.get(&format!("{base}/{doc}"), Some(token)).await;
             r.assert_problem(409, "invalid-status-transition");
             assert!(

@@ -1,5 +1,5 @@
-//! A licence as a document: its sealed, signed PDF, its QR code as PNG and SVG, and the QR
-//! text (see [`crate::documents`] for how they are made).
+//! A licence as a document: its sealed, signed PDF, its sealed OFD, its QR code as PNG and
+//! SVG, and the QR text (see [`crate::documents`] for how they are made).
 //!
 //! Who may fetch them, and the audit entry each fetch leaves, is [`crate::reads`]: the
 //! issuing department (`licence.read`), an administrator stating a `use_cause`
@@ -120,20 +120,63 @@ pub async fn licence_pdf(
     )
     .await?;
     let bytes = documents::licence_pdf(&state, &licence).await?;
-    let id = licence.licence.record().identifier.as_str().to_owned();
-    Ok(private(
+    Ok(file_response(&licence, bytes, "application/pdf", "pdf"))
+}
+
+/// The licence as a sealed OFD (GB/T 36905 / GB/T 33190): the same face as the PDF, the
+/// GB/T 36903 metadata in `DocInfo/CustomDatas`, the signed record attached, sealed with
+/// the issuing department's seal (GB/T 38540 SES_Signature, SM2). SM2 departments only: a
+/// P-256 department's licence has no OFD (409).
+#[utoipa::path(
+    get, path = "/v1/licences/{identifier}/ofd", tag = "licences",
+    params(("identifier" = String, Path, description = "证照标识 (GB/T 36904)"), DocumentQuery),
+    responses(
+        (status = 200, description = "The OFD", body = Vec<u8>, content_type = "application/ofd"),
+        LicenceDocumentProblems,
+        NoSealOrLayout,
+    ),
+    security(("bearer" = []))
+)]
+pub async fn licence_ofd(
+    State(state): State<AppState>,
+    principal: Principal,
+    RequestId(request_id): RequestId,
+    Path(identifier): Path<String>,
+    ApiQuery(q): ApiQuery<DocumentQuery>,
+) -> Result<Response, ApiError> {
+    let licence = load_for_document(
+        &state,
+        &principal,
+        &request_id,
+        &identifier,
+        q.use_cause.as_deref(),
+    )
+    .await?;
+    let bytes = documents::licence_ofd(&state, &licence).await?;
+    Ok(file_response(&licence, bytes, "application/ofd", "ofd"))
+}
+
+/// A licence file, named after the licence, not to be cached.
+fn file_response(
+    licence: &StoredLicence,
+    bytes: Vec<u8>,
+    content_type: &'static str,
+    extension: &str,
+) -> Response {
+    let id = licence.licence.record().identifier.as_str();
+    private(
         (
             [
-                (header::CONTENT_TYPE, "application/pdf".to_owned()),
+                (header::CONTENT_TYPE, content_type.to_owned()),
                 (
                     header::CONTENT_DISPOSITION,
-                    format!("inline; filename=\"{id}.pdf\""),
+                    format!("inline; filename=\"{id}.{extension}\""),
                 ),
             ],
             Body::from(bytes),
         )
             .into_response(),
-    ))
+    )
 }
 
 async fn qr_symbol(
