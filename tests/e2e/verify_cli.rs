@@ -722,3 +722,122 @@ fn pdf_its_qr_code_and_its_seal() {
         assert_eq!(v["verdict"], "valid", "{v}");
     }
 }
+
+/// `zhengku licence render` makes the sealed PDF and OFD of a licence file as the service
+/// does; `zhengku verify` says 有效 for both offline (anchors and a status list), 无效 for
+/// an OFD with a changed byte; a P-256 seal gets no OFD, and a licence key that did not
+/// sign the licence is refused.
+#[test]
+fn rendered_pdf_and_ofd_verify_offline() {
+    if zhengku_pdf::font::load(None).is_err() {
+        return;
+    }
+    let dir = Dir::new();
+    let pki = pki_dir();
+    let signed = licence("business-licence", 7);
+    dir.write("licence.zkl", signed.to_bytes());
+    let k = |name: &str| keys_dev().join(name).to_string_lossy().into_owned();
+    dir.zhengku(&[
+        "seal",
+        "draw",
+        "--name",
+        "杭州市西湖区市场监督管理局",
+        "--out",
+        "seal.svg",
+    ])
+    .expect(0);
+    for alg in ["sm2", "p256"] {
+        dir.zhengku(&[
+            "seal",
+            "make",
+            "--maker-key",
+            &k(&format!("keys/seal-maker-{alg}.key")),
+            "--maker-cert",
+            &k(&format!("seal-maker-{alg}.crt")),
+            "--holder-cert",
+            &k(&format!("seal-xihu-samr-{alg}.crt")),
+            "--picture",
+            "seal.svg",
+            "--name",
+            "杭州市西湖区市场监督管理局证照专用章",
+            "--esid",
+            if alg == "sm2" {
+                "3301060100000001"
+            } else {
+                "3301060100000002"
+            },
+            "--out",
+            &format!("seal-{alg}.esl"),
+        ])
+        .expect(0);
+    }
+    let render = |seal_alg: &str, out: &str, licence_key: &str| {
+        dir.zhengku(&[
+            "licence",
+            "render",
+            "licence.zkl",
+            "--seal",
+            &format!("seal-{seal_alg}.esl"),
+            "--holder-key",
+            &k(&format!("keys/seal-xihu-samr-{seal_alg}.key")),
+            "--holder-cert",
+            &k(&format!("seal-xihu-samr-{seal_alg}.crt")),
+            "--chain",
+            &k(&format!("pki/{seal_alg}/issuing.crt")),
+            "--licence-key",
+            &k(licence_key),
+            "--issuer-cert",
+            &k("dept-xihu-samr-sm2.crt"),
+            "--base-url",
+            "https://zk.example.gov.cn",
+            "--templates",
+            &repo_root().join("templates").to_string_lossy(),
+            "--out",
+            out,
+        ])
+    };
+    let samr = "keys/dept-xihu-samr-sm2.key";
+    let r = render("sm2", "licence.ofd", samr).expect(0);
+    assert!(r.stdout.contains("OFD"), "{}", r.stdout);
+    render("sm2", "licence.pdf", samr).expect(0);
+    let st = status_dir(
+        &dir,
+        "status",
+        &judged_at(),
+        &[(&signed.to_bytes(), "valid")],
+        &[dir.read("seal-sm2.esl")],
+    );
+    for file in ["licence.ofd", "licence.pdf"] {
+        let path = dir.path(file).to_string_lossy().into_owned();
+        let r = verify(&dir, &["--trust", &pki, "--trust", &st, &path]).expect(0);
+        assert!(r.stdout.contains("有效 (VALID)"), "{file}: {}", r.stdout);
+    }
+    // One byte of the OFD's page changed: 无效.
+    let ofd = dir.read("licence.ofd");
+    let mut p = zhengku_ofd::Ofd::read(&ofd, &zhengku_ofd::Limits::default())
+        .unwrap()
+        .package()
+        .clone();
+    let page = "Doc_0/Pages/Page_0/Content.xml";
+    let mut content = p.file(page).unwrap().to_vec();
+    let n = content.len();
+    content[n / 2] ^= 1;
+    assert!(p.insert(page, content));
+    let tampered = dir.write("tampered.ofd", p.to_zip());
+    let r = verify(
+        &dir,
+        &["--trust", &pki, "--trust", &st, &tampered.to_string_lossy()],
+    )
+    .expect(1);
+    assert!(r.stdout.contains("无效"), "{}", r.stdout);
+    // No OFD with a P-256 seal; no QR code signed by a key that did not sign the licence.
+    let r = render("p256", "p256.ofd", samr).expect(2);
+    assert!(r.stderr.contains("SM2"), "{}", r.stderr);
+    assert!(!dir.path("p256.ofd").exists());
+    let r = render("sm2", "wrong.ofd", "keys/dept-xihu-health-sm2.key").expect(2);
+    assert!(
+        r.stderr.contains("is not the key that signed"),
+        "{}",
+        r.stderr
+    );
+}

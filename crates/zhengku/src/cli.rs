@@ -461,6 +461,62 @@ pub enum LicenceCommand {
     Verify(LicenceVerifyArgs),
     /// Print a signed licence file's contents (does not verify; use `licence verify`).
     Show(LicenceShowArgs),
+    /// Lay a signed licence out on its type's page and seal it: a PDF (PAdES, any
+    /// department) or an OFD (GB/T 36905, SM2 seals only), the same face either way.
+    Render(LicenceRenderArgs),
+}
+
+/// Which licence file to make.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DocumentFormat {
+    /// PDF with a PAdES signature and the seal signature inside.
+    Pdf,
+    /// OFD sealed with a GB/T 38540 seal signature (SM2 only).
+    Ofd,
+}
+
+#[derive(Debug, Args)]
+pub struct LicenceRenderArgs {
+    /// The signed licence file.
+    pub file: PathBuf,
+    /// The issuing department's seal (.esl, v4).
+    #[arg(long)]
+    pub seal: PathBuf,
+    /// The seal holder's key (PEM): makes the seal signature (and the PDF's CMS).
+    #[arg(long)]
+    pub holder_key: PathBuf,
+    /// The holder's certificate (PEM or DER); must be in the seal's certificate list.
+    #[arg(long)]
+    pub holder_cert: PathBuf,
+    /// Intermediate certificates to send along with the holder's (PEM or DER), in order.
+    #[arg(long)]
+    pub chain: Vec<PathBuf>,
+    /// The issuing department's licence key (PEM), which signed the licence: signs the QR
+    /// code's payload.
+    #[arg(long)]
+    pub licence_key: PathBuf,
+    /// The department's licence-signing certificate, carried in the file so that a verifier
+    /// holding only the trust anchors can check the record.
+    #[arg(long)]
+    pub issuer_cert: Option<PathBuf>,
+    /// The verification site the QR code points at.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    pub base_url: String,
+    /// Folder of licence types and their layouts.
+    #[arg(long, default_value = "templates")]
+    pub templates: PathBuf,
+    /// A CJK font file (default: the system's Noto CJK or WenQuanYi).
+    #[arg(long)]
+    pub font: Option<PathBuf>,
+    /// The file to make [default: from --out's extension, .pdf or .ofd].
+    #[arg(long, value_enum)]
+    pub format: Option<DocumentFormat>,
+    /// Where to write it.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Replace --out if it exists.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

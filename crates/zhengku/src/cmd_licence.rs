@@ -1,5 +1,7 @@
-//! `zhengku licence sign|verify|show`: the canonical signed licence form from the command
-//! line, for trying the model without the server and for auditors holding a licence file.
+//! `zhengku licence sign|verify|show|render`: the canonical signed licence form from the
+//! command line, for trying the model without the server and for auditors holding a licence
+//! file; `render` makes its sealed PDF or OFD as the service does (zhengku_pdf::document,
+//! zhengku_ofd::document).
 
 use std::io::Write;
 
@@ -9,7 +11,10 @@ use zhengku_crypto::{DistId, PrivateKey, PublicKey};
 use zhengku_model::codes::Uscc;
 use zhengku_model::{Catalogue, IssueRequest, Issuer, LicenceId, SignedLicence, Timestamp};
 
-use crate::cli::{LicenceShowArgs, LicenceSignArgs, LicenceVerifyArgs};
+use crate::cli::{
+    DocumentFormat, LicenceRenderArgs, LicenceShowArgs, LicenceSignArgs, LicenceVerifyArgs,
+};
+use crate::cmd_seal::{check_key_matches, read_all, read_bounded, read_key, read_one_cert};
 use crate::{Exit, files};
 
 pub fn sign(args: LicenceSignArgs, out: &mut dyn Write) -> Result<Exit> {
@@ -194,5 +199,111 @@ pub fn show(args: LicenceShowArgs, out: &mut dyn Write) -> Result<Exit> {
     for (name, value) in &r.face {
         writeln!(out, "  {name}: {value}")?;
     }
+    Ok(Exit::Valid)
+}
+
+pub fn render(args: LicenceRenderArgs, out: &mut dyn Write) -> Result<Exit> {
+    let format = match args.format {
+        Some(f) => f,
+        None => match args.out.extension().and_then(|e| e.to_str()) {
+            Some(e) if e.eq_ignore_ascii_case("pdf") => DocumentFormat::Pdf,
+            Some(e) if e.eq_ignore_ascii_case("ofd") => DocumentFormat::Ofd,
+            _ => bail!(
+                "cannot tell the format from {}: give --format pdf or --format ofd",
+                args.out.display()
+            ),
+        },
+    };
+    let signed = SignedLicence::from_bytes(&files::read_small(&args.file)?)
+        .with_context(|| format!("{} is not a signed licence", args.file.display()))?;
+    let record = signed.record();
+    let catalogue = Catalogue::load_dir(&args.templates).with_context(|| {
+        format!(
+            "cannot load licence types from {}",
+            args.templates.display()
+        )
+    })?;
+    let Some(licence_type) = catalogue.get(&record.type_code) else {
+        bail!(
+            "no licence type {} in {}",
+            record.type_code,
+            args.templates.display()
+        );
+    };
+    let layouts = zhengku_pdf::layout::load_dir(&args.templates, &catalogue)?;
+    let Some(layout) = layouts.get(record.type_code.as_str()) else {
+        bail!(
+            "licence type {} has no layout.toml in {}",
+            record.type_code,
+            args.templates.display()
+        );
+    };
+    let font = zhengku_pdf::font::load(args.font.as_deref())?;
+    let seal = match zhengku_seal::decode_seal(&read_bounded(
+        &args.seal,
+        zhengku_seal::MAX_SIGNATURE_LEN as u64,
+    )?)
+    .with_context(|| format!("{} is not a seal", args.seal.display()))?
+    {
+        zhengku_seal::DecodedSeal::V4(s) => s,
+        zhengku_seal::DecodedSeal::V1(_) => bail!(
+            "{} is a GM/T 0031 v1 seal; zhengku seals licences with GB/T 38540 v4 seals only",
+            args.seal.display()
+        ),
+    };
+    let holder = read_key(&args.holder_key)?;
+    let mut chain = vec![read_one_cert(&args.holder_cert)?];
+    check_key_matches(&holder, &chain[0], &args.holder_key, &args.holder_cert)?;
+    for path in &args.chain {
+        chain.extend(read_all(path, "CERTIFICATE")?);
+    }
+    let licence_key = read_key(&args.licence_key)?;
+    if licence_key.public_key().key_id() != signed.key_id() {
+        bail!(
+            "{} is not the key that signed {} (key {}, the licence's {})",
+            args.licence_key.display(),
+            args.file.display(),
+            licence_key.public_key().key_id(),
+            signed.key_id()
+        );
+    }
+    let issuer_certificate = args.issuer_cert.as_deref().map(read_one_cert).transpose()?;
+    let payload = zhengku_qr::make_payload(&signed, &licence_key)?;
+    let qr_text = zhengku_qr::payload_url(&args.base_url, &payload)?;
+    let issued_at = i64::try_from(record.issued_at.unix_seconds()).unwrap_or(i64::MAX);
+    let signing_time = zhengku_pdf::document::signing_time(
+        issued_at,
+        seal.seal_info.property.valid_start.unix_seconds(),
+    )
+    .context("the signing time is out of range")?;
+    let doc = zhengku_pdf::document::LicenceDocument {
+        licence: &signed,
+        licence_type,
+        layout,
+        font: &font,
+        qr_text: &qr_text,
+        seal: &seal,
+        signer: &holder,
+        chain: &chain,
+        signing_time,
+        issuer_certificate: issuer_certificate.as_deref(),
+    };
+    let bytes = match format {
+        DocumentFormat::Pdf => zhengku_pdf::document::sealed_licence_pdf(&doc)?,
+        DocumentFormat::Ofd => zhengku_ofd::document::sealed_licence_ofd(&doc)?,
+    };
+    files::write_new(&args.out, &bytes, 0o644, args.force)?;
+    writeln!(
+        out,
+        "rendered {} {} -> {} ({} bytes, sealed by {})",
+        record.identifier,
+        match format {
+            DocumentFormat::Pdf => "PDF",
+            DocumentFormat::Ofd => "OFD",
+        },
+        args.out.display(),
+        bytes.len(),
+        seal.seal_info.property.name
+    )?;
     Ok(Exit::Valid)
 }

@@ -301,7 +301,7 @@ fn seal_time(t: OffsetDateTime) -> Result<SealTime> {
         .map_err(|_| anyhow::anyhow!("time {t} cannot be written in a seal"))
 }
 
-fn read_key(path: &Path) -> Result<PrivateKey> {
+pub(crate) fn read_key(path: &Path) -> Result<PrivateKey> {
     let pem = zeroize::Zeroizing::new(files::read_text(path)?);
     PrivateKey::from_pem(&pem)
         .with_context(|| format!("cannot read private key {}", path.display()))
@@ -309,7 +309,7 @@ fn read_key(path: &Path) -> Result<PrivateKey> {
 
 /// The certificate's public key must be the key's: a mismatch would make a seal or a stamp
 /// that no verifier accepts, so it is refused here with a clear message.
-fn check_key_matches(
+pub(crate) fn check_key_matches(
     key: &PrivateKey,
     cert: &[u8],
     key_path: &Path,
@@ -330,7 +330,7 @@ fn check_key_matches(
 }
 
 /// The one certificate in a file (PEM or DER).
-fn read_one_cert(path: &Path) -> Result<Vec<u8>> {
+pub(crate) fn read_one_cert(path: &Path) -> Result<Vec<u8>> {
     let mut all = read_all(path, "CERTIFICATE")?;
     if all.len() != 1 {
         bail!(
@@ -344,7 +344,7 @@ fn read_one_cert(path: &Path) -> Result<Vec<u8>> {
 
 /// Every `label` block of a PEM file (other blocks are passed over), or the file itself
 /// when it is DER.
-fn read_all(path: &Path, label: &str) -> Result<Vec<Vec<u8>>> {
+pub(crate) fn read_all(path: &Path, label: &str) -> Result<Vec<Vec<u8>>> {
     let bytes = files::read_small(path)?;
     let blocks = zhengku_trust::der_blocks(&bytes)
         .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
@@ -361,6 +361,6 @@ fn read_all(path: &Path, label: &str) -> Result<Vec<Vec<u8>>> {
 }
 
 /// Reads a whole file of at most `max` bytes.
-fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>> {
+pub(crate) fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>> {
     Ok(zhengku_trust::read_bounded(path, max)?)
 }

@@ -54,6 +54,7 @@ fn main() -> ExitCode {
         cli::Command::Licence(cli::LicenceCommand::Sign(a)) => cmd_licence::sign(a, out),
         cli::Command::Licence(cli::LicenceCommand::Verify(a)) => cmd_licence::verify(a, out),
         cli::Command::Licence(cli::LicenceCommand::Show(a)) => cmd_licence::show(a, out),
+        cli::Command::Licence(cli::LicenceCommand::Render(a)) => cmd_licence::render(a, out),
         cli::Command::Pki(a) => cmd_pki::run(a, out),
         cli::Command::Keys(cli::KeysCommand::List(a)) => cmd_keys::list_keys(a, out),
         cli::Command::Audit(cli::AuditCommand::Export(a)) => cmd_audit::export(a, out),
