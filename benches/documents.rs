@@ -8,6 +8,12 @@
 //!   ByteRange, and the PAdES B-B CMS signature, both with the development seal keys (file
 //!   key store). Per licence type: p50, p99 and mean latency on one thread, then PDFs per
 //!   second with one thread per core (2 here).
+//! - **OFD render+seal**: the same licences as sealed OFDs
+//!   ([`zhengku_ofd::document::sealed_licence_ofd`]): the same display list written as OFD
+//!   pages, a font subset with a Unicode cmap, the QR image, the metadata, and the GB/T
+//!   38540 seal signature over `Signature.xml`. SM2 types only (no P-256 OFD profile);
+//!   the PDF and OFD rates of those types are measured side by side, interleaved, best of
+//!   five rounds. Goal: the OFD at least as fast as the PDF.
 //! - **QR verification**: the raw signature verification of a message the size of a QR
 //!   payload's COSE Sig_structure (`PublicKey::verify`) against the whole engine's
 //!   [`zhengku_verify::qr::verify_qr`] on the URL form: base45, zlib, COSE and claims
@@ -36,6 +42,7 @@ use zhengku_model::SealStatus;
 use zhengku_model::identifier::LicenceId;
 use zhengku_model::record::{IssueRequest, Timestamp};
 use zhengku_model::{LicenceStatus, LicenceType, SignedLicence, testing};
+use zhengku_ofd::document::sealed_licence_ofd;
 use zhengku_pdf::document::{LicenceDocument, sealed_licence_pdf};
 use zhengku_pdf::font::CjkFont;
 use zhengku_pdf::layout::Layout;
@@ -182,7 +189,15 @@ fn cases() -> Vec<Case> {
 }
 
 fn make(case: &Case, font: &CjkFont) -> Vec<u8> {
-    sealed_licence_pdf(&LicenceDocument {
+    sealed_licence_pdf(&document(case, font)).unwrap()
+}
+
+fn make_ofd(case: &Case, font: &CjkFont) -> Vec<u8> {
+    sealed_licence_ofd(&document(case, font)).unwrap()
+}
+
+fn document<'a>(case: &'a Case, font: &'a CjkFont) -> LicenceDocument<'a> {
+    LicenceDocument {
         licence: &case.licence,
         licence_type: &case.licence_type,
         layout: &case.layout,
@@ -193,8 +208,7 @@ fn make(case: &Case, font: &CjkFont) -> Vec<u8> {
         chain: &case.chain,
         signing_time: case.signing_time,
         issuer_certificate: Some(&case.issuer_certificate),
-    })
-    .unwrap()
+    }
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -376,6 +390,57 @@ fn main() {
     println!(
         "PDFs/s, {threads} threads, types in turn: {:.0}",
         made as f64 / start.elapsed().as_secs_f64()
+    );
+
+    println!("\nOFD render+seal (one thread; {iterations} OFDs per SM2 type)");
+    println!(
+        "{:<22} {:>9} {:>9} {:>9} {:>8}",
+        "type", "p50", "p99", "mean", "KB"
+    );
+    let sm2: Vec<&Case> = cases
+        .iter()
+        .filter(|c| c.holder.public_key().algorithm() == zhengku_crypto::Algorithm::Sm2Sm3)
+        .collect();
+    for case in &sm2 {
+        let ofd = make_ofd(case, &font);
+        let report =
+            zhengku_verify::verify_input(&ofd, &ctx(&trust, &departments, None), &statuses);
+        assert_eq!(report.verdict, Verdict::Valid, "{}: {report:?}", case.name);
+        let mut times: Vec<Duration> = (0..iterations)
+            .map(|_| {
+                let t = Instant::now();
+                black_box(make_ofd(case, &font));
+                t.elapsed()
+            })
+            .collect();
+        times.sort();
+        let mean = times.iter().sum::<Duration>() / u32::try_from(times.len()).unwrap();
+        println!(
+            "{:<22} {:>9} {:>9} {:>9} {:>8.1}",
+            case.name,
+            ms(percentile(&times, 0.50)),
+            ms(percentile(&times, 0.99)),
+            ms(mean),
+            ofd.len() as f64 / 1024.0
+        );
+    }
+    // Side by side on the SM2 types, interleaved, best of five rounds each.
+    let (mut pdf_rate, mut ofd_rate) = (0f64, 0f64);
+    let mut turn = 0usize;
+    for _ in 0..5 {
+        let round = window / 5;
+        pdf_rate = pdf_rate.max(rate(round, || {
+            turn += 1;
+            black_box(make(sm2[turn % sm2.len()], &font));
+        }));
+        ofd_rate = ofd_rate.max(rate(round, || {
+            turn += 1;
+            black_box(make_ofd(sm2[turn % sm2.len()], &font));
+        }));
+    }
+    println!(
+        "SM2 types, one thread: PDF {pdf_rate:.0}/s, OFD {ofd_rate:.0}/s (OFD/PDF {:.2})",
+        ofd_rate / pdf_rate
     );
 
     println!("\nQR verification (one thread)");

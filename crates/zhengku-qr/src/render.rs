@@ -88,27 +88,39 @@ impl QrSymbol {
         )
     }
 
-    /// A greyscale PNG, `px_per_module` pixels a module (at least 1), with the quiet zone.
+    /// A black-and-white PNG (one bit a pixel), `px_per_module` pixels a module (at least
+    /// 1), with the quiet zone. One bit a pixel keeps it small and quick to make: a symbol is
+    /// two colours.
     pub fn to_png(&self, px_per_module: usize) -> Result<Vec<u8>, QrError> {
         let px = px_per_module.max(1);
         let side = (self.width + 2 * QUIET_ZONE) * px;
         let side32 = u32::try_from(side).map_err(|_| QrError::Png("image too large".into()))?;
-        let mut pixels = vec![255u8; side * side];
-        for y in 0..self.width {
-            for x in 0..self.width {
-                if self.is_dark(x, y) {
-                    for dy in 0..px {
-                        let row = ((y + QUIET_ZONE) * px + dy) * side;
-                        let start = row + (x + QUIET_ZONE) * px;
-                        pixels[start..start + px].fill(0);
-                    }
+        // Rows of packed bits, most significant first; 1 is white.
+        let row_bytes = side.div_ceil(8);
+        let mut row = vec![0u8; row_bytes];
+        let mut pixels = Vec::with_capacity(row_bytes * side);
+        for y in 0..self.width + 2 * QUIET_ZONE {
+            row.fill(0);
+            for x in 0..side {
+                let module_x = x / px;
+                let dark = (QUIET_ZONE..QUIET_ZONE + self.width).contains(&module_x)
+                    && (QUIET_ZONE..QUIET_ZONE + self.width).contains(&y)
+                    && self.is_dark(module_x - QUIET_ZONE, y - QUIET_ZONE);
+                if !dark {
+                    row[x / 8] |= 0x80 >> (x % 8);
                 }
+            }
+            for _ in 0..px {
+                pixels.extend_from_slice(&row);
             }
         }
         let mut out = Vec::new();
         let mut enc = png::Encoder::new(&mut out, side32, side32);
         enc.set_color(png::ColorType::Grayscale);
-        enc.set_depth(png::BitDepth::Eight);
+        enc.set_depth(png::BitDepth::One);
+        // Runs of black and white compress well at the fast setting, and a licence render
+        // makes one of these each time.
+        enc.set_compression(png::Compression::Fast);
         let mut writer = enc
             .write_header()
             .map_err(|e| QrError::Png(e.to_string()))?;
