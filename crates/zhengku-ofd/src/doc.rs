@@ -287,7 +287,112 @@ impl Ofd {
     }
 }
 
+/// Most page annotation files an annotation list may name (read for copy fields).
+const MAX_ANNOTATION_PAGES: usize = 64;
+
+/// Annotation parameters (`Annot/Parameters/Parameter`, by `Name`) of one annotation, with
+/// the file that holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnnotParameters {
+    /// The page annotation file.
+    pub file: String,
+    /// The annotation's `Type`.
+    pub kind: String,
+    /// Its parameters, by name, in order.
+    pub parameters: Vec<(String, String)>,
+}
+
+impl AnnotParameters {
+    /// The parameter `name`, when given.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.parameters
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
 impl Ofd {
+    /// The document's default page box (`CommonData/PageArea/PhysicalBox`), millimetres:
+    /// `[x, y, width, height]`.
+    pub fn page_box(&self) -> Option<[f32; 4]> {
+        let text = parse(&self.package, &self.doc_root).ok()?;
+        let xml = document(&self.doc_root, &text).ok()?;
+        let area = child(child(xml.root_element(), "CommonData")?, "PageArea")?;
+        let b: Vec<f32> = text_of(child(area, "PhysicalBox"))?
+            .split_whitespace()
+            .filter_map(|v| v.parse().ok())
+            .collect();
+        (b.len() == 4 && b[2] > 0.0 && b[3] > 0.0).then(|| [b[0], b[1], b[2], b[3]])
+    }
+
+    /// The document's annotation list file (`Document/Annotations`), resolved.
+    pub fn annotations_file(&self) -> Option<String> {
+        let text = parse(&self.package, &self.doc_root).ok()?;
+        let xml = document(&self.doc_root, &text).ok()?;
+        let loc = text_of(child(xml.root_element(), "Annotations"))?;
+        locate(&self.package, folder(&self.doc_root), &loc)
+    }
+
+    /// Every annotation that carries parameters, in the page annotation files the
+    /// annotation list names (at most 64 files); unreadable files are passed over.
+    pub fn annotation_parameters(&self) -> Vec<AnnotParameters> {
+        let mut out = Vec::new();
+        let Some(list) = self.annotations_file() else {
+            return out;
+        };
+        let Ok(text) = parse(&self.package, &list) else {
+            return out;
+        };
+        let Ok(xml) = document(&list, &text) else {
+            return out;
+        };
+        let pages = xml
+            .root_element()
+            .children()
+            .filter(|n| n.is_element() && n.tag_name().name() == "Page")
+            .take(MAX_ANNOTATION_PAGES);
+        for page in pages {
+            let Some(file) = text_of(child(page, "FileLoc"))
+                .and_then(|l| locate(&self.package, folder(&list), &l))
+            else {
+                continue;
+            };
+            let Ok(text) = parse(&self.package, &file) else {
+                continue;
+            };
+            let Ok(xml) = document(&file, &text) else {
+                continue;
+            };
+            for annot in xml
+                .root_element()
+                .children()
+                .filter(|n| n.is_element() && n.tag_name().name() == "Annot")
+            {
+                let parameters: Vec<(String, String)> = child(annot, "Parameters")
+                    .into_iter()
+                    .flat_map(|p| p.children())
+                    .filter(|n| n.is_element() && n.tag_name().name() == "Parameter")
+                    .filter_map(|p| {
+                        Some((
+                            p.attribute("Name")?.trim().to_owned(),
+                            p.text().unwrap_or("").trim().to_owned(),
+                        ))
+                    })
+                    .take(64)
+                    .collect();
+                if !parameters.is_empty() {
+                    out.push(AnnotParameters {
+                        file: file.clone(),
+                        kind: annot.attribute("Type").unwrap_or("").to_owned(),
+                        parameters,
+                    });
+                }
+            }
+        }
+        out
+    }
+
     /// Whether `name` is an annotation list (`<Annotations>`) with no entries: the slot a
     /// sealed original keeps open for an annotated copy's watermark. Unprotected, it draws
     /// nothing, so it hides nothing.

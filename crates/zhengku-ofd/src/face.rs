@@ -37,7 +37,7 @@ use zhengku_pdf::render::RenderError;
 
 use crate::Package;
 
-const NS: &str = "http://www.ofdspec.org/2016";
+pub(crate) const NS: &str = "http://www.ofdspec.org/2016";
 /// The page's ID, which a seal's `StampAnnot` names as its `PageRef`.
 pub const PAGE_ID: &str = "1";
 /// The reserved annotation list; a seal over an original leaves it out of its references.
@@ -81,7 +81,7 @@ pub(crate) fn esc(s: &str) -> String {
 }
 
 /// A millimetre value, at most three decimals, no trailing zeros.
-fn num(v: f32) -> String {
+pub(crate) fn num(v: f32) -> String {
     let r = (v * 1000.0).round() / 1000.0;
     let r = if r == 0.0 { 0.0 } else { r };
     let s = format!("{r:.3}");
@@ -282,15 +282,17 @@ impl PageWriter<'_> {
     }
 }
 
-/// Plays `ops` as page objects; returns the objects' XML.
-fn objects(face: &Face<'_>, ops: &[Op], next_id: &mut u32, font_id: u32) -> String {
+/// Plays `ops` (on a page of `width` × `height` points) as page objects; returns the
+/// objects' XML. Text runs name the font `font_id`.
+pub(crate) fn objects(
+    (width, height): (f32, f32),
+    ops: &[Op],
+    next_id: &mut u32,
+    font_id: u32,
+) -> String {
     let mut w = PageWriter {
-        height_pt: face.height,
-        boundary: format!(
-            "0 0 {} {}",
-            num(face.width / PT_PER_MM),
-            num(face.height / PT_PER_MM)
-        ),
+        height_pt: height,
+        boundary: format!("0 0 {} {}", num(width / PT_PER_MM), num(height / PT_PER_MM)),
         state: State {
             ctm: [1.0, 0.0, 0.0, 1.0, 0.0, 0.0],
             fill: [0.0; 3],
@@ -333,7 +335,7 @@ pub fn write(face: &Face<'_>, font: &CjkFont, meta: &Metadata) -> Result<Package
     let body = {
         next_id += 1;
         let layer = next_id;
-        let objects = objects(face, &face.ops, &mut next_id, font_id);
+        let objects = objects((face.width, face.height), &face.ops, &mut next_id, font_id);
         next_id += 1;
         let (qx, qy) = face.mm((face.qr.x, face.qr.top));
         let qs = num(face.qr.size / PT_PER_MM);
@@ -347,7 +349,7 @@ pub fn write(face: &Face<'_>, font: &CjkFont, meta: &Metadata) -> Result<Package
     let art_ops = face.art.ops();
     let art = face.art.cached(|ops| {
         let mut id = art_start;
-        let objects = objects(face, ops, &mut id, font_id);
+        let objects = objects((face.width, face.height), ops, &mut id, font_id);
         format!("<ofd:Layer ID=\"{art_start}\" Type=\"Background\">{objects}</ofd:Layer>")
             .into_bytes()
     });

@@ -12,6 +12,8 @@
 //! digests. With the `write` feature (default; the engine leaves it out), [`sign::seal`]
 //! appends a seal signature in zhengku's strict form. Pure: no I/O.
 
+#[cfg(feature = "render")]
+pub mod copy;
 pub mod doc;
 #[cfg(feature = "render")]
 pub mod document;
@@ -21,7 +23,9 @@ pub mod face;
 pub mod sign;
 pub mod zip;
 
-pub use doc::{CheckMethod, DocInfo, Ofd, Reference, Signature, StampAnnot, resolve};
+pub use doc::{
+    AnnotParameters, CheckMethod, DocInfo, Ofd, Reference, Signature, StampAnnot, resolve,
+};
 pub use zip::{Limits, Package};
 
 /// The signed licence record's file name, in the attachment folder of a licence OFD.
@@ -29,6 +33,20 @@ pub const RECORD_FILE_NAME: &str = "licence.zkl";
 /// The issuing department's licence-signing certificate (DER), attached beside the record
 /// when the library has it, so a verifier with only anchors can check the record.
 pub const SIGNER_FILE_NAME: &str = "licence-signer.cer";
+
+/// The annotation parameters an annotated copy (加注件) carries, GB/T 36903's names.
+pub mod copy_names {
+    /// 加注件制作时间: `YYYY-MM-DD HH:MM:SS`, China Standard Time.
+    pub const MADE_AT: &str = "加注件制作时间";
+    /// 加注件制作者.
+    pub const MADE_BY: &str = "加注件制作者";
+    /// 加注件制作事由: the use-cause.
+    pub const CAUSE: &str = "加注件制作事由";
+    /// 加注件有效期截止时间: `YYYY-MM-DD`, the last day of use.
+    pub const VALID_UNTIL: &str = "加注件有效期截止时间";
+    /// The matter the copy is for (办理事项), as the watermark names it.
+    pub const MATTER: &str = "加注件办理事项";
+}
 
 /// Why an OFD could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -605,3 +605,171 @@ fn draw_field(
     }
     Ok(())
 }
+
+/// Appends the outline of glyph `gid` (font units, y up) to the current path; `false` when
+/// the glyph has none. Text drawn this way is part of the picture, not extractable text,
+/// and needs no font in the file: seal pictures and copy watermarks use it.
+pub(crate) fn glyph_outline(
+    list: &mut DisplayList,
+    face: &ttf_parser::Face<'_>,
+    gid: ttf_parser::GlyphId,
+) -> bool {
+    struct Sink<'a> {
+        list: &'a mut DisplayList,
+        last: (f32, f32),
+    }
+    impl ttf_parser::OutlineBuilder for Sink<'_> {
+        fn move_to(&mut self, x: f32, y: f32) {
+            self.list.move_to(x, y);
+            self.last = (x, y);
+        }
+        fn line_to(&mut self, x: f32, y: f32) {
+            self.list.line_to(x, y);
+            self.last = (x, y);
+        }
+        fn quad_to(&mut self, x1: f32, y1: f32, x: f32, y: f32) {
+            let (x0, y0) = self.last;
+            self.list.cubic_to(
+                x0 + 2.0 / 3.0 * (x1 - x0),
+                y0 + 2.0 / 3.0 * (y1 - y0),
+                x + 2.0 / 3.0 * (x1 - x),
+                y + 2.0 / 3.0 * (y1 - y),
+                x,
+                y,
+            );
+            self.last = (x, y);
+        }
+        fn curve_to(&mut self, x1: f32, y1: f32, x2: f32, y2: f32, x: f32, y: f32) {
+            self.list.cubic_to(x1, y1, x2, y2, x, y);
+            self.last = (x, y);
+        }
+        fn close(&mut self) {
+            self.list.close_path();
+        }
+    }
+    let mut sink = Sink {
+        list,
+        last: (0.0, 0.0),
+    };
+    face.outline_glyph(gid, &mut sink).is_some()
+}
+
+/// The fields of an annotated copy (加注件, GB/T 36903), as printed and as carried.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopyFields {
+    /// 加注件制作时间: when the copy was made, `YYYY-MM-DD HH:MM:SS` China Standard Time.
+    pub made_at: String,
+    /// 加注件制作者: who made it (the library, for the department that asked).
+    pub made_by: String,
+    /// 加注件制作事由: why (the use-cause).
+    pub cause: String,
+    /// The matter (事项) the copy is for, as printed in the watermark: 仅供办理…使用.
+    pub matter: String,
+    /// 加注件有效期截止时间: the last day the copy may be used.
+    pub valid_until: time::Date,
+}
+
+impl CopyFields {
+    /// The watermark's lines: 仅供办理{matter}使用 and 有效期至{date}.
+    pub fn watermark_lines(&self) -> [String; 2] {
+        [
+            format!("仅供办理{}使用", self.matter),
+            format!("有效期至{}", zh_date(self.valid_until)),
+        ]
+    }
+
+    /// The fields line printed along the page's foot.
+    pub fn footer(&self) -> String {
+        format!(
+            "加注件　制作者：{}　制作时间：{}　事由：{}　有效期至：{}",
+            self.made_by,
+            self.made_at,
+            self.cause,
+            zh_date(self.valid_until)
+        )
+    }
+}
+
+/// The watermark ink: red, stroked only, so the face under it stays readable.
+const WATERMARK_RED: [f32; 3] = [0.84, 0.1, 0.1];
+
+/// An annotated copy's watermark over a page of `width` × `height` points: the two lines of
+/// [`CopyFields::watermark_lines`] large and turned 25° across the middle, and
+/// [`CopyFields::footer`] small along the foot, all as glyph outlines in red (no font goes
+/// into the file: the original's subset may lack these characters, and its resources are
+/// sealed).
+pub fn watermark(
+    font: &CjkFont,
+    width: f32,
+    height: f32,
+    fields: &CopyFields,
+) -> Result<Vec<Op>, RenderError> {
+    let face = font
+        .face()
+        .ok_or_else(|| RenderError::Font("the font no longer parses".into()))?;
+    let upem = f32::from(face.units_per_em().max(1));
+    let text = TextSet::new(&face);
+    let mut list = DisplayList::default();
+    // One run of outlines: baseline start (x, y) in the current space, `size` points.
+    let outlined = |list: &mut DisplayList, s: &str, (x, y): (f32, f32), size: f32| {
+        let mut pen = x;
+        for c in s.chars() {
+            let gid = text.glyph(c, "copy watermark")?;
+            let k = size / upem;
+            list.save_state();
+            list.transform([k, 0.0, 0.0, k, pen, y]);
+            if glyph_outline(list, &face, gid) {
+                list.paint(Paint::Stroke);
+            }
+            list.restore_state();
+            pen += text.advance(c, "copy watermark")? * size;
+        }
+        Ok::<(), RenderError>(())
+    };
+    let lines = fields.watermark_lines();
+    let angle = 25f32.to_radians();
+    let (sin, cos) = angle.sin_cos();
+    // The longer line spans 70% of the page's width.
+    let longest = lines
+        .iter()
+        .map(|l| text.width(l, 1.0, "copy watermark"))
+        .collect::<Result<Vec<f32>, _>>()?
+        .into_iter()
+        .fold(1.0f32, f32::max);
+    let size = (width * 0.7 / longest).min(48.0);
+    list.save_state();
+    list.set_stroke_rgb(WATERMARK_RED[0], WATERMARK_RED[1], WATERMARK_RED[2]);
+    list.transform([cos, sin, -sin, cos, width / 2.0, height / 2.0]);
+    for (i, line) in lines.iter().enumerate() {
+        let w = text.width(line, size, "copy watermark")?;
+        let y = if i == 0 { size * 0.15 } else { -size * 1.15 };
+        // Line widths are in glyph units inside each glyph's transform.
+        list.set_line_width(upem * 0.012);
+        outlined(&mut list, line, (-w / 2.0, y), size)?;
+    }
+    list.restore_state();
+    // The fields along the foot, filled: small text reads better solid.
+    let foot = fields.footer();
+    let mut foot_size = 7.0;
+    let foot_w = text.width(&foot, foot_size, "copy fields")?;
+    if foot_w > width * 0.9 {
+        foot_size *= width * 0.9 / foot_w;
+    }
+    let foot_w = text.width(&foot, foot_size, "copy fields")?;
+    let k = foot_size / upem;
+    let mut pen = (width - foot_w) / 2.0;
+    list.save_state();
+    list.set_fill_rgb(WATERMARK_RED[0], WATERMARK_RED[1], WATERMARK_RED[2]);
+    for c in foot.chars() {
+        let gid = text.glyph(c, "copy fields")?;
+        list.save_state();
+        list.transform([k, 0.0, 0.0, k, pen, foot_size * 1.2]);
+        if glyph_outline(&mut list, &face, gid) {
+            list.paint(Paint::Fill);
+        }
+        list.restore_state();
+        pen += text.advance(c, "copy fields")? * foot_size;
+    }
+    list.restore_state();
+    Ok(list.ops)
+}

@@ -11,10 +11,11 @@ use std::path::PathBuf;
 
 use time::OffsetDateTime;
 use zhengku_model::{LicenceStatus, SealStatus, SignedLicence};
+use zhengku_ofd::copy::{CopyError, CopyRequest, PAGE_ANNOTATIONS, annotated_copy};
 use zhengku_ofd::document::{OfdDocumentError, sealed_licence_ofd};
 use zhengku_ofd::{Limits, Ofd, Package};
 use zhengku_pdf::document::LicenceDocument;
-use zhengku_pdf::face::{FaceInput, lay_out};
+use zhengku_pdf::face::{CopyFields, FaceInput, lay_out};
 use zhengku_pdf::layout::Layout;
 use zhengku_seal::make::make_seal;
 use zhengku_seal::{DecodedSignature, Seal, decode_signature_with_signed_bytes};
@@ -99,9 +100,14 @@ fn made() -> Option<Made> {
     made_with("seal-xihu-samr-sm2", support::signed_record("sm2")).map(Result::unwrap)
 }
 
-/// What the issuing library knows: the licence `status`, the seal active.
+/// What the issuing library knows: the licence `status`, the seal active, as of now.
 fn library(m: &Made, status: LicenceStatus) -> LiveLists {
-    let now = OffsetDateTime::now_utc().unix_timestamp();
+    library_at(m, status, OffsetDateTime::now_utc())
+}
+
+/// What the library knows, as of `at`; its own copy seal is active too.
+fn library_at(m: &Made, status: LicenceStatus, at: OffsetDateTime) -> LiveLists {
+    let now = at.unix_timestamp();
     let mut l = LiveLists {
         complete: Some("test library".into()),
         max_age: 3600,
@@ -134,16 +140,57 @@ fn library(m: &Made, status: LicenceStatus) -> LiveLists {
             good_until: None,
         },
     );
+    let library_seal = library_seal().to_der().unwrap();
+    l.seals.insert(
+        LIBRARY_ESID.into(),
+        SealLive {
+            status: SealStatus::Active,
+            valid_start: now - 86_400,
+            valid_end: now + 365 * 86_400,
+            changed_at: None,
+            key_compromise: false,
+            reason: None,
+            as_of: now,
+            source: "test library".into(),
+            fingerprint: Some(zhengku_verify::seal::seal_fingerprint(&library_seal).unwrap()),
+            attested_at: None,
+            good_until: None,
+        },
+    );
     l
+}
+
+const LIBRARY_ESID: &str = "3300000000000001";
+
+/// The library operator's copy seal (浙江省大数据发展管理局电子证照加注专用章), made once
+/// per test process (its fingerprint must stay the same).
+fn library_seal() -> Seal {
+    static SEAL: std::sync::OnceLock<Seal> = std::sync::OnceLock::new();
+    SEAL.get_or_init(|| {
+        let now = OffsetDateTime::now_utc();
+        let mut spec = support::xihu_seal_spec(
+            LIBRARY_ESID,
+            vec![cert("seal-library-sm2.crt")],
+            now - time::Duration::days(1),
+            now + time::Duration::days(365),
+        );
+        spec.name = "浙江省大数据发展管理局电子证照加注专用章".into();
+        make_seal(spec, &cert("seal-maker-sm2.crt"), &key("seal-maker-sm2")).unwrap()
+    })
+    .clone()
 }
 
 /// The engine's verdict on `ofd` with the development SM2 anchors only (no department
 /// list: the record's key must come from the certificate the OFD carries).
 fn verify(ofd: &[u8], library: &LiveLists) -> LicenceReport {
+    verify_at(ofd, library, OffsetDateTime::now_utc())
+}
+
+fn verify_at(ofd: &[u8], library: &LiveLists, at: OffsetDateTime) -> LicenceReport {
     let p = pki("sm2");
     let departments = Departments::default();
     let ctx = Context {
-        at: OffsetDateTime::now_utc(),
+        at,
         trust: Trust {
             anchors: &p.anchors,
             intermediates: &p.intermediates,
@@ -468,4 +515,134 @@ fn ofdkit_fonttools_easyofd_and_zbarimg_read_it() {
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(text.trim(), m.qr_text, "zbarimg read {text:?}");
+}
+
+fn copy_fields(valid_until: time::Date) -> CopyFields {
+    CopyFields {
+        made_at: "2026-12-04 18:30:00".into(),
+        made_by: "浙江省大数据发展管理局（为杭州市西湖区卫生健康局）".into(),
+        cause: "核验经营主体资格".into(),
+        matter: "食品经营许可证核发".into(),
+        valid_until,
+    }
+}
+
+fn copy_of(original: &[u8], fields: &CopyFields) -> Result<Vec<u8>, CopyError> {
+    annotated_copy(&CopyRequest {
+        original,
+        fields,
+        font: support::font().unwrap(),
+        seal: &library_seal(),
+        signer: &key("seal-library-sm2"),
+        holder_cert: &cert("seal-library-sm2.crt"),
+        made_at: OffsetDateTime::now_utc() - time::Duration::seconds(10),
+    })
+}
+
+#[test]
+fn an_annotated_copy_is_valid_then_expires_while_the_original_stays_valid() {
+    let Some(m) = made() else { return };
+    let today = OffsetDateTime::now_utc().date();
+    let fields = copy_fields(today + time::Duration::days(30));
+    let copy = copy_of(&m.ofd, &fields).unwrap();
+    std::fs::write(out_dir().join("business-licence-copy.ofd"), &copy).unwrap();
+
+    let r = verify(&copy, &library(&m, LicenceStatus::Valid));
+    assert_eq!(r.verdict, Verdict::Valid, "{}", r.report);
+    for c in &r.report.checks {
+        assert!(
+            matches!(c.outcome, Outcome::Passed(_)),
+            "{}\n{}",
+            c.id,
+            r.report
+        );
+    }
+    assert!(r.report.outcome("copy_validity").is_some(), "{}", r.report);
+    let shown = format!("{}", r.report);
+    assert!(
+        shown.contains("食品经营许可证核发") && shown.contains("核验经营主体资格"),
+        "{shown}"
+    );
+    // Two signatures: the issuer's, untouched, and the library's over everything.
+    let read = Ofd::read(&copy, &Limits::default()).unwrap();
+    assert_eq!(read.signatures.len(), 2);
+    let original = Ofd::read(&m.ofd, &Limits::default()).unwrap();
+    for name in original.package().names() {
+        if name != zhengku_ofd::face::ANNOTATIONS && name != "Doc_0/Signs/Signatures.xml" {
+            assert_eq!(
+                read.package().file(name),
+                original.package().file(name),
+                "{name} changed in the copy"
+            );
+        }
+    }
+    let library_sig = read.signatures[1].as_ref().unwrap();
+    assert_eq!(
+        library_sig.references.len(),
+        read.package().len() - 3,
+        "the library's seal covers every file but the list and its own two"
+    );
+
+    // A day past the copy's last day: the copy is 已过期, the original still 有效.
+    let later = OffsetDateTime::now_utc() + time::Duration::days(31);
+    let lib = library_at(&m, LicenceStatus::Valid, later);
+    let r = verify_at(&copy, &lib, later);
+    assert_eq!(r.verdict, Verdict::Expired, "{}", r.report);
+    assert!(
+        matches!(r.report.outcome("copy_validity"), Some(Outcome::Failed(_))),
+        "{}",
+        r.report
+    );
+    let r = verify_at(&m.ofd, &lib, later);
+    assert_eq!(r.verdict, Verdict::Valid, "{}", r.report);
+    // The library's word still decides the licence: revoked, the copy says so too.
+    let r = verify(&copy, &library(&m, LicenceStatus::Revoked));
+    assert_eq!(r.verdict, Verdict::Revoked, "{}", r.report);
+}
+
+#[test]
+fn a_changed_or_stripped_copy_fails() {
+    let Some(m) = made() else { return };
+    let today = OffsetDateTime::now_utc().date();
+    let copy = copy_of(&m.ofd, &copy_fields(today + time::Duration::days(30))).unwrap();
+    let lib = library(&m, LicenceStatus::Valid);
+    let base = package(&copy);
+    // The last day moved later.
+    let mut p = base.clone();
+    let annot = String::from_utf8(p.file(PAGE_ANNOTATIONS).unwrap().to_vec()).unwrap();
+    let until = (today + time::Duration::days(30)).to_string();
+    let later = (today + time::Duration::days(300)).to_string();
+    assert!(annot.contains(&until), "{annot}");
+    assert!(p.insert(PAGE_ANNOTATIONS, annot.replace(&until, &later).into_bytes()));
+    let r = verify(&p.to_zip(), &lib);
+    assert_eq!(r.verdict, Verdict::Invalid, "{}", r.report);
+    // The watermark taken out (the slot emptied again) under the library's signature.
+    let mut p = base.clone();
+    let original = package(&m.ofd);
+    assert!(
+        p.insert(
+            zhengku_ofd::face::ANNOTATIONS,
+            original
+                .file(zhengku_ofd::face::ANNOTATIONS)
+                .unwrap()
+                .to_vec()
+        )
+    );
+    let r = verify(&p.to_zip(), &lib);
+    assert_eq!(r.verdict, Verdict::Invalid, "{}", r.report);
+    // The library's signature removed, the annotation left: its fields are vouched for by
+    // nobody.
+    let mut p = base.clone();
+    let list = original
+        .file("Doc_0/Signs/Signatures.xml")
+        .unwrap()
+        .to_vec();
+    assert!(p.insert("Doc_0/Signs/Signatures.xml", list));
+    let r = verify(&p.to_zip(), &lib);
+    assert_eq!(r.verdict, Verdict::Unverifiable, "{}", r.report);
+    // A copy of a copy: the slot is no longer open.
+    assert!(matches!(
+        copy_of(&copy, &copy_fields(today)),
+        Err(CopyError::NoSlot)
+    ));
 }

@@ -30,6 +30,7 @@ use zhengku_model::SignedLicence;
 use zhengku_ofd::{Limits, Ofd, Signature};
 use zhengku_pki::CertView;
 
+use crate::Verdict;
 use crate::context::Context;
 use crate::engine::Examined;
 use crate::licence::{InputKind, record_checks, unreadable};
@@ -121,6 +122,7 @@ pub fn examine_ofd(bytes: &[u8], ctx: &Context<'_>) -> Examined {
         }
     }
     licence_record(&ofd, ctx, &mut ex);
+    annotated_copy(&ofd, ctx, &mut ex);
     if count > 0 {
         let (slots, uncovered): (Vec<String>, Vec<String>) = ofd
             .uncovered()
@@ -250,6 +252,82 @@ fn licence_record(ofd: &Ofd, ctx: &Context<'_>, ex: &mut Examined) {
         "版式文件与证照数据一致",
         record_matches(ofd, name, &record),
     ));
+}
+
+/// An annotated copy's fields (加注件, in a watermark annotation's parameters), when the
+/// file is one: shown as facts, and `copy_validity` says whether the copy may still be used.
+/// Past its last day the copy is 已过期, whatever the licence's own standing; the fields
+/// count only when a signature protects the file that holds them.
+fn annotated_copy(ofd: &Ofd, ctx: &Context<'_>, ex: &mut Examined) {
+    use zhengku_ofd::copy_names as names;
+    let annotations = ofd.annotation_parameters();
+    let Some(copy) = annotations
+        .iter()
+        .find(|a| a.parameters.iter().any(|(n, _)| n.starts_with("加注件")))
+    else {
+        return;
+    };
+    let field = |n: &str| copy.get(n).unwrap_or("(not given)").to_owned();
+    ex.report.facts.push((
+        "annotated copy (加注件)",
+        format!(
+            "for {}; made by {} at {}; cause: {}; usable until {}",
+            field(names::MATTER),
+            field(names::MADE_BY),
+            field(names::MADE_AT),
+            field(names::CAUSE),
+            field(names::VALID_UNTIL)
+        ),
+    ));
+    let covered = ofd
+        .signatures
+        .iter()
+        .flatten()
+        .any(|s| s.references.iter().any(|r| r.file == copy.file));
+    let today = ctx.at.to_offset(time::UtcOffset::UTC).date();
+    let until = copy.get(names::VALID_UNTIL).and_then(|v| {
+        time::Date::parse(v, time::macros::format_description!("[year]-[month]-[day]")).ok()
+    });
+    let (outcome, standing) = match until {
+        _ if !covered => (
+            Outcome::Unverifiable(format!(
+                "the copy's fields in {} are protected by no signature",
+                copy.file
+            )),
+            Verdict::Valid,
+        ),
+        None => (
+            Outcome::Failed(format!(
+                "{} is {:?}, not a date (YYYY-MM-DD)",
+                names::VALID_UNTIL,
+                field(names::VALID_UNTIL)
+            )),
+            Verdict::Valid,
+        ),
+        Some(u) if today > u => (
+            Outcome::Failed(format!(
+                "expired: the copy could be used until {u}, judged on {today}"
+            )),
+            Verdict::Expired,
+        ),
+        Some(u) => (
+            Outcome::Passed(format!("usable until {u}, judged on {today}")),
+            Verdict::Valid,
+        ),
+    };
+    // An unreadable date is not a matter of standing: the copy is malformed.
+    let id = if matches!(outcome, Outcome::Failed(_)) && standing == Verdict::Valid {
+        CheckId::OfdStructure
+    } else {
+        CheckId::CopyValidity
+    };
+    ex.report.checks.push(check(
+        id,
+        "annotated copy within its period of use",
+        "加注件在有效期内",
+        outcome,
+    ));
+    ex.dates_standing = crate::engine::worst(ex.dates_standing, standing);
 }
 
 /// `DocID` names the record, and a seal signature by the record's issuer protects it.

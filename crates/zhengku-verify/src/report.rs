@@ -110,6 +110,8 @@ check_ids! {
     OfdSeal = "ofd_seal",
     /// Every file of the OFD is protected by a signature.
     OfdCoverage = "ofd_coverage",
+    /// An annotated copy (加注件) is within the period it may be used (standing).
+    CopyValidity = "copy_validity",
 }
 
 impl CheckId {
@@ -117,8 +119,10 @@ impl CheckId {
     /// rather than whether it is genuine — for licences; a bare seal's own validity and
     /// status count too ([`crate::engine`] has the rule).
     pub fn is_standing(self, seal_itself: bool) -> bool {
-        matches!(self, CheckId::Validity | CheckId::Status)
-            || (seal_itself && matches!(self, CheckId::SealStatus | CheckId::SealValidity))
+        matches!(
+            self,
+            CheckId::Validity | CheckId::Status | CheckId::CopyValidity
+        ) || (seal_itself && matches!(self, CheckId::SealStatus | CheckId::SealValidity))
     }
 
     /// Whether the check judges a certificate chain.

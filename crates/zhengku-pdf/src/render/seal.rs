@@ -475,11 +475,7 @@ fn draw_text(
     for (gid, advance) in glyphs {
         content.save_state();
         content.transform([k, 0.0, 0.0, -k, pen, y]);
-        let mut sink = Sink {
-            content,
-            last: (0.0, 0.0),
-        };
-        if face.outline_glyph(gid, &mut sink).is_some() {
+        if crate::face::glyph_outline(content, face, gid) {
             let [r, g, b] = fill;
             content.set_fill_rgb(r, g, b);
             if paint.bold {
@@ -494,46 +490,6 @@ fn draw_text(
         }
         content.restore_state();
         pen += advance * k;
-    }
-}
-
-/// Glyph outlines into the content stream.
-struct Sink<'a> {
-    content: &'a mut Content,
-    last: (f32, f32),
-}
-
-impl ttf_parser::OutlineBuilder for Sink<'_> {
-    fn move_to(&mut self, x: f32, y: f32) {
-        self.content.move_to(x, y);
-        self.last = (x, y);
-    }
-
-    fn line_to(&mut self, x: f32, y: f32) {
-        self.content.line_to(x, y);
-        self.last = (x, y);
-    }
-
-    fn quad_to(&mut self, x1: f32, y1: f32, x: f32, y: f32) {
-        let (x0, y0) = self.last;
-        self.content.cubic_to(
-            x0 + 2.0 / 3.0 * (x1 - x0),
-            y0 + 2.0 / 3.0 * (y1 - y0),
-            x + 2.0 / 3.0 * (x1 - x),
-            y + 2.0 / 3.0 * (y1 - y),
-            x,
-            y,
-        );
-        self.last = (x, y);
-    }
-
-    fn curve_to(&mut self, x1: f32, y1: f32, x2: f32, y2: f32, x: f32, y: f32) {
-        self.content.cubic_to(x1, y1, x2, y2, x, y);
-        self.last = (x, y);
-    }
-
-    fn close(&mut self) {
-        self.content.close_path();
     }
 }
 
