@@ -37,6 +37,11 @@ for alg in sm2 p256; do
     "$z" pki --dir keys-dev/pki issue --alg "$alg" --kind seal \
         --name 杭州市西湖区卫生健康局证照专用章 --uscc 11330106MB1C234566 \
         --label "seal-xihu-health-$alg" --days 3650 --out "keys-dev/seal-xihu-health-$alg.crt"
+    # The library's operator as a department (the development service registers it, and
+    # makes its copy seal from seal-library-*).
+    "$z" pki --dir keys-dev/pki issue --alg "$alg" --kind department \
+        --name 浙江省大数据发展管理局 --uscc 11330000MB0D987650 \
+        --label "dept-library-$alg" --days 3650 --out "keys-dev/dept-library-$alg.crt"
     # The library's own seal for annotated copies (电子证照加注专用章), for its operator.
     "$z" pki --dir keys-dev/pki issue --alg "$alg" --kind seal \
         --name 浙江省大数据发展管理局电子证照加注专用章 --uscc 11330000MB0D987650 \

@@ -129,6 +129,9 @@ struct FileConfig {
     status_ttl_secs: Option<u64>,
     status_exp_secs: Option<u64>,
     allow_p256_seals: Option<bool>,
+    copy_sealer: Option<String>,
+    copy_max_days: Option<u32>,
+    copy_link_secs: Option<u64>,
     public_base_url: Option<String>,
     font: Option<PathBuf>,
 }
@@ -197,6 +200,16 @@ pub struct Config {
     /// Whether seals may be made for ECDSA P-256 holder keys (`allow_p256_seals`, default
     /// false). GB/T 38540 seals are SM2; P-256 seals are outside the national standard.
     pub allow_p256_seals: bool,
+    /// The department (USCC) whose active seal seals annotated copies (`copy_sealer`): the
+    /// library's operator. Development default: 浙江省大数据发展管理局 (11330000MB0D987650),
+    /// registered from keys-dev. Without one, copies are not made (503).
+    pub copy_sealer: Option<String>,
+    /// The longest an annotated copy may be used, days from its making (`copy_max_days`,
+    /// default 90, 1 to 366).
+    pub copy_max_days: u32,
+    /// How long a copy's download link works, seconds (`copy_link_secs`, default 600, 30
+    /// to 86400). A link works once.
+    pub copy_link_secs: u64,
     /// The verification site's base URL (`public_base_url`), e.g.
     /// `https://verify.example.gov.cn`: QR codes carry `<base>/V/<payload>`. Scheme, host
     /// and path must be QR alphanumeric once uppercased (no lowercase-only path, no `?`, `_`
@@ -208,6 +221,15 @@ pub struct Config {
     /// service does not start.
     pub font: Option<PathBuf>,
 }
+
+/// Default [`Config::copy_max_days`].
+pub const DEFAULT_COPY_MAX_DAYS: u32 = 90;
+
+/// Default [`Config::copy_link_secs`].
+pub const DEFAULT_COPY_LINK_SECS: u64 = 600;
+
+/// The development copy sealer: the library's operator as keys-dev registers it.
+pub const DEV_COPY_SEALER: &str = "11330000MB0D987650";
 
 /// Default body limit: 1 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 1 << 20;
@@ -247,6 +269,9 @@ impl Default for Config {
             verify_key_budget: DEFAULT_VERIFY_KEY_BUDGET_MIB << 20,
             status_timing: crate::status_publishing::Timing::default(),
             allow_p256_seals: false,
+            copy_sealer: None,
+            copy_max_days: DEFAULT_COPY_MAX_DAYS,
+            copy_link_secs: DEFAULT_COPY_LINK_SECS,
             public_base_url: None,
             font: None,
         }
@@ -346,6 +371,9 @@ impl Config {
                     .unwrap_or(d.status_timing.exp),
             },
             allow_p256_seals: file.allow_p256_seals.unwrap_or(false),
+            copy_sealer: file.copy_sealer,
+            copy_max_days: file.copy_max_days.unwrap_or(d.copy_max_days),
+            copy_link_secs: file.copy_link_secs.unwrap_or(d.copy_link_secs),
             public_base_url: overrides
                 .public_base_url
                 .or(file.public_base_url)
@@ -385,6 +413,18 @@ impl Config {
                     "{} MiB (expected 0 to 4096)",
                     config.verify_key_budget >> 20
                 ),
+            });
+        }
+        if !(1..=366).contains(&config.copy_max_days) {
+            return Err(ConfigError::Invalid {
+                key: "copy_max_days",
+                detail: format!("{} (expected 1 to 366)", config.copy_max_days),
+            });
+        }
+        if !(30..=86_400).contains(&config.copy_link_secs) {
+            return Err(ConfigError::Invalid {
+                key: "copy_link_secs",
+                detail: format!("{} s (expected 30 to 86400)", config.copy_link_secs),
             });
         }
         let t = config.status_timing;
@@ -434,6 +474,15 @@ impl Config {
                 "seal-maker-sm2".to_owned(),
                 self.keys_dev_dir.join("seal-maker-sm2.crt"),
             )),
+            _ => None,
+        }
+    }
+
+    /// The department whose seal seals annotated copies, with the development default.
+    pub fn effective_copy_sealer(&self) -> Option<String> {
+        match (&self.copy_sealer, self.mode) {
+            (Some(u), _) => Some(u.trim().to_owned()),
+            (None, Mode::Development) => Some(DEV_COPY_SEALER.to_owned()),
             _ => None,
         }
     }

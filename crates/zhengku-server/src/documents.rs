@@ -125,6 +125,11 @@ impl Documents {
             .map_err(|e| InternalError::caused("QR URL", e).into())
     }
 
+    /// The CJK font.
+    pub fn font(&self) -> &CjkFont {
+        &self.font
+    }
+
     /// Whether licences of this type have a layout.
     pub fn has_layout(&self, type_code: &str) -> bool {
         self.layouts.contains_key(type_code)

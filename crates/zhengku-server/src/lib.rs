@@ -31,6 +31,7 @@ pub mod api;
 pub mod auth;
 pub mod bootstrap;
 pub mod config;
+pub mod copies;
 pub mod documents;
 pub mod extract;
 pub mod group_commit;
@@ -240,6 +241,11 @@ fn seal_setup(config: &Config) -> Result<state::SealSetup, ServerError> {
         status_signer: config.effective_status_signer(),
         trust_lists_dir: Some(config.effective_trust_lists_dir()),
         status_timing: config.status_timing,
+        copies: state::CopySettings {
+            sealer: config.effective_copy_sealer(),
+            max_days: config.copy_max_days,
+            link_secs: config.copy_link_secs,
+        },
     })
 }
 

@@ -6,7 +6,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::problem::{BatchItemProblem, FieldProblem, Problem};
-use crate::routes::{admin, documents, licences, ops, seals, status_lists, trust_lists, verify};
+use crate::routes::{
+    admin, documents, licences, ops, seals, share, status_lists, trust_lists, verify,
+};
 
 /// Adds the bearer scheme.
 struct BearerAuth;
@@ -54,6 +56,14 @@ impl Modify for BearerAuth {
         licences::licence_types,
         documents::licence_pdf,
         documents::licence_ofd,
+        share::create_copy,
+        share::share_copy,
+        share::create_link,
+        share::download,
+        share::query,
+        share::list,
+        share::verify,
+        share::qr,
         documents::licence_qr_png,
         documents::licence_qr_svg,
         documents::licence_qr,

@@ -135,6 +135,9 @@ pub enum ApiError {
     /// The licence's status does not allow this change (409).
     #[error("{0}")]
     InvalidTransition(String),
+    /// What was asked for existed and is no more (410): a used or expired download link.
+    #[error("{0}")]
+    Gone(String),
     /// What was asked for is not made for this resource, by design (409): an OFD for a
     /// licence sealed with a P-256 key, say.
     #[error("{0}")]
@@ -290,6 +293,7 @@ impl ApiError {
                 "invalid-status-transition",
                 "The licence's status does not allow this change",
             ),
+            ApiError::Gone(_) => (StatusCode::GONE, "gone", "No longer available"),
             ApiError::NotOffered(_) => (
                 StatusCode::CONFLICT,
                 "not-offered",

@@ -20,7 +20,7 @@ use crate::state::AppState;
 /// Every route, with the state and middleware applied.
 pub fn router(state: AppState) -> Router {
     use crate::routes::{
-        admin, documents, licences, ops, pages, seals, status_lists, trust_lists, verify,
+        admin, documents, licences, ops, pages, seals, share, status_lists, trust_lists, verify,
     };
     let body_limit = state.body_limit();
     // Verification is public and CPU-bound: a bounded number at once (the rest answered
@@ -33,6 +33,8 @@ pub fn router(state: AppState) -> Router {
         .route("/V/{*payload}", get(pages::qr_page))
         .route("/v/{*payload}", get(pages::qr_page))
         .route("/verify", get(pages::form_page).post(pages::submit))
+        .route("/v1/share/verify", post(share::verify))
+        .route("/v1/share/qr", post(share::qr))
         .layer(
             tower::ServiceBuilder::new()
                 .layer(axum::error_handling::HandleErrorLayer::new(verify_refusal))
@@ -80,6 +82,12 @@ pub fn router(state: AppState) -> Router {
             get(documents::licence_qr_svg),
         )
         .route("/v1/licences/{identifier}/qr", get(documents::licence_qr))
+        .route("/v1/licences/{identifier}/copies", post(share::create_copy))
+        .route("/v1/copies/{copy_id}/links", post(share::create_link))
+        .route("/v1/share/query", post(share::query))
+        .route("/v1/share/list", post(share::list))
+        .route("/v1/share/copies", post(share::share_copy))
+        .route("/v1/share/downloads/{token}", get(share::download))
         .route("/v1/licence-types", get(licences::licence_types))
         .route(
             "/v1/departments",

@@ -54,6 +54,7 @@ struct Inner {
     seal_maker: Option<SealMaker>,
     trust: LiveTrust,
     allow_p256_seals: bool,
+    copies: CopySettings,
     documents: Arc<Documents>,
     verifier: RwLock<Option<Arc<VerifierSet>>>,
     /// Held while the departments are read again, so that a burst of unknown keys causes
@@ -112,6 +113,28 @@ pub struct SealMaker {
     pub certificate: Vec<u8>,
 }
 
+/// How annotated copies (加注件) are made: by whose seal, for how long, and how long a
+/// download link works.
+#[derive(Debug, Clone)]
+pub struct CopySettings {
+    /// The department (USCC) whose active seal seals copies; none: no copies (503).
+    pub sealer: Option<String>,
+    /// The longest a copy may be used, days from its making.
+    pub max_days: u32,
+    /// How long a download link works, seconds.
+    pub link_secs: u64,
+}
+
+impl Default for CopySettings {
+    fn default() -> Self {
+        CopySettings {
+            sealer: None,
+            max_days: crate::config::DEFAULT_COPY_MAX_DAYS,
+            link_secs: crate::config::DEFAULT_COPY_LINK_SECS,
+        }
+    }
+}
+
 /// Seal making and verification settings, for [`AppState::new`].
 #[derive(Debug, Clone, Default)]
 pub struct SealSetup {
@@ -133,6 +156,8 @@ pub struct SealSetup {
     pub trust_lists_dir: Option<std::path::PathBuf>,
     /// How status-list tokens are timed.
     pub status_timing: crate::status_publishing::Timing,
+    /// How annotated copies are made.
+    pub copies: CopySettings,
 }
 
 impl AppState {
@@ -171,6 +196,7 @@ impl AppState {
                 verify_limits: seals.verify_limits,
                 prepared_keys: Arc::new(zhengku_crypto::PreparedKeys::new(seals.verify_key_budget)),
                 allow_p256_seals: seals.allow_p256,
+                copies: seals.copies,
                 documents,
                 verifier: RwLock::new(None),
                 store,
@@ -238,6 +264,11 @@ impl AppState {
     /// The seal maker, if configured.
     pub fn seal_maker(&self) -> Option<&SealMaker> {
         self.inner.seal_maker.as_ref()
+    }
+
+    /// How annotated copies are made.
+    pub fn copy_settings(&self) -> &CopySettings {
+        &self.inner.copies
     }
 
     /// Whether P-256 seals may be made.

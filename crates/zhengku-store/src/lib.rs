@@ -50,6 +50,7 @@ pub use audit::{
 };
 pub use error::StoreError;
 pub use store::access::{ApiKeyRecord, BOOTSTRAP_KEY_ID, IdempotentResult, NewApiKey};
+pub use store::copies::{LinkTaken, NewCopy, StoredCopy};
 pub use store::seals::{NewSeal, SealEvent, StampRefusal, StoredSeal};
 pub use store::status_list::{
     KeptToken, LicenceStatusEntry, MAX_RESERVATION, STATUS_LIST_BITS, StatusListKind, StatusRun,

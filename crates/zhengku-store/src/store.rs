@@ -979,6 +979,7 @@ impl LicenceRow {
 
 pub mod access;
 mod audit_read;
+pub mod copies;
 mod documents;
 mod lifecycle;
 pub mod seals;

@@ -11,6 +11,7 @@ pub mod ops;
 pub mod pages;
 pub mod responses;
 pub mod seals;
+pub mod share;
 pub mod status_lists;
 pub mod trust_lists;
 pub mod verify;

@@ -72,6 +72,25 @@ problem_response!(
     InvalidFields = (422, "Invalid values; every bad field listed")
 );
 
+// Copies and their links.
+
+problem_response!(
+    /// 404: no such download link (or a malformed token).
+    NoSuchLink = (404, "No such download link")
+);
+problem_response!(
+    /// 410: the download link was used or has expired.
+    LinkGone = (410, "The link was used or has expired")
+);
+problem_response!(
+    /// 503: no copy sealer or its seal; or no layout.
+    NoCopySeal = (503, "No copy sealer, or it has no active seal")
+);
+problem_response!(
+    /// 409: the licence is not in force, or has no OFD (P-256 issuer).
+    NotCopyable = (409, "The licence is not in force, or no OFD is made for it")
+);
+
 // Who may.
 
 problem_response!(

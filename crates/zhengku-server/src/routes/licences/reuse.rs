@@ -72,7 +72,20 @@ pub async fn reuse(
     reuse_lookup(&state, &principal, &request_id, q).await
 }
 
-async fn reuse_lookup(
+impl ReuseQuery {
+    /// A lookup of `holder_code`'s licences (of `type_code` only, when given), for
+    /// `use_cause`.
+    pub fn new(holder_code: &str, type_code: Option<String>, use_cause: Option<String>) -> Self {
+        ReuseQuery {
+            holder_code: Some(holder_code.to_owned()),
+            type_code,
+            use_cause,
+        }
+    }
+}
+
+/// The reuse lookup behind both routes and the sharing interface's list call.
+pub(crate) async fn reuse_lookup(
     state: &AppState,
     principal: &Principal,
     request_id: &str,

@@ -1,0 +1,250 @@
+//! The sharing interface and annotated copies (加注件), on SQLite and PostgreSQL: a
+//! department with the reuse scope asks for a copy of another department's licence with a
+//! use cause, a matter and a last day; downloads it once by its link (a second download is
+//! 410), asks for another link; the copy verifies 有效 with its copy fields; every call is
+//! in the audit log. Bad requests change nothing: a copy past the configured limit, without
+//! a cause, of a P-256 department's licence (no OFD), a link for another department's copy.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod util;
+
+use base64::Engine;
+use serde_json::{Value, json};
+use util::{HEALTH, SAMR, Server};
+
+fn request(kind: &str) -> Value {
+    let text = std::fs::read_to_string(
+        util::repo_root()
+            .join("templates")
+            .join(kind)
+            .join("example-request.json"),
+    )
+    .unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+async fn raw_get(s: &Server, path: &str) -> (u16, String, Vec<u8>) {
+    let r = s
+        .client
+        .get(format!("{}{path}", s.base))
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let ct = r
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (status, ct, r.bytes().await.unwrap().to_vec())
+}
+
+fn check<'a>(v: &'a Value, id: &str) -> Option<&'a str> {
+    v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .and_then(|c| c["outcome"].as_str())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn copies_and_the_sharing_interface() {
+    if zhengku_pdf::font::load(None).is_err() {
+        return;
+    }
+    util::on_both(sharing).await;
+}
+
+async fn sharing(s: Server) {
+    let samr = s.key(Some(SAMR), &["issue:*", "manage"]).await;
+    let health = s.key(Some(HEALTH), &["issue:*", "manage"]).await;
+    let reuser = s.key(Some(HEALTH), &["reuse"]).await;
+    let r = s
+        .post("/v1/licences", Some(&samr), &request("business-licence"))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let id = r.body["identifier"].as_str().unwrap().to_owned();
+    let holder = request("business-licence")["holder_code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let today = time::OffsetDateTime::now_utc()
+        .to_offset(time::macros::offset!(+8))
+        .date();
+    let until = (today + time::Duration::days(30)).to_string();
+
+    // Bad requests first: each refused with the field named, nothing kept.
+    let before = s.audit().await.len();
+    let copies = format!("/v1/licences/{id}/copies");
+    for (body, field) in [
+        (
+            json!({"matter": "食品经营许可证核发", "valid_until": until}),
+            "use_cause",
+        ),
+        (json!({"use_cause": "核验", "valid_until": until}), "matter"),
+        (
+            json!({"use_cause": "核验", "matter": "食品经营许可证核发",
+                   "valid_until": (today + time::Duration::days(91)).to_string()}),
+            "valid_until",
+        ),
+        (
+            json!({"use_cause": "核验", "matter": "食品经营许可证核发", "valid_until": "明天"}),
+            "valid_until",
+        ),
+    ] {
+        let r = s.post(&copies, Some(&reuser), &body).await;
+        r.assert_problem(422, "validation");
+        assert!(r.body.to_string().contains(field), "{field}: {}", r.body);
+    }
+    assert_eq!(
+        s.audit().await.len(),
+        before,
+        "refused requests leave no trace"
+    );
+
+    // The copy, for the health bureau, of the market regulator's licence.
+    let r = s
+        .post(
+            &copies,
+            Some(&reuser),
+            &json!({"use_cause": "核验经营主体资格", "matter": "食品经营许可证核发",
+                    "valid_until": until}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let copy_id = r.body["copy_id"].as_str().unwrap().to_owned();
+    assert_eq!(r.body["valid_until"], until.as_str());
+    assert!(
+        r.body["made_by"]
+            .as_str()
+            .unwrap()
+            .contains("浙江省大数据发展管理局"),
+        "{}",
+        r.body
+    );
+    let path = r.body["download"]["path"].as_str().unwrap().to_owned();
+
+    // Downloaded once, with no key; the second time is 410.
+    let (status, ct, copy) = raw_get(&s, &path).await;
+    assert_eq!((status, ct.as_str()), (200, "application/ofd"));
+    let (status, _, body) = raw_get(&s, &path).await;
+    assert_eq!(status, 410, "{}", String::from_utf8_lossy(&body));
+    let (status, _, _) = raw_get(&s, "/v1/share/downloads/AAAA").await;
+    assert_eq!(status, 404);
+
+    // The copy verifies: both seals, the copy's fields, usable until its last day.
+    let r = s
+        .client
+        .post(format!("{}/v1/verify", s.base))
+        .header("content-type", "application/ofd")
+        .body(copy.clone())
+        .send()
+        .await
+        .unwrap();
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["verdict"], "valid", "{v:#}");
+    assert_eq!(check(&v, "copy_validity"), Some("passed"), "{v:#}");
+    assert_eq!(check(&v, "record_matches"), Some("passed"), "{v:#}");
+    assert!(v.to_string().contains("食品经营许可证核发"), "{v:#}");
+
+    // Another link, for the department the copy was made for only.
+    let links = format!("/v1/copies/{copy_id}/links");
+    let r = s.post(&links, Some(&samr), &json!({})).await;
+    r.assert_problem(403, "forbidden");
+    let r = s.post(&links, Some(&reuser), &json!({})).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let (status, _, again) = raw_get(&s, r.body["path"].as_str().unwrap()).await;
+    assert_eq!(status, 200);
+    assert_eq!(again, copy, "every download of a copy is the same file");
+
+    // The sharing interface: query, list, verify, QR lookup, copies.
+    let r = s
+        .post(
+            "/v1/share/query",
+            Some(&reuser),
+            &json!({"identifier": id, "use_cause": "核验经营主体资格"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["identifier"], id.as_str());
+    let r = s
+        .post(
+            "/v1/share/list",
+            Some(&reuser),
+            &json!({"holder_code": holder, "holder_code_type": "001", "use_cause": "核验"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["count"], 1, "{}", r.body);
+    let r = s
+        .post(
+            "/v1/share/list",
+            Some(&reuser),
+            &json!({"holder_code": holder, "holder_code_type": "111", "use_cause": "核验"}),
+        )
+        .await;
+    r.assert_problem(422, "validation");
+    let r = s
+        .post(
+            "/v1/share/verify",
+            Some(&reuser),
+            &json!({"file_base64": base64::engine::general_purpose::STANDARD.encode(&copy)}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["verdict"], "valid", "{}", r.body);
+    let q = s.get(&format!("/v1/licences/{id}/qr"), Some(&samr)).await;
+    let qr_text = q.body["text"].as_str().unwrap().to_owned();
+    let r = s
+        .post(
+            "/v1/share/qr",
+            Some(&reuser),
+            &json!({"text": qr_text, "use_cause": "窗口核验"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["verification"]["verdict"], "valid", "{}", r.body);
+    assert_eq!(r.body["licence"]["identifier"], id.as_str(), "{}", r.body);
+    let r = s
+        .post(
+            "/v1/share/copies",
+            Some(&reuser),
+            &json!({"identifier": id, "use_cause": "核验", "matter": "税务登记",
+                    "valid_until": today.to_string()}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+
+    // A P-256 department's licence has no OFD, so no copy.
+    let r = s
+        .post(
+            "/v1/licences",
+            Some(&health),
+            &request("senior-citizen-card"),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let card = r.body["identifier"].as_str().unwrap().to_owned();
+    let r = s
+        .post(
+            &format!("/v1/licences/{card}/copies"),
+            Some(&health),
+            &json!({"use_cause": "核验", "matter": "乘车优待", "valid_until": until}),
+        )
+        .await;
+    r.assert_problem(409, "not-offered");
+
+    // Every call is in the audit log.
+    let audit = s.audit().await;
+    let count = |action: &str| audit.iter().filter(|e| e["action"] == action).count();
+    assert_eq!(count("licence.copy"), 2);
+    assert_eq!(count("copy.link"), 3);
+    assert_eq!(count("copy.download"), 2);
+    assert_eq!(count("copy.download-refused"), 1);
+    assert_eq!(count("share.verify"), 1);
+    assert_eq!(count("share.qr"), 1);
+    assert!(audit.iter().any(|e| e["action"] == "licence.copy"
+        && e["target"] == id.as_str()
+        && e["use_cause"] == "核验经营主体资格"));
+}
