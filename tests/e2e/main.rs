@@ -15,6 +15,7 @@ mod pki;
 mod seal;
 mod seal_status;
 mod serve;
+mod share;
 mod trust_reload;
 mod trust_sync;
 mod verify_cli;

@@ -17,7 +17,7 @@ use time::format_description::well_known::Rfc3339;
 use crate::util::{Dir, Run, Serve, curl, get, issue_with, post, repo_root, samr_key};
 
 /// `zhengku` run from the repository root (the development key store is keys-dev/keys).
-fn zk(args: &[&str]) -> Run {
+pub(crate) fn zk(args: &[&str]) -> Run {
     let out = Command::new(env!("CARGO_BIN_EXE_zhengku"))
         .args(args)
         .current_dir(repo_root())
@@ -30,12 +30,12 @@ fn zk(args: &[&str]) -> Run {
     }
 }
 
-fn s(p: &Path) -> &str {
+pub(crate) fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
 /// The development trust-list settings with the service's base URL and absolute paths.
-fn config(d: &Dir, base: &str) -> PathBuf {
+pub(crate) fn config(d: &Dir, base: &str) -> PathBuf {
     let keys_dev = repo_root().join("keys-dev");
     let text = std::fs::read_to_string(keys_dev.join("trust-list.toml")).unwrap();
     let text = text
@@ -55,7 +55,7 @@ fn config(d: &Dir, base: &str) -> PathBuf {
 }
 
 /// Makes the next pair of lists into `out`.
-fn make(config: &Path, out: &Path) {
+pub(crate) fn make(config: &Path, out: &Path) {
     let samr = repo_root().join("keys-dev/dept-xihu-samr-sm2.crt");
     zk(&[
         "trust-list",
@@ -70,12 +70,12 @@ fn make(config: &Path, out: &Path) {
     .expect(0);
 }
 
-fn sync(base: &str, into: &Path) -> Run {
+pub(crate) fn sync(base: &str, into: &Path) -> Run {
     let pin = repo_root().join("keys-dev/trust-list-signer-sm2.crt");
     zk(&["sync", "--from", base, "--pin", s(&pin), "--into", s(into)])
 }
 
-fn verify(folder: &Path, input: &Path, at: Option<OffsetDateTime>) -> Run {
+pub(crate) fn verify(folder: &Path, input: &Path, at: Option<OffsetDateTime>) -> Run {
     let mut args = vec!["verify", "--trust", s(folder), s(input)];
     let at = at.map(|t| t.format(&Rfc3339).unwrap());
     if let Some(t) = &at {

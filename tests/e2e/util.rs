@@ -351,13 +351,18 @@ pub const SAMR: &str = "11330106MB0B12345L";
 /// A new API key of the market regulator with `scopes`, made with the bootstrap token;
 /// returns its bearer token.
 pub fn samr_key(s: &Serve, scopes: &[&str]) -> String {
+    dept_key(s, SAMR, scopes)
+}
+
+/// A new API key of department `uscc` with `scopes`, made with the bootstrap token.
+pub fn dept_key(s: &Serve, uscc: &str, scopes: &[&str]) -> String {
     let r = curl(&[
         "-H",
         &format!("Authorization: Bearer {DEV_ADMIN}"),
         "-H",
         "Content-Type: application/json",
         "--data-binary",
-        &serde_json::json!({"name": "issuer", "department_uscc": SAMR, "scopes": scopes})
+        &serde_json::json!({"name": "issuer", "department_uscc": uscc, "scopes": scopes})
             .to_string(),
         &format!("{}/v1/api-keys", s.base),
     ]);

@@ -336,7 +336,7 @@ pub async fn take_link(
         )
         .await?;
     match taken {
-        LinkTaken::Copy(c) => Ok(c),
+        LinkTaken::Copy(c) => Ok(*c),
         LinkTaken::Used => Err(ApiError::Gone(
             "this download link was used already: ask for a new one".into(),
         )),

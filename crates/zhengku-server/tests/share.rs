@@ -6,6 +6,7 @@
 //! a cause, of a P-256 department's licence (no OFD), a link for another department's copy.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+#[allow(dead_code)]
 mod util;
 
 use base64::Engine;

@@ -355,7 +355,7 @@ pub async fn list(
         return Err(ApiError::field(
             "holder_code",
             "invalid",
-            &format!("not a valid {} (type {})", kind.label_zh(), kind.as_str()),
+            format!("not a valid {} (type {})", kind.label_zh(), kind.as_str()),
         ));
     }
     reuse_lookup(
@@ -426,7 +426,7 @@ pub async fn verify(
     let input = match (&b.file_base64, &b.payload) {
         (Some(f), None) => base64::engine::general_purpose::STANDARD
             .decode(f.trim())
-            .map_err(|e| ApiError::field("file_base64", "invalid", &e.to_string()))?,
+            .map_err(|e| ApiError::field("file_base64", "invalid", e.to_string()))?,
         (None, Some(p)) if !p.trim().is_empty() => p.trim().as_bytes().to_vec(),
         _ => {
             return Err(ApiError::field(

@@ -74,7 +74,7 @@ pub struct StoredCopy {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LinkTaken {
     /// The link was good: here is its copy; the link is now used.
-    Copy(StoredCopy),
+    Copy(Box<StoredCopy>),
     /// The link was used before.
     Used,
     /// The link has expired.
@@ -283,7 +283,7 @@ impl Store {
                         tx,
                         cursor.next(&actor, "copy.download", &copy_id, None, request_id)
                     );
-                    LinkTaken::Copy(copy)
+                    LinkTaken::Copy(Box::new(copy))
                 }
                 None => {
                     let row = sqlx::query(
