@@ -267,6 +267,41 @@ impl TrustSet {
     }
 }
 
+/// For each case: one document made and judged valid by `check` before anything is timed,
+/// then `iterations` more timed; prints p50, p99, mean and the size.
+fn latency_table(
+    cases: &[&Case],
+    iterations: u32,
+    make: &mut dyn FnMut(&Case) -> Vec<u8>,
+    check: &dyn Fn(&[u8], &Case),
+) {
+    println!(
+        "{:<22} {:>9} {:>9} {:>9} {:>8}",
+        "type", "p50", "p99", "mean", "KB"
+    );
+    for case in cases {
+        let doc = make(case);
+        check(&doc, case);
+        let mut times: Vec<Duration> = (0..iterations)
+            .map(|_| {
+                let t = Instant::now();
+                black_box(make(case));
+                t.elapsed()
+            })
+            .collect();
+        times.sort();
+        let mean = times.iter().sum::<Duration>() / iterations.max(1);
+        println!(
+            "{:<22} {:>9} {:>9} {:>9} {:>8.1}",
+            case.name,
+            ms(percentile(&times, 0.50)),
+            ms(percentile(&times, 0.99)),
+            ms(mean),
+            doc.len() as f64 / 1024.0
+        );
+    }
+}
+
 /// Operations per second of `f`, run for `dur` (at least once).
 fn rate(dur: Duration, mut f: impl FnMut()) -> f64 {
     let start = Instant::now();
@@ -341,34 +376,11 @@ fn main() {
     }
 
     println!("render+sign (one thread; {iterations} PDFs per type)");
-    println!(
-        "{:<22} {:>9} {:>9} {:>9} {:>8}",
-        "type", "p50", "p99", "mean", "KB"
-    );
-    for case in &cases {
-        // The PDF made is a valid licence, by our engine, before anything is timed.
-        let pdf = make(case, &font);
-        let report =
-            zhengku_verify::verify_input(&pdf, &ctx(&trust, &departments, None), &statuses);
-        assert_eq!(report.verdict, Verdict::Valid, "{}: {report:?}", case.name);
-        let mut times: Vec<Duration> = (0..iterations)
-            .map(|_| {
-                let t = Instant::now();
-                black_box(make(case, &font));
-                t.elapsed()
-            })
-            .collect();
-        times.sort();
-        let mean = times.iter().sum::<Duration>() / u32::try_from(times.len()).unwrap();
-        println!(
-            "{:<22} {:>9} {:>9} {:>9} {:>8.1}",
-            case.name,
-            ms(percentile(&times, 0.50)),
-            ms(percentile(&times, 0.99)),
-            ms(mean),
-            pdf.len() as f64 / 1024.0
-        );
-    }
+    let all: Vec<&Case> = cases.iter().collect();
+    latency_table(&all, iterations, &mut |c| make(c, &font), &|doc, c| {
+        let r = zhengku_verify::verify_input(doc, &ctx(&trust, &departments, None), &statuses);
+        assert_eq!(r.verdict, Verdict::Valid, "{}: {r:?}", c.name);
+    });
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     let start = Instant::now();
     let made: u64 = std::thread::scope(|s| {
@@ -393,37 +405,14 @@ fn main() {
     );
 
     println!("\nOFD render+seal (one thread; {iterations} OFDs per SM2 type)");
-    println!(
-        "{:<22} {:>9} {:>9} {:>9} {:>8}",
-        "type", "p50", "p99", "mean", "KB"
-    );
     let sm2: Vec<&Case> = cases
         .iter()
         .filter(|c| c.holder.public_key().algorithm() == zhengku_crypto::Algorithm::Sm2Sm3)
         .collect();
-    for case in &sm2 {
-        let ofd = make_ofd(case, &font);
-        let report =
-            zhengku_verify::verify_input(&ofd, &ctx(&trust, &departments, None), &statuses);
-        assert_eq!(report.verdict, Verdict::Valid, "{}: {report:?}", case.name);
-        let mut times: Vec<Duration> = (0..iterations)
-            .map(|_| {
-                let t = Instant::now();
-                black_box(make_ofd(case, &font));
-                t.elapsed()
-            })
-            .collect();
-        times.sort();
-        let mean = times.iter().sum::<Duration>() / u32::try_from(times.len()).unwrap();
-        println!(
-            "{:<22} {:>9} {:>9} {:>9} {:>8.1}",
-            case.name,
-            ms(percentile(&times, 0.50)),
-            ms(percentile(&times, 0.99)),
-            ms(mean),
-            ofd.len() as f64 / 1024.0
-        );
-    }
+    latency_table(&sm2, iterations, &mut |c| make_ofd(c, &font), &|doc, c| {
+        let r = zhengku_verify::verify_input(doc, &ctx(&trust, &departments, None), &statuses);
+        assert_eq!(r.verdict, Verdict::Valid, "{}: {r:?}", c.name);
+    });
     // Side by side on the SM2 types, interleaved, best of five rounds each.
     let (mut pdf_rate, mut ofd_rate) = (0f64, 0f64);
     let mut turn = 0usize;

@@ -72,9 +72,9 @@ pub fn metadata(licence: &SignedLicence, issuer_name: &str) -> Vec<(String, Stri
     .collect()
 }
 
-/// `SignatureDateTime` as OFD writers commonly give it: China Standard Time,
-/// `YYYY-MM-DD HH:MM:SS`.
-fn date_time(t: OffsetDateTime) -> String {
+/// A time as OFD writers commonly give `SignatureDateTime` and as annotated copies print
+/// theirs: China Standard Time, `YYYY-MM-DD HH:MM:SS`.
+pub fn china_time(t: OffsetDateTime) -> String {
     let t = t.to_offset(time::macros::offset!(+8));
     format!(
         "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
@@ -113,7 +113,7 @@ pub fn sealed_licence_ofd(doc: &LicenceDocument<'_>) -> Result<Vec<u8>, OfdDocum
         doc_id: record.identifier.to_string(),
         title: format!("{}（{}）", doc.licence_type.name(), record.holder_name),
         author: record.issuer_name.clone(),
-        creation_date: date_time(doc.signing_time)
+        creation_date: china_time(doc.signing_time)
             .split_once(' ')
             .map(|(d, _)| d.to_owned())
             .unwrap_or_default(),
@@ -125,7 +125,7 @@ pub fn sealed_licence_ofd(doc: &LicenceDocument<'_>) -> Result<Vec<u8>, OfdDocum
     let (x, y) = face.mm((face.seal.x, face.seal.top));
     let side = face.seal.size / PT_PER_MM;
     let boundary = format!("{x:.3} {y:.3} {side:.3} {side:.3}");
-    let when = date_time(doc.signing_time);
+    let when = china_time(doc.signing_time);
     let sealed = seal(
         &package,
         &Stamp {

@@ -31,7 +31,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use zhengku_pdf::face::{Face, Op, PT_PER_MM, Paint, TextRun};
+use zhengku_pdf::face::{Face, Op, PT_PER_MM, Paint, TextRun, concat as mul};
 use zhengku_pdf::font::CjkFont;
 use zhengku_pdf::render::RenderError;
 
@@ -91,18 +91,6 @@ pub(crate) fn num(v: f32) -> String {
 fn colour([r, g, b]: [f32; 3]) -> String {
     let c = |v: f32| (v.clamp(0.0, 1.0) * 255.0).round() as u8;
     format!("{} {} {}", c(r), c(g), c(b))
-}
-
-fn mul(a: [f32; 6], b: [f32; 6]) -> [f32; 6] {
-    // a then b, as PDF's `cm` concatenates: the new matrix is a × current.
-    [
-        a[0] * b[0] + a[1] * b[2],
-        a[0] * b[1] + a[1] * b[3],
-        a[2] * b[0] + a[3] * b[2],
-        a[2] * b[1] + a[3] * b[3],
-        a[4] * b[0] + a[5] * b[2] + b[4],
-        a[4] * b[1] + a[5] * b[3] + b[5],
-    ]
 }
 
 #[derive(Clone, Copy)]

@@ -295,6 +295,19 @@ pub struct FaceInput<'a> {
     pub issuer_name: &'a str,
 }
 
+/// Concatenates affine matrices `[a b c d e f]`: `a` then `b`, as PDF's `cm` does (the new
+/// transform is `a × current`) and as SVG applies an inner transform before an outer one.
+pub fn concat(a: [f32; 6], b: [f32; 6]) -> [f32; 6] {
+    [
+        a[0] * b[0] + a[1] * b[2],
+        a[0] * b[1] + a[1] * b[3],
+        a[2] * b[0] + a[3] * b[2],
+        a[2] * b[1] + a[3] * b[3],
+        a[4] * b[0] + a[5] * b[2] + b[4],
+        a[4] * b[1] + a[5] * b[3] + b[5],
+    ]
+}
+
 /// Page geometry: millimetres from the top-left corner to points from the bottom-left.
 pub(crate) struct Geometry {
     pub(crate) width: f32,

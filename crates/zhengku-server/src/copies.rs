@@ -175,17 +175,8 @@ pub async fn make_copy(
         None => principal.actor(),
     };
     let made_by = format!("{}（为{asker}）", sealer_department.name);
-    let at = now.to_offset(CST);
     let fields = CopyFields {
-        made_at: format!(
-            "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-            at.year(),
-            u8::from(at.month()),
-            at.day(),
-            at.hour(),
-            at.minute(),
-            at.second()
-        ),
+        made_at: zhengku_ofd::document::china_time(now),
         made_by: made_by.clone(),
         cause: cause.clone(),
         matter: matter.to_owned(),

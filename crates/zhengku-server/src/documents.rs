@@ -189,18 +189,14 @@ impl Format {
     }
 }
 
-/// The licence's signed PDF.
-pub async fn licence_pdf(state: &AppState, licence: &StoredLicence) -> Result<Vec<u8>, ApiError> {
-    licence_document(state, licence, Format::Pdf).await
-}
-
 /// The licence's sealed OFD. A licence of a P-256 department has none (409): the OFD seal
 /// signature is SM2 only.
 pub async fn licence_ofd(state: &AppState, licence: &StoredLicence) -> Result<Vec<u8>, ApiError> {
     licence_document(state, licence, Format::Ofd).await
 }
 
-async fn licence_document(
+/// The licence's PDF or OFD, sealed now (module docs).
+pub async fn licence_document(
     state: &AppState,
     licence: &StoredLicence,
     format: Format,

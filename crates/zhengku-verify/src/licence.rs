@@ -251,6 +251,27 @@ pub fn examine_record(signed_bytes: &[u8], ctx: &Context<'_>) -> Examined {
     ex
 }
 
+/// The check that a document's embedded licence record (`name`, `len` bytes) decodes.
+pub(crate) fn embedded_record_check(
+    name: &str,
+    len: usize,
+    record: &Result<SignedLicence, String>,
+) -> crate::report::Check {
+    check(
+        CheckId::EmbeddedRecord,
+        "embedded licence record readable",
+        "内嵌证照数据可读",
+        match record {
+            Ok(r) => Outcome::Passed(format!(
+                "{name} ({len} bytes), {}, key {}",
+                r.algorithm(),
+                r.key_id()
+            )),
+            Err(e) => Outcome::Failed(e.clone()),
+        },
+    )
+}
+
 /// Appends checks 2–6 (module docs) for a decoded signed licence, and fills in the
 /// licence's facts and claim. `carried` are certificates the input carries (a PDF's CMS
 /// certificates) that may hold the record's key and complete its path: like any other,

@@ -33,7 +33,7 @@ use zhengku_pki::CertView;
 use crate::Verdict;
 use crate::context::Context;
 use crate::engine::Examined;
-use crate::licence::{InputKind, record_checks, unreadable};
+use crate::licence::{InputKind, embedded_record_check, record_checks, unreadable};
 use crate::pdf::{SesCheck, seal_signature_check};
 use crate::report::{CheckId, Outcome, Report, check};
 
@@ -225,21 +225,10 @@ fn licence_record(ofd: &Ofd, ctx: &Context<'_>, ex: &mut Examined) {
     let Some((name, bytes)) = ofd.attachment(zhengku_ofd::RECORD_FILE_NAME) else {
         return;
     };
-    let record = SignedLicence::from_bytes(bytes);
-    ex.report.checks.push(check(
-        CheckId::EmbeddedRecord,
-        "embedded licence record readable",
-        "内嵌证照数据可读",
-        match &record {
-            Ok(r) => Outcome::Passed(format!(
-                "{name} ({} bytes), {}, key {}",
-                bytes.len(),
-                r.algorithm(),
-                r.key_id()
-            )),
-            Err(e) => Outcome::Failed(e.to_string()),
-        },
-    ));
+    let record = SignedLicence::from_bytes(bytes).map_err(|e| e.to_string());
+    ex.report
+        .checks
+        .push(embedded_record_check(name, bytes.len(), &record));
     let Ok(record) = record else { return };
     let carried: Vec<Vec<u8>> = ofd
         .attachment(zhengku_ofd::SIGNER_FILE_NAME)

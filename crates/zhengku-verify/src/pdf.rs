@@ -54,7 +54,7 @@ use zhengku_pki::{CertView, Purpose};
 use crate::chain::judge;
 use crate::context::Context;
 use crate::engine::{Attest, Examined};
-use crate::licence::{InputKind, record_checks, unreadable};
+use crate::licence::{InputKind, embedded_record_check, record_checks, unreadable};
 use crate::report::{Check, CheckId, Outcome, Report, check};
 use crate::seal::{certificate_key, certificate_subject};
 
@@ -163,20 +163,10 @@ pub fn examine_pdf(pdf: &[u8], ctx: &Context<'_>) -> Examined {
             zhengku_pdf::parse::LICENCE_FILE_NAME
         )),
     };
-    ex.report.checks.push(check(
-        CheckId::EmbeddedRecord,
-        "embedded licence record readable",
-        "内嵌证照数据可读",
-        match &record {
-            Ok(r) => Outcome::Passed(format!(
-                "{} ({} bytes), {}, key {}",
-                zhengku_pdf::parse::LICENCE_FILE_NAME,
-                parsed.embedded_record.as_ref().map_or(0, Vec::len),
-                r.algorithm(),
-                r.key_id()
-            )),
-            Err(e) => Outcome::Failed(e.clone()),
-        },
+    ex.report.checks.push(embedded_record_check(
+        zhengku_pdf::parse::LICENCE_FILE_NAME,
+        parsed.embedded_record.as_ref().map_or(0, Vec::len),
+        &record,
     ));
     if let (Ok(r), Some(bytes)) = (&record, &parsed.embedded_record) {
         record_checks(r, bytes, ctx, cms_certs, &mut ex);

@@ -387,17 +387,7 @@ fn ellipse(content: &mut Content, cx: f32, cy: f32, rx: f32, ry: f32) {
     content.close_path();
 }
 
-/// Multiplies affine matrices: `a` then `b` (b ∘ a in SVG's order of application).
-fn mul(a: [f32; 6], b: [f32; 6]) -> [f32; 6] {
-    [
-        a[0] * b[0] + a[1] * b[2],
-        a[0] * b[1] + a[1] * b[3],
-        a[2] * b[0] + a[3] * b[2],
-        a[2] * b[1] + a[3] * b[3],
-        a[4] * b[0] + a[5] * b[2] + b[4],
-        a[4] * b[1] + a[5] * b[3] + b[5],
-    ]
-}
+use crate::face::concat as mul;
 
 /// An SVG transform list as one PDF matrix.
 fn parse_transform(s: &str) -> [f32; 6] {

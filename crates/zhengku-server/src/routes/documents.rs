@@ -18,7 +18,7 @@ use utoipa::{IntoParams, ToSchema};
 use zhengku_store::StoredLicence;
 
 use crate::auth::Principal;
-use crate::documents;
+use crate::documents::{self, Format};
 use crate::extract::ApiQuery;
 use crate::problem::{ApiError, InternalError};
 use crate::reads::read_licence;
@@ -111,16 +111,8 @@ pub async fn licence_pdf(
     Path(identifier): Path<String>,
     ApiQuery(q): ApiQuery<DocumentQuery>,
 ) -> Result<Response, ApiError> {
-    let licence = load_for_document(
-        &state,
-        &principal,
-        &request_id,
-        &identifier,
-        q.use_cause.as_deref(),
-    )
-    .await?;
-    let bytes = documents::licence_pdf(&state, &licence).await?;
-    Ok(file_response(&licence, bytes, "application/pdf", "pdf"))
+    let read = (&principal, request_id.as_str(), identifier.as_str());
+    licence_file(&state, read, q.use_cause.as_deref(), Format::Pdf).await
 }
 
 /// The licence as a sealed OFD (GB/T 36905 / GB/T 33190): the same face as the PDF, the
@@ -144,27 +136,26 @@ pub async fn licence_ofd(
     Path(identifier): Path<String>,
     ApiQuery(q): ApiQuery<DocumentQuery>,
 ) -> Result<Response, ApiError> {
-    let licence = load_for_document(
-        &state,
-        &principal,
-        &request_id,
-        &identifier,
-        q.use_cause.as_deref(),
-    )
-    .await?;
-    let bytes = documents::licence_ofd(&state, &licence).await?;
-    Ok(file_response(&licence, bytes, "application/ofd", "ofd"))
+    let read = (&principal, request_id.as_str(), identifier.as_str());
+    licence_file(&state, read, q.use_cause.as_deref(), Format::Ofd).await
 }
 
-/// A licence file, named after the licence, not to be cached.
-fn file_response(
-    licence: &StoredLicence,
-    bytes: Vec<u8>,
-    content_type: &'static str,
-    extension: &str,
-) -> Response {
+/// The licence's PDF or OFD for whoever may read it (the read audited), named after the
+/// licence, not to be cached.
+async fn licence_file(
+    state: &AppState,
+    (principal, request_id, identifier): (&Principal, &str, &str),
+    use_cause: Option<&str>,
+    format: Format,
+) -> Result<Response, ApiError> {
+    let licence = load_for_document(state, principal, request_id, identifier, use_cause).await?;
+    let bytes = documents::licence_document(state, &licence, format).await?;
+    let (content_type, extension) = match format {
+        Format::Pdf => ("application/pdf", "pdf"),
+        Format::Ofd => ("application/ofd", "ofd"),
+    };
     let id = licence.licence.record().identifier.as_str();
-    private(
+    Ok(private(
         (
             [
                 (header::CONTENT_TYPE, content_type.to_owned()),
@@ -176,7 +167,7 @@ fn file_response(
             Body::from(bytes),
         )
             .into_response(),
-    )
+    ))
 }
 
 async fn qr_symbol(
