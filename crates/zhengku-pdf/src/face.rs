@@ -742,17 +742,18 @@ pub fn watermark(
     let lines = fields.watermark_lines();
     let angle = 25f32.to_radians();
     let (sin, cos) = angle.sin_cos();
-    // The longer line spans 70% of the page's width.
+    // The longer line spans 55% of the page's width, turned about a point below and left of
+    // the centre, so that its upper end stays clear of the QR code in the upper right.
     let longest = lines
         .iter()
         .map(|l| text.width(l, 1.0, "copy watermark"))
         .collect::<Result<Vec<f32>, _>>()?
         .into_iter()
         .fold(1.0f32, f32::max);
-    let size = (width * 0.7 / longest).min(48.0);
+    let size = (width * 0.55 / longest).min(44.0);
     list.save_state();
     list.set_stroke_rgb(WATERMARK_RED[0], WATERMARK_RED[1], WATERMARK_RED[2]);
-    list.transform([cos, sin, -sin, cos, width / 2.0, height / 2.0]);
+    list.transform([cos, sin, -sin, cos, width * 0.46, height * 0.42]);
     for (i, line) in lines.iter().enumerate() {
         let w = text.width(line, size, "copy watermark")?;
         let y = if i == 0 { size * 0.15 } else { -size * 1.15 };
@@ -761,7 +762,8 @@ pub fn watermark(
         outlined(&mut list, line, (-w / 2.0, y), size)?;
     }
     list.restore_state();
-    // The fields along the foot, filled: small text reads better solid.
+    // The fields along the foot, filled (small text reads better solid), on a white band
+    // over the page's border art.
     let foot = fields.footer();
     let mut foot_size = 7.0;
     let foot_w = text.width(&foot, foot_size, "copy fields")?;
@@ -771,12 +773,21 @@ pub fn watermark(
     let foot_w = text.width(&foot, foot_size, "copy fields")?;
     let k = foot_size / upem;
     let mut pen = (width - foot_w) / 2.0;
+    let baseline = foot_size * 1.1;
     list.save_state();
+    list.set_fill_rgb(1.0, 1.0, 1.0);
+    list.rect(
+        pen - foot_size,
+        baseline - foot_size * 0.6,
+        foot_w + 2.0 * foot_size,
+        foot_size * 1.9,
+    );
+    list.fill_nonzero();
     list.set_fill_rgb(WATERMARK_RED[0], WATERMARK_RED[1], WATERMARK_RED[2]);
     for c in foot.chars() {
         let gid = text.glyph(c, "copy fields")?;
         list.save_state();
-        list.transform([k, 0.0, 0.0, k, pen, foot_size * 1.2]);
+        list.transform([k, 0.0, 0.0, k, pen, baseline]);
         if glyph_outline(&mut list, &face, gid) {
             list.paint(Paint::Fill);
         }
