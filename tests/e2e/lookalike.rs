@@ -84,6 +84,21 @@ fn forged_keys_dev(d: &Dir) -> PathBuf {
             "11330106MB1C234566",
             "seal-xihu-health-p256",
         ),
+        // The library's operator and its copy seal, as keys-dev has them.
+        (
+            "sm2",
+            "department",
+            "浙江省大数据发展管理局",
+            "11330000MB0D987650",
+            "dept-library-sm2",
+        ),
+        (
+            "sm2",
+            "seal",
+            "浙江省大数据发展管理局电子证照加注专用章",
+            "11330000MB0D987650",
+            "seal-library-sm2",
+        ),
     ] {
         let out = format!("keys-dev/{label}.crt");
         z(&[

@@ -26,6 +26,8 @@ use crate::util::{Dir, Http, curl, repo_root, try_curl};
 const SAMR: &str = "11330106MB0B12345L";
 /// The reusing department of the development data (P-256 key).
 const HEALTH: &str = "11330106MB1C234566";
+/// The library's operator: registered in development as the copy sealer.
+const LIBRARY: &str = "11330000MB0D987650";
 /// The holder in `templates/business-licence/example-request.json`.
 const HOLDER: &str = "91330106MA2H0YKU5B";
 const HOLDER_NAME: &str = "杭州证库示例科技有限公司";
@@ -359,7 +361,7 @@ fn readme_flow_with_curl() {
         .map(|d| d["uscc"].as_str().unwrap().to_owned())
         .collect();
     usccs.sort();
-    assert_eq!(usccs, [SAMR, HEALTH], "{r:?}");
+    assert_eq!(usccs, [LIBRARY, SAMR, HEALTH], "{r:?}");
 
     // The administrator gives each department its key.
     let issuer = server.api_key(admin, Some(SAMR), &["issue:*", "manage", "reuse", "audit"]);
@@ -559,9 +561,10 @@ fn generated_bootstrap_token_is_printed_once() {
     assert!(token.len() >= 32, "{token:?}");
     let r = server.get(Some(&token), "/v1/departments");
     assert_eq!(r.status, 200, "{r:?}");
+    // The two issuing departments and the library's operator (the copy sealer).
     assert_eq!(
         r.json()["departments"].as_array().unwrap().len(),
-        2,
+        3,
         "{r:?}"
     );
     let (stdout, stderr) = server.stop_ok();
