@@ -31,6 +31,8 @@
 
 pub mod cms;
 #[cfg(feature = "render")]
+pub mod copy;
+#[cfg(feature = "render")]
 pub mod document;
 #[cfg(feature = "render")]
 pub mod face;

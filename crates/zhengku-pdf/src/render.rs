@@ -301,6 +301,13 @@ impl Glyphs {
     }
 }
 
+/// Display-list ops holding no text (a watermark, say) as content-stream bytes.
+pub(crate) fn replay_into_content(ops: &[Op]) -> Vec<u8> {
+    let mut content = Content::new();
+    replay(&mut content, ops, &mut Glyphs::default());
+    content.finish().into_vec()
+}
+
 /// Plays display-list ops into a content stream.
 fn replay(content: &mut Content, ops: &[Op], glyphs: &mut Glyphs) {
     for op in ops {
