@@ -96,11 +96,7 @@ fn number_after(text: &str, key: &str) -> Option<u32> {
 /// The last `startxref` offset and the trailer dictionary's text before it.
 fn trailer(pdf: &str) -> Option<(usize, &str)> {
     let at = pdf.rfind("startxref")?;
-    let offset: usize = pdf[at + 9..]
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()?;
+    let offset: usize = pdf[at + 9..].split_whitespace().next()?.parse().ok()?;
     let t = pdf[..at].rfind("trailer")?;
     Some((offset, &pdf[t..at]))
 }

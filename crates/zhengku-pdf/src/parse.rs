@@ -81,6 +81,33 @@ pub struct SignedPdf {
     pub title: Option<String>,
     /// The document information's `/Subject` (zhengku writes the licence identifier).
     pub subject: Option<String>,
+    /// When the last signature is an annotated copy's (its dictionary has `/ZKCopy`, see
+    /// `crate::copy`): the copy's fields and what its revision changes.
+    pub copy: Option<CopyUpdate>,
+}
+
+/// An annotated copy's revision, as read: the fields its signature carries and whether the
+/// revision does only what a copy does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopyUpdate {
+    /// `/ZKCopy` entries (`MadeAt`, `MadeBy`, `Cause`, `Matter`, `Until`), as text.
+    pub fields: Vec<(String, String)>,
+    /// Where the signed revision under the copy ends: the earlier signature's ByteRange end.
+    pub original_end: Option<usize>,
+    /// What the copy's revision does beyond adding its field, signature and appearance and
+    /// listing the field in the page's `/Annots` and the form's `/Fields`; empty when
+    /// nothing.
+    pub problems: Vec<String>,
+}
+
+impl CopyUpdate {
+    /// The field `key`, when given.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 /// Why a file could not be read as a signed PDF.
@@ -716,6 +743,219 @@ fn name_value(node: &Node) -> Option<String> {
     }
 }
 
+/// How many `n g obj` headers `b` holds, whatever precedes them.
+fn object_headers(b: &[u8]) -> usize {
+    let mut n = 0;
+    let mut i = 0;
+    while let Some(at) = find(b, b"obj", i) {
+        i = at + 3;
+        // Back over whitespace, digits (generation), whitespace, digits (number).
+        let mut j = at;
+        let mut groups = 0;
+        loop {
+            let ws_end = j;
+            while j > 0 && is_ws(b[j - 1]) {
+                j -= 1;
+            }
+            if j == ws_end {
+                break;
+            }
+            let digits_end = j;
+            while j > 0 && b[j - 1].is_ascii_digit() {
+                j -= 1;
+            }
+            if j == digits_end {
+                break;
+            }
+            groups += 1;
+            if groups == 2 {
+                break;
+            }
+        }
+        if groups == 2 {
+            n += 1;
+        }
+    }
+    n
+}
+
+/// Whether two objects are the same, wherever they lie in the file.
+fn same(a: &Node, b: &Node) -> bool {
+    match (&a.obj, &b.obj) {
+        (Obj::Array(x), Obj::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same(p, q))
+        }
+        (Obj::Dict(x), Obj::Dict(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .zip(y)
+                    .all(|((k1, v1), (k2, v2))| k1 == k2 && same(v1, v2))
+        }
+        (x, y) => x == y,
+    }
+}
+
+/// Whether dictionary `new` is `old` but for `key`, whose array in `new` is the one in
+/// `old` followed by references; returns those references.
+fn extended(old: &Node, new: &Node, key: &str) -> Option<Vec<(u32, u16)>> {
+    let (o, n) = (old.dict()?, new.dict()?);
+    if o.len() != n.len() {
+        return None;
+    }
+    let mut added = None;
+    for ((k1, v1), (k2, v2)) in o.iter().zip(n) {
+        if k1 != k2 {
+            return None;
+        }
+        if k1.as_slice() == key.as_bytes() {
+            let (Obj::Array(a), Obj::Array(b)) = (&v1.obj, &v2.obj) else {
+                return None;
+            };
+            if b.len() <= a.len() || !a.iter().zip(b).all(|(p, q)| same(p, q)) {
+                return None;
+            }
+            let refs: Option<Vec<(u32, u16)>> = b[a.len()..]
+                .iter()
+                .map(|i| match i.obj {
+                    Obj::Ref(n, g) => Some((n, g)),
+                    _ => None,
+                })
+                .collect();
+            added = Some(refs?);
+        } else if !same(v1, v2) {
+            return None;
+        }
+    }
+    added
+}
+
+/// The checks of an annotated copy's revision (see [`CopyUpdate::problems`]): objects from
+/// `original_end` on may redefine the catalog only to add to its AcroForm's `/Fields`, a
+/// page only to add to its `/Annots`, and add at most a signature field with its widget,
+/// the signature dictionary `sig` and the widget's appearance (a form XObject).
+fn copy_problems(pdf: &[u8], objects: &[Indirect], original_end: usize, sig: &Node) -> Vec<String> {
+    let mut problems = Vec::new();
+    // Every `n g obj` header in the update must be an object read here: a viewer finds
+    // objects by the cross-reference offsets, and one this reader passed over (glued to the
+    // bytes before it, say) could redraw the page unseen.
+    let headers = object_headers(pdf.get(original_end..).unwrap_or_default());
+    let before: HashMap<(u32, u16), &Indirect> = objects
+        .iter()
+        .filter(|o| o.node.span.start < original_end)
+        .map(|o| (o.id, o))
+        .collect();
+    let update: Vec<&Indirect> = objects
+        .iter()
+        .filter(|o| o.node.span.start >= original_end)
+        .collect();
+    if headers != update.len() {
+        problems.push(format!(
+            "the copy's revision holds {headers} object header(s) but {} readable object(s)",
+            update.len()
+        ));
+    }
+    let kind =
+        |o: &Indirect, key: &str| o.node.dict().and_then(|d| get(d, key)).and_then(name_value);
+    let mut listed: Vec<(u32, u16)> = Vec::new();
+    let mut widget = None;
+    let mut appearance = None;
+    for o in &update {
+        let (n, _) = o.id;
+        match before.get(&o.id) {
+            Some(old) => {
+                let old_kind = kind(old, "Type");
+                let added = match old_kind.as_deref() {
+                    Some("Catalog") => {
+                        let form = |x: &Node| x.dict().and_then(|d| get(d, "AcroForm")).cloned();
+                        match (form(&old.node), form(&o.node)) {
+                            (Some(a), Some(b)) => {
+                                // The catalog but for its form, the form but for /Fields.
+                                let mut old_rest = old.node.clone();
+                                let mut new_rest = o.node.clone();
+                                for d in [&mut old_rest, &mut new_rest] {
+                                    if let Obj::Dict(entries) = &mut d.obj {
+                                        entries.retain(|(k, _)| k.as_slice() != b"AcroForm");
+                                    }
+                                }
+                                if same(&old_rest, &new_rest) {
+                                    extended(&a, &b, "Fields")
+                                } else {
+                                    None
+                                }
+                            }
+                            _ => None,
+                        }
+                    }
+                    Some("Page") => extended(&old.node, &o.node, "Annots"),
+                    _ => None,
+                };
+                match added {
+                    Some(refs) => listed.extend(refs),
+                    None => problems.push(format!(
+                        "object {n} ({}) is changed beyond listing the copy's field",
+                        old_kind.as_deref().unwrap_or("untyped")
+                    )),
+                }
+            }
+            None => {
+                let d = o.node.dict();
+                let is = |key: &str, value: &str| kind(o, key).as_deref() == Some(value);
+                if d.is_some_and(|_| is("FT", "Sig") && is("Subtype", "Widget")) && widget.is_none()
+                {
+                    widget = Some(o);
+                } else if o.node.span == sig.span || same(&o.node, sig) {
+                } else if o.stream.is_some() && is("Subtype", "Form") && appearance.is_none() {
+                    appearance = Some(o);
+                } else {
+                    problems.push(format!(
+                        "object {n} ({}) is added, and a copy adds no such object",
+                        kind(o, "Type")
+                            .or_else(|| kind(o, "Subtype"))
+                            .unwrap_or_else(|| "untyped".into())
+                    ));
+                }
+            }
+        }
+    }
+    match widget {
+        None => problems.push("the copy adds no signature field".into()),
+        Some(w) => {
+            if !listed.iter().all(|r| *r == w.id) || listed.len() != 2 {
+                problems.push(format!(
+                    "the page's /Annots and the form's /Fields must each list the copy's field \
+                     ({} 0 R) once more, and nothing else (they add {listed:?})",
+                    w.id.0
+                ));
+            }
+            let v = w
+                .node
+                .dict()
+                .and_then(|d| get(d, "V"))
+                .map(|v| v.obj.clone());
+            let sig_here = update
+                .iter()
+                .find(|o| o.node.span == sig.span)
+                .map(|o| Obj::Ref(o.id.0, o.id.1));
+            if v.is_none() || v != sig_here {
+                problems.push("the copy's field does not hold the copy's signature".into());
+            }
+            let ap = w
+                .node
+                .dict()
+                .and_then(|d| get(d, "AP"))
+                .and_then(Node::dict)
+                .and_then(|d| get(d, "N"))
+                .map(|n| n.obj.clone());
+            if let Some(a) = appearance
+                && ap != Some(Obj::Ref(a.id.0, a.id.1))
+            {
+                problems.push("the added form XObject is not the field's appearance".into());
+            }
+        }
+    }
+    problems
+}
+
 /// The objects by id; a later definition (incremental update) replaces an earlier one.
 fn by_id(objects: &[Indirect]) -> HashMap<(u32, u16), &Indirect> {
     objects.iter().map(|o| (o.id, o)).collect()
@@ -884,7 +1124,58 @@ pub fn parse_signed(pdf: &[u8]) -> Result<SignedPdf, ParseError> {
             .map(text_string)
     };
 
+    // An annotated copy's signature: its fields, the revision under it, what it changes.
+    let copy = d
+        .iter()
+        .find(|(k, _)| k.as_slice() == b"ZKCopy")
+        .map(|(_, v)| {
+            let fields = v
+                .dict()
+                .map(|entries| {
+                    entries
+                        .iter()
+                        .filter_map(|(k, v)| {
+                            Some((
+                                String::from_utf8_lossy(k).into_owned(),
+                                text_string(string_value(v)?),
+                            ))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let earlier = sigs
+                .iter()
+                .filter(|n| n.span.start < sig.span.start)
+                .max_by_key(|n| n.span.start)
+                .and_then(|n| n.dict())
+                .and_then(|d| get(d, "ByteRange"))
+                .and_then(|br| match &br.obj {
+                    Obj::Array(items) if items.len() == 4 => {
+                        let v: Vec<usize> = items
+                            .iter()
+                            .filter_map(|i| match i.obj {
+                                Obj::Num(Some(n)) => usize::try_from(n).ok(),
+                                _ => None,
+                            })
+                            .collect();
+                        (v.len() == 4).then(|| v[2].checked_add(v[3])).flatten()
+                    }
+                    _ => None,
+                })
+                .filter(|&end| end < pdf.len());
+            let problems = match earlier {
+                Some(end) => copy_problems(pdf, &objects, end, sig),
+                None => vec!["no signed revision lies under the copy's signature".into()],
+            };
+            CopyUpdate {
+                fields,
+                original_end: earlier,
+                problems,
+            }
+        });
+
     Ok(SignedPdf {
+        copy,
         byte_range,
         signed_content,
         cms,

@@ -58,6 +58,7 @@
 pub mod bundle;
 mod chain;
 pub mod context;
+mod copy;
 pub mod engine;
 pub mod inspect;
 pub mod json;

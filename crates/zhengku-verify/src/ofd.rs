@@ -30,8 +30,8 @@ use zhengku_model::SignedLicence;
 use zhengku_ofd::{Limits, Ofd, Signature};
 use zhengku_pki::CertView;
 
-use crate::Verdict;
 use crate::context::Context;
+use crate::copy::{CopyFacts, copy_checks};
 use crate::engine::Examined;
 use crate::licence::{InputKind, embedded_record_check, record_checks, unreadable};
 use crate::pdf::{SesCheck, seal_signature_check};
@@ -256,67 +256,29 @@ fn annotated_copy(ofd: &Ofd, ctx: &Context<'_>, ex: &mut Examined) {
     else {
         return;
     };
-    let field = |n: &str| copy.get(n).unwrap_or("(not given)").to_owned();
-    ex.report.facts.push((
-        "annotated copy (加注件)",
-        format!(
-            "for {}; made by {} at {}; cause: {}; usable until {}",
-            field(names::MATTER),
-            field(names::MADE_BY),
-            field(names::MADE_AT),
-            field(names::CAUSE),
-            field(names::VALID_UNTIL)
-        ),
-    ));
     let covered = ofd
         .signatures
         .iter()
         .flatten()
         .any(|s| s.references.iter().any(|r| r.file == copy.file));
-    let today = ctx.at.to_offset(time::UtcOffset::UTC).date();
-    let until = copy.get(names::VALID_UNTIL).and_then(|v| {
-        time::Date::parse(v, time::macros::format_description!("[year]-[month]-[day]")).ok()
-    });
-    let (outcome, standing) = match until {
-        _ if !covered => (
-            Outcome::Unverifiable(format!(
+    copy_checks(
+        CopyFacts {
+            made_at: copy.get(names::MADE_AT),
+            made_by: copy.get(names::MADE_BY),
+            cause: copy.get(names::CAUSE),
+            matter: copy.get(names::MATTER),
+            until: copy.get(names::VALID_UNTIL),
+        },
+        (!covered).then(|| {
+            format!(
                 "the copy's fields in {} are protected by no signature",
                 copy.file
-            )),
-            Verdict::Valid,
-        ),
-        None => (
-            Outcome::Failed(format!(
-                "{} is {:?}, not a date (YYYY-MM-DD)",
-                names::VALID_UNTIL,
-                field(names::VALID_UNTIL)
-            )),
-            Verdict::Valid,
-        ),
-        Some(u) if today > u => (
-            Outcome::Failed(format!(
-                "expired: the copy could be used until {u}, judged on {today}"
-            )),
-            Verdict::Expired,
-        ),
-        Some(u) => (
-            Outcome::Passed(format!("usable until {u}, judged on {today}")),
-            Verdict::Valid,
-        ),
-    };
-    // An unreadable date is not a matter of standing: the copy is malformed.
-    let id = if matches!(outcome, Outcome::Failed(_)) && standing == Verdict::Valid {
-        CheckId::OfdStructure
-    } else {
-        CheckId::CopyValidity
-    };
-    ex.report.checks.push(check(
-        id,
-        "annotated copy within its period of use",
-        "加注件在有效期内",
-        outcome,
-    ));
-    ex.dates_standing = crate::engine::worst(ex.dates_standing, standing);
+            )
+        }),
+        CheckId::OfdStructure,
+        ctx,
+        ex,
+    );
 }
 
 /// `DocID` names the record, and a seal signature by the record's issuer protects it.

@@ -53,6 +53,7 @@ use zhengku_pki::{CertView, Purpose};
 
 use crate::chain::judge;
 use crate::context::Context;
+use crate::copy::{CopyFacts, copy_checks};
 use crate::engine::{Attest, Examined};
 use crate::licence::{InputKind, embedded_record_check, record_checks, unreadable};
 use crate::report::{Check, CheckId, Outcome, Report, check};
@@ -75,6 +76,9 @@ pub fn examine_pdf(pdf: &[u8], ctx: &Context<'_>) -> Examined {
             );
         }
     };
+    if let Some(copy) = &parsed.copy {
+        return examine_copy(pdf, &parsed, copy, ctx);
+    }
     let mut ex = Examined::new(
         InputKind::Pdf,
         Report {
@@ -83,6 +87,81 @@ pub fn examine_pdf(pdf: &[u8], ctx: &Context<'_>) -> Examined {
             checks: Vec::new(),
         },
     );
+    signature_checks(&parsed, ctx, &mut ex, true);
+    ex
+}
+
+const COPY_SUBJECT: &str = "annotated copy (加注件) of a licence PDF";
+
+/// An annotated copy (加注件) of a licence PDF (`zhengku_pdf::copy`): the revision under the
+/// copy judged as the licence PDF it is (a copy of a copy is not read); the copy's own
+/// revision, which may only add the copy's field, signature and watermark
+/// (`copy_update`: an incremental update can redefine any object, and a verifier that looked
+/// at signatures alone would show what the update drew); the library's signature over the
+/// whole file; and the copy's period of use.
+fn examine_copy(
+    pdf: &[u8],
+    parsed: &SignedPdf,
+    copy: &zhengku_pdf::parse::CopyUpdate,
+    ctx: &Context<'_>,
+) -> Examined {
+    let original = copy.original_end.and_then(|end| pdf.get(..end));
+    let mut ex = match original {
+        Some(o) if parse_signed(o).is_ok_and(|p| p.copy.is_none()) => examine_pdf(o, ctx),
+        _ => unreadable(
+            InputKind::Pdf,
+            COPY_SUBJECT,
+            CheckId::PdfStructure,
+            "PDF signature found",
+            "PDF签名可读",
+            "no licence PDF lies under the copy's signature".into(),
+        ),
+    };
+    ex.report.subject = COPY_SUBJECT.to_owned();
+    ex.report.checks.push(check(
+        CheckId::CopyUpdate,
+        "the copy adds only its signature and watermark",
+        "加注件仅增加签章与水印",
+        if copy.problems.is_empty() {
+            Outcome::Passed(
+                "the copy's revision adds a signature field with its watermark and signature, \
+                 and lists it in the page and the form; nothing of the licence changes"
+                    .into(),
+            )
+        } else {
+            Outcome::Failed(copy.problems.join("; "))
+        },
+    ));
+    // The library's signature, its checks told apart from the licence's.
+    let first = ex.report.checks.len();
+    signature_checks(parsed, ctx, &mut ex, false);
+    for c in &mut ex.report.checks[first..] {
+        let (Outcome::Passed(t)
+        | Outcome::Failed(t)
+        | Outcome::Unverifiable(t)
+        | Outcome::Skipped(t)) = &mut c.outcome;
+        t.insert_str(0, "copy signature: ");
+    }
+    copy_checks(
+        CopyFacts {
+            made_at: copy.get("MadeAt"),
+            made_by: copy.get("MadeBy"),
+            cause: copy.get("Cause"),
+            matter: copy.get("Matter"),
+            until: copy.get("Until"),
+        },
+        None,
+        CheckId::PdfStructure,
+        ctx,
+        &mut ex,
+    );
+    ex
+}
+
+/// The checks of `parsed`'s (last) signature, into `ex`: its coverage, the CMS, the signer's
+/// chain, the seal signature inside; with `record`, the embedded licence record's checks too
+/// (a copy's library signature carries no record of its own).
+fn signature_checks(parsed: &SignedPdf, ctx: &Context<'_>, ex: &mut Examined, record: bool) {
     ex.report.checks.push(check(
         CheckId::PdfStructure,
         "PDF signature found",
@@ -101,8 +180,8 @@ pub fn examine_pdf(pdf: &[u8], ctx: &Context<'_>) -> Examined {
     if let Some(m) = &parsed.signing_time {
         ex.report.facts.push(("signing time (/M)", m.clone()));
     }
-    ex.report.checks.push(byte_range_check(&parsed));
-    ex.report.checks.push(appended_check(&parsed));
+    ex.report.checks.push(byte_range_check(parsed));
+    ex.report.checks.push(appended_check(parsed));
 
     // The CMS.
     let cms = cms::decode(&parsed.cms);
@@ -152,9 +231,31 @@ pub fn examine_pdf(pdf: &[u8], ctx: &Context<'_>) -> Examined {
         },
     ));
     let cms_certs: &[Vec<u8>] = cms.as_ref().map_or(&[], |sd| sd.certificates.as_slice());
-    signer_chain(ctx, signer_cert, cms_certs, &parsed, &mut ex);
+    signer_chain(ctx, signer_cert, cms_certs, parsed, ex);
 
     // The embedded record and the licence's own checks.
+    if record {
+        record_part(parsed, ctx, cms_certs, signer_view.as_ref(), ex);
+    }
+    let content_sm3 = match &content_digest {
+        Some((zhengku_crypto::DigestAlgorithm::Sm3, d)) => Some(d),
+        _ => None,
+    };
+    let document = content_sm3.map_or(
+        crate::seal::Document::Bytes(&parsed.signed_content),
+        crate::seal::Document::Sm3,
+    );
+    ses_signature(cms.as_ref().ok(), signer_cert, document, ctx, ex);
+}
+
+/// The embedded record's checks (readable, the licence's own checks, `record_matches`).
+fn record_part(
+    parsed: &SignedPdf,
+    ctx: &Context<'_>,
+    cms_certs: &[Vec<u8>],
+    signer_view: Option<&CertView>,
+    ex: &mut Examined,
+) {
     let record = match (&parsed.embedded_record, &parsed.embedded_problem) {
         (Some(bytes), _) => SignedLicence::from_bytes(bytes).map_err(|e| e.to_string()),
         (None, Some(p)) => Err(p.clone()),
@@ -169,27 +270,17 @@ pub fn examine_pdf(pdf: &[u8], ctx: &Context<'_>) -> Examined {
         &record,
     ));
     if let (Ok(r), Some(bytes)) = (&record, &parsed.embedded_record) {
-        record_checks(r, bytes, ctx, cms_certs, &mut ex);
+        record_checks(r, bytes, ctx, cms_certs, ex);
     }
     ex.report.checks.push(check(
         CheckId::RecordMatches,
         "the PDF shows the embedded licence, signed by its issuer",
         "版式文件与证照数据一致",
         match &record {
-            Ok(r) => record_matches(&parsed, r, signer_view.as_ref()),
+            Ok(r) => record_matches(parsed, r, signer_view),
             Err(_) => Outcome::Skipped("no embedded licence record to compare".into()),
         },
     ));
-    let content_sm3 = match &content_digest {
-        Some((zhengku_crypto::DigestAlgorithm::Sm3, d)) => Some(d),
-        _ => None,
-    };
-    let document = content_sm3.map_or(
-        crate::seal::Document::Bytes(&parsed.signed_content),
-        crate::seal::Document::Sm3,
-    );
-    ses_signature(cms.as_ref().ok(), signer_cert, document, ctx, &mut ex);
-    ex
 }
 
 fn byte_range_check(p: &SignedPdf) -> Check {

@@ -112,6 +112,8 @@ check_ids! {
     OfdCoverage = "ofd_coverage",
     /// An annotated copy (加注件) is within the period it may be used (standing).
     CopyValidity = "copy_validity",
+    /// A PDF copy's revision adds only the copy's field, signature and watermark.
+    CopyUpdate = "copy_update",
 }
 
 impl CheckId {
