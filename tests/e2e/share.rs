@@ -1,10 +1,10 @@
 //! Annotated copies (加注件) through the sharing interface, end to end, with a real
 //! `zhengku serve`: the market regulator issues a licence; its OFD and PDF are fetched; the
-//! health bureau (reuse scope) asks the sharing interface for a copy valid until today,
-//! downloads it once (a second download is refused); the service says 有效 of the copy, the
-//! OFD and the PDF; an offline verifier synced from the service (`zhengku sync`) says the same;
-//! and with the clock two days on (`--at`), the copy is 已过期 while the original OFD and PDF
-//! stay 有效.
+//! health bureau (reuse scope) asks the sharing interface for an OFD copy and a PDF copy
+//! valid until today, downloads each once (a second download is refused); the service says
+//! 有效 of both copies, the OFD and the PDF; an offline verifier synced from the service
+//! (`zhengku sync`) says the same; and with the clock two days on (`--at`), both copies are
+//! 已过期 while the original OFD and PDF stay 有效.
 
 use std::path::Path;
 
@@ -73,10 +73,25 @@ fn a_copy_is_made_downloaded_once_verified_and_expires_alone() {
     assert_eq!(r.status, 200, "{r:?}");
     let again = curl(&[&format!("{}{link}", srv.base)]);
     assert_eq!(again.status, 410, "a link works once: {again:?}");
+    // The same as a PDF copy (an incremental update over the licence PDF).
+    let r = post(
+        &srv,
+        &reuser,
+        "/v1/share/copies",
+        &json!({"identifier": id, "use_cause": "核验经营主体资格",
+                "matter": "食品经营许可证核发", "valid_until": today.to_string(),
+                "format": "pdf"}),
+    );
+    assert_eq!(r.status, 201, "{r:?}");
+    let pdf_link = r.json()["download"]["path"].as_str().unwrap().to_owned();
+    let pdf_copy = d.path("copy.pdf");
+    let r = curl(&["-o", s(&pdf_copy), &format!("{}{pdf_link}", srv.base)]);
+    assert_eq!(r.status, 200, "{r:?}");
 
     // The service: all three 有效; the copy shows its fields.
     for (file, ct) in [
         (&copy, "application/ofd"),
+        (&pdf_copy, "application/pdf"),
         (&ofd, "application/ofd"),
         (&pdf, "application/pdf"),
     ] {
@@ -90,7 +105,7 @@ fn a_copy_is_made_downloaded_once_verified_and_expires_alone() {
     make(&config(&d, &srv.base), &data.join("trust-lists"));
     let folder = d.path("verifier");
     sync(&srv.base, &folder).expect(0);
-    for file in [&copy, &ofd, &pdf] {
+    for file in [&copy, &pdf_copy, &ofd, &pdf] {
         let r = verify(&folder, file, None).expect(0);
         assert!(
             r.stdout.contains("有效"),
@@ -101,9 +116,16 @@ fn a_copy_is_made_downloaded_once_verified_and_expires_alone() {
     }
     // Two days on (within the lists' three-day lifetime): the copy is past its last day.
     let later = OffsetDateTime::now_utc() + time::Duration::days(2);
-    let r = verify(&folder, &copy, Some(later)).expect(1);
-    assert!(r.stdout.contains("已过期"), "{}", r.stdout);
-    assert!(r.stdout.contains("copy_validity"), "{}", r.stdout);
+    for file in [&copy, &pdf_copy] {
+        let r = verify(&folder, file, Some(later)).expect(1);
+        assert!(
+            r.stdout.contains("已过期"),
+            "{}: {}",
+            file.display(),
+            r.stdout
+        );
+        assert!(r.stdout.contains("copy_validity"), "{}", r.stdout);
+    }
     for file in [&ofd, &pdf] {
         let r = verify(&folder, file, Some(later)).expect(0);
         assert!(

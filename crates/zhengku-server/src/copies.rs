@@ -10,8 +10,10 @@
 //!
 //! What a copy is made of, and the choices behind it:
 //!
-//! - **The original** is the licence's sealed OFD as `GET /v1/licences/{id}/ofd` makes it, so
-//!   copies are for SM2 departments' licences (409 `not-offered` otherwise, as for the OFD).
+//! - **The original** is the licence's sealed OFD or PDF as `GET /v1/licences/{id}/ofd|pdf`
+//!   makes it: an OFD copy (the default) for SM2 departments' licences (409 `not-offered`
+//!   otherwise, as for the OFD), a PDF copy (`zhengku_pdf::copy`, an incremental update)
+//!   for any.
 //! - **The library's seal** is the active seal of the department `copy_sealer` names (the
 //!   library's operator); without one no copy is made (503).
 //! - **Its last day** is at most `copy_max_days` (90) after today (China Standard Time),
@@ -48,6 +50,8 @@ pub struct CopyOrder {
     pub matter: Option<String>,
     /// The copy's last day of use.
     pub valid_until: Option<String>,
+    /// `ofd` (the default) or `pdf`.
+    pub format: Option<String>,
 }
 
 /// A made copy, as the API shows it.
@@ -95,6 +99,11 @@ pub async fn make_copy(
             "name the matter the copy is for (办理事项), 1 to 64 characters",
         ));
     }
+    let format = match order.format.as_deref().map(str::trim) {
+        None | Some("ofd") => documents::Format::Ofd,
+        Some("pdf") => documents::Format::Pdf,
+        Some(_) => return Err(field("format", "invalid", "ofd or pdf")),
+    };
     let now = OffsetDateTime::now_utc();
     let today = now.to_offset(CST).date();
     let max_days = state.copy_settings().max_days;
@@ -159,7 +168,7 @@ pub async fn make_copy(
         })?;
     let seal = stamping::decode_v4(&stored_seal)?;
     let signer = state.signer(&stored_seal.seal.key_label).await?;
-    if signer.algorithm() != Algorithm::Sm2Sm3 {
+    if format == documents::Format::Ofd && signer.algorithm() != Algorithm::Sm2Sm3 {
         return Err(ApiError::Unavailable(format!(
             "the copy sealer's seal {} is not SM2: OFD copies are sealed with SM2 only",
             stored_seal.seal.esid
@@ -167,8 +176,9 @@ pub async fn make_copy(
     }
     let holder_cert = stamping::holder_certificate(&seal, signer.as_ref())?;
 
-    // The original, as the licence's OFD route makes it (SM2 issuers only).
-    let original = documents::licence_ofd(state, &licence).await?;
+    // The original, as the licence's document routes make it (OFD: SM2 issuers only).
+    let original = documents::licence_document(state, &licence, format).await?;
+    let chain = documents::chain_for(state, holder_cert.clone());
 
     let asker = match &principal.department {
         Some(d) => d.name.clone(),
@@ -183,16 +193,31 @@ pub async fn make_copy(
         valid_until: until,
     };
     let docs = state.documents_arc();
-    let file = tokio::task::spawn_blocking(move || {
-        zhengku_ofd::copy::annotated_copy(&zhengku_ofd::copy::CopyRequest {
-            original: &original,
-            fields: &fields,
-            font: docs.font(),
-            seal: &seal,
-            signer: signer.as_ref(),
-            holder_cert: &holder_cert,
-            made_at: now,
-        })
+    let file = tokio::task::spawn_blocking(move || match format {
+        documents::Format::Ofd => {
+            zhengku_ofd::copy::annotated_copy(&zhengku_ofd::copy::CopyRequest {
+                original: &original,
+                fields: &fields,
+                font: docs.font(),
+                seal: &seal,
+                signer: signer.as_ref(),
+                holder_cert: &holder_cert,
+                made_at: now,
+            })
+            .map_err(|e| e.to_string())
+        }
+        documents::Format::Pdf => {
+            zhengku_pdf::copy::annotated_pdf_copy(&zhengku_pdf::copy::PdfCopyRequest {
+                original: &original,
+                fields: &fields,
+                font: docs.font(),
+                seal: &seal,
+                signer: signer.as_ref(),
+                chain: &chain,
+                made_at: now,
+            })
+            .map_err(|e| e.to_string())
+        }
     })
     .await
     .map_err(|e| InternalError::caused("copy task", e))?
@@ -215,12 +240,18 @@ pub async fn make_copy(
         matter,
         made_at: now.unix_timestamp(),
         valid_until: &valid_until,
-        format: "ofd",
+        format: match format {
+            documents::Format::Ofd => "ofd",
+            documents::Format::Pdf => "pdf",
+        },
         file: &file,
     };
     state.store().insert_copy(&new, request_id).await?;
     // The library's own record of the seal signature it just made.
-    let ses = last_ses_digest(&file)?;
+    let ses = match format {
+        documents::Format::Ofd => last_ses_digest(&file)?,
+        documents::Format::Pdf => documents::ses_digest(&file)?,
+    };
     state
         .store()
         .keep_stamp(

@@ -282,7 +282,7 @@ pub async fn licence_document(
 }
 
 /// SHA-256 of the seal signature inside a PDF this library just signed.
-fn ses_digest(pdf: &[u8]) -> Result<[u8; 32], ApiError> {
+pub(crate) fn ses_digest(pdf: &[u8]) -> Result<[u8; 32], ApiError> {
     let parsed = zhengku_pdf::parse::parse_signed(pdf)
         .map_err(|e| InternalError::caused("reading back the signed PDF", e))?;
     let sd = zhengku_pdf::cms::decode(&parsed.cms)
@@ -358,7 +358,7 @@ fn certificate_key(der: &[u8]) -> Result<PublicKey, zhengku_pki::CertError> {
 
 /// The holder's certificate followed by the trust folder's intermediates up its issuer
 /// line (anchors are not sent: the verifier has them).
-fn chain_for(state: &AppState, leaf: Vec<u8>) -> Vec<Vec<u8>> {
+pub(crate) fn chain_for(state: &AppState, leaf: Vec<u8>) -> Vec<Vec<u8>> {
     let mut chain = vec![leaf];
     let trust = state.trust();
     // A short walk: each step must find the current certificate's issuer among the

@@ -235,13 +235,47 @@ async fn sharing(s: Server) {
         )
         .await;
     r.assert_problem(409, "not-offered");
+    // … but a PDF copy: an incremental update over its P-256 PDF, sealed by the library.
+    let r = s
+        .post(
+            &format!("/v1/licences/{card}/copies"),
+            Some(&health),
+            &json!({"use_cause": "核验", "matter": "乘车优待", "valid_until": until,
+                    "format": "pdf"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["format"], "pdf");
+    let (status, ct, pdf_copy) = raw_get(&s, r.body["download"]["path"].as_str().unwrap()).await;
+    assert_eq!((status, ct.as_str()), (200, "application/pdf"));
+    let r = s
+        .client
+        .post(format!("{}/v1/verify", s.base))
+        .header("content-type", "application/pdf")
+        .body(pdf_copy)
+        .send()
+        .await
+        .unwrap();
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["verdict"], "valid", "{v:#}");
+    assert_eq!(check(&v, "copy_update"), Some("passed"), "{v:#}");
+    assert_eq!(check(&v, "copy_validity"), Some("passed"), "{v:#}");
+    let r = s
+        .post(
+            &format!("/v1/licences/{card}/copies"),
+            Some(&health),
+            &json!({"use_cause": "核验", "matter": "乘车优待", "valid_until": until,
+                    "format": "png"}),
+        )
+        .await;
+    r.assert_problem(422, "validation");
 
     // Every call is in the audit log.
     let audit = s.audit().await;
     let count = |action: &str| audit.iter().filter(|e| e["action"] == action).count();
-    assert_eq!(count("licence.copy"), 2);
-    assert_eq!(count("copy.link"), 3);
-    assert_eq!(count("copy.download"), 2);
+    assert_eq!(count("licence.copy"), 3);
+    assert_eq!(count("copy.link"), 4);
+    assert_eq!(count("copy.download"), 3);
     assert_eq!(count("copy.download-refused"), 1);
     assert_eq!(count("share.verify"), 1);
     assert_eq!(count("share.qr"), 1);

@@ -55,6 +55,8 @@ pub struct CopyBody {
     /// The copy's last day of use, `YYYY-MM-DD`: from today to `copy_max_days` (90) days
     /// later, and not after the licence's own last day.
     pub valid_until: Option<String>,
+    /// `ofd` (default; SM2 departments' licences) or `pdf` (any licence).
+    pub format: Option<String>,
 }
 
 /// `POST /v1/share/copies`: a copy of the licence `identifier`.
@@ -69,6 +71,8 @@ pub struct ShareCopyBody {
     pub matter: Option<String>,
     /// As [`CopyBody`].
     pub valid_until: Option<String>,
+    /// As [`CopyBody`].
+    pub format: Option<String>,
 }
 
 /// A single-use download link.
@@ -87,7 +91,7 @@ pub struct CopyView {
     pub copy_id: String,
     /// The licence.
     pub identifier: String,
-    /// `ofd`.
+    /// `ofd` or `pdf`.
     pub format: String,
     /// 加注件制作时间 (RFC 3339).
     pub made_at: String,
@@ -175,6 +179,7 @@ pub async fn create_copy(
         use_cause: b.use_cause,
         matter: b.matter,
         valid_until: b.valid_until,
+        format: b.format,
     };
     copy_and_link(&state, &principal, &request_id, &identifier, order).await
 }
@@ -204,6 +209,7 @@ pub async fn share_copy(
         use_cause: b.use_cause,
         matter: b.matter,
         valid_until: b.valid_until,
+        format: b.format,
     };
     copy_and_link(&state, &principal, &request_id, &b.identifier, order).await
 }
@@ -235,7 +241,7 @@ pub async fn create_link(
     get, path = "/v1/share/downloads/{token}", tag = "sharing",
     params(("token" = String, Path, description = "The link's token")),
     responses(
-        (status = 200, description = "The copy", body = Vec<u8>, content_type = "application/ofd"),
+        (status = 200, description = "The copy (OFD or PDF)", body = Vec<u8>, content_type = "application/ofd"),
         NoSuchLink,
         LinkGone,
     )
@@ -246,15 +252,21 @@ pub async fn download(
     Path(token): Path<String>,
 ) -> Result<Response, ApiError> {
     let copy = copies::take_link(&state, &request_id, &token).await?;
+    let content_type = if copy.format == "pdf" {
+        "application/pdf"
+    } else {
+        "application/ofd"
+    };
     let mut response = (
         [
-            (header::CONTENT_TYPE, "application/ofd".to_owned()),
+            (header::CONTENT_TYPE, content_type.to_owned()),
             (
                 header::CONTENT_DISPOSITION,
                 format!(
-                    "attachment; filename=\"{}-copy-{}.ofd\"",
+                    "attachment; filename=\"{}-copy-{}.{}\"",
                     copy.identifier,
-                    &copy.id[..8.min(copy.id.len())]
+                    &copy.id[..8.min(copy.id.len())],
+                    copy.format
                 ),
             ),
         ],
