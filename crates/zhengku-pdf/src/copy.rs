@@ -223,16 +223,7 @@ pub fn annotated_pdf_copy(req: &PdfCopyRequest<'_>) -> Result<Vec<u8>, PdfCopyEr
         pades::ses_len_estimate(seal_der.len(), holder_cert.len()),
     );
     let f = req.fields;
-    let t = req.made_at.to_offset(time::UtcOffset::UTC);
-    let m = format!(
-        "D:{:04}{:02}{:02}{:02}{:02}{:02}+00'00'",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    );
+    let m = crate::render::pdf_date(req.made_at);
     let until = f.valid_until.to_string();
 
     let mut out = req.original.to_vec();

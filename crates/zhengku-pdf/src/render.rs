@@ -301,6 +301,20 @@ impl Glyphs {
     }
 }
 
+/// A signature's `/M`: a PDF date in UTC, `D:YYYYMMDDHHmmSS+00'00'`.
+pub(crate) fn pdf_date(t: time::OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "D:{:04}{:02}{:02}{:02}{:02}{:02}+00'00'",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
 /// Display-list ops holding no text (a watermark, say) as content-stream bytes.
 pub(crate) fn replay_into_content(ops: &[Op]) -> Vec<u8> {
     let mut content = Content::new();
@@ -571,17 +585,7 @@ fn assemble(
         // Non-ASCII bytes make pdf-writer write a hex string; the digits are zeroed below.
         let placeholder = vec![0xffu8; sig.contents_len];
         dict.pair(Name(b"Contents"), Str(&placeholder));
-        let t = sig.signing_time.to_offset(time::UtcOffset::UTC);
-        let m = format!(
-            "D:{:04}{:02}{:02}{:02}{:02}{:02}+00'00'",
-            t.year(),
-            u8::from(t.month()),
-            t.day(),
-            t.hour(),
-            t.minute(),
-            t.second()
-        );
-        dict.pair(Name(b"M"), Str(m.as_bytes()));
+        dict.pair(Name(b"M"), Str(pdf_date(sig.signing_time).as_bytes()));
         dict.pair(Name(b"Name"), TextStr(sig.name));
         dict.pair(Name(b"Reason"), TextStr(sig.reason));
         dict.pair(Name(b"Location"), TextStr(sig.location));

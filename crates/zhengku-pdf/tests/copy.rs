@@ -13,7 +13,6 @@ use support::*;
 use time::OffsetDateTime;
 use zhengku_pdf::copy::{PdfCopyRequest, annotated_pdf_copy};
 use zhengku_pdf::face::CopyFields;
-use zhengku_seal::make::make_seal;
 
 const JUDGE: &str = r#"
 import sys
@@ -44,49 +43,8 @@ with open(sys.argv[1], 'rb') as f:
             st.docmdp_ok, st.bottom_line))
 "#;
 
-fn library_seal(alg: &str) -> zhengku_seal::Seal {
-    let now = OffsetDateTime::now_utc();
-    let mut spec = xihu_seal_spec(
-        "3300000000000001",
-        vec![der(&format!("seal-library-{alg}.crt"))],
-        now - time::Duration::days(1),
-        now + time::Duration::days(365),
-    );
-    spec.name = "浙江省大数据发展管理局电子证照加注专用章".into();
-    make_seal(
-        spec,
-        &der(&format!("seal-maker-{alg}.crt")),
-        &seal_key_labelled(&format!("seal-maker-{alg}")),
-    )
-    .unwrap()
-}
-
-fn seal_key_labelled(label: &str) -> zhengku_crypto::PrivateKey {
-    zhengku_testkit::keys_dev::key(label)
-}
-
 fn judge(pdf: &[u8]) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("copy.pdf");
-    std::fs::write(&path, pdf).unwrap();
-    let script = dir.path().join("judge.py");
-    std::fs::write(&script, JUDGE).unwrap();
-    let out = Command::new("python3")
-        .arg(&script)
-        .arg(&path)
-        .arg(pem_path("pki/p256/root.crt"))
-        .arg(pem_path("pki/p256/issuing.crt"))
-        .arg(pem_path("pki/p256/issuing.crl"))
-        .arg(pem_path("pki/p256/root.crl"))
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    eprintln!("pyHanko:\n{text}");
-    text
+    run_pyhanko(JUDGE, pdf, "p256")
 }
 
 #[test]
@@ -111,7 +69,7 @@ fn pyhanko_accepts_the_copy_as_form_filling_and_refuses_a_changed_one() {
         fields: &fields,
         font: font().unwrap(),
         seal: &seal,
-        signer: &seal_key_labelled("seal-library-p256"),
+        signer: &zhengku_testkit::keys_dev::key("seal-library-p256"),
         chain: &chain,
         made_at: OffsetDateTime::now_utc() - time::Duration::seconds(5),
     })

@@ -388,25 +388,7 @@ with open(sys.argv[1], 'rb') as f:
 "#;
 
 fn pyhanko_validate(pdf: &[u8], alg: &str) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let script = write(dir.path(), "validate.py", PYHANKO_SCRIPT.as_bytes());
-    let p = write(dir.path(), "signed.pdf", pdf);
-    let out = Command::new("python3")
-        .arg(&script)
-        .arg(&p)
-        .arg(pem_path(&format!("pki/{alg}/root.crt")))
-        .arg(pem_path(&format!("pki/{alg}/issuing.crt")))
-        .arg(pem_path(&format!("pki/{alg}/issuing.crl")))
-        .arg(pem_path(&format!("pki/{alg}/root.crl")))
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    eprintln!("pyHanko ({alg}):\n{text}");
-    text
+    run_pyhanko(PYHANKO_SCRIPT, pdf, alg)
 }
 
 #[test]

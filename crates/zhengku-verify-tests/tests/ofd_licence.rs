@@ -10,7 +10,7 @@
 use std::path::PathBuf;
 
 use time::OffsetDateTime;
-use zhengku_model::{LicenceStatus, SealStatus, SignedLicence};
+use zhengku_model::{LicenceStatus, SignedLicence};
 use zhengku_ofd::copy::{CopyError, CopyRequest, PAGE_ANNOTATIONS, annotated_copy};
 use zhengku_ofd::document::{OfdDocumentError, sealed_licence_ofd};
 use zhengku_ofd::{Limits, Ofd, Package};
@@ -22,10 +22,12 @@ use zhengku_seal::make::make_seal;
 use zhengku_testkit::keys_dev::{der as cert, key, pki};
 use zhengku_testkit::tools::{have, have_python_module, python_says_ok};
 use zhengku_verify::{
-    Context, Departments, LicenceLive, LicenceReport, LiveLists, Outcome, RecordDigests, SealLive,
-    Trust, Verdict, verify_input,
+    Context, Departments, LicenceLive, LicenceReport, LiveLists, Outcome, RecordDigests, Trust,
+    Verdict, verify_input,
 };
 
+#[path = "common/live.rs"]
+mod live;
 #[path = "common/openssl_ofd.rs"]
 mod openssl_ofd;
 #[path = "../../zhengku-pdf/tests/support/mod.rs"]
@@ -124,49 +126,14 @@ fn library_at(m: &Made, status: LicenceStatus, at: OffsetDateTime) -> LiveLists 
             good_until: None,
         },
     );
-    l.seals.insert(ESID.into(), active(&m.seal_der, now));
-    let library_seal = library_seal().to_der().unwrap();
+    l.seals.insert(ESID.into(), live::active(&m.seal_der, now));
+    let library_seal = support::library_seal("sm2").to_der().unwrap();
     l.seals
-        .insert(LIBRARY_ESID.into(), active(&library_seal, now));
+        .insert(LIBRARY_ESID.into(), live::active(&library_seal, now));
     l
 }
 
-/// The library's word on a seal it made: active, valid for a year, as of `now`.
-fn active(esl: &[u8], now: i64) -> SealLive {
-    SealLive {
-        status: SealStatus::Active,
-        valid_start: now - 86_400,
-        valid_end: now + 365 * 86_400,
-        changed_at: None,
-        key_compromise: false,
-        reason: None,
-        as_of: now,
-        source: "test library".into(),
-        fingerprint: Some(zhengku_verify::seal::seal_fingerprint(esl).unwrap()),
-        attested_at: None,
-        good_until: None,
-    }
-}
-
 const LIBRARY_ESID: &str = "3300000000000001";
-
-/// The library operator's copy seal (浙江省大数据发展管理局电子证照加注专用章), made once
-/// per test process (its fingerprint must stay the same).
-fn library_seal() -> Seal {
-    static SEAL: std::sync::OnceLock<Seal> = std::sync::OnceLock::new();
-    SEAL.get_or_init(|| {
-        let now = OffsetDateTime::now_utc();
-        let mut spec = support::xihu_seal_spec(
-            LIBRARY_ESID,
-            vec![cert("seal-library-sm2.crt")],
-            now - time::Duration::days(1),
-            now + time::Duration::days(365),
-        );
-        spec.name = "浙江省大数据发展管理局电子证照加注专用章".into();
-        make_seal(spec, &cert("seal-maker-sm2.crt"), &key("seal-maker-sm2")).unwrap()
-    })
-    .clone()
-}
 
 /// The engine's verdict on `ofd` with the development SM2 anchors only (no department
 /// list: the record's key must come from the certificate the OFD carries).
@@ -497,7 +464,7 @@ fn copy_of(original: &[u8], fields: &CopyFields) -> Result<Vec<u8>, CopyError> {
         original,
         fields,
         font: support::font().unwrap(),
-        seal: &library_seal(),
+        seal: &support::library_seal("sm2"),
         signer: &key("seal-library-sm2"),
         holder_cert: &cert("seal-library-sm2.crt"),
         made_at: OffsetDateTime::now_utc() - time::Duration::seconds(10),

@@ -6,39 +6,24 @@
 //! signature (a shadow attack), even when a trusted seal signs it.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+#[path = "common/live.rs"]
+mod live;
 #[path = "../../zhengku-pdf/tests/support/mod.rs"]
 mod support;
 
 use support::*;
 use time::OffsetDateTime;
-use zhengku_model::{LicenceStatus, SealStatus, SignedLicence};
+use zhengku_model::{LicenceStatus, SignedLicence};
 use zhengku_pdf::copy::{PdfCopyRequest, annotated_pdf_copy};
 use zhengku_pdf::face::CopyFields;
 use zhengku_pdf::parse::parse_signed;
-use zhengku_seal::make::make_seal;
 use zhengku_testkit::keys_dev::key;
 use zhengku_verify::{
     Context, Departments, LicenceLive, LicenceReport, LiveLists, Outcome, RecordDigests,
-    Revocation, SealLive, Trust, Verdict, verify_input,
+    Revocation, Trust, Verdict, verify_input,
 };
 
 const LIBRARY_ESID: &str = "3300000000000001";
-
-fn library_seal() -> zhengku_seal::Seal {
-    static SEAL: std::sync::OnceLock<zhengku_seal::Seal> = std::sync::OnceLock::new();
-    SEAL.get_or_init(|| {
-        let now = OffsetDateTime::now_utc();
-        let mut spec = xihu_seal_spec(
-            LIBRARY_ESID,
-            vec![der("seal-library-sm2.crt")],
-            now - time::Duration::days(1),
-            now + time::Duration::days(365),
-        );
-        spec.name = "浙江省大数据发展管理局电子证照加注专用章".into();
-        make_seal(spec, &der("seal-maker-sm2.crt"), &key("seal-maker-sm2")).unwrap()
-    })
-    .clone()
-}
 
 fn copy_of(original: &[u8], until: time::Date) -> Vec<u8> {
     let fields = CopyFields {
@@ -52,28 +37,12 @@ fn copy_of(original: &[u8], until: time::Date) -> Vec<u8> {
         original,
         fields: &fields,
         font: font().unwrap(),
-        seal: &library_seal(),
+        seal: &support::library_seal("sm2"),
         signer: &key("seal-library-sm2"),
         chain: &[der("seal-library-sm2.crt")],
         made_at: OffsetDateTime::now_utc() - time::Duration::seconds(5),
     })
     .unwrap()
-}
-
-fn active(esl: &[u8], now: i64) -> SealLive {
-    SealLive {
-        status: SealStatus::Active,
-        valid_start: now - 86_400,
-        valid_end: now + 365 * 86_400,
-        changed_at: None,
-        key_compromise: false,
-        reason: None,
-        as_of: now,
-        source: "test library".into(),
-        fingerprint: Some(zhengku_verify::seal::seal_fingerprint(esl).unwrap()),
-        attested_at: None,
-        good_until: None,
-    }
 }
 
 /// What the library knows as of `at`: the licence valid, its seal and the copy seal active.
@@ -102,10 +71,10 @@ fn library(original: &[u8], at: OffsetDateTime) -> LiveLists {
         zhengku_seal::DecodedSeal::V4(s) => s.seal_info.es_id,
         zhengku_seal::DecodedSeal::V1(s) => s.seal_info.es_id,
     };
-    l.seals.insert(es_id, active(&esl, now));
+    l.seals.insert(es_id, live::active(&esl, now));
     l.seals.insert(
         LIBRARY_ESID.into(),
-        active(&library_seal().to_der().unwrap(), now),
+        live::active(&support::library_seal("sm2").to_der().unwrap(), now),
     );
     l
 }

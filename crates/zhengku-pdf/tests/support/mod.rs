@@ -73,6 +73,58 @@ pub fn seal(alg: &str) -> Seal {
     make_seal(spec, &der(&format!("seal-maker-{alg}.crt")), &maker).unwrap()
 }
 
+/// The library operator's copy seal (浙江省大数据发展管理局电子证照加注专用章, esID
+/// 3300000000000001) for `alg`, made once per test process so its fingerprint stays the
+/// same.
+pub fn library_seal(alg: &str) -> Seal {
+    static SM2: std::sync::OnceLock<Seal> = std::sync::OnceLock::new();
+    static P256: std::sync::OnceLock<Seal> = std::sync::OnceLock::new();
+    let cell = if alg == "sm2" { &SM2 } else { &P256 };
+    cell.get_or_init(|| {
+        let t = OffsetDateTime::now_utc();
+        let mut spec = xihu_seal_spec(
+            "3300000000000001",
+            vec![der(&format!("seal-library-{alg}.crt"))],
+            t - time::Duration::days(1),
+            t + time::Duration::days(365),
+        );
+        spec.name = "浙江省大数据发展管理局电子证照加注专用章".into();
+        make_seal(
+            spec,
+            &der(&format!("seal-maker-{alg}.crt")),
+            &key(&format!("seal-maker-{alg}")),
+        )
+        .unwrap()
+    })
+    .clone()
+}
+
+/// Runs a pyHanko judge `script` over `pdf` with the development PKI of `alg`: argv is the
+/// PDF, the root, the issuing CA and both CRLs. Returns what it printed.
+pub fn run_pyhanko(script: &str, pdf: &[u8], alg: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let script_path = dir.path().join("judge.py");
+    std::fs::write(&script_path, script).unwrap();
+    let pdf_path = dir.path().join("signed.pdf");
+    std::fs::write(&pdf_path, pdf).unwrap();
+    let out = std::process::Command::new("python3")
+        .arg(&script_path)
+        .arg(&pdf_path)
+        .arg(pem_path(&format!("pki/{alg}/root.crt")))
+        .arg(pem_path(&format!("pki/{alg}/issuing.crt")))
+        .arg(pem_path(&format!("pki/{alg}/issuing.crl")))
+        .arg(pem_path(&format!("pki/{alg}/root.crl")))
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    eprintln!("pyHanko ({alg}):\n{text}");
+    text
+}
+
 /// What the department's development seal says (杭州市西湖区市场监督管理局证照专用章, the
 /// drawn red round picture, 42 mm), for the holders `holder_certs`, made at `start` and valid
 /// from then until `end`: the one spec the seal tests and the seal bench make seals from.
