@@ -34,25 +34,7 @@ fn make_and_stamp(d: &Dir, alg: &str) -> (PathBuf, PathBuf) {
     .expect(0);
     let svg = String::from_utf8(d.read("seal.svg")).unwrap();
     assert!(svg.contains("<svg") && svg.contains("证照专用章"), "{svg}");
-    d.zhengku(&[
-        "seal",
-        "make",
-        "--maker-key",
-        &keys_dev(&format!("keys/seal-maker-{alg}.key")),
-        "--maker-cert",
-        &keys_dev(&format!("seal-maker-{alg}.crt")),
-        "--holder-cert",
-        &keys_dev(&format!("seal-xihu-samr-{alg}.crt")),
-        "--picture",
-        "seal.svg",
-        "--name",
-        "杭州市西湖区市场监督管理局证照专用章",
-        "--esid",
-        "3301060100000001",
-        "--out",
-        &seal,
-    ])
-    .expect(0);
+    d.make_dev_seal(alg, "3301060100000001", &seal).expect(0);
     d.write("doc.txt", "营业执照 91330106MA2H0YKU5B\n");
     let r = d
         .zhengku(&[

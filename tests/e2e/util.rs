@@ -33,6 +33,37 @@ impl Dir {
         std::fs::read(self.path(name)).unwrap()
     }
 
+    /// `zhengku seal make` with the development seal maker for `alg`, holder the market
+    /// regulator's seal certificate, picture `seal.svg` in this folder: the market
+    /// regulator's 证照专用章 with esID `esid`, written to `out`.
+    pub fn make_dev_seal(&self, alg: &str, esid: &str, out: &str) -> Run {
+        let k = |name: &str| {
+            repo_root()
+                .join("keys-dev")
+                .join(name)
+                .to_string_lossy()
+                .into_owned()
+        };
+        self.zhengku(&[
+            "seal",
+            "make",
+            "--maker-key",
+            &k(&format!("keys/seal-maker-{alg}.key")),
+            "--maker-cert",
+            &k(&format!("seal-maker-{alg}.crt")),
+            "--holder-cert",
+            &k(&format!("seal-xihu-samr-{alg}.crt")),
+            "--picture",
+            "seal.svg",
+            "--name",
+            "杭州市西湖区市场监督管理局证照专用章",
+            "--esid",
+            esid,
+            "--out",
+            out,
+        ])
+    }
+
     /// Runs `zhengku` with `args` in this folder.
     pub fn zhengku(&self, args: &[&str]) -> Run {
         run(Command::new(env!("CARGO_BIN_EXE_zhengku"))

@@ -746,30 +746,9 @@ fn rendered_pdf_and_ofd_verify_offline() {
         "seal.svg",
     ])
     .expect(0);
-    for alg in ["sm2", "p256"] {
-        dir.zhengku(&[
-            "seal",
-            "make",
-            "--maker-key",
-            &k(&format!("keys/seal-maker-{alg}.key")),
-            "--maker-cert",
-            &k(&format!("seal-maker-{alg}.crt")),
-            "--holder-cert",
-            &k(&format!("seal-xihu-samr-{alg}.crt")),
-            "--picture",
-            "seal.svg",
-            "--name",
-            "杭州市西湖区市场监督管理局证照专用章",
-            "--esid",
-            if alg == "sm2" {
-                "3301060100000001"
-            } else {
-                "3301060100000002"
-            },
-            "--out",
-            &format!("seal-{alg}.esl"),
-        ])
-        .expect(0);
+    for (alg, esid) in [("sm2", "3301060100000001"), ("p256", "3301060100000002")] {
+        dir.make_dev_seal(alg, esid, &format!("seal-{alg}.esl"))
+            .expect(0);
     }
     let render = |seal_alg: &str, out: &str, licence_key: &str| {
         dir.zhengku(&[

@@ -57,7 +57,7 @@ pub struct CopyOrder {
 /// A made copy, as the API shows it.
 #[derive(Debug, Clone)]
 pub struct MadeCopy {
-    /// The copy kept.
+    /// The copy kept (its fields; `file` is left empty: it was handed to the store).
     pub copy: StoredCopy,
     /// 加注件制作者, as printed.
     pub made_by: String,
@@ -248,10 +248,7 @@ pub async fn make_copy(
     };
     state.store().insert_copy(&new, request_id).await?;
     // The library's own record of the seal signature it just made.
-    let ses = match format {
-        documents::Format::Ofd => last_ses_digest(&file)?,
-        documents::Format::Pdf => documents::ses_digest(&file)?,
-    };
+    let ses = documents::ses_digest(format, &file)?;
     state
         .store()
         .keep_stamp(
@@ -261,22 +258,20 @@ pub async fn make_copy(
             &format!("annotated copy {copy_id} of {identifier}"),
         )
         .await?;
-    Ok(MadeCopy {
-        copy: state.store().get_copy(&copy_id).await?,
-        made_by,
-    })
-}
-
-/// SHA-256 of the last seal signature of an OFD.
-fn last_ses_digest(ofd: &[u8]) -> Result<[u8; 32], ApiError> {
-    let read = zhengku_ofd::Ofd::read(ofd, &zhengku_ofd::Limits::default())
-        .map_err(|e| InternalError::caused("reading back the copy", e))?;
-    read.signatures
-        .last()
-        .and_then(|s| s.as_ref().ok())
-        .and_then(|s| read.package().file(&s.signed_value))
-        .map(zhengku_crypto::sha256)
-        .ok_or_else(|| InternalError::new("the copy has no seal signature").into())
+    // What was kept, from what is at hand (the file is not read back).
+    let copy = StoredCopy {
+        id: new.id.to_owned(),
+        identifier: new.identifier.to_owned(),
+        department: new.department.to_owned(),
+        actor: new.actor.to_owned(),
+        use_cause: new.use_cause.to_owned(),
+        matter: new.matter.to_owned(),
+        made_at: new.made_at,
+        valid_until: new.valid_until.to_owned(),
+        format: new.format.to_owned(),
+        file: Vec::new(),
+    };
+    Ok(MadeCopy { copy, made_by })
 }
 
 /// A download link handed out.
@@ -301,11 +296,11 @@ pub async fn make_link(
             "{copy_id:?} is not a copy id (32 hex digits)"
         )));
     }
-    let copy = state.store().get_copy(copy_id).await?;
+    let department = state.store().copy_department(copy_id).await?;
     let theirs = principal
         .department
         .as_ref()
-        .is_some_and(|d| d.uscc.as_str() == copy.department);
+        .is_some_and(|d| d.uscc.as_str() == department);
     if !theirs && !principal.scopes.admin {
         return Err(ApiError::Forbidden(
             "a copy's links are for the department it was made for".into(),

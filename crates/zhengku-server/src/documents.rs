@@ -265,10 +265,7 @@ pub async fn licence_document(
         .map_err(|e| InternalError::caused("document task", e))??;
     // The library's record of the seal signature it just made, with its own clock: the
     // signature's 签章时间 is the licence's issue time (a claim), this is when it happened.
-    let digest = match format {
-        Format::Pdf => ses_digest(&bytes)?,
-        Format::Ofd => ofd_ses_digest(&bytes)?,
-    };
+    let digest = ses_digest(format, &bytes)?;
     state
         .store()
         .keep_stamp(
@@ -281,8 +278,17 @@ pub async fn licence_document(
     Ok(bytes)
 }
 
+/// SHA-256 of the seal signature this library just made in a PDF or OFD (an OFD's last
+/// signature): the library's own record of it.
+pub(crate) fn ses_digest(format: Format, bytes: &[u8]) -> Result<[u8; 32], ApiError> {
+    match format {
+        Format::Pdf => pdf_ses_digest(bytes),
+        Format::Ofd => ofd_ses_digest(bytes),
+    }
+}
+
 /// SHA-256 of the seal signature inside a PDF this library just signed.
-pub(crate) fn ses_digest(pdf: &[u8]) -> Result<[u8; 32], ApiError> {
+fn pdf_ses_digest(pdf: &[u8]) -> Result<[u8; 32], ApiError> {
     let parsed = zhengku_pdf::parse::parse_signed(pdf)
         .map_err(|e| InternalError::caused("reading back the signed PDF", e))?;
     let sd = zhengku_pdf::cms::decode(&parsed.cms)

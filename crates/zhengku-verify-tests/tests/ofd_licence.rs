@@ -26,6 +26,7 @@ use zhengku_verify::{
     Verdict, verify_input,
 };
 
+#[allow(dead_code)] // pdf_library: for the PDF tests
 #[path = "common/live.rs"]
 mod live;
 #[path = "common/openssl_ofd.rs"]

@@ -6,16 +6,18 @@
 //! document, a PDF about another licence.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+#[path = "common/live.rs"]
+mod live;
 #[path = "../../zhengku-pdf/tests/support/mod.rs"]
 mod support;
 
 use support::*;
 use time::OffsetDateTime;
 use zhengku_crypto::{Algorithm, PrivateKey};
-use zhengku_model::{LicenceStatus, SealStatus, SignedLicence};
+use zhengku_model::SealStatus;
 use zhengku_pdf::parse::parse_signed;
 use zhengku_verify::{
-    Context, Departments, LicenceLive, LicenceReport, Live, LiveLists, LiveSource, NoLive, Outcome,
+    Context, Departments, LicenceReport, Live, LiveLists, LiveSource, NoLive, Outcome,
     RecordDigests, Revocation, SealLive, Trust, Verdict, conclude, examine,
 };
 
@@ -70,47 +72,7 @@ fn verify_with(pdf: &[u8], p: &Pki, live: &dyn LiveSource) -> LicenceReport {
 /// What the library that issued the PDF knows: the embedded record, valid now; the
 /// seal in it, active, by its fingerprint.
 fn library(pdf: &[u8]) -> LiveLists {
-    let now = OffsetDateTime::now_utc().unix_timestamp();
-    let record = parse_signed(pdf).unwrap().embedded_record.unwrap();
-    let signed = SignedLicence::from_bytes(&record).unwrap();
-    let mut l = LiveLists {
-        complete: Some("test library".into()),
-        max_age: 3600,
-        ..LiveLists::default()
-    };
-    l.licences.insert(
-        signed.record().identifier.to_string(),
-        LicenceLive {
-            status: LicenceStatus::Valid,
-            reason: None,
-            as_of: now,
-            source: "test library".into(),
-            record: Some(RecordDigests::of(&record)),
-            good_until: None,
-        },
-    );
-    let esl = seal_in(pdf);
-    let es_id = match zhengku_seal::decode_seal(&esl).unwrap() {
-        zhengku_seal::DecodedSeal::V4(s) => s.seal_info.es_id,
-        zhengku_seal::DecodedSeal::V1(s) => s.seal_info.es_id,
-    };
-    l.seals.insert(
-        es_id,
-        SealLive {
-            status: SealStatus::Active,
-            valid_start: now - 86_400,
-            valid_end: now + 86_400,
-            changed_at: None,
-            key_compromise: false,
-            reason: None,
-            as_of: now,
-            source: "test library".into(),
-            fingerprint: Some(zhengku_verify::seal::seal_fingerprint(&esl).unwrap()),
-            attested_at: None,
-            good_until: None,
-        },
-    );
-    l
+    live::pdf_library(pdf, OffsetDateTime::now_utc().unix_timestamp())
 }
 
 fn outcome<'a>(r: &'a LicenceReport, id: &str) -> &'a Outcome {

@@ -13,14 +13,12 @@ mod support;
 
 use support::*;
 use time::OffsetDateTime;
-use zhengku_model::{LicenceStatus, SignedLicence};
 use zhengku_pdf::copy::{PdfCopyRequest, annotated_pdf_copy};
 use zhengku_pdf::face::CopyFields;
-use zhengku_pdf::parse::parse_signed;
 use zhengku_testkit::keys_dev::key;
 use zhengku_verify::{
-    Context, Departments, LicenceLive, LicenceReport, LiveLists, Outcome, RecordDigests,
-    Revocation, Trust, Verdict, verify_input,
+    Context, Departments, LicenceReport, LiveLists, Outcome, Revocation, Trust, Verdict,
+    verify_input,
 };
 
 const LIBRARY_ESID: &str = "3300000000000001";
@@ -48,30 +46,7 @@ fn copy_of(original: &[u8], until: time::Date) -> Vec<u8> {
 /// What the library knows as of `at`: the licence valid, its seal and the copy seal active.
 fn library(original: &[u8], at: OffsetDateTime) -> LiveLists {
     let now = at.unix_timestamp();
-    let record = parse_signed(original).unwrap().embedded_record.unwrap();
-    let signed = SignedLicence::from_bytes(&record).unwrap();
-    let mut l = LiveLists {
-        complete: Some("test library".into()),
-        max_age: 3600,
-        ..LiveLists::default()
-    };
-    l.licences.insert(
-        signed.record().identifier.to_string(),
-        LicenceLive {
-            status: LicenceStatus::Valid,
-            reason: None,
-            as_of: now,
-            source: "test library".into(),
-            record: Some(RecordDigests::of(&record)),
-            good_until: None,
-        },
-    );
-    let esl = seal_in(original);
-    let es_id = match zhengku_seal::decode_seal(&esl).unwrap() {
-        zhengku_seal::DecodedSeal::V4(s) => s.seal_info.es_id,
-        zhengku_seal::DecodedSeal::V1(s) => s.seal_info.es_id,
-    };
-    l.seals.insert(es_id, live::active(&esl, now));
+    let mut l = live::pdf_library(original, now);
     l.seals.insert(
         LIBRARY_ESID.into(),
         live::active(&support::library_seal("sm2").to_der().unwrap(), now),

@@ -186,11 +186,10 @@ impl Store {
         })
     }
 
-    /// The copy `id`.
-    pub async fn get_copy(&self, id: &str) -> Result<StoredCopy, StoreError> {
-        let sql = format!("SELECT {COPY_COLUMNS} FROM licence_copies WHERE id = $1");
+    /// The department copy `id` was made for, without reading its file.
+    pub async fn copy_department(&self, id: &str) -> Result<String, StoreError> {
         on_pool!(self, |pool| {
-            let row = sqlx::query(&sql)
+            sqlx::query_scalar("SELECT department FROM licence_copies WHERE id = $1")
                 .bind(id)
                 .fetch_optional(pool)
                 .await
@@ -198,8 +197,7 @@ impl Store {
                 .ok_or_else(|| StoreError::NotFound {
                     what: "copy",
                     key: id.to_owned(),
-                })?;
-            copy_row(&row)
+                })
         })
     }
 

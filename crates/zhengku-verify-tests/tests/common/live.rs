@@ -1,7 +1,39 @@
-//! What an issuing library says of a seal it made, for the tests that judge copies.
+//! What an issuing library says of what it issued and the seals it made, for the tests that
+//! judge licence PDFs and copies. Needs the crate's `support` module (zhengku-pdf's).
 
-use zhengku_model::SealStatus;
-use zhengku_verify::SealLive;
+use zhengku_model::{LicenceStatus, SealStatus, SignedLicence};
+use zhengku_pdf::parse::parse_signed;
+use zhengku_verify::{LicenceLive, LiveLists, RecordDigests, SealLive};
+
+/// What the library that issued `pdf` knows as of `now`: the embedded record valid, the seal
+/// in the PDF active.
+pub fn pdf_library(pdf: &[u8], now: i64) -> LiveLists {
+    let record = parse_signed(pdf).unwrap().embedded_record.unwrap();
+    let signed = SignedLicence::from_bytes(&record).unwrap();
+    let mut l = LiveLists {
+        complete: Some("test library".into()),
+        max_age: 3600,
+        ..LiveLists::default()
+    };
+    l.licences.insert(
+        signed.record().identifier.to_string(),
+        LicenceLive {
+            status: LicenceStatus::Valid,
+            reason: None,
+            as_of: now,
+            source: "test library".into(),
+            record: Some(RecordDigests::of(&record)),
+            good_until: None,
+        },
+    );
+    let esl = super::support::seal_in(pdf);
+    let es_id = match zhengku_seal::decode_seal(&esl).unwrap() {
+        zhengku_seal::DecodedSeal::V4(s) => s.seal_info.es_id,
+        zhengku_seal::DecodedSeal::V1(s) => s.seal_info.es_id,
+    };
+    l.seals.insert(es_id, active(&esl, now));
+    l
+}
 
 /// Active, valid for a year around `now`, as of `now`, fingerprinted from `esl`.
 pub fn active(esl: &[u8], now: i64) -> SealLive {
