@@ -18,6 +18,8 @@ command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
 [ -f /usr/share/java/bcprov.jar ] || missing+=(libbcprov-java)
 #   zbarimg: a QR decoder we did not write, reads zhengku-qr's PNGs back
 command -v zbarimg >/dev/null 2>&1 || missing+=(zbar-tools)
+#   pngcheck: a PNG checker we did not write (chunk CRCs, order, names) for the PNG copies
+command -v pngcheck >/dev/null 2>&1 || missing+=(pngcheck)
 #   a CJK font: licence PDFs embed a subset of Noto Sans/Serif CJK SC
 compgen -G "/usr/share/fonts/opentype/noto/Noto*CJK*" >/dev/null || missing+=(fonts-noto-cjk)
 #   a CJK TrueType font: easyofd draws OFD text with reportlab, which reads TrueType only; the
@@ -63,6 +65,8 @@ python3 -c "import cbor2" >/dev/null 2>&1 || python_missing+=(cbor2)
 python3 -c "import easyofd" >/dev/null 2>&1 || python_missing+=(easyofd)
 python3 -c "import ofdkit" >/dev/null 2>&1 || python_missing+=(ofdkit)
 python3 -c "import fontTools" >/dev/null 2>&1 || python_missing+=(fonttools)
+#   Pillow: reads a PNG copy's text chunks (iTXt) and pixels as any PNG reader would
+python3 -c "import PIL" >/dev/null 2>&1 || python_missing+=(pillow)
 if ((${#python_missing[@]})); then
     echo "scripts/test.sh: installing ${python_missing[*]} (pip)" >&2
     python3 -m pip install -q --disable-pip-version-check "${python_missing[@]}"

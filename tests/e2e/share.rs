@@ -1,10 +1,10 @@
 //! Annotated copies (加注件) through the sharing interface, end to end, with a real
 //! `zhengku serve`: the market regulator issues a licence; its OFD and PDF are fetched; the
-//! health bureau (reuse scope) asks the sharing interface for an OFD copy and a PDF copy
-//! valid until today, downloads each once (a second download is refused); the service says
-//! 有效 of both copies, the OFD and the PDF; an offline verifier synced from the service
-//! (`zhengku sync`) says the same; and with the clock two days on (`--at`), both copies are
-//! 已过期 while the original OFD and PDF stay 有效.
+//! health bureau (reuse scope) asks the sharing interface for an OFD copy, a PDF copy and a
+//! PNG copy valid until today, downloads each once (a second download is refused); the
+//! service says 有效 of the three copies, the OFD and the PDF; an offline verifier synced
+//! from the service (`zhengku sync`) says the same; and with the clock two days on (`--at`),
+//! the copies are 已过期 while the original OFD and PDF stay 有效.
 
 use std::path::Path;
 
@@ -87,11 +87,28 @@ fn a_copy_is_made_downloaded_once_verified_and_expires_alone() {
     let pdf_copy = d.path("copy.pdf");
     let r = curl(&["-o", s(&pdf_copy), &format!("{}{pdf_link}", srv.base)]);
     assert_eq!(r.status, 200, "{r:?}");
+    // And as a PNG picture carrying the record and the library's seal signature.
+    let r = post(
+        &srv,
+        &reuser,
+        "/v1/share/copies",
+        &json!({"identifier": id, "use_cause": "核验经营主体资格",
+                "matter": "食品经营许可证核发", "valid_until": today.to_string(),
+                "format": "png"}),
+    );
+    assert_eq!(r.status, 201, "{r:?}");
+    let png_link = r.json()["download"]["path"].as_str().unwrap().to_owned();
+    let png_copy = d.path("copy.png");
+    let r = curl(&["-o", s(&png_copy), &format!("{}{png_link}", srv.base)]);
+    assert_eq!(r.status, 200, "{r:?}");
+    let again = curl(&[&format!("{}{png_link}", srv.base)]);
+    assert_eq!(again.status, 410, "a link works once: {again:?}");
 
     // The service: all three 有效; the copy shows its fields.
     for (file, ct) in [
         (&copy, "application/ofd"),
         (&pdf_copy, "application/pdf"),
+        (&png_copy, "image/png"),
         (&ofd, "application/ofd"),
         (&pdf, "application/pdf"),
     ] {
@@ -105,7 +122,7 @@ fn a_copy_is_made_downloaded_once_verified_and_expires_alone() {
     make(&config(&d, &srv.base), &data.join("trust-lists"));
     let folder = d.path("verifier");
     sync(&srv.base, &folder).expect(0);
-    for file in [&copy, &pdf_copy, &ofd, &pdf] {
+    for file in [&copy, &pdf_copy, &png_copy, &ofd, &pdf] {
         let r = verify(&folder, file, None).expect(0);
         assert!(
             r.stdout.contains("有效"),
@@ -116,7 +133,7 @@ fn a_copy_is_made_downloaded_once_verified_and_expires_alone() {
     }
     // Two days on (within the lists' three-day lifetime): the copy is past its last day.
     let later = OffsetDateTime::now_utc() + time::Duration::days(2);
-    for file in [&copy, &pdf_copy] {
+    for file in [&copy, &pdf_copy, &png_copy] {
         let r = verify(&folder, file, Some(later)).expect(1);
         assert!(
             r.stdout.contains("已过期"),

@@ -26,7 +26,7 @@ use crate::font::CjkFont;
 use crate::layout::{Align, Colour, FieldBox, Layout};
 use crate::render::RenderError;
 use crate::render::art;
-use crate::render::text::{Line, TextSet};
+use crate::render::text::{Line, TextSet, round};
 
 /// Points per millimetre.
 pub const PT_PER_MM: f32 = 72.0 / 25.4;
@@ -230,6 +230,56 @@ pub struct QrSlot {
     pub top: f32,
     /// Side, points.
     pub size: f32,
+}
+
+impl QrSlot {
+    /// The symbol with its quiet zone as ops: a white square, and the dark modules as black
+    /// rectangles, one per horizontal run, in a module-sized user space (exact module
+    /// coordinates, so rounding cannot open gaps between them).
+    pub fn ops(&self) -> Vec<Op> {
+        // ISO/IEC 18004 asks for 4 modules of quiet zone (as zhengku-qr's images have).
+        let quiet = 4;
+        let qr = &self.symbol;
+        let n = qr.width();
+        let m = self.size / (n + 2 * quiet) as f32;
+        let (x, top) = (self.x, self.top);
+        let mut list = DisplayList::default();
+        list.save_state();
+        list.set_fill_rgb(1.0, 1.0, 1.0);
+        list.rect(
+            round(x),
+            round(top - self.size),
+            round(self.size),
+            round(self.size),
+        );
+        list.fill_nonzero();
+        list.set_fill_rgb(0.0, 0.0, 0.0);
+        list.transform([
+            m,
+            0.0,
+            0.0,
+            -m,
+            x + quiet as f32 * m,
+            top - quiet as f32 * m,
+        ]);
+        for row in 0..n {
+            let mut col = 0;
+            while col < n {
+                if !qr.is_dark(col, row) {
+                    col += 1;
+                    continue;
+                }
+                let start = col;
+                while col < n && qr.is_dark(col, row) {
+                    col += 1;
+                }
+                list.rect(start as f32, row as f32, (col - start) as f32, 1.0);
+            }
+        }
+        list.fill_nonzero();
+        list.restore_state();
+        list.ops
+    }
 }
 
 /// Where the seal impression goes: the square its picture is fitted into.

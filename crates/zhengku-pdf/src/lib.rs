@@ -45,6 +45,8 @@ pub mod otf;
 #[cfg(feature = "render")]
 pub mod pades;
 pub mod parse;
+#[cfg(feature = "raster")]
+pub mod raster;
 #[cfg(feature = "render")]
 pub mod render;
 

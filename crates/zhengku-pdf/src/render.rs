@@ -23,7 +23,7 @@
 //!   first 16 bytes of SM3 over the signed record), so the same inputs give the same bytes.
 
 pub(crate) mod art;
-mod seal;
+pub(crate) mod seal;
 pub(crate) mod text;
 
 use std::collections::BTreeMap;
@@ -35,7 +35,6 @@ use pdf_writer::types::{
 use pdf_writer::{Content, Date, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 use subsetter::GlyphRemapper;
 use zhengku_model::{LicenceRecord, LicenceType, SignedLicence};
-use zhengku_qr::QrSymbol;
 use zhengku_seal::artwork::PictureFormat;
 
 use crate::PreparedPdf;
@@ -132,6 +131,9 @@ pub enum RenderError {
     /// The font could not be parsed or subset.
     #[error("font: {0}")]
     Font(String),
+    /// The page cannot be painted at the size asked for (`raster`).
+    #[error("raster: {0}")]
+    Raster(String),
     /// The signature room is out of range.
     #[error("contents_len {0} out of range (1 to 1000000 bytes)")]
     ContentsLen(usize),
@@ -216,12 +218,7 @@ pub fn render(input: &RenderInput<'_>) -> Result<PreparedPdf, RenderError> {
     let mut content = Content::new();
     content.x_object(Name(b"Art"));
     replay(&mut content, &face.ops, &mut glyphs);
-    draw_qr(
-        &mut content,
-        &face.qr.symbol,
-        (face.qr.x, face.qr.top),
-        face.qr.size,
-    );
+    replay(&mut content, &face.qr.ops(), &mut glyphs);
 
     // The seal impression, last: over the issuer and date, as a stamp is.
     let seal_size = face.seal.size;
@@ -398,46 +395,6 @@ fn show(content: &mut Content, run: &face::TextRun, glyphs: &mut Glyphs) {
     content.next_line(run.x, run.y);
     content.show(Str(&bytes));
     content.end_text();
-    content.restore_state();
-}
-
-/// Draws `qr` with its quiet zone as a white square of side `size` points whose top-left
-/// corner is (`x`, `top`) in PDF coordinates; dark modules are black rectangles, one per
-/// horizontal run.
-fn draw_qr(content: &mut Content, qr: &QrSymbol, (x, top): (f32, f32), size: f32) {
-    // ISO/IEC 18004 asks for 4 modules of quiet zone (as zhengku-qr's images have).
-    let quiet = 4;
-    let n = qr.width();
-    let m = size / (n + 2 * quiet) as f32;
-    content.save_state();
-    content.set_fill_rgb(1.0, 1.0, 1.0);
-    content.rect(round(x), round(top - size), round(size), round(size));
-    content.fill_nonzero();
-    content.set_fill_rgb(0.0, 0.0, 0.0);
-    // Exact module coordinates in a module-sized user space, so rounding cannot open gaps.
-    content.transform([
-        m,
-        0.0,
-        0.0,
-        -m,
-        x + quiet as f32 * m,
-        top - quiet as f32 * m,
-    ]);
-    for row in 0..n {
-        let mut col = 0;
-        while col < n {
-            if !qr.is_dark(col, row) {
-                col += 1;
-                continue;
-            }
-            let start = col;
-            while col < n && qr.is_dark(col, row) {
-                col += 1;
-            }
-            content.rect(start as f32, row as f32, (col - start) as f32, 1.0);
-        }
-    }
-    content.fill_nonzero();
     content.restore_state();
 }
 

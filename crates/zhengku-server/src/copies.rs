@@ -13,9 +13,12 @@
 //! - **The original** is the licence's sealed OFD or PDF as `GET /v1/licences/{id}/ofd|pdf`
 //!   makes it: an OFD copy (the default) for SM2 departments' licences (409 `not-offered`
 //!   otherwise, as for the OFD), a PDF copy (`zhengku_pdf::copy`, an incremental update)
-//!   for any.
+//!   for any. A PNG copy (`zhengku_png::copy`) is a picture of the face painted from the
+//!   same display list, with the issuer's impression, and carries the signed record: there
+//!   the issuer's word is the record's signature, for any department.
 //! - **The library's seal** is the active seal of the department `copy_sealer` names (the
-//!   library's operator); without one no copy is made (503).
+//!   library's operator); without one no copy is made (503). OFD and PNG copies need it to
+//!   be SM2 (their seal signature is GB/T 38540's, which has no P-256 profile).
 //! - **Its last day** is at most `copy_max_days` (90) after today (China Standard Time),
 //!   and never after the licence's own last day.
 //! - **A link** is 32 random bytes (base64url), kept as their SHA-256, good for
@@ -50,8 +53,39 @@ pub struct CopyOrder {
     pub matter: Option<String>,
     /// The copy's last day of use.
     pub valid_until: Option<String>,
-    /// `ofd` (the default) or `pdf`.
+    /// `ofd` (the default), `pdf` or `png`.
     pub format: Option<String>,
+}
+
+/// Which file a copy is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CopyFormat {
+    /// A watermark annotation in the original OFD's open slot, sealed again.
+    Ofd,
+    /// An incremental update of the original PDF, signed again.
+    Pdf,
+    /// A picture of the face with the watermark, the record and the library's seal.
+    Png,
+}
+
+impl CopyFormat {
+    /// The name the API and the store use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CopyFormat::Ofd => "ofd",
+            CopyFormat::Pdf => "pdf",
+            CopyFormat::Png => "png",
+        }
+    }
+
+    /// The media type a download is served as.
+    pub fn media_type(name: &str) -> &'static str {
+        match name {
+            "pdf" => "application/pdf",
+            "png" => "image/png",
+            _ => "application/ofd",
+        }
+    }
 }
 
 /// A made copy, as the API shows it.
@@ -100,9 +134,10 @@ pub async fn make_copy(
         ));
     }
     let format = match order.format.as_deref().map(str::trim) {
-        None | Some("ofd") => documents::Format::Ofd,
-        Some("pdf") => documents::Format::Pdf,
-        Some(_) => return Err(field("format", "invalid", "ofd or pdf")),
+        None | Some("ofd") => CopyFormat::Ofd,
+        Some("pdf") => CopyFormat::Pdf,
+        Some("png") => CopyFormat::Png,
+        Some(_) => return Err(field("format", "invalid", "ofd, pdf or png")),
     };
     let now = OffsetDateTime::now_utc();
     let today = now.to_offset(CST).date();
@@ -168,16 +203,28 @@ pub async fn make_copy(
         })?;
     let seal = stamping::decode_v4(&stored_seal)?;
     let signer = state.signer(&stored_seal.seal.key_label).await?;
-    if format == documents::Format::Ofd && signer.algorithm() != Algorithm::Sm2Sm3 {
+    if format != CopyFormat::Pdf && signer.algorithm() != Algorithm::Sm2Sm3 {
         return Err(ApiError::Unavailable(format!(
-            "the copy sealer's seal {} is not SM2: OFD copies are sealed with SM2 only",
-            stored_seal.seal.esid
+            "the copy sealer's seal {} is not SM2: {} copies are sealed with SM2 only",
+            stored_seal.seal.esid,
+            format.as_str().to_uppercase()
         )));
     }
     let holder_cert = stamping::holder_certificate(&seal, signer.as_ref())?;
 
-    // The original, as the licence's document routes make it (OFD: SM2 issuers only).
-    let original = documents::licence_document(state, &licence, format).await?;
+    // The original, as the licence's document routes make it (OFD: SM2 issuers only); for
+    // a picture, what its face is made of.
+    let original = match format {
+        CopyFormat::Ofd => Original::File(
+            documents::licence_document(state, &licence, documents::Format::Ofd).await?,
+        ),
+        CopyFormat::Pdf => Original::File(
+            documents::licence_document(state, &licence, documents::Format::Pdf).await?,
+        ),
+        CopyFormat::Png => Original::Face(Box::new(
+            documents::sign_job(state, &licence, "PNG copy").await?.0,
+        )),
+    };
     let chain = documents::chain_for(state, holder_cert.clone());
 
     let asker = match &principal.department {
@@ -193,8 +240,21 @@ pub async fn make_copy(
         valid_until: until,
     };
     let docs = state.documents_arc();
-    let file = tokio::task::spawn_blocking(move || match format {
-        documents::Format::Ofd => {
+    let file = tokio::task::spawn_blocking(move || match (format, original) {
+        (CopyFormat::Png, Original::Face(job)) => {
+            let doc = job.document().map_err(|e| e.to_string())?;
+            zhengku_png::copy::annotated_png_copy(&zhengku_png::copy::PngCopyRequest {
+                original: &doc,
+                fields: &fields,
+                seal: &seal,
+                signer: signer.as_ref(),
+                holder_cert: &holder_cert,
+                made_at: now,
+                dpi: zhengku_png::copy::DEFAULT_DPI,
+            })
+            .map_err(|e| e.to_string())
+        }
+        (CopyFormat::Ofd, Original::File(original)) => {
             zhengku_ofd::copy::annotated_copy(&zhengku_ofd::copy::CopyRequest {
                 original: &original,
                 fields: &fields,
@@ -206,7 +266,7 @@ pub async fn make_copy(
             })
             .map_err(|e| e.to_string())
         }
-        documents::Format::Pdf => {
+        (CopyFormat::Pdf, Original::File(original)) => {
             zhengku_pdf::copy::annotated_pdf_copy(&zhengku_pdf::copy::PdfCopyRequest {
                 original: &original,
                 fields: &fields,
@@ -218,6 +278,7 @@ pub async fn make_copy(
             })
             .map_err(|e| e.to_string())
         }
+        _ => Err("the original does not fit the copy's format".to_owned()),
     })
     .await
     .map_err(|e| InternalError::caused("copy task", e))?
@@ -240,15 +301,16 @@ pub async fn make_copy(
         matter,
         made_at: now.unix_timestamp(),
         valid_until: &valid_until,
-        format: match format {
-            documents::Format::Ofd => "ofd",
-            documents::Format::Pdf => "pdf",
-        },
+        format: format.as_str(),
         file: &file,
     };
     state.store().insert_copy(&new, request_id).await?;
     // The library's own record of the seal signature it just made.
-    let ses = documents::ses_digest(format, &file)?;
+    let ses = match format {
+        CopyFormat::Ofd => documents::ses_digest(documents::Format::Ofd, &file)?,
+        CopyFormat::Pdf => documents::ses_digest(documents::Format::Pdf, &file)?,
+        CopyFormat::Png => png_ses_digest(&file)?,
+    };
     state
         .store()
         .keep_stamp(
@@ -272,6 +334,23 @@ pub async fn make_copy(
         file: Vec::new(),
     };
     Ok(MadeCopy { copy, made_by })
+}
+
+/// What a copy is made from: the sealed original file, or (a picture) what its face is
+/// made of.
+enum Original {
+    File(Vec<u8>),
+    Face(Box<documents::SignJob>),
+}
+
+/// SHA-256 of the seal signature in a PNG copy this library just made.
+fn png_ses_digest(png: &[u8]) -> Result<[u8; 32], ApiError> {
+    let read = zhengku_png::PngCopy::read(png)
+        .map_err(|e| InternalError::caused("reading back the PNG copy", e))?;
+    let ses = read
+        .signature
+        .ok_or_else(|| InternalError::new("the PNG copy has no seal signature"))?;
+    Ok(zhengku_crypto::sha256(ses))
 }
 
 /// A download link handed out.

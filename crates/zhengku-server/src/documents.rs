@@ -181,7 +181,7 @@ pub enum Format {
 }
 
 impl Format {
-    fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Format::Pdf => "PDF",
             Format::Ofd => "OFD",
@@ -201,12 +201,49 @@ pub async fn licence_document(
     licence: &StoredLicence,
     format: Format,
 ) -> Result<Vec<u8>, ApiError> {
+    let (job, esid) = sign_job(state, licence, format.name()).await?;
+    let record = licence.licence.record();
+    if format == Format::Ofd && job.signer.algorithm() != Algorithm::Sm2Sm3 {
+        return Err(ApiError::NotOffered(format!(
+            "licence {} is sealed by department {} with a {} key: OFD licences are \
+             sealed with SM2 only (GB/T 38540 has no P-256 profile); fetch the PDF instead",
+            record.identifier,
+            record.issuer_code,
+            job.signer.algorithm()
+        )));
+    }
+    let bytes = tokio::task::spawn_blocking(move || job.run(format))
+        .await
+        .map_err(|e| InternalError::caused("document task", e))??;
+    // The library's record of the seal signature it just made, with its own clock: the
+    // signature's 签章时间 is the licence's issue time (a claim), this is when it happened.
+    let digest = ses_digest(format, &bytes)?;
+    state
+        .store()
+        .keep_stamp(
+            &esid,
+            &digest,
+            OffsetDateTime::now_utc().unix_timestamp(),
+            &format!("licence {} {}", format.name(), record.identifier),
+        )
+        .await?;
+    Ok(bytes)
+}
+
+/// Gathers what the licence's face and its issuer's seal need (module docs), for a document
+/// named `what` (in the errors): the layout, the type, the issuing department's active seal
+/// and its key, the QR text, the chain, the signing time and the issuer's licence-signing
+/// certificate. Returns the job and the seal's esID.
+pub(crate) async fn sign_job(
+    state: &AppState,
+    licence: &StoredLicence,
+    what: &str,
+) -> Result<(SignJob, String), ApiError> {
     let record = licence.licence.record();
     let type_code = record.type_code.as_str().to_owned();
     if !state.documents().has_layout(&type_code) {
         return Err(ApiError::Unavailable(format!(
-            "licence type {type_code} has no layout (templates/<type>/layout.toml): no {}",
-            format.name()
+            "licence type {type_code} has no layout (templates/<type>/layout.toml): no {what}"
         )));
     }
     let licence_type = state
@@ -228,14 +265,6 @@ pub async fn licence_document(
         })?;
     let seal = stamping::decode_v4(&stored_seal)?;
     let signer = state.signer(&stored_seal.seal.key_label).await?;
-    if format == Format::Ofd && signer.algorithm() != Algorithm::Sm2Sm3 {
-        return Err(ApiError::NotOffered(format!(
-            "licence {} is sealed by department {issuer} with a {} key: OFD licences are \
-             sealed with SM2 only (GB/T 38540 has no P-256 profile); fetch the PDF instead",
-            record.identifier,
-            signer.algorithm()
-        )));
-    }
     let qr_text = qr_text(state, licence).await?;
     let holder_cert = stamping::holder_certificate(&seal, signer.as_ref())?;
     let chain = chain_for(state, holder_cert);
@@ -260,22 +289,7 @@ pub async fn licence_document(
         qr_text,
         signing_time,
     };
-    let bytes = tokio::task::spawn_blocking(move || job.run(format))
-        .await
-        .map_err(|e| InternalError::caused("document task", e))??;
-    // The library's record of the seal signature it just made, with its own clock: the
-    // signature's 签章时间 is the licence's issue time (a claim), this is when it happened.
-    let digest = ses_digest(format, &bytes)?;
-    state
-        .store()
-        .keep_stamp(
-            &stored_seal.seal.esid,
-            &digest,
-            now,
-            &format!("licence {} {}", format.name(), record.identifier),
-        )
-        .await?;
-    Ok(bytes)
+    Ok((job, stored_seal.seal.esid))
 }
 
 /// SHA-256 of the seal signature this library just made in a PDF or OFD (an OFD's last
@@ -317,7 +331,7 @@ fn ofd_ses_digest(ofd: &[u8]) -> Result<[u8; 32], ApiError> {
 }
 
 /// Everything rendering and signing needs, owned, for the blocking pool.
-struct SignJob {
+pub(crate) struct SignJob {
     documents: Arc<Documents>,
     licence: SignedLicence,
     licence_type: LicenceType,
@@ -330,14 +344,14 @@ struct SignJob {
 }
 
 impl SignJob {
-    fn run(self, format: Format) -> Result<Vec<u8>, ApiError> {
-        let record = self.licence.record();
+    /// The job as the document writers take it.
+    pub(crate) fn document(&self) -> Result<LicenceDocument<'_>, ApiError> {
         let layout = self
             .documents
             .layouts
-            .get(record.type_code.as_str())
+            .get(self.licence.record().type_code.as_str())
             .ok_or_else(|| InternalError::new("layout vanished"))?;
-        let doc = LicenceDocument {
+        Ok(LicenceDocument {
             licence: &self.licence,
             licence_type: &self.licence_type,
             layout,
@@ -348,7 +362,11 @@ impl SignJob {
             chain: &self.chain,
             signing_time: self.signing_time,
             issuer_certificate: self.issuer_certificate.as_deref(),
-        };
+        })
+    }
+
+    fn run(self, format: Format) -> Result<Vec<u8>, ApiError> {
+        let doc = self.document()?;
         match format {
             Format::Pdf => zhengku_pdf::document::sealed_licence_pdf(&doc)
                 .map_err(|e| ApiError::Unavailable(format!("PDF signing failed: {e}"))),

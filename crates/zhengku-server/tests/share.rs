@@ -268,14 +268,68 @@ async fn sharing(s: Server) {
                     "format": "png"}),
         )
         .await;
+    // … and a PNG copy: a picture of the face carrying the P-256-signed record, sealed by
+    // the library (SM2), verified as a file.
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["format"], "png");
+    let (status, ct, png_copy) = raw_get(&s, r.body["download"]["path"].as_str().unwrap()).await;
+    assert_eq!((status, ct.as_str()), (200, "image/png"));
+    assert!(png_copy.starts_with(b"\x89PNG\r\n\x1a\n"));
+    let r = s
+        .client
+        .post(format!("{}/v1/verify", s.base))
+        .header("content-type", "image/png")
+        .body(png_copy.clone())
+        .send()
+        .await
+        .unwrap();
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["verdict"], "valid", "{v:#}");
+    assert_eq!(v["kind"], "png", "{v:#}");
+    for id in [
+        "png_structure",
+        "ses_signature",
+        "record_signature",
+        "record_matches",
+        "copy_validity",
+        "seal_status",
+    ] {
+        assert_eq!(check(&v, id), Some("passed"), "{id}: {v:#}");
+    }
+    // One changed byte in the picture's text, its CRC mended: the seal no longer fits.
+    let at = png_copy.windows(4).rposition(|w| w == b"iTXt").unwrap();
+    let mut forged = png_copy.clone();
+    let len = u32::from_be_bytes(forged[at - 4..at].try_into().unwrap()) as usize;
+    forged[at + 4 + len - 1] ^= 1;
+    let crc = crc32fast::hash(&forged[at..at + 4 + len]);
+    forged[at + 4 + len..at + 8 + len].copy_from_slice(&crc.to_be_bytes());
+    let r = s
+        .client
+        .post(format!("{}/v1/verify", s.base))
+        .header("content-type", "image/png")
+        .body(forged)
+        .send()
+        .await
+        .unwrap();
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["verdict"], "invalid", "{v:#}");
+    assert_eq!(check(&v, "ses_signature"), Some("failed"), "{v:#}");
+    let r = s
+        .post(
+            &format!("/v1/licences/{card}/copies"),
+            Some(&health),
+            &json!({"use_cause": "核验", "matter": "乘车优待", "valid_until": until,
+                    "format": "gif"}),
+        )
+        .await;
     r.assert_problem(422, "validation");
 
     // Every call is in the audit log.
     let audit = s.audit().await;
     let count = |action: &str| audit.iter().filter(|e| e["action"] == action).count();
-    assert_eq!(count("licence.copy"), 3);
-    assert_eq!(count("copy.link"), 4);
-    assert_eq!(count("copy.download"), 3);
+    assert_eq!(count("licence.copy"), 4);
+    assert_eq!(count("copy.link"), 5);
+    assert_eq!(count("copy.download"), 4);
     assert_eq!(count("copy.download-refused"), 1);
     assert_eq!(count("share.verify"), 1);
     assert_eq!(count("share.qr"), 1);

@@ -7,8 +7,6 @@
 //! back from the picture). The files are left in `target/ofd-licence/` to look at.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use std::path::PathBuf;
-
 use time::OffsetDateTime;
 use zhengku_model::{LicenceStatus, SignedLicence};
 use zhengku_ofd::copy::{CopyError, CopyRequest, PAGE_ANNOTATIONS, annotated_copy};
@@ -16,49 +14,20 @@ use zhengku_ofd::document::{OfdDocumentError, sealed_licence_ofd};
 use zhengku_ofd::{Limits, Ofd, Package};
 use zhengku_pdf::document::LicenceDocument;
 use zhengku_pdf::face::{CopyFields, FaceInput, lay_out};
-use zhengku_pdf::layout::Layout;
-use zhengku_seal::Seal;
-use zhengku_seal::make::make_seal;
-use zhengku_testkit::keys_dev::{der as cert, key, pki};
+use zhengku_testkit::keys_dev::{der as cert, key};
 use zhengku_testkit::tools::{have, have_python_module, python_says_ok};
-use zhengku_verify::{
-    Context, Departments, LicenceLive, LicenceReport, LiveLists, Outcome, RecordDigests, Trust,
-    Verdict, verify_input,
-};
+use zhengku_verify::{LicenceReport, LiveLists, Outcome, Verdict};
 
+#[path = "common/documents.rs"]
+mod documents;
 #[allow(dead_code)] // pdf_library: for the PDF tests
 #[path = "common/live.rs"]
 mod live;
+use documents::{layout, out_dir, seal_for, verify_at};
 #[path = "common/openssl_ofd.rs"]
 mod openssl_ofd;
 #[path = "../../zhengku-pdf/tests/support/mod.rs"]
 mod support;
-
-const ESID: &str = "3301060100000001";
-
-/// Where this run leaves its files for a person to look at.
-fn out_dir() -> PathBuf {
-    let dir = support::repo().join("target/ofd-licence");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn layout() -> Layout {
-    let dir = support::repo().join("templates/business-licence");
-    Layout::from_toml_str(&std::fs::read_to_string(dir.join("layout.toml")).unwrap()).unwrap()
-}
-
-/// A seal for the development holder `holder` (a `seal-…-sm2` name), valid from a day ago.
-fn seal_for(holder: &str) -> Seal {
-    let now = OffsetDateTime::now_utc();
-    let spec = support::xihu_seal_spec(
-        ESID,
-        vec![cert(&format!("{holder}.crt"))],
-        now - time::Duration::days(1),
-        now + time::Duration::days(365),
-    );
-    make_seal(spec, &cert("seal-maker-sm2.crt"), &key("seal-maker-sm2")).unwrap()
-}
 
 struct Made {
     ofd: Vec<u8>,
@@ -110,53 +79,18 @@ fn library(m: &Made, status: LicenceStatus) -> LiveLists {
 
 /// What the library knows, as of `at`; its own copy seal is active too.
 fn library_at(m: &Made, status: LicenceStatus, at: OffsetDateTime) -> LiveLists {
-    let now = at.unix_timestamp();
-    let mut l = LiveLists {
-        complete: Some("test library".into()),
-        max_age: 3600,
-        ..LiveLists::default()
-    };
-    l.licences.insert(
-        m.licence.record().identifier.to_string(),
-        LicenceLive {
-            status,
-            reason: None,
-            as_of: now,
-            source: "test library".into(),
-            record: Some(RecordDigests::of(&m.licence.to_bytes())),
-            good_until: None,
-        },
-    );
-    l.seals.insert(ESID.into(), live::active(&m.seal_der, now));
     let library_seal = support::library_seal("sm2").to_der().unwrap();
-    l.seals
-        .insert(LIBRARY_ESID.into(), live::active(&library_seal, now));
-    l
+    live::licence_library(
+        &m.licence,
+        status,
+        &[&m.seal_der, &library_seal],
+        at.unix_timestamp(),
+    )
 }
 
-const LIBRARY_ESID: &str = "3300000000000001";
-
-/// The engine's verdict on `ofd` with the development SM2 anchors only (no department
-/// list: the record's key must come from the certificate the OFD carries).
+/// The engine's verdict on `ofd` now ([`documents::verify_at`]).
 fn verify(ofd: &[u8], library: &LiveLists) -> LicenceReport {
     verify_at(ofd, library, OffsetDateTime::now_utc())
-}
-
-fn verify_at(ofd: &[u8], library: &LiveLists, at: OffsetDateTime) -> LicenceReport {
-    let p = pki("sm2");
-    let departments = Departments::default();
-    let ctx = Context {
-        at,
-        trust: Trust {
-            anchors: &p.anchors,
-            intermediates: &p.intermediates,
-            crls: &p.crls,
-            revocation: zhengku_verify::Revocation::Required,
-        },
-        departments: &departments,
-        memo: None,
-    };
-    verify_input(ofd, &ctx, library)
 }
 
 fn package(ofd: &[u8]) -> Package {
@@ -169,7 +103,7 @@ fn package(ofd: &[u8]) -> Package {
 #[test]
 fn the_licence_ofd_is_valid_and_every_check_passes() {
     let Some(m) = made() else { return };
-    std::fs::write(out_dir().join("business-licence.ofd"), &m.ofd).unwrap();
+    std::fs::write(out_dir("ofd-licence").join("business-licence.ofd"), &m.ofd).unwrap();
     let r = verify(&m.ofd, &library(&m, LicenceStatus::Valid));
     assert_eq!(r.verdict, Verdict::Valid, "{}", r.report);
     for c in &r.report.checks {
@@ -393,7 +327,7 @@ fn ofdkit_fonttools_easyofd_and_zbarimg_read_it() {
     if !tools_here {
         return;
     }
-    let dir = out_dir();
+    let dir = out_dir("ofd-licence");
     let ofd_path = dir.join("judged.ofd");
     std::fs::write(&ofd_path, &m.ofd).unwrap();
     // The runs as the display list has them, in millimetres from the top-left.
@@ -478,7 +412,11 @@ fn an_annotated_copy_is_valid_then_expires_while_the_original_stays_valid() {
     let today = OffsetDateTime::now_utc().date();
     let fields = copy_fields(today + time::Duration::days(30));
     let copy = copy_of(&m.ofd, &fields).unwrap();
-    std::fs::write(out_dir().join("business-licence-copy.ofd"), &copy).unwrap();
+    std::fs::write(
+        out_dir("ofd-licence").join("business-licence-copy.ofd"),
+        &copy,
+    )
+    .unwrap();
 
     let r = verify(&copy, &library(&m, LicenceStatus::Valid));
     assert_eq!(r.verdict, Verdict::Valid, "{}", r.report);

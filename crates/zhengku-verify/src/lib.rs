@@ -67,6 +67,7 @@ pub mod live;
 pub mod memo;
 pub mod ofd;
 pub mod pdf;
+pub mod png;
 pub mod qr;
 pub mod report;
 pub mod seal;
@@ -89,15 +90,19 @@ use zhengku_model::SignedLicence;
 /// Longest text looked at for a QR payload (a QR code holds far less).
 const MAX_QR_TEXT: usize = zhengku_qr::MAX_TEXT_LEN;
 
-/// What `input` is, if it is anything the engine verifies: a PDF (`%PDF-`), text holding a
-/// `ZK1:` payload, a signed licence record, or DER that decodes as an `SES_Signature` or a
-/// seal. `None`: none of these (the CLI's "could not verify").
+/// What `input` is, if it is anything the engine verifies: a PDF (`%PDF-`), an OFD, a PNG
+/// carrying a copy's seal signature or record (a plain picture is not: scan its QR code),
+/// text holding a `ZK1:` payload, a signed licence record, or DER that decodes as an
+/// `SES_Signature` or a seal. `None`: none of these (the CLI's "could not verify").
 pub fn sniff(input: &[u8]) -> Option<InputKind> {
     if input.starts_with(b"%PDF-") {
         return Some(InputKind::Pdf);
     }
     if zhengku_ofd::sniff(input) {
         return Some(InputKind::Ofd);
+    }
+    if zhengku_png::sniff(input) {
+        return Some(InputKind::Png);
     }
     if qr_text(input).is_some() {
         return Some(InputKind::Qr);
@@ -132,6 +137,7 @@ pub fn examine(input: &[u8], ctx: &Context<'_>) -> Examined {
     match sniff(input) {
         Some(InputKind::Pdf) => pdf::examine_pdf(input, ctx),
         Some(InputKind::Ofd) => ofd::examine_ofd(input, ctx),
+        Some(InputKind::Png) => png::examine_png(input, ctx),
         Some(InputKind::Qr) => match qr_text(input) {
             Some(text) => qr::examine_qr(text, ctx),
             None => unrecognised(),

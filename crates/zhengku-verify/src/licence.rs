@@ -54,10 +54,13 @@ pub enum InputKind {
     Signature,
     /// An OFD document (GB/T 33190) with its seal signatures.
     Ofd,
+    /// An annotated copy as a PNG picture, sealed by the library (`zhengku-png`).
+    Png,
 }
 
 impl InputKind {
-    /// The lowercase name used in JSON (`record`, `qr`, `pdf`, `seal`, `signature`).
+    /// The lowercase name used in JSON (`record`, `qr`, `pdf`, `seal`, `signature`, `ofd`,
+    /// `png`).
     pub fn as_str(self) -> &'static str {
         match self {
             InputKind::Record => "record",
@@ -66,13 +69,17 @@ impl InputKind {
             InputKind::Seal => "seal",
             InputKind::Signature => "signature",
             InputKind::Ofd => "ofd",
+            InputKind::Png => "png",
         }
     }
 
-    /// Whether the input is a licence (record, QR code or PDF) rather than a seal or a
-    /// bare seal signature.
+    /// Whether the input is a licence (record, QR code, PDF, PNG copy) rather than a seal,
+    /// a bare seal signature or an OFD (which may be any document).
     pub fn is_licence(self) -> bool {
-        matches!(self, InputKind::Record | InputKind::Qr | InputKind::Pdf)
+        matches!(
+            self,
+            InputKind::Record | InputKind::Qr | InputKind::Pdf | InputKind::Png
+        )
     }
 }
 

@@ -114,6 +114,8 @@ check_ids! {
     CopyValidity = "copy_validity",
     /// A PDF copy's revision adds only the copy's field, signature and watermark.
     CopyUpdate = "copy_update",
+    /// A PNG copy reads, and its seal signature covers all of it but `IEND`.
+    PngStructure = "png_structure",
 }
 
 impl CheckId {

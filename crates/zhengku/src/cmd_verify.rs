@@ -2,7 +2,8 @@
 //! from a library) with the one engine the service and the web page use
 //! (`zhengku_verify::examine` and `conclude`).
 //!
-//! An INPUT is a file — a licence PDF or OFD, a PNG or JPEG photo or scan of the QR code (found
+//! An INPUT is a file — a licence PDF or OFD, a PNG annotated copy (加注件, verified by the
+//! record and seal signature it carries), a PNG or JPEG photo or scan of the QR code (found
 //! and decoded here, in Rust), a signed licence record, a seal (`.esl`) or an
 //! `SES_Signature` — or, when it starts with `ZK1:`, `http://` or `https://`, the QR text
 //! itself. Trust comes from `--trust`, read by the one loader (`zhengku_trust`): anchors, intermediates and
@@ -49,6 +50,11 @@ fn read_input(input: &str) -> Result<Input> {
         });
     }
     let bytes = read_bounded(Path::new(input), MAX_INPUT_LEN)?;
+    // A PNG annotated copy carries its proof (the record and the library's seal signature):
+    // it is verified as a file, not scanned for its QR code.
+    if zhengku_verify::sniff(&bytes) == Some(zhengku_verify::InputKind::Png) {
+        return Ok(Input { bytes, via: None });
+    }
     if let Some(format) = zhengku_qr::scan::picture_format(&bytes) {
         let text = zhengku_qr::scan::qr_text(&bytes)
             .with_context(|| format!("{input}: cannot read the {format} picture"))?

@@ -37,8 +37,22 @@ pub(super) struct SealImage {
     pub alpha: Option<Vec<u8>>,
 }
 
-/// Decodes a PNG seal picture.
-pub(super) fn decode_png(data: &[u8]) -> Result<SealImage, RenderError> {
+/// A PNG seal picture's samples, 8 bits each, as decoded.
+struct Samples {
+    width: u32,
+    height: u32,
+    /// Samples per pixel (1 to 4).
+    channels: usize,
+    /// Whether the colour is RGB (else greyscale).
+    rgb: bool,
+    /// Whether the last sample of each pixel is alpha.
+    has_alpha: bool,
+    buf: Vec<u8>,
+}
+
+/// Decodes a PNG seal picture to 8-bit samples, refusing pictures over the seal pictures'
+/// pixel bound before any pixel is decoded.
+fn samples(data: &[u8]) -> Result<Samples, RenderError> {
     let bad = |e: String| RenderError::Seal(format!("PNG: {e}"));
     let mut decoder = png::Decoder::new(std::io::Cursor::new(data));
     decoder.set_transformations(png::Transformations::normalize_to_color8());
@@ -62,6 +76,26 @@ pub(super) fn decode_png(data: &[u8]) -> Result<SealImage, RenderError> {
         png::ColorType::Rgba => (4, true, true),
         png::ColorType::Indexed => return Err(bad("palette not expanded".into())),
     };
+    Ok(Samples {
+        width,
+        height,
+        channels,
+        rgb,
+        has_alpha,
+        buf,
+    })
+}
+
+/// Decodes a PNG seal picture.
+pub(super) fn decode_png(data: &[u8]) -> Result<SealImage, RenderError> {
+    let Samples {
+        width,
+        height,
+        channels,
+        rgb,
+        has_alpha,
+        buf,
+    } = samples(data)?;
     let colour_channels = if rgb { 3 } else { 1 };
     let mut pixels = Vec::with_capacity(buf.len());
     let mut alpha = Vec::with_capacity(buf.len() / channels);
@@ -78,6 +112,26 @@ pub(super) fn decode_png(data: &[u8]) -> Result<SealImage, RenderError> {
         pixels: miniz_oxide::deflate::compress_to_vec_zlib(&pixels, 6),
         alpha: has_alpha.then(|| miniz_oxide::deflate::compress_to_vec_zlib(&alpha, 6)),
     })
+}
+
+/// Decodes a PNG seal picture to premultiplied RGBA (the raster writer's pixels): width,
+/// height and the samples.
+#[cfg(feature = "raster")]
+pub(crate) fn decode_premultiplied(data: &[u8]) -> Result<(u32, u32, Vec<u8>), RenderError> {
+    let s = samples(data)?;
+    let mut out = Vec::with_capacity(s.buf.len() / s.channels * 4);
+    for px in s.buf.chunks_exact(s.channels) {
+        let (r, g, b) = if s.rgb {
+            (px[0], px[1], px[2])
+        } else {
+            (px[0], px[0], px[0])
+        };
+        let a = if s.has_alpha { px[s.channels - 1] } else { 255 };
+        // Premultiplied, rounding to nearest: c·a/255.
+        let pm = |c: u8| ((u16::from(c) * u16::from(a) + 127) / 255) as u8;
+        out.extend_from_slice(&[pm(r), pm(g), pm(b), a]);
+    }
+    Ok((s.width, s.height, out))
 }
 
 /// Paint inherited down the SVG tree.
@@ -101,7 +155,7 @@ enum Anchor {
 
 /// Draws an SVG seal picture into the square of side `size` points whose top-left corner is
 /// (`x`, `top`), keeping its aspect ratio, centred.
-pub(super) fn draw_svg(
+pub(crate) fn draw_svg(
     content: &mut Content,
     svg: &[u8],
     face: &ttf_parser::Face<'_>,

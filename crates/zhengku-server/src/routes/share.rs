@@ -55,7 +55,8 @@ pub struct CopyBody {
     /// The copy's last day of use, `YYYY-MM-DD`: from today to `copy_max_days` (90) days
     /// later, and not after the licence's own last day.
     pub valid_until: Option<String>,
-    /// `ofd` (default; SM2 departments' licences) or `pdf` (any licence).
+    /// `ofd` (default; SM2 departments' licences), `pdf` or `png` (any licence; a picture
+    /// carrying the signed record).
     pub format: Option<String>,
 }
 
@@ -91,7 +92,7 @@ pub struct CopyView {
     pub copy_id: String,
     /// The licence.
     pub identifier: String,
-    /// `ofd` or `pdf`.
+    /// `ofd`, `pdf` or `png`.
     pub format: String,
     /// 加注件制作时间 (RFC 3339).
     pub made_at: String,
@@ -241,7 +242,12 @@ pub async fn create_link(
     get, path = "/v1/share/downloads/{token}", tag = "sharing",
     params(("token" = String, Path, description = "The link's token")),
     responses(
-        (status = 200, description = "The copy (OFD or PDF)", body = Vec<u8>, content_type = "application/ofd"),
+        (status = 200, description = "The copy, in the format it was made in",
+         content(
+            (Vec<u8> = "application/ofd"),
+            (Vec<u8> = "application/pdf"),
+            (Vec<u8> = "image/png"),
+         )),
         NoSuchLink,
         LinkGone,
     )
@@ -252,11 +258,7 @@ pub async fn download(
     Path(token): Path<String>,
 ) -> Result<Response, ApiError> {
     let copy = copies::take_link(&state, &request_id, &token).await?;
-    let content_type = if copy.format == "pdf" {
-        "application/pdf"
-    } else {
-        "application/ofd"
-    };
+    let content_type = copies::CopyFormat::media_type(&copy.format);
     let mut response = (
         [
             (header::CONTENT_TYPE, content_type.to_owned()),

@@ -103,18 +103,20 @@ fn media_type(req: &Request) -> String {
         .unwrap_or_default()
 }
 
-/// Verify a licence PDF or OFD, QR payload or URL, signed record (`.zkl`), seal (`.esl`)
-/// or electronic signature, with the live status from this library. Public.
+/// Verify a licence PDF or OFD, a PNG annotated copy, QR payload or URL, signed record
+/// (`.zkl`), seal (`.esl`) or electronic signature, with the live status from this
+/// library. Public.
 #[utoipa::path(
     post, path = "/v1/verify", tag = "public",
     request_body(
         description = "JSON `{\"payload\": …}` with a QR code's text, or the file itself: a \
-            PDF as application/pdf; an OFD as application/ofd; a .zkl, .esl or SES_Signature \
-            as application/octet-stream.",
+            PDF as application/pdf; an OFD as application/ofd; a PNG annotated copy as \
+            image/png; a .zkl, .esl or SES_Signature as application/octet-stream.",
         content(
             (VerifyRequest = "application/json"),
             (Vec<u8> = "application/pdf"),
             (Vec<u8> = "application/ofd"),
+            (Vec<u8> = "image/png"),
             (Vec<u8> = "application/octet-stream"),
         )
     ),
@@ -135,12 +137,16 @@ pub async fn verify_licence(
         mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"));
     let is_file = matches!(
         mime.as_str(),
-        "application/pdf" | "application/ofd" | "application/octet-stream" | "text/plain"
+        "application/pdf"
+            | "application/ofd"
+            | "image/png"
+            | "application/octet-stream"
+            | "text/plain"
     );
     if !is_json && !is_file {
         return Err(ApiError::UnsupportedMediaType(
-            "send application/json {\"payload\": …}, application/pdf, application/ofd or \
-             application/octet-stream"
+            "send application/json {\"payload\": …}, application/pdf, application/ofd, \
+             image/png or application/octet-stream"
                 .into(),
         ));
     }

@@ -10,28 +10,40 @@ use zhengku_verify::{LicenceLive, LiveLists, RecordDigests, SealLive};
 pub fn pdf_library(pdf: &[u8], now: i64) -> LiveLists {
     let record = parse_signed(pdf).unwrap().embedded_record.unwrap();
     let signed = SignedLicence::from_bytes(&record).unwrap();
+    let esl = super::support::seal_in(pdf);
+    licence_library(&signed, LicenceStatus::Valid, &[&esl], now)
+}
+
+/// What a library knows as of `now`: `licence` with `status`, and `seals` (DER) active.
+pub fn licence_library(
+    licence: &SignedLicence,
+    status: LicenceStatus,
+    seals: &[&[u8]],
+    now: i64,
+) -> LiveLists {
     let mut l = LiveLists {
         complete: Some("test library".into()),
         max_age: 3600,
         ..LiveLists::default()
     };
     l.licences.insert(
-        signed.record().identifier.to_string(),
+        licence.record().identifier.to_string(),
         LicenceLive {
-            status: LicenceStatus::Valid,
+            status,
             reason: None,
             as_of: now,
             source: "test library".into(),
-            record: Some(RecordDigests::of(&record)),
+            record: Some(RecordDigests::of(&licence.to_bytes())),
             good_until: None,
         },
     );
-    let esl = super::support::seal_in(pdf);
-    let es_id = match zhengku_seal::decode_seal(&esl).unwrap() {
-        zhengku_seal::DecodedSeal::V4(s) => s.seal_info.es_id,
-        zhengku_seal::DecodedSeal::V1(s) => s.seal_info.es_id,
-    };
-    l.seals.insert(es_id, active(&esl, now));
+    for esl in seals {
+        let es_id = match zhengku_seal::decode_seal(esl).unwrap() {
+            zhengku_seal::DecodedSeal::V4(s) => s.seal_info.es_id,
+            zhengku_seal::DecodedSeal::V1(s) => s.seal_info.es_id,
+        };
+        l.seals.insert(es_id, active(esl, now));
+    }
     l
 }
 

@@ -301,8 +301,8 @@ pub(super) fn form_body(error: Option<&str>) -> String {
     }
     b.push_str(
         "<form method=\"post\" action=\"/verify\" enctype=\"multipart/form-data\">\
-         <label for=\"pdf\">上传电子证照文件（PDF 或 OFD）</label>\
-         <input type=\"file\" id=\"pdf\" name=\"pdf\" accept=\"application/pdf,.pdf,application/ofd,.ofd,.zkl,.esl\">\
+         <label for=\"pdf\">上传电子证照文件（PDF、OFD 或 PNG 加注件）</label>\
+         <input type=\"file\" id=\"pdf\" name=\"pdf\" accept=\"application/pdf,.pdf,application/ofd,.ofd,image/png,.png,.zkl,.esl\">\
          <label for=\"payload\">或粘贴二维码内容（以 ZK1: 开头，或核验链接）</label>\
          <textarea id=\"payload\" name=\"payload\" autocomplete=\"off\" spellcheck=\"false\"></textarea>\
          <button type=\"submit\">核验</button></form></section>\
