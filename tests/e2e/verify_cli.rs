@@ -820,3 +820,36 @@ fn rendered_pdf_and_ofd_verify_offline() {
         r.stderr
     );
 }
+
+#[test]
+#[ignore]
+fn tmp_photo_scan_rate() {
+    let dir = Dir::new();
+    let pdftoppm = need_tool("pdftoppm").unwrap();
+    let (mut ok, mut bad) = (0, 0);
+    for i in 0..40 {
+        let alg = if i % 2 == 0 { "sm2" } else { "p256" };
+        let (pdf, _) = pdf_support::signed_rendered(alg).unwrap();
+        let path = dir.write("l.pdf", &pdf);
+        let prefix = dir.path("page");
+        assert!(
+            Command::new(&pdftoppm)
+                .args(["-r", "150", "-png", "-singlefile"])
+                .arg(&path)
+                .arg(&prefix)
+                .status()
+                .unwrap()
+                .success()
+        );
+        let png = std::fs::read(format!("{}.png", prefix.display())).unwrap();
+        let jpeg = zhengku_testkit::photo::photo_of_png(&png);
+        if zhengku_qr::scan::qr_text(&jpeg).unwrap().is_some() {
+            ok += 1
+        } else {
+            bad += 1;
+            std::fs::write(format!("/tmp/bad-photo-{i}.jpg"), &jpeg).unwrap();
+            std::fs::write(format!("/tmp/bad-page-{i}.png"), &png).unwrap();
+        }
+    }
+    eprintln!("photo scans: {ok} read, {bad} missed");
+}

@@ -107,19 +107,45 @@ fn verify(m: &Made, png: &[u8], status: LicenceStatus) -> LicenceReport {
     verify_at(png, &library_at(m, status, now), now)
 }
 
-/// `png` with chunk `kind`'s data replaced by `data` (its CRC recomputed, so the file still
-/// reads and only the seal can tell).
-fn with_chunk(png: &[u8], kind: [u8; 4], data: &[u8]) -> Vec<u8> {
+/// `png`'s chunks up to byte `end`, each as `edit` returns it (its CRC recomputed, so the
+/// file still reads and only the seal can tell); `None` drops the chunk.
+fn rewrite(
+    png: &[u8],
+    end: usize,
+    mut edit: impl FnMut([u8; 4], &[u8]) -> Option<Vec<u8>>,
+) -> Vec<u8> {
     let mut out = png[..8].to_vec();
     let mut at = 8;
-    while at < png.len() {
+    while at < end {
         let len = u32::from_be_bytes(png[at..at + 4].try_into().unwrap()) as usize;
         let k: [u8; 4] = png[at + 4..at + 8].try_into().unwrap();
-        let d = &png[at + 8..at + 8 + len];
-        write_chunk(&mut out, k, if k == kind { data } else { d }).unwrap();
+        if let Some(d) = edit(k, &png[at + 8..at + 8 + len]) {
+            write_chunk(&mut out, k, &d).unwrap();
+        }
         at += 12 + len;
     }
     out
+}
+
+/// `png` with chunk `kind`'s data replaced by `data`.
+fn with_chunk(png: &[u8], kind: [u8; 4], data: &[u8]) -> Vec<u8> {
+    rewrite(png, png.len(), |k, d| {
+        Some(if k == kind { data } else { d }.to_vec())
+    })
+}
+
+/// `png`'s copy text `keyword` set to `value` (the translated keyword kept).
+fn set_text(keyword: &str, value: &str) -> impl FnMut([u8; 4], &[u8]) -> Option<Vec<u8>> {
+    move |k, d| {
+        let ours = &k == b"iTXt" && d.starts_with(keyword.as_bytes()) && d[keyword.len()] == 0;
+        if !ours {
+            return Some(d.to_vec());
+        }
+        // keyword, 0, flag, method, language, 0, translated, 0, text
+        let fields: Vec<&[u8]> = d[keyword.len() + 3..].splitn(3, |&b| b == 0).collect();
+        let translated = std::str::from_utf8(fields[1]).unwrap();
+        Some(zhengku_png::itxt(keyword, "zh-CN", translated, value).unwrap())
+    }
 }
 
 /// The data of the first chunk `kind`.
@@ -214,27 +240,15 @@ fn forged_png_copies_fail() {
     // The last day moved later.
     let until = (today() + time::Duration::days(30)).to_string();
     let later = (today() + time::Duration::days(300)).to_string();
-    let mut forged = Vec::new();
-    let mut at = 8;
-    forged.extend_from_slice(&m.png[..8]);
-    let mut moved = false;
-    while at < m.png.len() {
-        let len = u32::from_be_bytes(m.png[at..at + 4].try_into().unwrap()) as usize;
-        let k: [u8; 4] = m.png[at + 4..at + 8].try_into().unwrap();
-        let d = &m.png[at + 8..at + 8 + len];
-        let text = String::from_utf8_lossy(d);
-        if &k == b"iTXt" && text.starts_with(keywords::VALID_UNTIL.0) {
-            assert!(text.ends_with(&until), "{text}");
-            let mut d2 = d[..d.len() - until.len()].to_vec();
-            d2.extend_from_slice(later.as_bytes());
-            write_chunk(&mut forged, k, &d2).unwrap();
-            moved = true;
-        } else {
-            write_chunk(&mut forged, k, d).unwrap();
-        }
-        at += 12 + len;
-    }
-    assert!(moved);
+    let old = PngCopy::read(&m.png).unwrap();
+    assert_eq!(old.text(keywords::VALID_UNTIL), Some(until.as_str()));
+    let forged = rewrite(
+        &m.png,
+        m.png.len(),
+        set_text(keywords::VALID_UNTIL.0, &later),
+    );
+    let moved = PngCopy::read(&forged).unwrap();
+    assert_eq!(moved.text(keywords::VALID_UNTIL), Some(later.as_str()));
     let r = verify(&m, &forged, valid);
     assert_eq!(r.verdict, Verdict::Invalid, "{}", r.report);
     // Another licence's record put in.
@@ -363,4 +377,61 @@ print("ok")
         openssl_sm2_verifies(&sig.cert, &wrong, &sig.signature),
         Some(false)
     );
+}
+
+/// `png` rewritten by `edit` and sealed again by the library's own seal: a copy the
+/// library would never make, caught by the checks below the seal.
+fn resealed(png: &[u8], edit: impl FnMut([u8; 4], &[u8]) -> Option<Vec<u8>>) -> Vec<u8> {
+    let signed = PngCopy::read(png).unwrap().signed.len();
+    let mut out = rewrite(png, signed, edit);
+    let ses = zhengku_seal::make::stamp(
+        &support::library_seal("sm2"),
+        &cert("seal-library-sm2.crt"),
+        zhengku_seal::make::StampInput {
+            time: support::seal_time(OffsetDateTime::now_utc() - time::Duration::seconds(5)),
+            data_hash: zhengku_crypto::sm3(&out),
+            property_info: "forged".into(),
+        },
+        &key("seal-library-sm2"),
+    )
+    .unwrap()
+    .to_der()
+    .unwrap();
+    write_chunk(&mut out, SIGNATURE_CHUNK, &ses).unwrap();
+    write_chunk(&mut out, *b"IEND", &[]).unwrap();
+    out
+}
+
+#[test]
+fn checks_below_the_seal_hold_even_when_the_seal_fits() {
+    let Some(m) = made() else { return };
+    let valid = LicenceStatus::Valid;
+    // Re-sealed unchanged: the library's seal fits and the copy is 有效 (the helper works).
+    let same = resealed(&m.png, set_text(keywords::MATTER.0, "食品经营许可证核发"));
+    let r = verify(&m, &same, valid);
+    assert_eq!(r.verdict, Verdict::Valid, "{}", r.report);
+    // Naming another licence than the record it carries.
+    let other = resealed(
+        &m.png,
+        set_text(
+            keywords::IDENTIFIER.0,
+            "1.2.156.3005.2.11100000MB0143028R001.11330106MB0B12345L.20240009999.001.V",
+        ),
+    );
+    let r = verify(&m, &other, valid);
+    assert_eq!(r.verdict, Verdict::Invalid, "{}", r.report);
+    assert!(matches!(
+        r.report.outcome("record_matches"),
+        Some(Outcome::Failed(_))
+    ));
+    // A last day that is not a date.
+    let bad_date = resealed(&m.png, set_text(keywords::VALID_UNTIL.0, "下个月"));
+    let r = verify(&m, &bad_date, valid);
+    assert_eq!(r.verdict, Verdict::Invalid, "{}", r.report);
+    // The record taken out: nobody but the library vouches for the face: 无法核验.
+    let out = resealed(&m.png, |k, d| {
+        (k != zhengku_png::RECORD_CHUNK).then(|| d.to_vec())
+    });
+    let r = verify(&m, &out, valid);
+    assert_eq!(r.verdict, Verdict::Unverifiable, "{}", r.report);
 }
