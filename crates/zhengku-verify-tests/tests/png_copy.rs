@@ -266,6 +266,13 @@ fn forged_png_copies_fail() {
     write_chunk(&mut stripped, *b"IEND", &[]).unwrap();
     let r = verify(&m, &stripped, valid);
     assert_eq!(r.verdict, Verdict::Unverifiable, "{}", r.report);
+    for id in ["png_structure", "copy_validity"] {
+        assert!(
+            matches!(r.report.outcome(id), Some(Outcome::Unverifiable(_))),
+            "{id}: {}",
+            r.report
+        );
+    }
     // A chunk after the seal signature: not covered, so the file is malformed.
     let mut appended = read.signed.to_vec();
     write_chunk(&mut appended, SIGNATURE_CHUNK, &ses).unwrap();
