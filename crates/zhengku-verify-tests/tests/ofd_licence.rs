@@ -105,15 +105,7 @@ fn the_licence_ofd_is_valid_and_every_check_passes() {
     let Some(m) = made() else { return };
     std::fs::write(out_dir("ofd-licence").join("business-licence.ofd"), &m.ofd).unwrap();
     let r = verify(&m.ofd, &library(&m, LicenceStatus::Valid));
-    assert_eq!(r.verdict, Verdict::Valid, "{}", r.report);
-    for c in &r.report.checks {
-        assert!(
-            matches!(c.outcome, Outcome::Passed(_)),
-            "{}\n{}",
-            c.id,
-            r.report
-        );
-    }
+    live::assert_every_check_passed(&r, &[]);
     for id in [
         "embedded_record",
         "record_signature",
@@ -419,15 +411,7 @@ fn an_annotated_copy_is_valid_then_expires_while_the_original_stays_valid() {
     .unwrap();
 
     let r = verify(&copy, &library(&m, LicenceStatus::Valid));
-    assert_eq!(r.verdict, Verdict::Valid, "{}", r.report);
-    for c in &r.report.checks {
-        assert!(
-            matches!(c.outcome, Outcome::Passed(_)),
-            "{}\n{}",
-            c.id,
-            r.report
-        );
-    }
+    live::assert_every_check_passed(&r, &[]);
     assert!(r.report.outcome("copy_validity").is_some(), "{}", r.report);
     let shown = format!("{}", r.report);
     assert!(

@@ -6,6 +6,7 @@
 //! document, a PDF about another licence.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+#[allow(dead_code)] // assert_every_check_passed, licence_library: for the copy tests
 #[path = "common/live.rs"]
 mod live;
 #[path = "../../zhengku-pdf/tests/support/mod.rs"]

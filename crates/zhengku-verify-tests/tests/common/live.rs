@@ -1,9 +1,12 @@
 //! What an issuing library says of what it issued and the seals it made, for the tests that
-//! judge licence PDFs and copies. Needs the crate's `support` module (zhengku-pdf's).
+//! judge licence PDFs, OFDs and copies, and the assertion those tests share: judged 有效
+//! with every check passed. Needs the crate's `support` module (zhengku-pdf's).
 
 use zhengku_model::{LicenceStatus, SealStatus, SignedLicence};
 use zhengku_pdf::parse::parse_signed;
-use zhengku_verify::{LicenceLive, LiveLists, RecordDigests, SealLive};
+use zhengku_verify::{
+    LicenceLive, LicenceReport, LiveLists, Outcome, RecordDigests, SealLive, Verdict,
+};
 
 /// What the library that issued `pdf` knows as of `now`: the embedded record valid, the seal
 /// in the PDF active.
@@ -61,5 +64,21 @@ pub fn active(esl: &[u8], now: i64) -> SealLive {
         fingerprint: Some(zhengku_verify::seal::seal_fingerprint(esl).unwrap()),
         attested_at: None,
         good_until: None,
+    }
+}
+
+/// `r` is 有效, every check passed, and each of `ids` was among them.
+pub fn assert_every_check_passed(r: &LicenceReport, ids: &[&str]) {
+    assert_eq!(r.verdict, Verdict::Valid, "{}", r.report);
+    for c in &r.report.checks {
+        assert!(
+            matches!(c.outcome, Outcome::Passed(_)),
+            "{}\n{}",
+            c.id,
+            r.report
+        );
+    }
+    for &id in ids {
+        assert!(r.report.outcome(id).is_some(), "{id}\n{}", r.report);
     }
 }
