@@ -6,7 +6,7 @@
 //! from the service (`zhengku sync`) says the same; and with the clock two days on (`--at`),
 //! the copies are 已过期 while the original OFD and PDF stay 有效.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::json;
 use time::OffsetDateTime;
@@ -26,6 +26,33 @@ fn fetch(srv: &Serve, token: &str, path: &str, out: &Path) {
         &format!("{}{path}", srv.base),
     ]);
     assert_eq!(r.status, 200, "{path}: {r:?}");
+}
+
+/// A copy of licence `id` in `format` through the sharing interface, usable until `until`,
+/// downloaded once to `out` (a second download of the link is refused).
+fn copy_once(
+    srv: &Serve,
+    reuser: &str,
+    id: &str,
+    until: time::Date,
+    format: &str,
+    out: &Path,
+) -> PathBuf {
+    let r = post(
+        srv,
+        reuser,
+        "/v1/share/copies",
+        &json!({"identifier": id, "use_cause": "核验经营主体资格",
+                "matter": "食品经营许可证核发", "valid_until": until.to_string(),
+                "format": format}),
+    );
+    assert_eq!(r.status, 201, "{r:?}");
+    let link = r.json()["download"]["path"].as_str().unwrap().to_owned();
+    let r = curl(&["-o", s(out), &format!("{}{link}", srv.base)]);
+    assert_eq!(r.status, 200, "{r:?}");
+    let again = curl(&[&format!("{}{link}", srv.base)]);
+    assert_eq!(again.status, 410, "a link works once: {again:?}");
+    out.to_path_buf()
 }
 
 fn verify_online(srv: &Serve, file: &Path, content_type: &str) -> serde_json::Value {
@@ -59,50 +86,11 @@ fn a_copy_is_made_downloaded_once_verified_and_expires_alone() {
     let today = OffsetDateTime::now_utc()
         .to_offset(time::macros::offset!(+8))
         .date();
-    let r = post(
-        &srv,
-        &reuser,
-        "/v1/share/copies",
-        &json!({"identifier": id, "use_cause": "核验经营主体资格",
-                "matter": "食品经营许可证核发", "valid_until": today.to_string()}),
-    );
-    assert_eq!(r.status, 201, "{r:?}");
-    let link = r.json()["download"]["path"].as_str().unwrap().to_owned();
-    let copy = d.path("copy.ofd");
-    let r = curl(&["-o", s(&copy), &format!("{}{link}", srv.base)]);
-    assert_eq!(r.status, 200, "{r:?}");
-    let again = curl(&[&format!("{}{link}", srv.base)]);
-    assert_eq!(again.status, 410, "a link works once: {again:?}");
-    // The same as a PDF copy (an incremental update over the licence PDF).
-    let r = post(
-        &srv,
-        &reuser,
-        "/v1/share/copies",
-        &json!({"identifier": id, "use_cause": "核验经营主体资格",
-                "matter": "食品经营许可证核发", "valid_until": today.to_string(),
-                "format": "pdf"}),
-    );
-    assert_eq!(r.status, 201, "{r:?}");
-    let pdf_link = r.json()["download"]["path"].as_str().unwrap().to_owned();
-    let pdf_copy = d.path("copy.pdf");
-    let r = curl(&["-o", s(&pdf_copy), &format!("{}{pdf_link}", srv.base)]);
-    assert_eq!(r.status, 200, "{r:?}");
-    // And as a PNG picture carrying the record and the library's seal signature.
-    let r = post(
-        &srv,
-        &reuser,
-        "/v1/share/copies",
-        &json!({"identifier": id, "use_cause": "核验经营主体资格",
-                "matter": "食品经营许可证核发", "valid_until": today.to_string(),
-                "format": "png"}),
-    );
-    assert_eq!(r.status, 201, "{r:?}");
-    let png_link = r.json()["download"]["path"].as_str().unwrap().to_owned();
-    let png_copy = d.path("copy.png");
-    let r = curl(&["-o", s(&png_copy), &format!("{}{png_link}", srv.base)]);
-    assert_eq!(r.status, 200, "{r:?}");
-    let again = curl(&[&format!("{}{png_link}", srv.base)]);
-    assert_eq!(again.status, 410, "a link works once: {again:?}");
+    let copy = copy_once(&srv, &reuser, &id, today, "ofd", &d.path("copy.ofd"));
+    // The same as a PDF copy (an incremental update over the licence PDF), and as a PNG
+    // picture carrying the record and the library's seal signature.
+    let pdf_copy = copy_once(&srv, &reuser, &id, today, "pdf", &d.path("copy.pdf"));
+    let png_copy = copy_once(&srv, &reuser, &id, today, "png", &d.path("copy.png"));
 
     // The service: all three 有效; the copy shows its fields.
     for (file, ct) in [

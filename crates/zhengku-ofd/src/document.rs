@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 use zhengku_crypto::Algorithm;
 use zhengku_model::SignedLicence;
 use zhengku_pdf::document::LicenceDocument;
-use zhengku_pdf::face::{FaceInput, PT_PER_MM, lay_out};
+use zhengku_pdf::face::{PT_PER_MM, lay_out};
 use zhengku_pdf::render::RenderError;
 use zhengku_seal::SealTime;
 use zhengku_seal::make::{StampInput, stamp};
@@ -101,14 +101,7 @@ pub fn sealed_licence_ofd(doc: &LicenceDocument<'_>) -> Result<Vec<u8>, OfdDocum
         .to_der()
         .map_err(|e| OfdDocumentError::Seal(e.to_string()))?;
     let record = doc.licence.record();
-    let face = lay_out(&FaceInput {
-        licence: doc.licence,
-        licence_type: doc.licence_type,
-        layout: doc.layout,
-        font: doc.font,
-        qr_text: doc.qr_text,
-        issuer_name: &record.issuer_name,
-    })?;
+    let face = lay_out(&doc.face_input())?;
     let meta = Metadata {
         doc_id: record.identifier.to_string(),
         title: format!("{}（{}）", doc.licence_type.name(), record.holder_name),

@@ -43,6 +43,20 @@ pub struct LicenceDocument<'a> {
     pub issuer_certificate: Option<&'a [u8]>,
 }
 
+impl<'a> LicenceDocument<'a> {
+    /// What the licence's face is laid out from (every format lays out the same face).
+    pub fn face_input(&self) -> crate::face::FaceInput<'a> {
+        crate::face::FaceInput {
+            licence: self.licence,
+            licence_type: self.licence_type,
+            layout: self.layout,
+            font: self.font,
+            qr_text: self.qr_text,
+            issuer_name: &self.licence.record().issuer_name,
+        }
+    }
+}
+
 impl std::fmt::Debug for LicenceDocument<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LicenceDocument")

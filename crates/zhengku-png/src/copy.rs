@@ -12,7 +12,7 @@
 use time::OffsetDateTime;
 use zhengku_crypto::{Algorithm, Signer};
 use zhengku_pdf::document::LicenceDocument;
-use zhengku_pdf::face::{CopyFields, FaceInput, PT_PER_MM, lay_out, watermark};
+use zhengku_pdf::face::{CopyFields, PT_PER_MM, lay_out, watermark};
 use zhengku_pdf::raster::{Impression, rasterise};
 use zhengku_pdf::render::{RenderError, SealPicture};
 use zhengku_seal::artwork::PictureFormat;
@@ -96,14 +96,7 @@ pub fn annotated_png_copy(req: &PngCopyRequest<'_>) -> Result<Vec<u8>, PngCopyEr
         .map_err(|_| PngCopyError::Time(req.made_at))?;
     let doc = req.original;
     let record = doc.licence.record();
-    let face = lay_out(&FaceInput {
-        licence: doc.licence,
-        licence_type: doc.licence_type,
-        layout: doc.layout,
-        font: doc.font,
-        qr_text: doc.qr_text,
-        issuer_name: &record.issuer_name,
-    })?;
+    let face = lay_out(&doc.face_input())?;
     let mut impressions = Vec::with_capacity(2);
     if let Some(p) = picture(doc.seal) {
         impressions.push(Impression {

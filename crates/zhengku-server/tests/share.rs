@@ -40,6 +40,20 @@ async fn raw_get(s: &Server, path: &str) -> (u16, String, Vec<u8>) {
     (status, ct, r.bytes().await.unwrap().to_vec())
 }
 
+/// The service's verdict on `file` posted to `POST /v1/verify` as `content_type`.
+async fn verify_file(s: &Server, content_type: &str, file: Vec<u8>) -> Value {
+    let r = s
+        .client
+        .post(format!("{}/v1/verify", s.base))
+        .header("content-type", content_type)
+        .body(file)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    r.json().await.unwrap()
+}
+
 fn check<'a>(v: &'a Value, id: &str) -> Option<&'a str> {
     v["checks"]
         .as_array()
@@ -135,15 +149,7 @@ async fn sharing(s: Server) {
     assert_eq!(status, 404);
 
     // The copy verifies: both seals, the copy's fields, usable until its last day.
-    let r = s
-        .client
-        .post(format!("{}/v1/verify", s.base))
-        .header("content-type", "application/ofd")
-        .body(copy.clone())
-        .send()
-        .await
-        .unwrap();
-    let v: Value = r.json().await.unwrap();
+    let v = verify_file(&s, "application/ofd", copy.clone()).await;
     assert_eq!(v["verdict"], "valid", "{v:#}");
     assert_eq!(check(&v, "copy_validity"), Some("passed"), "{v:#}");
     assert_eq!(check(&v, "record_matches"), Some("passed"), "{v:#}");
@@ -248,15 +254,7 @@ async fn sharing(s: Server) {
     assert_eq!(r.body["format"], "pdf");
     let (status, ct, pdf_copy) = raw_get(&s, r.body["download"]["path"].as_str().unwrap()).await;
     assert_eq!((status, ct.as_str()), (200, "application/pdf"));
-    let r = s
-        .client
-        .post(format!("{}/v1/verify", s.base))
-        .header("content-type", "application/pdf")
-        .body(pdf_copy)
-        .send()
-        .await
-        .unwrap();
-    let v: Value = r.json().await.unwrap();
+    let v = verify_file(&s, "application/pdf", pdf_copy).await;
     assert_eq!(v["verdict"], "valid", "{v:#}");
     assert_eq!(check(&v, "copy_update"), Some("passed"), "{v:#}");
     assert_eq!(check(&v, "copy_validity"), Some("passed"), "{v:#}");
@@ -275,15 +273,7 @@ async fn sharing(s: Server) {
     let (status, ct, png_copy) = raw_get(&s, r.body["download"]["path"].as_str().unwrap()).await;
     assert_eq!((status, ct.as_str()), (200, "image/png"));
     assert!(png_copy.starts_with(b"\x89PNG\r\n\x1a\n"));
-    let r = s
-        .client
-        .post(format!("{}/v1/verify", s.base))
-        .header("content-type", "image/png")
-        .body(png_copy.clone())
-        .send()
-        .await
-        .unwrap();
-    let v: Value = r.json().await.unwrap();
+    let v = verify_file(&s, "image/png", png_copy.clone()).await;
     assert_eq!(v["verdict"], "valid", "{v:#}");
     assert_eq!(v["kind"], "png", "{v:#}");
     for id in [
@@ -303,15 +293,7 @@ async fn sharing(s: Server) {
     forged[at + 4 + len - 1] ^= 1;
     let crc = crc32fast::hash(&forged[at..at + 4 + len]);
     forged[at + 4 + len..at + 8 + len].copy_from_slice(&crc.to_be_bytes());
-    let r = s
-        .client
-        .post(format!("{}/v1/verify", s.base))
-        .header("content-type", "image/png")
-        .body(forged)
-        .send()
-        .await
-        .unwrap();
-    let v: Value = r.json().await.unwrap();
+    let v = verify_file(&s, "image/png", forged).await;
     assert_eq!(v["verdict"], "invalid", "{v:#}");
     assert_eq!(check(&v, "ses_signature"), Some("failed"), "{v:#}");
     let r = s
