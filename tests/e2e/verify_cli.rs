@@ -687,16 +687,29 @@ fn pdf_its_qr_code_and_its_seal() {
                 &format!("page-{alg}.jpg"),
                 zhengku_testkit::photo::photo_of_png(&std::fs::read(&png).unwrap()),
             );
-            let r = dir
-                .zhengku(&[
-                    "verify",
-                    "--trust",
-                    &pki,
-                    "--trust",
-                    &st,
-                    jpeg.to_str().unwrap(),
-                ])
-                .expect(0);
+            let r = dir.zhengku(&[
+                "verify",
+                "--trust",
+                &pki,
+                "--trust",
+                &st,
+                jpeg.to_str().unwrap(),
+            ]);
+            if r.code != 0 {
+                // Kept to reproduce: the photo depends on the QR text, which differs per run
+                // (randomised signatures); 120 of 120 such photos read in isolation.
+                let keep = repo_root().join("target/e2e-missed-photos");
+                std::fs::create_dir_all(&keep).unwrap();
+                std::fs::copy(&jpeg, keep.join(format!("page-{alg}.jpg"))).unwrap();
+                std::fs::copy(&png, keep.join(format!("page-{alg}.png"))).unwrap();
+                panic!(
+                    "the JPEG photo did not verify (kept in {}): exit {}\n{}\n{}",
+                    keep.display(),
+                    r.code,
+                    r.stdout,
+                    r.stderr
+                );
+            }
             assert!(
                 r.stdout.contains("QR code in a JPEG picture"),
                 "{}",
@@ -819,37 +832,4 @@ fn rendered_pdf_and_ofd_verify_offline() {
         "{}",
         r.stderr
     );
-}
-
-#[test]
-#[ignore]
-fn tmp_photo_scan_rate() {
-    let dir = Dir::new();
-    let pdftoppm = need_tool("pdftoppm").unwrap();
-    let (mut ok, mut bad) = (0, 0);
-    for i in 0..40 {
-        let alg = if i % 2 == 0 { "sm2" } else { "p256" };
-        let (pdf, _) = pdf_support::signed_rendered(alg).unwrap();
-        let path = dir.write("l.pdf", &pdf);
-        let prefix = dir.path("page");
-        assert!(
-            Command::new(&pdftoppm)
-                .args(["-r", "150", "-png", "-singlefile"])
-                .arg(&path)
-                .arg(&prefix)
-                .status()
-                .unwrap()
-                .success()
-        );
-        let png = std::fs::read(format!("{}.png", prefix.display())).unwrap();
-        let jpeg = zhengku_testkit::photo::photo_of_png(&png);
-        if zhengku_qr::scan::qr_text(&jpeg).unwrap().is_some() {
-            ok += 1
-        } else {
-            bad += 1;
-            std::fs::write(format!("/tmp/bad-photo-{i}.jpg"), &jpeg).unwrap();
-            std::fs::write(format!("/tmp/bad-page-{i}.png"), &png).unwrap();
-        }
-    }
-    eprintln!("photo scans: {ok} read, {bad} missed");
 }
