@@ -458,10 +458,11 @@ fn main() {
         ofd_rate / pdf_rate
     );
 
-    println!("\nPNG copy paint+seal (one thread; {iterations} pictures per SM2 type)");
+    let pictures = (iterations / 3).max(1);
+    println!("\nPNG copy paint+seal (one thread; {pictures} pictures per SM2 type)");
     latency_table(
         &sm2,
-        (iterations / 3).max(1),
+        pictures,
         &mut |c| make_png(c, &font),
         &|doc, c| {
             let r = zhengku_verify::verify_input(doc, &ctx(&trust, &departments, None), &statuses);

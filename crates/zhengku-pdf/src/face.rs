@@ -200,6 +200,7 @@ pub struct ArtLayer {
     ops: Vec<Op>,
     pdf: OnceLock<Vec<u8>>,
     other: OnceLock<Vec<u8>>,
+    raster: OnceLock<(u32, Vec<u8>)>,
 }
 
 impl ArtLayer {
@@ -216,6 +217,15 @@ impl ArtLayer {
     /// Another writer's encoding (the OFD writer's), made on first use.
     pub fn cached(&self, make: impl FnOnce(&[Op]) -> Vec<u8>) -> &[u8] {
         self.other.get_or_init(|| make(&self.ops))
+    }
+
+    /// The raster writer's painting at one resolution (`key`), made on first use; `None`
+    /// for any other resolution, which the caller paints afresh (one is kept: copies are
+    /// painted at one).
+    #[cfg(feature = "raster")]
+    pub(crate) fn raster(&self, key: u32, make: impl FnOnce(&[Op]) -> Vec<u8>) -> Option<&[u8]> {
+        let (k, pixels) = self.raster.get_or_init(|| (key, make(&self.ops)));
+        (*k == key).then_some(pixels.as_slice())
     }
 }
 

@@ -72,15 +72,35 @@ pub fn rasterise(
         (face.width * scale).ceil() as u32,
         (face.height * scale).ceil() as u32,
     );
-    let mut pixmap = Pixmap::new(width, height)
-        .ok_or_else(|| RenderError::Raster(format!("{width}×{height} pixels")))?;
-    pixmap.fill(Color::WHITE);
     let font_face = font
         .face()
         .ok_or_else(|| RenderError::Font("the font no longer parses".into()))?;
     let page = Transform::from_row(scale, 0.0, 0.0, -scale, 0.0, face.height * scale);
+    let blank = || {
+        let mut p = Pixmap::new(width, height)?;
+        p.fill(Color::WHITE);
+        Some(p)
+    };
+    // The art is the same for every licence of the layout, and most of the painting: kept
+    // painted (at one resolution), and copied under each face.
+    let art = face.art.raster(dpi.to_bits(), |ops| {
+        blank().map_or_else(Vec::new, |mut p| {
+            Painter::new(&mut p, page, &font_face).replay(ops);
+            p.take()
+        })
+    });
+    let mut pixmap = match art
+        .and_then(|a| IntSize::from_wh(width, height).and_then(|s| Pixmap::from_vec(a.to_vec(), s)))
+    {
+        Some(p) => p,
+        None => {
+            let mut p =
+                blank().ok_or_else(|| RenderError::Raster(format!("{width}×{height} pixels")))?;
+            Painter::new(&mut p, page, &font_face).replay(face.art.ops());
+            p
+        }
+    };
     let mut painter = Painter::new(&mut pixmap, page, &font_face);
-    painter.replay(face.art.ops());
     painter.replay(&face.ops);
     painter.replay(&QrSlot::ops(&face.qr));
     for i in impressions {

@@ -434,3 +434,36 @@ fn checks_below_the_seal_hold_even_when_the_seal_fits() {
     let r = verify(&m, &out, valid);
     assert_eq!(r.verdict, Verdict::Unverifiable, "{}", r.report);
 }
+
+#[test]
+fn the_art_painted_once_is_the_art_painted_afresh() {
+    let Some(font) = support::font() else { return };
+    let licence = support::signed_record("sm2");
+    let ty = zhengku_model::testing::business_licence_type();
+    let paint = |layout: &zhengku_pdf::layout::Layout, dpi: f32| {
+        let face = zhengku_pdf::face::lay_out(&zhengku_pdf::face::FaceInput {
+            licence: &licence,
+            licence_type: &ty,
+            layout,
+            font,
+            qr_text: "HTTPS://ZHENGKU.EXAMPLE.GOV.CN/V/ZK1:TEST",
+            issuer_name: &licence.record().issuer_name,
+        })
+        .unwrap();
+        zhengku_pdf::raster::rasterise(&face, font, &[], &[], dpi)
+    };
+    // One layout: the first painting keeps its art at 120 dpi, the second copies it.
+    let layout = layout();
+    let first = paint(&layout, 120.0).unwrap();
+    let again = paint(&layout, 120.0).unwrap();
+    assert!(first == again, "the kept art differs from the art painted");
+    // Another resolution is painted afresh: the same as a layout that kept that one.
+    let afresh = paint(&layout, 96.0).unwrap();
+    let kept = paint(&self::layout(), 96.0).unwrap();
+    assert!(afresh == kept);
+    assert_eq!((afresh.width, afresh.height), (1123, 794));
+    // The art is there: far from white everywhere but the page.
+    let coloured = afresh.rgb.chunks(3).filter(|p| p != &[255, 255, 255]).count();
+    assert!(coloured > afresh.rgb.len() / 3 / 4, "{coloured} coloured pixels");
+    assert!(paint(&layout, 20.0).is_err());
+}
