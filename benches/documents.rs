@@ -460,15 +460,10 @@ fn main() {
 
     let pictures = (iterations / 3).max(1);
     println!("\nPNG copy paint+seal (one thread; {pictures} pictures per SM2 type)");
-    latency_table(
-        &sm2,
-        pictures,
-        &mut |c| make_png(c, &font),
-        &|doc, c| {
-            let r = zhengku_verify::verify_input(doc, &ctx(&trust, &departments, None), &statuses);
-            assert_eq!(r.verdict, Verdict::Valid, "{}: {r:?}", c.name);
-        },
-    );
+    latency_table(&sm2, pictures, &mut |c| make_png(c, &font), &|doc, c| {
+        let r = zhengku_verify::verify_input(doc, &ctx(&trust, &departments, None), &statuses);
+        assert_eq!(r.verdict, Verdict::Valid, "{}: {r:?}", c.name);
+    });
 
     println!("\nQR verification (one thread)");
     println!(

@@ -11,7 +11,11 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(png) = PngCopy::read(data) {
         assert!(png.chunks <= zhengku_png::MAX_CHUNKS);
         assert!(data.starts_with(png.signed));
-        assert!(png.texts.iter().all(|t| t.text.len() <= zhengku_png::MAX_TEXT));
+        assert!(
+            png.texts
+                .iter()
+                .all(|t| t.text.len() <= zhengku_png::MAX_TEXT)
+        );
         let departments = zhengku_verify::Departments::default();
         let ctx = zhengku_verify::Context {
             at: time::OffsetDateTime::UNIX_EPOCH,

@@ -463,7 +463,14 @@ fn the_art_painted_once_is_the_art_painted_afresh() {
     assert!(afresh == kept);
     assert_eq!((afresh.width, afresh.height), (1123, 794));
     // The art is there: far from white everywhere but the page.
-    let coloured = afresh.rgb.chunks(3).filter(|p| p != &[255, 255, 255]).count();
-    assert!(coloured > afresh.rgb.len() / 3 / 4, "{coloured} coloured pixels");
+    let coloured = afresh
+        .rgb
+        .chunks(3)
+        .filter(|p| p != &[255, 255, 255])
+        .count();
+    assert!(
+        coloured > afresh.rgb.len() / 3 / 4,
+        "{coloured} coloured pixels"
+    );
     assert!(paint(&layout, 20.0).is_err());
 }
