@@ -70,34 +70,6 @@ fn request(kind: &str) -> Value {
     serde_json::from_str(&text).unwrap()
 }
 
-async fn bytes(s: &Server, path: &str, token: Option<&str>) -> (u16, String, Vec<u8>) {
-    let mut req = s.client.get(format!("{}{path}", s.base));
-    if let Some(t) = token {
-        req = req.bearer_auth(t);
-    }
-    let r = req.send().await.unwrap();
-    let status = r.status().as_u16();
-    let ct = r
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    (status, ct, r.bytes().await.unwrap().to_vec())
-}
-
-async fn verify_raw(s: &Server, content_type: &str, body: Vec<u8>) -> Value {
-    let r = s
-        .client
-        .post(format!("{}/v1/verify", s.base))
-        .header("content-type", content_type)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    r.json().await.unwrap()
-}
-
 fn failed(report: &Value) -> Vec<String> {
     report["checks"]
         .as_array()
@@ -159,7 +131,7 @@ async fn documents_checked(s: Server) {
         );
 
         // The PDF, twice: the QR code and the visible text do not change between requests.
-        let (status, ct, pdf) = bytes(&s, &format!("{base}/pdf"), Some(token)).await;
+        let (status, ct, pdf) = s.get_bytes(&format!("{base}/pdf"), Some(token)).await;
         assert_eq!(status, 200, "{}", String::from_utf8_lossy(&pdf));
         assert_eq!(ct, "application/pdf");
         eprintln!("{kind}: PDF {} bytes", pdf.len());
@@ -189,16 +161,16 @@ async fn documents_checked(s: Server) {
             .arg(&prefix));
         let from_pdf = zbar(&prefix.with_extension("png"));
         assert_eq!(from_pdf, qr_text, "{kind}: QR code in the PDF");
-        let (status, ct, png) = bytes(&s, &format!("{base}/qr.png"), Some(token)).await;
+        let (status, ct, png) = s.get_bytes(&format!("{base}/qr.png"), Some(token)).await;
         assert_eq!((status, ct.as_str()), (200, "image/png"));
         let png_path = dir.path().join(format!("{kind}-qr.png"));
         std::fs::write(&png_path, &png).unwrap();
         assert_eq!(zbar(&png_path), qr_text, "{kind}: qr.png");
-        let (status, ct, svg) = bytes(&s, &format!("{base}/qr.svg"), Some(token)).await;
+        let (status, ct, svg) = s.get_bytes(&format!("{base}/qr.svg"), Some(token)).await;
         assert_eq!((status, ct.as_str()), (200, "image/svg+xml"));
         assert!(String::from_utf8(svg).unwrap().starts_with("<svg"));
 
-        let (_, _, again) = bytes(&s, &format!("{base}/pdf"), Some(token)).await;
+        let (_, _, again) = s.get_bytes(&format!("{base}/pdf"), Some(token)).await;
         let again_path = dir.path().join(format!("{kind}-again.pdf"));
         std::fs::write(&again_path, &again).unwrap();
         let text_again = run(Command::new("pdftotext")
@@ -211,7 +183,7 @@ async fn documents_checked(s: Server) {
         );
 
         // Our verifier: the PDF and the QR text are valid.
-        let v = verify_raw(&s, "application/pdf", pdf.clone()).await;
+        let v = s.verify_file("application/pdf", pdf.clone()).await;
         assert_eq!(v["verdict"], "valid", "{kind}: {:?}\n{v:#}", failed(&v));
         assert_eq!(v["kind"], "pdf");
         assert_eq!(v["facts"]["identifier"], id.as_str());
@@ -228,7 +200,7 @@ async fn documents_checked(s: Server) {
         .expect("the report has the documented shape");
 
         // The OFD: the same face, sealed by the department (SM2 only); the engine says 有效.
-        let (status, ct, ofd) = bytes(&s, &format!("{base}/ofd"), Some(token)).await;
+        let (status, ct, ofd) = s.get_bytes(&format!("{base}/ofd"), Some(token)).await;
         let ofd = if department == SAMR {
             assert_eq!(
                 (status, ct.as_str()),
@@ -237,7 +209,7 @@ async fn documents_checked(s: Server) {
                 String::from_utf8_lossy(&ofd)
             );
             eprintln!("{kind}: OFD {} bytes", ofd.len());
-            let v = verify_raw(&s, "application/ofd", ofd.clone()).await;
+            let v = s.verify_file("application/ofd", ofd.clone()).await;
             assert_eq!(v["verdict"], "valid", "{kind}: {:?}\n{v:#}", failed(&v));
             assert_eq!(v["kind"], "ofd");
             assert_eq!(v["facts"]["identifier"], id.as_str());
@@ -260,12 +232,12 @@ async fn documents_checked(s: Server) {
         let mut tampered = pdf.clone();
         let at = a + b / 2;
         tampered[at] = if tampered[at] == b'0' { b'1' } else { b'0' };
-        let v = verify_raw(&s, "application/pdf", tampered).await;
+        let v = s.verify_file("application/pdf", tampered).await;
         assert_eq!(v["verdict"], "invalid", "{kind}: tampered PDF {v:#}");
         // … and bytes appended after signing are reported.
         let mut appended = pdf.clone();
         appended.extend_from_slice(b"\n% appended\n");
-        let v = verify_raw(&s, "application/pdf", appended).await;
+        let v = s.verify_file("application/pdf", appended).await;
         assert_ne!(v["verdict"], "valid", "{kind}: appended bytes {v:#}");
 
         // pyHanko, for the P-256 department's PDF, against the development P-256 root.
@@ -298,17 +270,17 @@ async fn documents_checked(s: Server) {
         }
 
         // Another department: only with the reuse scope and a use cause, audited.
-        let (status, _, _) = bytes(&s, &format!("{base}/pdf"), Some(&reuser)).await;
+        let (status, _, _) = s.get_bytes(&format!("{base}/pdf"), Some(&reuser)).await;
         if department == HEALTH {
             assert_eq!(status, 200, "the issuer's own key");
         } else {
             assert_eq!(status, 422, "a reuse needs a use cause");
-            let (status, ct, _) = bytes(
-                &s,
-                &format!("{base}/pdf?use_cause=%E6%A0%B8%E9%AA%8C"),
-                Some(&reuser),
-            )
-            .await;
+            let (status, ct, _) = s
+                .get_bytes(
+                    &format!("{base}/pdf?use_cause=%E6%A0%B8%E9%AA%8C"),
+                    Some(&reuser),
+                )
+                .await;
             assert_eq!((status, ct.as_str()), (200, "application/pdf"));
             let audited = s.audit().await.iter().any(|e| {
                 e["action"] == "licence.reuse"
@@ -317,17 +289,19 @@ async fn documents_checked(s: Server) {
             });
             assert!(audited, "the document reuse is audited");
         }
-        let (status, _, _) = bytes(&s, &format!("{base}/pdf"), None).await;
+        let (status, _, _) = s.get_bytes(&format!("{base}/pdf"), None).await;
         assert_eq!(status, 401);
         // An administrator states why too, and is audited.
-        let (status, _, _) = bytes(&s, &format!("{base}/qr"), Some(util::ADMIN_TOKEN)).await;
+        let (status, _, _) = s
+            .get_bytes(&format!("{base}/qr"), Some(util::ADMIN_TOKEN))
+            .await;
         assert_eq!(status, 422, "an administrator needs a use cause");
-        let (status, _, _) = bytes(
-            &s,
-            &format!("{base}/qr?use_cause=%E7%A8%BD%E6%9F%A5"),
-            Some(util::ADMIN_TOKEN),
-        )
-        .await;
+        let (status, _, _) = s
+            .get_bytes(
+                &format!("{base}/qr?use_cause=%E7%A8%BD%E6%9F%A5"),
+                Some(util::ADMIN_TOKEN),
+            )
+            .await;
         assert_eq!(status, 200);
         let audited = s.audit().await.iter().any(|e| {
             e["action"] == "licence.read"
@@ -346,7 +320,7 @@ async fn documents_checked(s: Server) {
             )
             .await;
         assert_eq!(r.status, 200, "{}", r.body);
-        let v = verify_raw(&s, "application/pdf", pdf.clone()).await;
+        let v = s.verify_file("application/pdf", pdf.clone()).await;
         assert_eq!(v["verdict"], "revoked", "{kind}: {v:#}");
         assert_eq!(v["facts"]["status"]["reason"], "测试撤销");
         let v = s
@@ -354,7 +328,7 @@ async fn documents_checked(s: Server) {
             .await;
         assert_eq!(v.body["verdict"], "revoked", "{}", v.body);
         if let Some(ofd) = &ofd {
-            let v = verify_raw(&s, "application/ofd", ofd.clone()).await;
+            let v = s.verify_file("application/ofd", ofd.clone()).await;
             assert_eq!(v["verdict"], "revoked", "{kind}: OFD {v:#}");
         }
         // No fresh document lends a revoked licence authority: 409, saying why.
@@ -377,7 +351,7 @@ async fn documents_checked(s: Server) {
 async fn ofd_uploads_are_verified() {
     let s = util::start(None, None).await;
     let ofd = zhengku_testkit::ofd_fixture("allprotected.ofd");
-    let v = verify_raw(&s, "application/ofd", ofd.clone()).await;
+    let v = s.verify_file("application/ofd", ofd.clone()).await;
     assert_eq!(v["kind"], "ofd", "{v:#}");
     assert_ne!(v["verdict"], "valid", "{v:#}");
     let check = |v: &Value, id: &str| {
@@ -402,7 +376,7 @@ async fn ofd_uploads_are_verified() {
     let mut content = p.file(page).unwrap().to_vec();
     content[10] ^= 1;
     assert!(p.insert(page, content));
-    let v = verify_raw(&s, "application/ofd", p.to_zip()).await;
+    let v = s.verify_file("application/ofd", p.to_zip()).await;
     assert_eq!(v["verdict"], "invalid", "{v:#}");
     assert_eq!(
         check(&v, "ofd_references").as_deref(),
@@ -420,9 +394,13 @@ async fn verify_endpoint_refuses_what_it_cannot_read() {
         .await;
     assert_eq!(v.status, 200);
     assert_eq!(v.body["verdict"], "invalid");
-    let v = verify_raw(&s, "application/pdf", b"%PDF-1.7\nnot really".to_vec()).await;
+    let v = s
+        .verify_file("application/pdf", b"%PDF-1.7\nnot really".to_vec())
+        .await;
     assert_eq!(v["verdict"], "invalid");
-    let v = verify_raw(&s, "application/octet-stream", vec![0x30, 0x03, 1, 2, 3]).await;
+    let v = s
+        .verify_file("application/octet-stream", vec![0x30, 0x03, 1, 2, 3])
+        .await;
     assert_eq!(v["verdict"], "invalid");
     // What cannot be read is a problem document.
     s.post("/v1/verify", None, &json!({"payload": "  "}))

@@ -24,36 +24,6 @@ fn request(kind: &str) -> Value {
     serde_json::from_str(&text).unwrap()
 }
 
-async fn raw_get(s: &Server, path: &str) -> (u16, String, Vec<u8>) {
-    let r = s
-        .client
-        .get(format!("{}{path}", s.base))
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    let ct = r
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    (status, ct, r.bytes().await.unwrap().to_vec())
-}
-
-/// The service's verdict on `file` posted to `POST /v1/verify` as `content_type`.
-async fn verify_file(s: &Server, content_type: &str, file: Vec<u8>) -> Value {
-    let r = s
-        .client
-        .post(format!("{}/v1/verify", s.base))
-        .header("content-type", content_type)
-        .body(file)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 200);
-    r.json().await.unwrap()
-}
-
 fn check<'a>(v: &'a Value, id: &str) -> Option<&'a str> {
     v["checks"]
         .as_array()
@@ -141,15 +111,15 @@ async fn sharing(s: Server) {
     let path = r.body["download"]["path"].as_str().unwrap().to_owned();
 
     // Downloaded once, with no key; the second time is 410.
-    let (status, ct, copy) = raw_get(&s, &path).await;
+    let (status, ct, copy) = s.get_bytes(&path, None).await;
     assert_eq!((status, ct.as_str()), (200, "application/ofd"));
-    let (status, _, body) = raw_get(&s, &path).await;
+    let (status, _, body) = s.get_bytes(&path, None).await;
     assert_eq!(status, 410, "{}", String::from_utf8_lossy(&body));
-    let (status, _, _) = raw_get(&s, "/v1/share/downloads/AAAA").await;
+    let (status, _, _) = s.get_bytes("/v1/share/downloads/AAAA", None).await;
     assert_eq!(status, 404);
 
     // The copy verifies: both seals, the copy's fields, usable until its last day.
-    let v = verify_file(&s, "application/ofd", copy.clone()).await;
+    let v = s.verify_file("application/ofd", copy.clone()).await;
     assert_eq!(v["verdict"], "valid", "{v:#}");
     assert_eq!(check(&v, "copy_validity"), Some("passed"), "{v:#}");
     assert_eq!(check(&v, "record_matches"), Some("passed"), "{v:#}");
@@ -161,7 +131,7 @@ async fn sharing(s: Server) {
     r.assert_problem(403, "forbidden");
     let r = s.post(&links, Some(&reuser), &json!({})).await;
     assert_eq!(r.status, 201, "{}", r.body);
-    let (status, _, again) = raw_get(&s, r.body["path"].as_str().unwrap()).await;
+    let (status, _, again) = s.get_bytes(r.body["path"].as_str().unwrap(), None).await;
     assert_eq!(status, 200);
     assert_eq!(again, copy, "every download of a copy is the same file");
 
@@ -252,9 +222,11 @@ async fn sharing(s: Server) {
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
     assert_eq!(r.body["format"], "pdf");
-    let (status, ct, pdf_copy) = raw_get(&s, r.body["download"]["path"].as_str().unwrap()).await;
+    let (status, ct, pdf_copy) = s
+        .get_bytes(r.body["download"]["path"].as_str().unwrap(), None)
+        .await;
     assert_eq!((status, ct.as_str()), (200, "application/pdf"));
-    let v = verify_file(&s, "application/pdf", pdf_copy).await;
+    let v = s.verify_file("application/pdf", pdf_copy).await;
     assert_eq!(v["verdict"], "valid", "{v:#}");
     assert_eq!(check(&v, "copy_update"), Some("passed"), "{v:#}");
     assert_eq!(check(&v, "copy_validity"), Some("passed"), "{v:#}");
@@ -270,10 +242,12 @@ async fn sharing(s: Server) {
     // the library (SM2), verified as a file.
     assert_eq!(r.status, 201, "{}", r.body);
     assert_eq!(r.body["format"], "png");
-    let (status, ct, png_copy) = raw_get(&s, r.body["download"]["path"].as_str().unwrap()).await;
+    let (status, ct, png_copy) = s
+        .get_bytes(r.body["download"]["path"].as_str().unwrap(), None)
+        .await;
     assert_eq!((status, ct.as_str()), (200, "image/png"));
     assert!(png_copy.starts_with(b"\x89PNG\r\n\x1a\n"));
-    let v = verify_file(&s, "image/png", png_copy.clone()).await;
+    let v = s.verify_file("image/png", png_copy.clone()).await;
     assert_eq!(v["verdict"], "valid", "{v:#}");
     assert_eq!(v["kind"], "png", "{v:#}");
     for id in [
@@ -293,7 +267,7 @@ async fn sharing(s: Server) {
     forged[at + 4 + len - 1] ^= 1;
     let crc = crc32fast::hash(&forged[at..at + 4 + len]);
     forged[at + 4 + len..at + 8 + len].copy_from_slice(&crc.to_be_bytes());
-    let v = verify_file(&s, "image/png", forged).await;
+    let v = s.verify_file("image/png", forged).await;
     assert_eq!(v["verdict"], "invalid", "{v:#}");
     assert_eq!(check(&v, "ses_signature"), Some("failed"), "{v:#}");
     let r = s

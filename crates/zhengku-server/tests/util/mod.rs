@@ -107,6 +107,38 @@ impl Server {
         self.call(Method::GET, path, token, None, &[]).await
     }
 
+    #[allow(dead_code)] // for the document and copy tests
+    /// `GET path` as bytes: status, content type, body (for files, not JSON).
+    pub async fn get_bytes(&self, path: &str, token: Option<&str>) -> (u16, String, Vec<u8>) {
+        let mut req = self.client.get(format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let r = req.send().await.unwrap();
+        let status = r.status().as_u16();
+        let ct = r
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        (status, ct, r.bytes().await.unwrap().to_vec())
+    }
+
+    #[allow(dead_code)] // for the document and copy tests
+    /// The service's verdict on `file` posted to `POST /v1/verify` as `content_type`.
+    pub async fn verify_file(&self, content_type: &str, file: Vec<u8>) -> Value {
+        let r = self
+            .client
+            .post(format!("{}/v1/verify", self.base))
+            .header("content-type", content_type)
+            .body(file)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        r.json().await.unwrap()
+    }
+
     pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Resp {
         self.call(Method::POST, path, token, Some(body), &[]).await
     }
